@@ -1,0 +1,97 @@
+"""Logging, progress reporting and secret redaction shared by every stage.
+
+Library code logs through :data:`logger` and reports long steps through a
+:class:`Progress`; the CLI decides how both are rendered.  Everything that leaves hwb as
+text (messages, logs, reports) passes through :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+logger = logging.getLogger("headless_wheel_builder")
+
+_SECRET_ENV_RE = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|CREDENTIAL)", re.I)
+# user:password@ in URLs (any scheme); keep the user, hide the password.
+_URL_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]+)@")
+# A bare token in a URL's userinfo (https://TOKEN@host).
+_URL_TOKEN_RE = re.compile(r"(?P<scheme>https?://)(?P<tok>[^/@:\s]{16,})@")
+_TOKEN_PATTERNS = [
+    re.compile(r"pypi-[A-Za-z0-9_\-]{16,}"),  # PyPI API tokens
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub tokens
+    re.compile(r"glpat-[A-Za-z0-9_\-]{16,}"),  # GitLab personal access tokens
+    re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key ids
+    re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),  # JWTs
+]
+REDACTED = "***"
+
+
+def _secret_env_values() -> list[str]:
+    values = []
+    for name, value in os.environ.items():
+        if _SECRET_ENV_RE.search(name) and len(value) >= 6:
+            values.append(value)
+    # Longest first so that a secret containing another is hidden whole.
+    return sorted(values, key=len, reverse=True)
+
+
+def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:
+    """Hide credentials in ``text``: URL passwords, known token shapes, and the values of
+    environment variables whose names say they are secret (``*_TOKEN``, ``*PASSWORD*``…)."""
+    if not text:
+        return text
+    for secret in (*extra_secrets, *_secret_env_values()):
+        if secret and secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _URL_USERINFO_RE.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
+    text = _URL_TOKEN_RE.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts every record's rendered message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        return True
+
+
+class Progress(Protocol):
+    """What a long-running library call reports to whoever renders progress."""
+
+    def step(self, message: str) -> None:
+        """A new step started (replaces the previous one)."""
+
+    def done(self, message: str) -> None:
+        """A step finished with a result worth showing."""
+
+
+class NullProgress:
+    """Progress that goes to the debug log only (the library default)."""
+
+    def step(self, message: str) -> None:
+        logger.debug("%s", message)
+
+    def done(self, message: str) -> None:
+        logger.info("%s", message)
+
+
+@contextmanager
+def phase(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the wall time of the ``with`` block to ``timings[name]`` (seconds)."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 4)

@@ -1,0 +1,205 @@
+"""The only module that starts processes (STYLE.md §6).
+
+Commands are argument lists, never shell strings.  Output is captured line by line into
+a log file (when given) and a bounded tail kept in memory; with ``stream=True`` each line is
+also echoed to stderr as it arrives.  On failure :class:`ProcessFailed` carries the command,
+its exit code, the tail of its output and the log path, for the caller to wrap in a stage
+error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+#: How many trailing output lines a failure keeps for its message.
+TAIL_LINES = 50
+
+StrPath = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    args: tuple[str, ...]
+    returncode: int
+    output: str
+    """The captured output (stdout and stderr interleaved), or its tail when long."""
+
+
+class ProcessFailed(Exception):  # noqa: N818 - mirrors subprocess.CalledProcessError
+    """A command exited non-zero, timed out, or could not be started."""
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        returncode: int | None,
+        tail: str,
+        log_path: Path | None = None,
+        *,
+        timed_out: bool = False,
+        not_found: bool = False,
+    ) -> None:
+        super().__init__(f"command {args[0]!r} exited with {returncode}")
+        self.args_list = tuple(args)
+        self.returncode = returncode
+        self.tail = tail
+        self.log_path = log_path
+        self.timed_out = timed_out
+        self.not_found = not_found
+
+
+def which(name: str, path: str | None = None) -> str | None:
+    """``shutil.which`` (kept here so callers need nothing from subprocess-land)."""
+    return shutil.which(name, path=path)
+
+
+def _merged_env(env: Mapping[str, str] | None, extra_env: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(os.environ if env is None else env)
+    if extra_env:
+        merged.update(extra_env)
+    return merged
+
+
+def run(
+    args: Sequence[StrPath],
+    *,
+    cwd: StrPath | None = None,
+    env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    stream: bool = False,
+    log_file: Path | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+    stdin_data: str | None = None,
+    tail_lines: int = TAIL_LINES,
+    echo: Callable[[str], None] | None = None,
+) -> ProcResult:
+    """Run ``args`` and wait for it, capturing combined output.
+
+    ``env`` replaces the environment (default: inherit); ``extra_env`` is laid over it.
+    ``stream`` echoes every line to stderr (or to ``echo``) while it runs.  ``log_file``
+    receives every line (appended).  Raises :class:`ProcessFailed` on a non-zero exit when
+    ``check`` is true, on a timeout, or when the program does not exist.
+    """
+    argv = tuple(os.fspath(a) for a in args)
+    full_env = _merged_env(env, extra_env)
+    keep: deque[str] = deque(maxlen=max(tail_lines, 1))
+    everything: list[str] | None = [] if tail_lines <= 0 else None
+    log: IO[str] | None = None
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
+        log.write(f"$ {' '.join(argv)}\n")
+        log.flush()
+    emit = echo if echo is not None else (lambda line: (sys.stderr.write(line), sys.stderr.flush()))
+    try:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=os.fspath(cwd) if cwd is not None else None,
+                env=full_env,
+                stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+            raise ProcessFailed(argv, None, str(exc), log_file, not_found=True) from exc
+
+        timed_out = threading.Event()
+        timer: threading.Timer | None = None
+        if timeout is not None:
+
+            def _kill() -> None:
+                timed_out.set()
+                proc.kill()
+
+            timer = threading.Timer(timeout, _kill)
+            timer.daemon = True
+            timer.start()
+        try:
+            if stdin_data is not None and proc.stdin is not None:
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                keep.append(line)
+                if everything is not None:
+                    everything.append(line)
+                if log is not None:
+                    log.write(line)
+                if stream:
+                    emit(line)
+            returncode = proc.wait()
+        except BaseException:
+            # Ctrl-C or any error while reading: never leave the child behind.
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+    finally:
+        if log is not None:
+            log.close()
+
+    output = "".join(everything if everything is not None else keep)
+    if timed_out.is_set():
+        raise ProcessFailed(argv, returncode, output, log_file, timed_out=True)
+    if check and returncode != 0:
+        raise ProcessFailed(argv, returncode, output, log_file)
+    return ProcResult(argv, returncode, output)
+
+
+def capture(
+    args: Sequence[StrPath],
+    *,
+    cwd: StrPath | None = None,
+    env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    check: bool = True,
+) -> ProcResult:
+    """Run ``args`` quietly and return *all* of its output (for short, parseable output)."""
+    return run(
+        args, cwd=cwd, env=env, extra_env=extra_env, timeout=timeout, check=check, tail_lines=0
+    )
+
+
+HookRunner = Callable[[Sequence[str], "str | None", "Mapping[str, str] | None"], None]
+
+
+def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = None) -> HookRunner:
+    """A ``pyproject_hooks`` subprocess runner that captures or streams backend output.
+
+    A failing hook raises ``subprocess.CalledProcessError`` (what pyproject-hooks and
+    pypa/build expect) with the output tail attached as ``.output``.
+    """
+
+    def _runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        try:
+            run(cmd, cwd=cwd, extra_env=extra_environ, stream=stream, log_file=log_file, timeout=timeout)
+        except ProcessFailed as exc:
+            raise subprocess.CalledProcessError(
+                exc.returncode if exc.returncode is not None else -1, list(cmd), output=exc.tail
+            ) from exc
+
+    return _runner
+
+
+def is_called_process_error(exc: BaseException) -> bool:
+    """True for ``subprocess.CalledProcessError`` (so callers need not import subprocess)."""
+    return isinstance(exc, subprocess.CalledProcessError)

@@ -1,0 +1,270 @@
+"""One exception tree for all of hwb, each class with a stable exit code.
+
+Every error says *what* failed, *why*, and *what to do next* (the ``hint``).  Foreign
+exceptions are wrapped at the stage boundary and chained with ``raise … from``.  The CLI
+has a single top-level handler that renders :meth:`HwbError.render` and exits with
+:attr:`HwbError.exit_code`; the table in ``docs/ERRORS.md`` lists every code and a test
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+__all__ = [
+    "ArchiveError",
+    "BackendError",
+    "BackendUnavailableError",
+    "BuildError",
+    "CheckError",
+    "ConfigError",
+    "DependencyError",
+    "EnvironmentError_",
+    "GitError",
+    "HookMissingError",
+    "HwbError",
+    "InterpreterNotFoundError",
+    "InterruptedBuild",
+    "IsolationError",
+    "NotAProjectError",
+    "OutputError",
+    "ProjectError",
+    "PyprojectError",
+    "SourceError",
+    "SourceNotFoundError",
+    "UsageError",
+    "ValidationError",
+]
+
+
+class HwbError(Exception):
+    """Base class of every error hwb raises on purpose.
+
+    ``what`` is a short statement of what failed; ``why`` the cause; ``hint`` the next
+    step for the user; ``details`` optional extra lines (for example the tail of a
+    backend's output) shown before the message; ``log_path`` a file holding the full log.
+    """
+
+    exit_code: ClassVar[int] = 1
+    #: A short, stable, machine-readable name (used in ``--json`` error reports).
+    kind: ClassVar[str] = "error"
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        why: str | None = None,
+        hint: str | None = None,
+        details: str | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        super().__init__(what)
+        self.what = what
+        self.why = why
+        self.hint = hint
+        self.details = details
+        self.log_path = log_path
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.why}" if self.why else self.what
+
+    def render(self) -> str:
+        """The text the CLI prints: details, then ``error: what: why`` and ``hint: …``."""
+        from headless_wheel_builder._log import redact
+
+        lines: list[str] = []
+        if self.details:
+            lines.append(self.details.rstrip("\n"))
+        lines.append(f"error: {self}")
+        if self.log_path is not None:
+            lines.append(f"log: {self.log_path}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return redact("\n".join(lines))
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready description (used by ``--json``); secrets redacted."""
+        from headless_wheel_builder._log import redact
+
+        return {
+            "error": self.kind,
+            "exit_code": self.exit_code,
+            "message": redact(self.what),
+            "why": redact(self.why) if self.why else None,
+            "hint": redact(self.hint) if self.hint else None,
+            "log": str(self.log_path) if self.log_path else None,
+        }
+
+
+class UsageError(HwbError):
+    """The command line itself is wrong (unknown flag, bad value)."""
+
+    exit_code = 2
+    kind = "usage"
+
+
+class ConfigError(HwbError):
+    """Configuration (files, environment variables) is invalid."""
+
+    exit_code = 3
+    kind = "config"
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+class SourceError(HwbError):
+    """The source could not be obtained."""
+
+    exit_code = 10
+    kind = "source"
+
+
+class SourceNotFoundError(SourceError):
+    """A path that does not exist."""
+
+    exit_code = 11
+    kind = "source-not-found"
+
+
+class NotAProjectError(SourceError):
+    """The source exists but holds no Python project (no pyproject.toml / setup.py)."""
+
+    exit_code = 12
+    kind = "not-a-project"
+
+
+class ArchiveError(SourceError):
+    """An archive is unreadable, unsafe (path traversal, links, devices) or too large."""
+
+    exit_code = 13
+    kind = "archive"
+
+
+class GitError(SourceError):
+    """git is missing, a URL or ref is invalid or unknown, or the host is unreachable."""
+
+    exit_code = 14
+    kind = "git"
+
+
+# --- project analysis ----------------------------------------------------------------
+
+
+class ProjectError(HwbError):
+    """The project's own files are invalid."""
+
+    exit_code = 20
+    kind = "project"
+
+
+class PyprojectError(ProjectError):
+    """pyproject.toml is malformed (reported with file, line and column)."""
+
+    exit_code = 21
+    kind = "pyproject"
+
+
+# --- isolation -----------------------------------------------------------------------
+
+
+class IsolationError(HwbError):
+    """A build environment could not be made."""
+
+    exit_code = 30
+    kind = "isolation"
+
+
+class EnvironmentError_(IsolationError):  # noqa: N801 - avoid shadowing the builtin
+    """Creating the virtual environment failed."""
+
+    exit_code = 31
+    kind = "environment"
+
+
+class DependencyError(IsolationError):
+    """Build requirements could not be resolved or installed."""
+
+    exit_code = 32
+    kind = "build-dependencies"
+
+
+class InterpreterNotFoundError(IsolationError):
+    """The requested Python interpreter was not found."""
+
+    exit_code = 33
+    kind = "interpreter-not-found"
+
+
+# --- build ---------------------------------------------------------------------------
+
+
+class BuildError(HwbError):
+    """The build did not produce a distribution."""
+
+    exit_code = 40
+    kind = "build"
+
+
+class BackendUnavailableError(BuildError):
+    """The build backend named in pyproject.toml cannot be imported."""
+
+    exit_code = 41
+    kind = "backend-unavailable"
+
+
+class BackendError(BuildError):
+    """The build backend raised an error or exited non-zero."""
+
+    exit_code = 42
+    kind = "backend-failed"
+
+
+class HookMissingError(BuildError):
+    """The backend lacks an optional hook that was asked for (e.g. build_editable)."""
+
+    exit_code = 43
+    kind = "hook-missing"
+
+
+# --- outputs -------------------------------------------------------------------------
+
+
+class ValidationError(HwbError):
+    """A built artifact is invalid (filename, WHEEL, RECORD, metadata)."""
+
+    exit_code = 50
+    kind = "invalid-artifact"
+
+
+class CheckError(HwbError):
+    """``hwb check`` found problems in the files it was given."""
+
+    exit_code = 51
+    kind = "check-failed"
+
+
+class OutputError(HwbError):
+    """The output folder cannot be written."""
+
+    exit_code = 52
+    kind = "output"
+
+
+class InterruptedBuild(HwbError):
+    """The user interrupted the run (Ctrl-C); nothing was left in the output folder."""
+
+    exit_code = 130
+    kind = "interrupted"
+
+
+def all_error_classes() -> list[type[HwbError]]:
+    """Every error class, base first (used to generate and test the docs table)."""
+    seen: list[type[HwbError]] = []
+    stack: list[type[HwbError]] = [HwbError]
+    while stack:
+        cls = stack.pop(0)
+        seen.append(cls)
+        stack.extend(cls.__subclasses__())
+    return seen
