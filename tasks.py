@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The project's one task runner: ``python3 tasks.py test`` runs the whole suite.
+
+It needs only Python >= 3.10 and git.  It makes ``.venv`` (once; again when pyproject.toml
+changes), installs hwb there in editable mode with its test extra, then runs ruff, mypy
+(strict), the import-layer contract and pytest.  Extra arguments go to pytest:
+``python3 tasks.py test -k git -x``.  ``python3 tasks.py lint`` runs only the static checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".hwb-deps-stamp"
+
+
+def sh(*args: str | os.PathLike[str]) -> None:
+    cmd = [os.fspath(a) for a in args]
+    print(f"+ {' '.join(cmd)}", flush=True)
+    rc = subprocess.call(cmd, cwd=ROOT)
+    if rc != 0:
+        sys.exit(rc)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 10):
+        sys.exit("hwb needs Python >= 3.10 to develop and test")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PY.exists() and STAMP.exists() and STAMP.read_text() == digest:
+        return
+    if not PY.exists():
+        print(f"+ creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    sh(PY, "-m", "pip", "install", "--quiet", "-e", ".[test]")
+    STAMP.write_text(digest)
+
+
+def lint() -> None:
+    sh(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py")
+    sh(PY, "-m", "mypy")
+    sh(BIN / "lint-imports")
+
+
+def test(pytest_args: list[str]) -> None:
+    lint()
+    # pytest exits 5 when nothing was collected: that is a failure for us as well.
+    sh(PY, "-m", "pytest", *pytest_args)
+
+
+def main(argv: list[str]) -> None:
+    task = argv[0] if argv else "test"
+    ensure_venv()
+    if task == "test":
+        test(argv[1:])
+    elif task == "lint":
+        lint()
+    elif task == "pytest":
+        sh(PY, "-m", "pytest", *argv[1:])
+    elif task == "setup":
+        pass
+    else:
+        sys.exit(f"unknown task {task!r}; use: test [pytest args] | lint | pytest [args] | setup")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
