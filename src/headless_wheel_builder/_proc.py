@@ -18,12 +18,15 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 #: How many trailing output lines a failure keeps for its message.
 TAIL_LINES = 50
 
 StrPath = str | os.PathLike[str]
+
+#: Appended to the output of a hook that was stopped by its timeout.
+TIMEOUT_MARKER = "hwb: stopped: timed out after"
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class ProcResult:
     """The captured output (stdout and stderr interleaved), or its tail when long."""
 
 
-class ProcessFailed(Exception):  # noqa: N818 - mirrors subprocess.CalledProcessError
+class ProcessFailed(Exception):
     """A command exited non-zero, timed out, or could not be started."""
 
     def __init__(
@@ -172,12 +175,15 @@ def capture(
     check: bool = True,
 ) -> ProcResult:
     """Run ``args`` quietly and return *all* of its output (for short, parseable output)."""
-    return run(
-        args, cwd=cwd, env=env, extra_env=extra_env, timeout=timeout, check=check, tail_lines=0
-    )
+    return run(args, cwd=cwd, env=env, extra_env=extra_env, timeout=timeout, check=check, tail_lines=0)
 
 
-HookRunner = Callable[[Sequence[str], "str | None", "Mapping[str, str] | None"], None]
+class HookRunner(Protocol):
+    """pyproject-hooks' subprocess runner signature."""
+
+    def __call__(
+        self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None: ...
 
 
 def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = None) -> HookRunner:
@@ -193,8 +199,11 @@ def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = 
         try:
             run(cmd, cwd=cwd, extra_env=extra_environ, stream=stream, log_file=log_file, timeout=timeout)
         except ProcessFailed as exc:
+            tail = exc.tail
+            if exc.timed_out:
+                tail += f"\n{TIMEOUT_MARKER} {timeout:g} seconds\n"
             raise subprocess.CalledProcessError(
-                exc.returncode if exc.returncode is not None else -1, list(cmd), output=exc.tail
+                exc.returncode if exc.returncode is not None else -1, list(cmd), output=tail
             ) from exc
 
     return _runner

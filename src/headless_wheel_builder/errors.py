@@ -176,7 +176,7 @@ class IsolationError(HwbError):
     kind = "isolation"
 
 
-class EnvironmentError_(IsolationError):  # noqa: N801 - avoid shadowing the builtin
+class EnvironmentError_(IsolationError):
     """Creating the virtual environment failed."""
 
     exit_code = 31

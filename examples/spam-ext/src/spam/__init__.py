@@ -1,0 +1,5 @@
+"""spam: adds two integers in C."""
+
+from spam._spam import add
+
+__all__ = ["add"]

@@ -1,0 +1,60 @@
+"""Show what a project is and how hwb would build it, without building it.
+
+Reports name, version (or where a dynamic version comes from), requires-python, the
+[build-system] (requires, backend, backend-path, backend family), whether the project makes
+pure or platform wheels and why, and the isolation and repair it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headless_wheel_builder.cli._output import CliProgress, Style
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
+    )
+    parser.add_argument(
+        "--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE"
+    )
+
+
+def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._output import emit_json, out
+
+    progress.step(f"Inspecting {args.source}")
+    report = api.inspect(args.source, subdirectory=args.subdirectory)
+    data = report.to_dict()
+    if style.json:
+        emit_json(data)
+        return 0
+    project = report.project
+
+    def show(label: str, value: object) -> None:
+        out(f"{label + ':':<16}{value}")
+
+    show("name", project.name or "(unknown)")
+    version = project.version or "dynamic"
+    if project.version_source:
+        version += f" (from {project.version_source})"
+    show("version", version)
+    show("requires-python", project.requires_python or "(any)")
+    show("backend", f"{project.backend} [{project.backend_family}]")
+    if project.backend_path:
+        show("backend-path", ", ".join(project.backend_path))
+    show("build requires", ", ".join(project.build_requires) or "(none)")
+    pure = {True: "yes (one py3-none-any wheel)", False: "no (platform wheels)", None: "unknown"}
+    show("pure Python", pure[project.pure])
+    for reason in project.platform_reasons:
+        out(f"{'':<16}- {reason}")
+    show("isolation", project.isolation)
+    if project.repair:
+        show("repair", project.repair)
+    for tip in project.tips:
+        out(f"tip: {tip}")
+    return 0

@@ -1,0 +1,145 @@
+"""The ``hwb`` command: parse, call the library, render.  No business logic here.
+
+Command modules are imported only when their command runs, so ``hwb --version`` and
+``hwb --help`` import nothing heavy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: command name -> (module under headless_wheel_builder.cli, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("build", "build wheels and sdists from a folder, an sdist/zip or a git URL"),
+    "inspect": ("inspect", "show what a project is and how hwb would build it"),
+    "check": ("check", "validate wheels and sdists (metadata, RECORD, README, contents)"),
+}
+
+EPILOG = """\
+exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
+30-33 build environment, 40-43 build, 50-52 artifacts/output, 130 interrupted
+(docs/ERRORS.md has the full table).
+"""
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Global flags, accepted before and after the command name."""
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("output options")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default if suppress else 0,
+        help="more output: stream build logs (-vv: debug logging)",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default if suppress else False,
+        help="only results and errors",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=default if suppress else False,
+        help="print one JSON document on stdout instead of text",
+    )
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        default=default if suppress else False,
+        help="no colors (also: NO_COLOR=1)",
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        default=default if suppress else False,
+        help="show tracebacks for errors",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from headless_wheel_builder.__about__ import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="hwb",
+        description="hwb, the Headless Wheel Builder: correct wheels and sdists from any source.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"hwb {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(f"headless_wheel_builder.cli.{module_name}")
+        cmd = sub.add_parser(
+            name,
+            help=help_text,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        _common(cmd, suppress=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):
+        from headless_wheel_builder.__about__ import __version__
+
+        sys.stdout.write(f"hwb {__version__}\n")
+        return 0
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+
+    from headless_wheel_builder.cli._output import (
+        CliProgress,
+        Style,
+        configure_logging,
+        emit_json,
+        err,
+    )
+    from headless_wheel_builder.errors import HwbError
+
+    style = Style.detect(
+        verbose=args.verbose,
+        quiet=args.quiet,
+        as_json=args.json,
+        debug=args.debug,
+        no_color=args.no_color,
+    )
+    configure_logging(style)
+    module = importlib.import_module(f"headless_wheel_builder.cli.{COMMANDS[args.command][0]}")
+    try:
+        with CliProgress(style) as progress:
+            code: int = module.run(args, style, progress)
+        return code
+    except HwbError as exc:
+        if style.debug:
+            import traceback
+
+            traceback.print_exception(exc)
+        err(exc.render())
+        if style.json:
+            emit_json({"ok": False, **exc.to_dict()})
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err("error: interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one top-level handler
+        import traceback
+
+        if style.debug:
+            traceback.print_exception(exc)
+        err(f"error: internal error in hwb: {type(exc).__name__}: {exc}")
+        err("hint: this is a bug in hwb; rerun with --debug and report the traceback")
+        return 1

@@ -1,0 +1,238 @@
+"""PEP 517 hook calls through pypa/build's ``ProjectBuilder``, in hwb's environments.
+
+:class:`HookSession` owns the build environments of one build: it creates one per distinct
+``[build-system]`` (so the wheel built from a fresh sdist reuses the sdist's environment when
+their build systems agree), installs the static and then the dynamic requirements, calls the
+hook, and translates every failure into an :class:`HwbError` that names the cause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from headless_wheel_builder import _proc
+from headless_wheel_builder._log import Progress, logger, phase
+from headless_wheel_builder.core.diagnose import diagnose
+from headless_wheel_builder.errors import (
+    BackendError,
+    BackendUnavailableError,
+    BuildError,
+    DependencyError,
+    HookMissingError,
+    HwbError,
+    PyprojectError,
+)
+from headless_wheel_builder.isolation.python import Interpreter
+from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
+
+if TYPE_CHECKING:
+    from build import ProjectBuilder
+
+    from headless_wheel_builder.core.builder import BuildOptions, Distribution
+
+#: Lines of backend output shown with a failure (the full output is in the log file).
+TAIL = 50
+
+
+class HookSession:
+    """Build environments and hook calls for one ``hwb build`` run."""
+
+    def __init__(
+        self,
+        *,
+        workdir: Path,
+        interpreter: Interpreter,
+        options: BuildOptions,
+        log_file: Path,
+        progress: Progress,
+        timings: dict[str, float],
+    ) -> None:
+        self.workdir = workdir
+        self.interpreter = interpreter
+        self.options = options
+        self.log_file = log_file
+        self.progress = progress
+        self.timings = timings
+        self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
+        self._runner = _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout)
+
+    @property
+    def installer_used(self) -> str | None:
+        envs = [env for env, _ in self._envs.values()]
+        return envs[0].installer if envs else None
+
+    # -- public -----------------------------------------------------------------------
+
+    def build(self, dist: Distribution, srcdir: Path, outdir: Path) -> Path:
+        """Build ``dist`` from ``srcdir`` into ``outdir``; return the file."""
+        builder = self._prepare(dist, srcdir)
+        with phase(self.timings, "build"):
+            self.progress.step(f"Building {dist} with {self._backend_name(builder)}")
+            try:
+                path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
+            except Exception as exc:  # noqa: BLE001 - translated into an HwbError
+                raise self._translate(exc, dist, builder) from None
+        self.progress.done(f"Built {path.name}")
+        return path
+
+    def build_sdist_or_none(self, srcdir: Path, outdir: Path) -> Path | None:
+        """Build the sdist, or return None when the backend says it cannot make one."""
+        import pyproject_hooks
+        from build import BuildBackendException
+
+        try:
+            return self.build("sdist", srcdir, outdir)
+        except BackendError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, BuildBackendException) and isinstance(
+                cause.exception, pyproject_hooks.UnsupportedOperation
+            ):
+                return None
+            raise
+
+    # -- environments -----------------------------------------------------------------
+
+    def _prepare(self, dist: Distribution, srcdir: Path) -> ProjectBuilder:
+        import build
+
+        try:
+            probe = build.ProjectBuilder(srcdir, python_executable=str(self.interpreter.executable))
+        except build.BuildException as exc:
+            raise PyprojectError(
+                "invalid [build-system] table in pyproject.toml",
+                why=str(exc),
+                hint="see https://packaging.python.org/en/latest/specifications/pyproject-toml/",
+            ) from exc
+        backend = self._backend_name(probe)
+        requires = tuple(sorted(probe.build_system_requires))
+        if not self.options.isolation:
+            return self._prepare_unisolated(dist, srcdir)
+        env, installed = self._env_for(backend, requires)
+        builder = build.ProjectBuilder.from_isolated_env(env, srcdir, runner=self._runner)
+        with phase(self.timings, "env"):
+            self.progress.step(f"Getting build requirements for the {dist}")
+            try:
+                extra = builder.get_requires_for_build(dist, dict(self.options.config_settings))
+            except Exception as exc:  # noqa: BLE001 - translated into an HwbError
+                raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
+            missing = set(extra) - installed
+            if missing:
+                self.progress.step(f"Installing {', '.join(sorted(missing))}")
+                env.install(missing)
+                installed |= missing
+        return builder
+
+    def _env_for(self, backend: str, requires: tuple[str, ...]) -> tuple[VenvEnv, set[str]]:
+        key = (backend, requires)
+        if key in self._envs:
+            return self._envs[key]
+        with phase(self.timings, "env"):
+            self.progress.step(f"Creating a build environment (Python {self.interpreter.full_version})")
+            settings = InstallSettings(
+                constraints=self.options.build_constraints,
+                stream=self.options.verbose,
+                log_file=self.log_file,
+                timeout=self.options.timeout,
+            )
+            env = VenvEnv.create(
+                self.workdir / f"env-{len(self._envs)}",
+                self.interpreter,
+                installer=self.options.installer,
+                settings=settings,
+            )
+            self.progress.step(f"Installing {', '.join(requires) or 'nothing'}")
+            env.install(requires)
+        self._envs[key] = (env, set(requires))
+        return self._envs[key]
+
+    def _prepare_unisolated(self, dist: Distribution, srcdir: Path) -> ProjectBuilder:
+        import build
+
+        builder = build.ProjectBuilder(
+            srcdir, python_executable=str(self.interpreter.executable), runner=self._runner
+        )
+        try:
+            missing = builder.check_dependencies(dist, dict(self.options.config_settings))
+        except Exception as exc:  # noqa: BLE001 - translated into an HwbError
+            raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
+        if missing:
+            names = sorted(" -> ".join(chain) for chain in missing)
+            raise DependencyError(
+                "build requirements are missing (--no-isolation)",
+                why=f"not installed for {self.interpreter.executable}: {', '.join(names)}",
+                hint="install them into that interpreter, or build without --no-isolation",
+            )
+        return builder
+
+    # -- errors -----------------------------------------------------------------------
+
+    @staticmethod
+    def _backend_name(builder: ProjectBuilder) -> str:
+        return str(builder._backend)
+
+    def _translate(
+        self,
+        exc: Exception,
+        dist: Distribution,
+        builder: ProjectBuilder,
+        hook: str | None = None,
+    ) -> HwbError:
+        import pyproject_hooks
+        from build import BuildBackendException
+
+        backend = self._backend_name(builder)
+        hook = hook or f"build_{dist}"
+        if isinstance(exc, HwbError):
+            return exc
+        if not isinstance(exc, BuildBackendException):
+            error: HwbError = BuildError(f"building the {dist} failed", why=f"{type(exc).__name__}: {exc}")
+            error.__cause__ = exc
+            return error
+        inner = exc.exception
+        if isinstance(inner, pyproject_hooks.BackendUnavailable):
+            last = [line for line in (inner.traceback or "").splitlines() if line.strip()]
+            error = BackendUnavailableError(
+                f"the build backend {backend!r} could not be imported",
+                why=last[-1].strip() if last else "import failed",
+                hint="check the spelling of build-backend in pyproject.toml and that "
+                "[build-system] requires lists the package that provides it",
+            )
+        elif isinstance(inner, pyproject_hooks.HookMissing):
+            what = "editable builds (PEP 660)" if dist == "editable" else inner.hook_name
+            error = HookMissingError(
+                f"the build backend {backend!r} does not support {what}",
+                why=f"it has no {inner.hook_name} hook",
+                hint="upgrade the backend (setuptools>=64, hatchling, flit_core>=3.4, pdm-backend, "
+                "poetry-core>=1.0.8 support it) or build a regular wheel",
+            )
+        elif _proc.is_called_process_error(inner):
+            output = str(getattr(inner, "output", "") or "")
+            tail = "\n".join(output.rstrip("\n").splitlines()[-TAIL:])
+            diagnosis = diagnose(output)
+            returncode = getattr(inner, "returncode", "?")
+            why = f"{hook} exited with status {returncode}"
+            hint = "the output above shows the backend's error; `-v` streams the whole build"
+            if diagnosis is not None:
+                why, hint = f"{diagnosis.why} ({why})", diagnosis.hint
+            error = BackendError(
+                f"the build backend {backend!r} failed to build the {dist}",
+                why=why,
+                hint=hint,
+                details=None if self.options.verbose else tail,
+                log_path=self.log_file,
+            )
+        else:
+            error = BackendError(
+                f"the build backend {backend!r} failed in {hook}",
+                why=f"{type(inner).__name__}: {inner}",
+                hint="see the log for the backend's output",
+                log_path=self.log_file,
+            )
+        error.__cause__ = exc
+        logger.debug("backend failure", exc_info=exc)
+        return error
+
+
+def kind_of(path: Path) -> Literal["wheel", "sdist"]:
+    return "wheel" if path.name.endswith(".whl") else "sdist"

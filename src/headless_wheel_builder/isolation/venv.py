@@ -1,0 +1,261 @@
+"""Virtual-environment isolation: ``uv venv`` + ``uv pip install``, or stdlib venv + pip.
+
+uv is a dependency of hwb (its wheel carries the binary), so it is the default; when it
+cannot run, or with ``installer="pip"``, hwb falls back to ``python -m venv`` and pip.
+The user's index settings are honoured with both: ``UV_*`` variables are passed through,
+and pip's ``PIP_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL`` / ``PIP_FIND_LINKS`` / ``PIP_CERT``
+are translated for uv when no ``UV_*`` equivalent is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import venv as _stdlib_venv
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from headless_wheel_builder import _proc
+from headless_wheel_builder._log import logger, redact
+from headless_wheel_builder.errors import DependencyError, EnvironmentError_
+from headless_wheel_builder.isolation.base import Installer
+from headless_wheel_builder.isolation.python import Interpreter, uv_binary
+
+_BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstallSettings:
+    """Where requirements come from and what constrains them."""
+
+    constraints: tuple[Path, ...] = ()
+    """Constraint files (``--build-constraint``); hash-pinned entries are verified."""
+    stream: bool = False
+    """Echo installer output while it runs (``-v``)."""
+    log_file: Path | None = None
+    timeout: float | None = None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def uv_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """Variables that make uv honour the user's pip settings (only where uv's own are unset)."""
+    extra: dict[str, str] = {}
+
+    def translate(pip_name: str, uv_name: str) -> None:
+        if environ.get(pip_name) and not environ.get(uv_name):
+            extra[uv_name] = environ[pip_name]
+
+    translate("PIP_INDEX_URL", "UV_INDEX_URL")
+    translate("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")
+    translate("PIP_FIND_LINKS", "UV_FIND_LINKS")
+    if "UV_EXTRA_INDEX_URL" in extra and not environ.get("UV_INDEX_STRATEGY"):
+        # pip picks the best match across all its indexes; uv's default stops at the first
+        # index that has the project.  Keep pip's meaning for pip's settings.
+        extra["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+    if not environ.get("SSL_CERT_FILE"):
+        for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            if environ.get(name):
+                extra["SSL_CERT_FILE"] = environ[name]
+                break
+    extra.setdefault("UV_NO_PROGRESS", "1")
+    return extra
+
+
+class VenvEnv:
+    """A virtual environment at ``path``, created for ``interpreter`` and filled by
+    ``installer``.  Implements :class:`~headless_wheel_builder.isolation.base.IsolatedEnv`."""
+
+    def __init__(
+        self, path: Path, interpreter: Interpreter, installer: Installer, settings: InstallSettings
+    ) -> None:
+        self.path = path
+        self.interpreter = interpreter
+        self._installer: Installer = installer
+        self.settings = settings
+
+    # -- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        interpreter: Interpreter,
+        *,
+        installer: Installer | None = None,
+        settings: InstallSettings | None = None,
+    ) -> VenvEnv:
+        """Create the environment; ``installer=None`` means uv, falling back to pip."""
+        settings = settings or InstallSettings()
+        uv = uv_binary() if installer in (None, "uv") else None
+        if uv is not None:
+            try:
+                _proc.run(
+                    [
+                        uv,
+                        "venv",
+                        "--quiet",
+                        "--no-project",
+                        "--python",
+                        interpreter.executable,
+                        "--no-python-downloads",
+                        path,
+                    ],
+                    env=settings.environ,
+                    extra_env=uv_environ(settings.environ),
+                    log_file=settings.log_file,
+                    timeout=settings.timeout,
+                )
+                return cls(path, interpreter, "uv", settings)
+            except _proc.ProcessFailed as exc:
+                if installer == "uv":
+                    raise EnvironmentError_(
+                        "could not create the build environment with uv",
+                        why=_last_line(exc.tail) or f"uv exited with {exc.returncode}",
+                        hint="retry with `--installer pip`, or check that uv runs on this system",
+                        details=exc.tail,
+                        log_path=exc.log_path,
+                    ) from exc
+                logger.warning("uv could not create the environment; falling back to venv + pip")
+        elif installer == "uv":
+            raise EnvironmentError_(
+                "uv is not available",
+                why="neither hwb's bundled uv nor a `uv` on PATH was found",
+                hint="reinstall hwb (it depends on uv), or use `--installer pip`",
+            )
+        return cls._create_with_pip(path, interpreter, settings)
+
+    @classmethod
+    def _create_with_pip(cls, path: Path, interpreter: Interpreter, settings: InstallSettings) -> VenvEnv:
+        if Path(interpreter.executable) == Path(sys.executable):
+            try:
+                _stdlib_venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(path)
+            except Exception as exc:
+                raise EnvironmentError_(
+                    "could not create the build environment",
+                    why=f"python -m venv failed: {exc}",
+                    hint="install your distribution's venv package (e.g. python3-venv)",
+                ) from exc
+        else:
+            try:
+                _proc.run(
+                    [interpreter.executable, "-m", "venv", path],
+                    env=settings.environ,
+                    log_file=settings.log_file,
+                    timeout=settings.timeout,
+                )
+            except _proc.ProcessFailed as exc:
+                raise EnvironmentError_(
+                    f"could not create a build environment for Python {interpreter.short_version}",
+                    why=_last_line(exc.tail) or "python -m venv failed",
+                    hint="install that Python's venv module (e.g. python3-venv) or use uv",
+                    details=exc.tail,
+                    log_path=exc.log_path,
+                ) from exc
+        return cls(path, interpreter, "pip", settings)
+
+    # -- IsolatedEnv ------------------------------------------------------------------
+
+    @property
+    def python_executable(self) -> str:
+        exe = "python.exe" if os.name == "nt" else "python"
+        return str(self.path / _BIN / exe)
+
+    @property
+    def installer(self) -> Installer:
+        return self._installer
+
+    @property
+    def scripts_dir(self) -> Path:
+        return self.path / _BIN
+
+    def make_extra_environ(self) -> dict[str, str]:
+        path = os.environ.get("PATH")
+        scripts = str(self.scripts_dir)
+        return {
+            "PATH": scripts if not path else f"{scripts}{os.pathsep}{path}",
+            "VIRTUAL_ENV": str(self.path),
+        }
+
+    def install(self, requirements: Collection[str]) -> None:
+        reqs = sorted(set(requirements))
+        if not reqs:
+            return
+        constraint_args: list[str] = []
+        for constraint in self.settings.constraints:
+            constraint_args += ["--constraint" if self._installer == "uv" else "-c", str(constraint)]
+        if self._installer == "uv":
+            uv = uv_binary()
+            assert uv is not None
+            cmd: list[str] = [
+                uv,
+                "pip",
+                "install",
+                "--python",
+                self.python_executable,
+                *constraint_args,
+                "--",
+                *reqs,
+            ]
+            extra = uv_environ(self.settings.environ)
+        else:
+            cmd = [
+                self.python_executable,
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                *constraint_args,
+                "--",
+                *reqs,
+            ]
+            extra = {}
+        logger.debug("installing build requirements: %s", ", ".join(reqs))
+        try:
+            _proc.run(
+                cmd,
+                env=self.settings.environ,
+                extra_env=extra,
+                stream=self.settings.stream,
+                log_file=self.settings.log_file,
+                timeout=self.settings.timeout,
+            )
+        except _proc.ProcessFailed as exc:
+            reason = _install_failure_reason(exc.tail)
+            raise DependencyError(
+                "could not install the build requirements",
+                why=f"{reason} (requirements: {', '.join(reqs)})",
+                hint="check the names and versions in [build-system] requires, your index "
+                "settings (PIP_INDEX_URL / UV_INDEX_URL) and network access; "
+                "-v shows the installer's output",
+                details=_tail(exc.tail, 25),
+                log_path=exc.log_path,
+            ) from exc
+
+
+def _tail(text: str, lines: int) -> str:
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return redact(lines[-1]) if lines else ""
+
+
+def _install_failure_reason(output: str) -> str:
+    """The most telling line of uv's or pip's failure output."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for marker in (
+        "was not found in the package registry",
+        "No solution found",
+        "No matching distribution",
+        "Could not find a version",
+        "Failed to fetch",
+        "error sending request",
+        "certificate",
+    ):
+        for line in lines:
+            if marker in line:
+                return redact(line.lstrip("\u00d7\u2570\u2500\u25b6 ").rstrip(":"))
+    return _last_line(output) or "the installer failed"

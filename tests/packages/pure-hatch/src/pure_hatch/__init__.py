@@ -1,0 +1,2 @@
+def main() -> None:
+    print("pure-hatch works")

@@ -1,0 +1,87 @@
+"""A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
+
+config settings: mode=raise | bad-record | hang | noisy | no-sdist
+"""
+
+import base64
+import hashlib
+import io
+import os
+import sys
+import tarfile
+import time
+import zipfile
+
+NAME, VERSION = "tiny_pkg", "0.3.0"
+METADATA = (
+    "Metadata-Version: 2.1\nName: tiny-pkg\nVersion: 0.3.0\nSummary: hwb test project\n"
+    "Requires-Python: >=3.8\n"
+)
+
+
+def _mode(config_settings):
+    return (config_settings or {}).get("mode", "")
+
+
+def _misbehave(mode):
+    if mode == "raise":
+        print("tinybackend: about to fail")
+        raise RuntimeError("boom from tinybackend")
+    if mode == "hang":
+        time.sleep(600)
+    if mode == "noisy":
+        for i in range(20000):
+            print(f"noisy line {i} " + "x" * 60)
+
+
+def _record_line(name, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    mode = _mode(config_settings)
+    _misbehave(mode)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "tiny", "__init__.py"), "rb") as f:
+        init = f.read()
+    distinfo = f"{NAME}-{VERSION}.dist-info"
+    wheel_meta = b"Wheel-Version: 1.0\nGenerator: tinybackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files = {
+        "tiny/__init__.py": init,
+        f"{distinfo}/METADATA": METADATA.encode(),
+        f"{distinfo}/WHEEL": wheel_meta,
+    }
+    record = [_record_line(n, d) for n, d in files.items()]
+    if mode == "bad-record":
+        record[0] = "tiny/__init__.py,sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,3"
+    record.append(f"{distinfo}/RECORD,,")
+    files[f"{distinfo}/RECORD"] = ("\n".join(record) + "\n").encode()
+    filename = f"{NAME}-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return filename
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    mode = _mode(config_settings)
+    if mode == "no-sdist":
+        raise NotImplementedError("no sdists here")
+    _misbehave(mode)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    base = f"{NAME}-{VERSION}"
+    filename = f"{base}.tar.gz"
+    with tarfile.open(os.path.join(sdist_directory, filename), "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        for rel in ("pyproject.toml", "tiny/__init__.py", "_backend/tinybackend.py"):
+            tf.add(os.path.join(root, rel), arcname=f"{base}/{rel}")
+        data = METADATA.encode()
+        info = tarfile.TarInfo(f"{base}/PKG-INFO")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    return filename
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    print("tinybackend: get_requires_for_build_wheel", file=sys.stderr)
+    return []
