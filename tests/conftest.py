@@ -43,7 +43,7 @@ def project_copy(tmp_path: Path) -> Iterator[Any]:
         shutil.copytree(PACKAGES / name, dest)
         return dest
 
-    yield _copy
+    return _copy
 
 
 @pytest.fixture
@@ -51,13 +51,16 @@ def hwb(tmp_path: Path) -> Any:
     """Run the real CLI in a subprocess: ``hwb("build", path, "--json")``."""
     log_dir = tmp_path / "hwb-logs"
 
-    def _run(*args: str | os.PathLike[str], env: Mapping[str, str] | None = None,
+    def _run(*args: str | os.PathLike[str], env: Mapping[str, str | None] | None = None,
              cwd: Path | None = None, timeout: float = 900) -> HwbResult:
         full_env = dict(os.environ)
         full_env.setdefault("HWB_LOG_DIR", str(log_dir))
         full_env.pop("FORCE_COLOR", None)
-        if env:
-            full_env.update(env)
+        for key, value in (env or {}).items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = value
         proc = subprocess.run(
             [sys.executable, "-m", "headless_wheel_builder", *map(os.fspath, args)],
             capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout, check=False,

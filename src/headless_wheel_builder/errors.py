@@ -20,7 +20,7 @@ __all__ = [
     "CheckError",
     "ConfigError",
     "DependencyError",
-    "EnvironmentError_",
+    "EnvironmentCreationError",
     "GitError",
     "HookMissingError",
     "HwbError",
@@ -176,7 +176,7 @@ class IsolationError(HwbError):
     kind = "isolation"
 
 
-class EnvironmentError_(IsolationError):
+class EnvironmentCreationError(IsolationError):
     """Creating the virtual environment failed."""
 
     exit_code = 31

@@ -18,6 +18,7 @@ build-backend = "hatchling.build"
 name = "scm-demo"
 dynamic = ["version"]
 description = "version from git tags"
+requires-python = ">=3.8"
 
 [tool.hatch.version]
 source = "vcs"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger, redact
-from headless_wheel_builder.errors import DependencyError, EnvironmentError_
+from headless_wheel_builder.errors import DependencyError, EnvironmentCreationError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter, uv_binary
 
@@ -39,27 +39,29 @@ class InstallSettings:
 
 
 def uv_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """Variables that make uv honour the user's pip settings (only where uv's own are unset)."""
-    extra: dict[str, str] = {}
+    """The environment for uv: ``environ`` with pip's settings translated where uv's own are
+    unset, and empty ``UV_*`` variables dropped (uv rejects an empty value)."""
+    env = {k: v for k, v in environ.items() if not (k.startswith("UV_") and v == "")}
 
     def translate(pip_name: str, uv_name: str) -> None:
-        if environ.get(pip_name) and not environ.get(uv_name):
-            extra[uv_name] = environ[pip_name]
+        if env.get(pip_name) and not env.get(uv_name):
+            env[uv_name] = env[pip_name]
 
+    translated_extra = bool(env.get("PIP_EXTRA_INDEX_URL")) and not env.get("UV_EXTRA_INDEX_URL")
     translate("PIP_INDEX_URL", "UV_INDEX_URL")
     translate("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")
     translate("PIP_FIND_LINKS", "UV_FIND_LINKS")
-    if "UV_EXTRA_INDEX_URL" in extra and not environ.get("UV_INDEX_STRATEGY"):
+    if translated_extra and not env.get("UV_INDEX_STRATEGY"):
         # pip picks the best match across all its indexes; uv's default stops at the first
         # index that has the project.  Keep pip's meaning for pip's settings.
-        extra["UV_INDEX_STRATEGY"] = "unsafe-best-match"
-    if not environ.get("SSL_CERT_FILE"):
+        env["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+    if not env.get("SSL_CERT_FILE"):
         for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            if environ.get(name):
-                extra["SSL_CERT_FILE"] = environ[name]
+            if env.get(name):
+                env["SSL_CERT_FILE"] = env[name]
                 break
-    extra.setdefault("UV_NO_PROGRESS", "1")
-    return extra
+    env.setdefault("UV_NO_PROGRESS", "1")
+    return env
 
 
 class VenvEnv:
@@ -101,24 +103,26 @@ class VenvEnv:
                         "--no-python-downloads",
                         path,
                     ],
-                    env=settings.environ,
-                    extra_env=uv_environ(settings.environ),
+                    env=uv_environ(settings.environ),
                     log_file=settings.log_file,
                     timeout=settings.timeout,
                 )
                 return cls(path, interpreter, "uv", settings)
             except _proc.ProcessFailed as exc:
                 if installer == "uv":
-                    raise EnvironmentError_(
+                    raise EnvironmentCreationError(
                         "could not create the build environment with uv",
                         why=_last_line(exc.tail) or f"uv exited with {exc.returncode}",
                         hint="retry with `--installer pip`, or check that uv runs on this system",
                         details=exc.tail,
                         log_path=exc.log_path,
                     ) from exc
-                logger.warning("uv could not create the environment; falling back to venv + pip")
+                logger.warning(
+                    "uv could not create the environment (%s); falling back to venv + pip",
+                    _last_line(exc.tail) or f"exit {exc.returncode}",
+                )
         elif installer == "uv":
-            raise EnvironmentError_(
+            raise EnvironmentCreationError(
                 "uv is not available",
                 why="neither hwb's bundled uv nor a `uv` on PATH was found",
                 hint="reinstall hwb (it depends on uv), or use `--installer pip`",
@@ -131,7 +135,7 @@ class VenvEnv:
             try:
                 _stdlib_venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(path)
             except Exception as exc:
-                raise EnvironmentError_(
+                raise EnvironmentCreationError(
                     "could not create the build environment",
                     why=f"python -m venv failed: {exc}",
                     hint="install your distribution's venv package (e.g. python3-venv)",
@@ -145,7 +149,7 @@ class VenvEnv:
                     timeout=settings.timeout,
                 )
             except _proc.ProcessFailed as exc:
-                raise EnvironmentError_(
+                raise EnvironmentCreationError(
                     f"could not create a build environment for Python {interpreter.short_version}",
                     why=_last_line(exc.tail) or "python -m venv failed",
                     hint="install that Python's venv module (e.g. python3-venv) or use uv",
@@ -197,7 +201,7 @@ class VenvEnv:
                 "--",
                 *reqs,
             ]
-            extra = uv_environ(self.settings.environ)
+            env = uv_environ(self.settings.environ)
         else:
             cmd = [
                 self.python_executable,
@@ -210,13 +214,12 @@ class VenvEnv:
                 "--",
                 *reqs,
             ]
-            extra = {}
+            env = dict(self.settings.environ)
         logger.debug("installing build requirements: %s", ", ".join(reqs))
         try:
             _proc.run(
                 cmd,
-                env=self.settings.environ,
-                extra_env=extra,
+                env=env,
                 stream=self.settings.stream,
                 log_file=self.settings.log_file,
                 timeout=self.settings.timeout,
