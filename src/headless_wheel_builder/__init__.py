@@ -6,11 +6,14 @@ so that ``import headless_wheel_builder`` (and ``hwb --version``) stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from headless_wheel_builder.__about__ import __version__
 
+# typing is not imported at run time: `hwb --version` must stay cheap.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from headless_wheel_builder.api import (
         BuildOptions,
         BuildReport,

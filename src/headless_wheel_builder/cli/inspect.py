@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     project = report.project
 
     def show(label: str, value: object) -> None:
-        out(f"{label + ':':<16}{value}")
+        out(f"{label + ':':<18}{value}")
 
     show("name", project.name or "(unknown)")
     version = project.version or "dynamic"

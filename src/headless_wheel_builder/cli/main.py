@@ -6,10 +6,12 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
 #: command name -> (module under headless_wheel_builder.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -27,6 +29,7 @@ exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 proje
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Global flags, accepted before and after the command name."""
+    import argparse
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("output options")
     group.add_argument(
@@ -64,6 +67,9 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     from headless_wheel_builder.__about__ import __version__
 
     parser = argparse.ArgumentParser(
@@ -100,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+
+    import importlib
 
     from headless_wheel_builder.cli._output import (
         CliProgress,
