@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     pure = {True: "yes (one py3-none-any wheel)", False: "no (platform wheels)", None: "unknown"}
     show("pure Python", pure[project.pure])
     for reason in project.platform_reasons:
-        out(f"{'':<16}- {reason}")
+        out(f"{'':<18}- {reason}")
     show("isolation", project.isolation)
     if project.repair:
         show("repair", project.repair)

@@ -1,13 +1,40 @@
 """Read a project without building it: name, version, backend, and what it will produce.
 
-STUB: the interface below is fixed; the implementation is being written.
+Only static reading: pyproject.toml, setup.cfg, PKG-INFO (in an unpacked sdist), Cargo.toml
+and a few regular expressions over setup.py.  Neither the build backend nor setup.py is
+ever run.  The detectors for version sources and platform-specific code live in
+:mod:`._detect`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from headless_wheel_builder.core import _detect
+from headless_wheel_builder.core._detect import ProjectFiles, cfg_get, table
+from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+__all__ = [
+    "LEGACY_BACKEND",
+    "LEGACY_REQUIRES",
+    "BackendFamily",
+    "ProjectInfo",
+    "analyze",
+    "backend_family",
+    "load_pyproject",
+]
 
 BackendFamily = Literal[
     "setuptools",
@@ -25,6 +52,46 @@ BackendFamily = Literal[
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 LEGACY_REQUIRES = ("setuptools>=40.8.0",)
 
+#: Top-level module of a backend -> its family.
+_BACKEND_MODULES: dict[str, BackendFamily] = {
+    "setuptools": "setuptools",
+    "hatchling": "hatchling",
+    "flit_core": "flit",
+    "flit": "flit",
+    "pdm": "pdm",
+    "poetry": "poetry",
+    "maturin": "maturin",
+    "scikit_build_core": "scikit-build-core",
+    "mesonpy": "meson-python",
+}
+#: Build requirement (canonical name) -> the top-level module of the backend it provides.
+_REQUIRE_MODULES = {
+    "flit-core": "flit_core",
+    "pdm-backend": "pdm",
+    "pdm-pep517": "pdm",
+    "poetry-core": "poetry",
+    "scikit-build-core": "scikit_build_core",
+    "meson-python": "mesonpy",
+}
+#: [tool.X] table -> the [build-system] to suggest when a pyproject.toml declares none.
+_TOOL_BACKENDS = {
+    "poetry": ('"poetry-core>=2"', "poetry.core.masonry.api"),
+    "hatch": ('"hatchling"', "hatchling.build"),
+    "flit": ('"flit_core>=3.4"', "flit_core.buildapi"),
+    "pdm": ('"pdm-backend"', "pdm.backend"),
+    "maturin": ('"maturin>=1,<2"', "maturin"),
+    "scikit-build": ('"scikit-build-core"', "scikit_build_core.build"),
+}
+_VCS_VERSION_ENV = {
+    "setuptools-scm": "SETUPTOOLS_SCM_PRETEND_VERSION",
+    "hatch-vcs": "SETUPTOOLS_SCM_PRETEND_VERSION",
+    "pdm: scm": "PDM_BUILD_SCM_VERSION",
+}
+_SPEC_URL = "https://packaging.python.org/en/latest/specifications/pyproject-toml/"
+_TOML_POSITION_RE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+_TOML_END_RE = re.compile(r"^(?P<reason>.*?) \(at end of document\)$")
+_SETUP_PY_KEYWORD = r"[(,\s]{0}\s*=\s*(['\"])(?P<value>[^'\"\n]+)\1"
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectInfo:
@@ -32,12 +99,14 @@ class ProjectInfo:
     name: str | None
     """``[project].name``, else setup.cfg / PKG-INFO / tool tables; None when unknown."""
     version: str | None
-    """The static version when known (pyproject, PKG-INFO, setup.cfg); else None."""
+    """The static version when known (pyproject, PKG-INFO, setup.cfg), or a dynamic one
+    read statically from the file it lives in (``__version__``, Cargo.toml); else None."""
     dynamic: tuple[str, ...]
     """``[project].dynamic`` (empty for legacy projects)."""
     version_source: str | None
     """Where a dynamic version comes from, e.g. ``setuptools-scm``, ``hatch-vcs``,
-    ``attr: pkg.__version__``, ``PKG-INFO``; None for a static version."""
+    ``setuptools: attr pkg.__version__``, ``hatch: regex src/pkg/__about__.py``,
+    ``maturin: Cargo.toml``, ``PKG-INFO``, ``setup.py``; None for a static version."""
     requires_python: str | None
     backend: str
     backend_path: tuple[str, ...]
@@ -45,7 +114,8 @@ class ProjectInfo:
     build_requires: tuple[str, ...]
     has_pyproject: bool
     legacy: bool
-    """No ``[build-system]`` table: the PEP 517 legacy setuptools fallback is used."""
+    """No ``build-backend`` declared (no ``[build-system]`` table, or one without the key):
+    the PEP 517 legacy fallback ``setuptools.build_meta:__legacy__`` is used."""
     pure: bool | None
     """True: a py3-none-any wheel is expected; False: platform wheels; None: unknown."""
     platform_reasons: tuple[str, ...] = ()
@@ -54,16 +124,338 @@ class ProjectInfo:
     """The isolation hwb recommends (container for platform wheels meant to be portable)."""
     repair: Literal["auditwheel", "delocate", "delvewheel"] | None = None
     tips: tuple[str, ...] = field(default=())
+    has_pkg_info: bool = False
+    """The folder has a PKG-INFO at its top: an unpacked sdist."""
 
     def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """A JSON-ready view: paths as strings, tuples as lists."""
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            out[item.name] = list(value) if isinstance(value, tuple) else value
+        out["path"] = str(self.path)
+        return out
+
+
+# --- pyproject.toml ------------------------------------------------------------------
 
 
 def load_pyproject(path: Path) -> dict[str, Any]:
-    """Parse a pyproject.toml; raise PyprojectError naming file, line and column."""
-    raise NotImplementedError
+    """Parse a pyproject.toml; raise PyprojectError naming file, line and column.
+
+    Beyond TOML syntax, the standard keys hwb relies on are checked for shape:
+    ``[build-system]`` (``requires`` a list of PEP 508 strings, ``build-backend`` a
+    string, ``backend-path`` a list of strings) and ``[project]`` (``name``, ``version``,
+    ``requires-python`` strings, ``dynamic`` a list of strings).
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise PyprojectError(
+            f"cannot read {path.name}",
+            why=f"{path}: {exc.strerror or exc}",
+            hint="check that the file exists and is readable",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise PyprojectError(
+            f"{path.name} is not valid UTF-8",
+            why=f"{path}:{line}: byte {exc.start}: {exc.reason}",
+            hint="TOML files must be UTF-8; re-save the file with that encoding",
+        ) from exc
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col, reason = _toml_error_position(exc, text)
+        raise PyprojectError(
+            f"{path.name} is not valid TOML",
+            why=f"{path}:{line}:{col}: {reason}",
+            hint=f"fix the TOML syntax at line {line}, column {col} (quotes, brackets, commas, "
+            "duplicate keys); see https://toml.io",
+        ) from exc
+    _validate_pyproject(data, path, text)
+    return data
+
+
+def _toml_error_position(exc: Exception, text: str) -> tuple[int, int, str]:
+    """(line, column, reason) of a TOMLDecodeError, on every tomllib / tomli version."""
+    message = str(exc)
+    reason = getattr(exc, "msg", None)
+    line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(line, int) and isinstance(col, int) and isinstance(reason, str):
+        return line, col, reason
+    if match := _TOML_POSITION_RE.match(message):
+        return int(match["line"]), int(match["col"]), match["reason"]
+    # "(at end of document)": point just past the last character, as tomllib would.
+    line = text.count("\n") + 1
+    col = len(text) - text.rfind("\n")
+    match = _TOML_END_RE.match(message)
+    return line, col, (match["reason"] + " at end of file") if match else message
+
+
+def _validate_pyproject(data: Mapping[str, Any], path: Path, text: str) -> None:
+    def fail(key: str, problem: str, needle: str | None = None) -> PyprojectError:
+        lines = text.splitlines()
+        # Search from the key's [section] header; the offending value, else ``key =``.
+        section, _, rest = key.partition(".")
+        header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]")
+        start = next((n for n, line in enumerate(lines) if header.match(line)), 0)
+        name = re.escape((rest or section).partition("[")[0])
+        assign = re.compile(rf"^\s*[\"']?{name}[\"']?\s*=")
+        found = (
+            n
+            for n, line in enumerate(lines)
+            if n >= start and (needle in line if needle else assign.match(line))
+        )
+        number = next(found, None)
+        where = f"{path}:{number + 1}" if number is not None else str(path)
+        return PyprojectError(
+            f"{path.name}: `{key}` is invalid",
+            why=f"{where}: {problem}",
+            hint=f"fix `{key}` in {path}; see {_SPEC_URL}",
+        )
+
+    def check_strings(container: Mapping[str, Any], section: str, key: str) -> None:
+        value = container.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ):
+            raise fail(f"{section}.{key}", f"must be a list of strings, not {value!r}")
+
+    build_system = data.get("build-system")
+    if build_system is not None:
+        if not isinstance(build_system, Mapping):
+            raise fail("build-system", "must be a table ([build-system])")
+        if "requires" not in build_system:
+            raise fail(
+                "build-system.requires",
+                "[build-system] has no `requires` key, which PEP 518 makes mandatory",
+                "[build-system]",
+            )
+        check_strings(build_system, "build-system", "requires")
+        for index, req in enumerate(build_system["requires"]):
+            try:
+                Requirement(req)
+            except InvalidRequirement as exc:
+                raise fail(
+                    f"build-system.requires[{index}]",
+                    f"{req!r} is not a valid PEP 508 requirement: {str(exc).splitlines()[0]}",
+                    req,
+                ) from exc
+        backend = build_system.get("build-backend")
+        if backend is not None and not (isinstance(backend, str) and backend.strip()):
+            raise fail("build-system.build-backend", f"must be a non-empty string, not {backend!r}")
+        check_strings(build_system, "build-system", "backend-path")
+    project = data.get("project")
+    if project is None:
+        return
+    if not isinstance(project, Mapping):
+        raise fail("project", "must be a table ([project])")
+    for key in ("name", "version", "requires-python"):
+        if key in project and not isinstance(project[key], str):
+            raise fail(f"project.{key}", f"must be a string, not {project[key]!r}")
+    check_strings(project, "project", "dynamic")
+
+
+# --- analysis ------------------------------------------------------------------------
+
+
+def backend_family(
+    backend: str, requires: tuple[str, ...], backend_path: tuple[str, ...] = ()
+) -> BackendFamily:
+    """The family of a build backend.
+
+    The backend's top-level module decides (``setuptools.build_meta[:__legacy__]`` ->
+    setuptools, ``hatchling.build`` -> hatchling, ``flit_core.buildapi`` -> flit,
+    ``pdm.backend``/``pdm.pep517.api`` -> pdm, ``poetry.core.masonry.api`` -> poetry,
+    ``maturin``, ``scikit_build_core.build``, ``mesonpy``), also when an in-tree copy
+    is loaded through ``backend-path``.  Any other backend loaded through
+    ``backend-path`` is an in-tree wrapper: it takes the family of the first known
+    backend in ``build-system.requires`` (frozenlist's ``pep517_backend.hooks`` requires
+    setuptools, so: setuptools).  Everything else is ``other``.
+    """
+    module = _backend_module(backend)
+    if module in _BACKEND_MODULES:
+        return _BACKEND_MODULES[module]
+    if backend_path:
+        for name in _detect.requirement_names(requires):
+            if (module := _REQUIRE_MODULES.get(name, name)) in _BACKEND_MODULES:
+                return _BACKEND_MODULES[module]
+    return "other"
+
+
+def _backend_module(backend: str) -> str:
+    """The top-level module of ``pkg.mod:obj``."""
+    return backend.split(":", 1)[0].strip().split(".", 1)[0]
 
 
 def analyze(project_dir: Path) -> ProjectInfo:
     """Analyse the project in ``project_dir`` (raises NotAProjectError / PyprojectError)."""
-    raise NotImplementedError
+    root = Path(project_dir)
+    _check_is_project(root)
+    pyproject_path = root / "pyproject.toml"
+    has_pyproject = pyproject_path.is_file()
+    pyproject = load_pyproject(pyproject_path) if has_pyproject else {}
+    files = ProjectFiles.read(root, pyproject)
+    tips: list[str] = []
+
+    build_system = table(pyproject, "build-system")
+    backend = build_system.get("build-backend") or LEGACY_BACKEND
+    requires = tuple(build_system["requires"]) if build_system else LEGACY_REQUIRES
+    backend_path = tuple(build_system.get("backend-path", ()))
+    legacy = "build-backend" not in build_system
+    family = backend_family(backend, requires, backend_path)
+    in_tree = bool(backend_path) and _backend_module(backend) not in _BACKEND_MODULES
+
+    project = table(pyproject, "project")
+    dynamic = tuple(project.get("dynamic", ()))
+    name, version, version_source = _name(files), _static_version(files), None
+    if version is None and files.pkg_info and files.pkg_info.get("Version"):
+        version, version_source = files.pkg_info["Version"], "PKG-INFO"
+    elif version is None:
+        version_source = _detect.version_source(files, family, requires)
+        if version_source:
+            version = _detect.read_dynamic_version(files, version_source, name)
+    requires_python = (
+        project.get("requires-python")
+        or (files.pkg_info or {}).get("Requires-Python")
+        or cfg_get(files.setup_cfg, "options", "python_requires")
+        or _setup_py_keyword(files.setup_py, "python_requires")
+    )
+    pure, reasons = _detect.platform_status(files, family, backend, requires, in_tree=in_tree)
+
+    if not has_pyproject:
+        tips.append(
+            "no pyproject.toml: built with the PEP 517 legacy fallback "
+            f"({LEGACY_BACKEND}); run `hwb init --from-setup` to add one"
+        )
+    elif not build_system:
+        tips.append(_missing_build_system_tip(pyproject))
+    elif legacy:
+        tips.append(
+            f"[build-system] declares no build-backend, so {LEGACY_BACKEND} is used; "
+            'set build-backend = "setuptools.build_meta" in pyproject.toml'
+        )
+    if project and "name" not in project:
+        tips.append("[project] has no name: every build backend will refuse it; add name = …")
+    env_var = _VCS_VERSION_ENV.get(version_source or "")
+    if env_var and version is None and not _in_git_checkout(root):
+        tips.append(
+            f"the version comes from git ({version_source}) but {root} is not a git checkout "
+            f"and has no PKG-INFO: build from a clone, or set {env_var}=X.Y.Z"
+        )
+    return ProjectInfo(
+        path=root,
+        name=name,
+        version=version,
+        dynamic=dynamic,
+        version_source=version_source,
+        requires_python=requires_python,
+        backend=backend,
+        backend_path=backend_path,
+        backend_family=family,
+        build_requires=requires,
+        has_pyproject=has_pyproject,
+        legacy=legacy,
+        pure=pure,
+        platform_reasons=reasons,
+        isolation="container" if pure is False else "venv",
+        repair=_repair_tool() if pure is False else None,
+        tips=tuple(tips),
+        has_pkg_info=files.pkg_info is not None,
+    )
+
+
+def _check_is_project(root: Path) -> None:
+    if not root.exists():
+        raise SourceNotFoundError(
+            f"{root} does not exist", hint="check the path, or pass a folder, sdist or git URL"
+        )
+    if not root.is_dir():
+        raise NotAProjectError(
+            f"{root} is not a project folder",
+            why="it is a file",
+            hint="pass the folder that holds pyproject.toml or setup.py",
+        )
+    if (root / "pyproject.toml").is_file() or (root / "setup.py").is_file():
+        return
+    why = "found neither pyproject.toml nor setup.py"
+    if (root / "setup.cfg").is_file():
+        why += " (a setup.cfg alone cannot be built: setuptools needs setup.py or pyproject.toml)"
+    try:
+        nested = sorted(
+            child.name
+            for child in root.iterdir()
+            if (child / "pyproject.toml").is_file() or (child / "setup.py").is_file()
+        )
+    except OSError:
+        nested = []
+    hint = "pass the folder that holds the project's pyproject.toml or setup.py"
+    if nested:
+        hint += f"; projects were found in: {', '.join(nested[:5])} (use --subdirectory)"
+    raise NotAProjectError(f"{root} is not a Python project", why=why, hint=hint)
+
+
+def _setup_py_keyword(setup_py: str | None, keyword: str) -> str | None:
+    """A string literal passed as ``keyword=`` inside the ``setup(`` call, if any."""
+    if setup_py is None or (start := setup_py.find("setup(")) < 0:
+        return None
+    match = re.search(_SETUP_PY_KEYWORD.format(keyword), setup_py[start + 5 :])
+    return match["value"] if match else None
+
+
+def _name(files: ProjectFiles) -> str | None:
+    candidates = (
+        table(files.pyproject, "project").get("name"),
+        table(files.pyproject, "tool", "poetry").get("name"),
+        table(files.pyproject, "tool", "flit", "metadata").get("dist-name")
+        or table(files.pyproject, "tool", "flit", "metadata").get("module"),
+        cfg_get(files.setup_cfg, "metadata", "name"),
+        (files.pkg_info or {}).get("Name"),
+        _setup_py_keyword(files.setup_py, "name"),
+    )
+    return next((value for value in candidates if isinstance(value, str) and value), None)
+
+
+def _static_version(files: ProjectFiles) -> str | None:
+    """A version written down as a literal: [project], [tool.poetry], setup.cfg."""
+    project = table(files.pyproject, "project")
+    if isinstance(project.get("version"), str) and "version" not in project.get("dynamic", ()):
+        return str(project["version"])
+    poetry_version = table(files.pyproject, "tool", "poetry").get("version")
+    dynamic_versioning = table(files.pyproject, "tool", "poetry-dynamic-versioning")
+    if isinstance(poetry_version, str) and dynamic_versioning.get("enable") is not True:
+        return poetry_version
+    if files.pkg_info is None:
+        cfg_version = cfg_get(files.setup_cfg, "metadata", "version")
+        if cfg_version and not cfg_version.startswith(("attr:", "file:")):
+            return cfg_version
+    return None
+
+
+def _missing_build_system_tip(pyproject: Mapping[str, Any]) -> str:
+    tools = table(pyproject, "tool")
+    requires, backend = ('"setuptools>=61"', "setuptools.build_meta")
+    for tool, suggestion in _TOOL_BACKENDS.items():
+        if tool in tools:
+            requires, backend = suggestion
+            break
+    return (
+        "pyproject.toml has no [build-system] table, so the legacy setuptools fallback is "
+        f"used; declare one: [build-system] requires = [{requires}] build-backend = "
+        f'"{backend}"'
+    )
+
+
+def _in_git_checkout(root: Path) -> bool:
+    return any((folder / ".git").exists() for folder in (root.resolve(), *root.resolve().parents))
+
+
+def _repair_tool() -> Literal["auditwheel", "delocate", "delvewheel"] | None:
+    """The wheel repair tool of the running platform (for platform wheels)."""
+    tools: dict[str, Literal["auditwheel", "delocate", "delvewheel"]] = {
+        "linux": "auditwheel",
+        "darwin": "delocate",
+        "win32": "delvewheel",
+    }
+    return next((tool for prefix, tool in tools.items() if sys.platform.startswith(prefix)), None)

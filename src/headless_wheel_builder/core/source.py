@@ -1,16 +1,56 @@
 """Obtain a project from wherever it lives: a folder, an sdist / zip, or a git URL.
 
-STUB: the interface below is fixed; the implementation is being written.
+A folder is used in place; an archive is extracted safely into the work folder (see
+:mod:`.archive`); a git URL is cloned so that version tools (setuptools-scm, hatch-vcs)
+see the tags and history they need.  Every git command goes through :mod:`.._proc`.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from headless_wheel_builder import _proc
+from headless_wheel_builder._log import logger, redact
+from headless_wheel_builder.core.archive import ARCHIVE_SUFFIXES, archive_kind, extract_archive
+from headless_wheel_builder.errors import (
+    GitError,
+    HwbError,
+    NotAProjectError,
+    SourceError,
+    SourceNotFoundError,
+    UsageError,
+)
+
+__all__ = [
+    "GitSpec",
+    "ResolvedSource",
+    "SourceKind",
+    "extract_archive",
+    "parse_git_url",
+    "resolve_source",
+]
+
 SourceKind = Literal["directory", "sdist", "zip", "git"]
+
+#: A folder holding one of these is a Python project.
+PROJECT_FILES = ("pyproject.toml", "setup.py")
+#: The transports hwb lets git use.
+GIT_SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
+
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_HELPER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
+_SCP_RE = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>[^@/:\s]{2,}):(?P<path>.+)$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]{4,40}$")
+_FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_GIT_OPTIONS = ("-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false")
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+_URL_HINT = "a git URL looks like git+https://host/org/repo.git@REF or git@host:org/repo.git"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,19 +82,463 @@ class ResolvedSource:
     git_commit: str | None = None
 
 
+# --- parsing ---------------------------------------------------------------------------
+
+
 def parse_git_url(spec: str) -> GitSpec | None:
     """Return the git spec when ``spec`` is a git URL, else None; raise GitError when it
     is a git URL that is unsafe or malformed."""
-    raise NotImplementedError
+    if spec.startswith("-"):
+        if _looks_like_git(spec):
+            raise _bad_url(spec, "it begins with '-', which git would read as an option")
+        return None
+    explicit = spec.startswith("git+")
+    body, _, fragment = (spec[4:] if explicit else spec).partition("#")
+    if _HELPER_RE.match(body):
+        raise _bad_url(spec, "'<transport>::' remote helpers such as ext:: can run any command")
+    scheme_match = _SCHEME_RE.match(body)
+    if scheme_match is not None:
+        scheme = scheme_match.group(1).lower()
+        authority, slash, rest = body[scheme_match.end() :].partition("/")
+        path, ref = _split_ref(slash + rest)
+        known = scheme in ("ssh", "git") or (scheme in GIT_SCHEMES and _ends_in_git(path))
+        if not explicit and not known:
+            if _ends_in_git(path) and scheme not in GIT_SCHEMES:
+                raise _bad_url(spec, f"the {scheme}:// transport is not supported")
+            return None
+        if scheme not in GIT_SCHEMES:
+            raise _bad_url(spec, f"the {scheme}:// transport is not supported")
+        host = authority.rpartition("@")[2]
+        if scheme != "file" and not host:
+            raise _bad_url(spec, "it names no host")
+        if authority.startswith("-") or host.startswith("-"):
+            raise _bad_url(spec, "its host begins with '-', which git would read as an option")
+        if path in ("", "/"):
+            raise _bad_url(spec, "it names no repository path")
+        url = f"{scheme}://{authority}{path}"
+    else:
+        scp = _SCP_RE.match(body)
+        if scp is None or not (explicit or scp["user"] or _ends_in_git(_split_ref(scp["path"])[0])):
+            if explicit:
+                raise _bad_url(spec, "it is neither scheme://host/path nor user@host:path")
+            return None
+        user, host = scp["user"] or "", scp["host"]
+        if user.startswith("-") or host.startswith("-"):
+            raise _bad_url(spec, "its host begins with '-', which git would read as an option")
+        path, ref = _split_ref(scp["path"])
+        url = f"{user}@{host}:{path}" if user else f"{host}:{path}"
+    if _CONTROL_RE.search(url):
+        raise _bad_url(spec, "it contains control characters")
+    if ref is not None:
+        _check_ref(ref, spec)
+    return GitSpec(url=url, ref=ref, subdirectory=_parse_fragment(fragment, spec))
+
+
+def _looks_like_git(text: str) -> bool:
+    """Whether ``text`` (a spec without its leading dashes) is meant as a remote."""
+    return any(mark in text for mark in ("://", "::", "git+", ".git", "@"))
+
+
+def _split_ref(path: str) -> tuple[str, str | None]:
+    """Split ``repo.git@REF`` (the ref ``@`` comes after the path, never in the host)."""
+    cut = path.find(".git@")
+    if cut >= 0:
+        return path[: cut + 4], path[cut + 5 :]
+    if "@" in path:
+        head, _, ref = path.rpartition("@")
+        return head, ref
+    return path, None
+
+
+def _ends_in_git(path: str) -> bool:
+    return path.rstrip("/").endswith(".git")
+
+
+def _check_ref(ref: str, spec: str) -> None:
+    """Refuse what ``git check-ref-format --allow-onelevel`` refuses, and a leading '-'."""
+    problem = None
+    parts = ref.split("/")
+    if not ref:
+        problem = "it is empty"
+    elif ref.startswith("-"):
+        problem = "it begins with '-', which git would read as an option"
+    elif _CONTROL_RE.search(ref) or any(c.isspace() for c in ref):
+        problem = "it contains whitespace or control characters"
+    elif ".." in ref or "@{" in ref or ref == "@":
+        problem = "it contains '..' or '@{'"
+    elif any(c in ref for c in "~^:?*[\\"):
+        problem = "it contains one of ~ ^ : ? * [ \\"
+    elif ref.endswith((".", "/")) or ref.startswith("/") or "" in parts:
+        problem = "it begins or ends with '/', ends with '.', or contains '//'"
+    elif any(p.startswith(".") or p.endswith(".lock") for p in parts):
+        problem = "a part of it begins with '.' or ends with '.lock'"
+    if problem is not None:
+        raise GitError(
+            f"invalid git ref {ref!r} in {_shown(spec)}",
+            why=problem,
+            hint="after '@' give a branch, a tag or a commit id, e.g. git+https://host/org/repo.git@v1.2.3",
+        )
+
+
+def _parse_fragment(fragment: str, spec: str) -> str | None:
+    """Read pip's ``#subdirectory=PATH`` (``egg=`` is accepted and ignored)."""
+    subdirectory = None
+    for item in filter(None, fragment.split("&")):
+        key, _, value = item.partition("=")
+        if key == "subdirectory":
+            subdirectory = _clean_subdirectory(value, GitError, spec)
+        elif key != "egg":
+            raise GitError(
+                f"unknown key {key!r} in the fragment of {_shown(spec)}",
+                why="only '#subdirectory=PATH' (and pip's 'egg=NAME') are understood",
+                hint="write the URL as git+https://host/org/repo.git@REF#subdirectory=PATH",
+            )
+    return subdirectory
+
+
+def _clean_subdirectory(value: str, error: type[HwbError], spec: str) -> str | None:
+    """``value`` as a clean relative POSIX path (None for ``.``); refuse ``..`` and
+    absolute paths."""
+    text = value.strip().replace("\\", "/")
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    problem = None
+    if text.startswith("/") or (len(text) >= 2 and text[1] == ":"):
+        problem = "it is an absolute path"
+    elif ".." in parts:
+        problem = "it contains '..'"
+    elif _CONTROL_RE.search(text):
+        problem = "it contains control characters"
+    if problem is not None:
+        raise error(
+            f"invalid subdirectory {value!r} for {_shown(spec)}",
+            why=f"{problem}; it must be a path inside the source",
+            hint="give the folder holding pyproject.toml relative to the source root, e.g. 'packages/core'",
+        )
+    return "/".join(parts) or None
+
+
+def _shown(spec: str) -> str:
+    """``spec`` with any credentials hidden, for messages."""
+    match = _SCHEME_RE.search(spec)
+    if match is not None:
+        start = match.end()
+        authority = spec[start:].partition("/")[0]
+        if "@" in authority:
+            userinfo, _, host = authority.rpartition("@")
+            user, colon, _ = userinfo.partition(":")
+            hidden = f"{user}:***" if colon else "***"
+            if colon or match.group(1).lower().endswith(("http", "https")):
+                spec = f"{spec[:start]}{hidden}@{host}{spec[start + len(authority) :]}"
+    return redact(spec)
+
+
+def _bad_url(spec: str, why: str) -> GitError:
+    return GitError(f"refusing git URL {_shown(spec)!r}", why=why, hint=_URL_HINT)
+
+
+# --- resolving -------------------------------------------------------------------------
 
 
 def resolve_source(
     spec: str | os.PathLike[str], *, subdirectory: str | None = None, workdir: Path
 ) -> ResolvedSource:
     """Make ``spec`` local under ``workdir`` (a temporary folder the caller owns)."""
-    raise NotImplementedError
+    text = os.fspath(spec)
+    sub = _clean_subdirectory(subdirectory, UsageError, text) if subdirectory else None
+    git = parse_git_url(text) if isinstance(spec, str) else None
+    if git is not None:
+        if git.subdirectory and sub and git.subdirectory != sub:
+            raise GitError(
+                f"two different subdirectories for {_shown(text)}",
+                why=f"the URL says #subdirectory={git.subdirectory} but --subdirectory says {sub}",
+                hint="give the subdirectory only once",
+            )
+        return _resolve_git(git, text, git.subdirectory or sub, workdir)
+    return _resolve_path(text, sub, workdir)
 
 
-def extract_archive(archive: Path, dest: Path) -> Path:
-    """Safely extract a .tar.gz / .zip into ``dest``; return the project folder inside."""
-    raise NotImplementedError
+def _resolve_path(text: str, sub: str | None, workdir: Path) -> ResolvedSource:
+    path = Path(text).expanduser()
+    if not path.exists():
+        looks_remote = "://" in text or text.startswith("git+")
+        raise SourceNotFoundError(
+            f"source not found: {_shown(text)}",
+            why="no such file or folder" + (", and it is not a git URL" if looks_remote else ""),
+            hint="hwb clones git URLs (git+https://host/org/repo.git) but does not download "
+            "files; download an sdist first"
+            if looks_remote
+            else f"check the path (relative paths start from {Path.cwd()})",
+        )
+    if path.is_dir():
+        root = path.resolve()
+        project = _project_dir(root, sub, confine=False, git=False)
+        return ResolvedSource(
+            kind="directory",
+            spec=text,
+            root_dir=root,
+            project_dir=project,
+            is_sdist=(project / "PKG-INFO").is_file(),
+        )
+    kind = archive_kind(path)
+    if kind is None:
+        raise SourceError(
+            f"{path} is neither a folder nor a supported archive",
+            why="hwb builds from a project folder, an sdist ("
+            + ", ".join(ARCHIVE_SUFFIXES)
+            + ") or a git URL",
+            hint="a wheel is already built; pass its sdist or source folder instead"
+            if path.suffix == ".whl"
+            else "pass the folder holding pyproject.toml, or the project's sdist",
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    root = extract_archive(path, Path(tempfile.mkdtemp(prefix="extract-", dir=workdir)))
+    project = _project_dir(root, sub, confine=True, git=False)
+    return ResolvedSource(
+        kind=kind,
+        spec=text,
+        root_dir=root,
+        project_dir=project,
+        archive=path.resolve(),
+        is_sdist=(project / "PKG-INFO").is_file(),
+    )
+
+
+def _project_dir(root: Path, sub: str | None, *, confine: bool, git: bool) -> Path:
+    """``root / sub``, checked to exist and to hold a project."""
+    project = root / sub if sub else root
+    if sub:
+        if confine and not project.resolve().is_relative_to(root.resolve()):
+            raise SourceError(
+                f"subdirectory {sub!r} leads outside {root}",
+                why="a symbolic link in the source points elsewhere",
+                hint="give a subdirectory that is a real folder inside the source",
+            )
+        if not project.is_dir():
+            raise SourceNotFoundError(
+                f"subdirectory {sub!r} not found in {root}",
+                why="it is a file, not a folder" if project.exists() else "no such folder",
+                hint=_candidates_hint(root, root, git=git)
+                or "check the subdirectory against the source's layout",
+            )
+    if not any((project / name).is_file() for name in PROJECT_FILES):
+        raise NotAProjectError(
+            f"{project} holds no Python project",
+            why="looked for " + " and ".join(PROJECT_FILES) + ", found neither",
+            hint=_candidates_hint(root, project, git=git)
+            or "point hwb at the folder that holds pyproject.toml or setup.py",
+        )
+    return project
+
+
+def _candidates_hint(root: Path, folder: Path, *, git: bool) -> str | None:
+    """Suggest child folders of ``folder`` that hold a project."""
+    try:
+        found = sorted(
+            child.relative_to(root).as_posix()
+            for child in folder.iterdir()
+            if child.is_dir()
+            and not child.name.startswith(".")
+            and any((child / name).is_file() for name in PROJECT_FILES)
+        )
+    except OSError:
+        return None
+    if not found:
+        return None
+    option = f"#subdirectory={found[0]}' to the URL" if git else f"--subdirectory {found[0]}"
+    also = f" (other projects: {', '.join(found[1:4])})" if len(found) > 1 else ""
+    return (f"add '{option}" if git else f"use {option}") + also
+
+
+# --- git -------------------------------------------------------------------------------
+
+
+def _resolve_git(git: GitSpec, text: str, sub: str | None, workdir: Path) -> ResolvedSource:
+    if _proc.which("git") is None:
+        raise _git_missing(text)
+    refs = _ls_remote(git, text)
+    kind, name = _classify_ref(git, text, refs)
+    workdir.mkdir(parents=True, exist_ok=True)
+    dest = Path(tempfile.mkdtemp(prefix="git-checkout-", dir=workdir))
+    logger.debug("cloning %s (%s %s) into %s", _shown(git.url), kind, name, dest)
+    if kind == "tag":
+        _clone(git, text, ["--depth", "1", "--branch", name], dest)
+        tag_ref = f"refs/tags/{name}"
+        if not _git(["rev-parse", "-q", "--verify", tag_ref], text, cwd=dest, check=False).ok:
+            _git_step(["fetch", "--depth", "1", "origin", f"+{tag_ref}:{tag_ref}"], git, text, dest)
+    elif kind == "commit":
+        _clone(git, text, ["--filter=blob:none", "--no-checkout"], dest)
+        commit = _commit_of(name, text, dest)
+        if commit is None and len(name) == 40:  # maybe not on a branch; ask for it by id
+            _git(["fetch", "--filter=blob:none", "origin", name], text, cwd=dest, check=False)
+            commit = _commit_of(name, text, dest)
+        if commit is None:
+            raise _unknown_ref(git, text, refs)
+        _git_step(["checkout", "--detach", commit], git, text, dest)
+    else:
+        _clone(git, text, ["--filter=blob:none", *(["--branch", name] if name else [])], dest)
+    head = _git(["rev-parse", "HEAD"], text, cwd=dest).output.strip()
+    ref = git.ref
+    if ref is None:
+        branch = _git(["symbolic-ref", "-q", "--short", "HEAD"], text, cwd=dest, check=False)
+        ref = branch.output.strip() if branch.ok else None
+    project = _project_dir(dest, sub, confine=True, git=True)
+    return ResolvedSource(
+        kind="git",
+        spec=text,
+        root_dir=dest,
+        project_dir=project,
+        is_sdist=(project / "PKG-INFO").is_file(),
+        git_ref=ref,
+        git_commit=head,
+    )
+
+
+@dataclass(frozen=True)
+class _GitResult:
+    ok: bool
+    output: str
+
+
+def _git(args: list[str], text: str, *, cwd: Path | None = None, check: bool = True) -> _GitResult:
+    """Run git quietly; with ``check`` a failure raises :class:`_proc.ProcessFailed`."""
+    try:
+        result = _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=_GIT_ENV, check=check)
+    except _proc.ProcessFailed as exc:
+        if exc.not_found:
+            raise _git_missing(text) from exc
+        raise
+    return _GitResult(result.returncode == 0, result.output)
+
+
+def _git_step(args: list[str], git: GitSpec, text: str, cwd: Path | None) -> _GitResult:
+    try:
+        return _git(args, text, cwd=cwd)
+    except _proc.ProcessFailed as exc:
+        raise _git_failure(git, text, exc, f"'git {args[0]}' failed for") from exc
+
+
+def _clone(git: GitSpec, text: str, options: list[str], dest: Path) -> None:
+    _git_step(["clone", *options, "--", git.url, str(dest)], git, text, None)
+
+
+def _ls_remote(git: GitSpec, text: str) -> dict[str, str]:
+    """The remote's branches and tags (full ref name -> commit id) in one round-trip."""
+    output = _git_step(["ls-remote", "--", git.url], git, text, None).output
+    refs: dict[str, str] = {}
+    for line in output.splitlines():
+        sha, tab, name = line.partition("\t")
+        if tab and _FULL_SHA_RE.match(sha) and name.startswith(("refs/heads/", "refs/tags/")):
+            refs[name.removesuffix("^{}")] = sha
+    return refs
+
+
+def _classify_ref(
+    git: GitSpec, text: str, refs: dict[str, str]
+) -> tuple[Literal["default", "branch", "tag", "commit"], str]:
+    ref = git.ref
+    if ref is None:
+        return "default", ""
+    for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
+        if ref.startswith(prefix) and ref in refs:
+            return ("branch" if kind == "branch" else "tag"), ref.removeprefix(prefix)
+    if f"refs/heads/{ref}" in refs:
+        return "branch", ref
+    if f"refs/tags/{ref}" in refs:
+        return "tag", ref
+    if _HEX_RE.match(ref):
+        return "commit", ref.lower()
+    raise _unknown_ref(git, text, refs)
+
+
+def _commit_of(name: str, text: str, dest: Path) -> str | None:
+    result = _git(
+        ["rev-parse", "-q", "--verify", "--end-of-options", f"{name}^{{commit}}"],
+        text,
+        cwd=dest,
+        check=False,
+    )
+    commit = result.output.strip()
+    return commit if result.ok and _FULL_SHA_RE.match(commit) else None
+
+
+def _natural_key(text: str) -> list[str | int]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
+
+
+def _unknown_ref(git: GitSpec, text: str, refs: dict[str, str]) -> GitError:
+    def listing(prefix: str, label: str, *, newest_first: bool) -> str | None:
+        names = sorted(
+            (r.removeprefix(prefix) for r in refs if r.startswith(prefix)),
+            key=_natural_key,
+            reverse=newest_first,
+        )
+        if not names:
+            return None
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        return f"{label}: {', '.join(names[:5])}{more}"
+
+    found = [
+        x
+        for x in (
+            listing("refs/heads/", "branches", newest_first=False),
+            listing("refs/tags/", "tags", newest_first=True),
+        )
+        if x
+    ]
+    is_hex = bool(_HEX_RE.match(git.ref or ""))
+    return GitError(
+        f"git ref {git.ref!r} not found in {_shown(git.url)}",
+        why="it is not a branch or tag of that repository"
+        + (", nor a commit in its history (or the short id is ambiguous)" if is_hex else ""),
+        hint=("available " + "; ".join(found) if found else "the repository has no branches or tags")
+        + ", or give a commit id",
+    )
+
+
+def _git_missing(text: str) -> GitError:
+    return GitError(
+        "git is not installed",
+        why=f"{_shown(text)} is a git URL and cloning it needs the git program on PATH",
+        hint="install git (e.g. 'apt-get install git', 'dnf install git' or 'brew install git'), "
+        "or build from a local folder or sdist",
+    )
+
+
+def _summary(output: str) -> str:
+    """The gist of git's complaint: its fatal/error lines, else its last line."""
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    picked = [ln for ln in lines if ln.startswith(("fatal:", "error:", "ssh:", "remote:"))]
+    text = "; ".join(dict.fromkeys(ln.removeprefix("fatal: ") for ln in picked or lines[-1:]))
+    return redact(text[:400]) or "git gave no message"
+
+
+def _git_failure(git: GitSpec, text: str, exc: _proc.ProcessFailed, action: str) -> GitError:
+    output = exc.tail
+    low = output.lower()
+    shown = _shown(git.url)
+    details = redact("\n".join(output.splitlines()[-20:]))
+    network = ("could not resolve host", "connection refused", "timed out", "unreachable",
+               "no route to host", "failed to connect", "name or service not known",
+               "temporary failure in name resolution")  # fmt: skip
+    access = ("authentication failed", "terminal prompts disabled", "permission denied",
+              "could not read username", "could not read password", "403")  # fmt: skip
+    missing = ("not found", "does not appear to be a git repository", "does not exist")
+    if any(s in low for s in network):
+        what, hint = (
+            f"cannot reach the host of {shown}",
+            "check the host name in the URL and the network (proxy, VPN, firewall)",
+        )
+    elif any(s in low for s in access):
+        what, hint = (
+            f"access to {shown} was refused",
+            "the repository may be private or may not exist: check the URL and your "
+            "credentials (ssh-agent key, git credential helper, or a token in the URL)",
+        )
+    elif any(s in low for s in missing) or "could not read from remote" in low:
+        what, hint = (
+            f"git repository {shown} not found",
+            "check the URL; for a private repository also check your credentials",
+        )
+    else:
+        what, hint = f"{action} {shown}", "run the same git command by hand to see more"
+    return GitError(what, why=_summary(output), hint=hint, details=details)

@@ -2,6 +2,7 @@
 
 config settings: mode=raise | bad-record | hang | noisy | no-sdist
 """
+from __future__ import annotations
 
 import base64
 import hashlib
