@@ -1,0 +1,1 @@
+"""A package with an optional C speed-up."""

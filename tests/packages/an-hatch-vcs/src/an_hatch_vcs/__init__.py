@@ -1,0 +1,1 @@
+"""Versioned by hatch-vcs."""

@@ -1,0 +1,1 @@
+"""A hatchling project whose version lives in __about__.py."""

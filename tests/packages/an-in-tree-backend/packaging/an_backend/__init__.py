@@ -1,0 +1,1 @@
+"""An in-tree PEP 517 backend."""

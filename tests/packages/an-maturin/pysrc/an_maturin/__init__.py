@@ -1,0 +1,1 @@
+"""The Python half of a maturin project."""

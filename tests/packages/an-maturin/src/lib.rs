@@ -1,0 +1,4 @@
+// An (unbuilt) Rust extension.
+pub fn answer() -> u32 {
+    42
+}

@@ -1,0 +1,1 @@
+"""Metadata in setup.cfg, no [build-system]."""

@@ -1,0 +1,1 @@
+"""A poetry-core project."""

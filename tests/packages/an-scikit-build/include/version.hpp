@@ -1,0 +1,3 @@
+#define VERSION_MAJOR 2
+#define VERSION_MINOR 1
+#define VERSION_PATCH 0

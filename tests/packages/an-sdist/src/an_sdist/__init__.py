@@ -1,0 +1,1 @@
+"""An unpacked sdist."""

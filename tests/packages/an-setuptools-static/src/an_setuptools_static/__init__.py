@@ -1,0 +1,1 @@
+"""A pure package built by setuptools from pyproject.toml alone."""
