@@ -32,7 +32,7 @@ def sh(*args: str | os.PathLike[str]) -> None:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - tasks.py may be started by an older python3
         sys.exit("hwb needs Python >= 3.10 to develop and test")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PY.exists() and STAMP.exists() and STAMP.read_text() == digest:
