@@ -175,8 +175,8 @@ def readme_problems(path: Path, description: str | None, content_type: str | Non
             Problem(
                 path=path,
                 code="README-CONTENT-TYPE",
-                message="no Description-Content-Type; PyPI assumes text/x-rst "
-                "(set readme content type, e.g. text/markdown, in pyproject.toml)",
+                message="no Description-Content-Type, so PyPI assumes text/x-rst (in pyproject.toml: "
+                'readme = {file = "README.md", content-type = "text/markdown"})',
                 severity="warning",
             )
         )

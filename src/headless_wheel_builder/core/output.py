@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.metadata import ExceptionGroup, Metadata
+from packaging.metadata import Metadata
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -34,6 +34,7 @@ from headless_wheel_builder.core.validate import (
     Problem,
     artifact_kind,
     metadata_member,
+    parse_metadata,
     validate_sdist,
     validate_wheel,
 )
@@ -134,15 +135,16 @@ def read_metadata(path: Path, *, validate: bool = True) -> Metadata:
     raises :class:`ValidationError`; without, fields are validated lazily on access.
     """
     member, data = metadata_member(path)
-    try:
-        return Metadata.from_email(data, validate=validate)
-    except ExceptionGroup as group:
-        reasons = "; ".join(str(exc) for exc in group.exceptions)
+    if not validate:
+        return Metadata.from_email(data, validate=False)
+    metadata, findings = parse_metadata(data)
+    if metadata is None:
         raise ValidationError(
             f"invalid core metadata in {path.name} ({member})",
-            why=reasons,
+            why="; ".join(message for severity, message in findings if severity == "error"),
             hint=f"run 'hwb check {path}' for every problem of this file",
-        ) from group
+        )
+    return metadata
 
 
 def validate(path: Path) -> list[Problem]:
@@ -276,11 +278,11 @@ def _commit(
     backup: Path | None = None
     if final.is_file():
         backup = tmp.with_name(f"{tmp.name}.old")
+        undo.append(lambda: backup.unlink(missing_ok=True))
         try:
             os.link(final, backup)
         except OSError:  # a filesystem without hard links
             shutil.copy2(final, backup)
-        undo.append(lambda: backup.unlink(missing_ok=True))
         finish.append(lambda: backup.unlink(missing_ok=True))
     tmp.replace(final)
 
