@@ -2,7 +2,7 @@
 
 A folder is used in place; an archive is extracted safely into the work folder (see
 :mod:`.archive`); a git URL is cloned so that version tools (setuptools-scm, hatch-vcs)
-see the tags and history they need.  Every git command goes through :mod:`.._proc`.
+see the tags and history they need.  Every git command runs through ``_proc``.
 """
 
 from __future__ import annotations
@@ -101,13 +101,12 @@ def parse_git_url(spec: str) -> GitSpec | None:
         scheme = scheme_match.group(1).lower()
         authority, slash, rest = body[scheme_match.end() :].partition("/")
         path, ref = _split_ref(slash + rest)
-        known = scheme in ("ssh", "git") or (scheme in GIT_SCHEMES and _ends_in_git(path))
-        if not explicit and not known:
-            if _ends_in_git(path) and scheme not in GIT_SCHEMES:
+        if scheme not in GIT_SCHEMES:
+            if explicit or _ends_in_git(path):
                 raise _bad_url(spec, f"the {scheme}:// transport is not supported")
             return None
-        if scheme not in GIT_SCHEMES:
-            raise _bad_url(spec, f"the {scheme}:// transport is not supported")
+        if not (explicit or scheme in ("ssh", "git") or _ends_in_git(path)):
+            return None  # e.g. an https:// page, not a repository
         host = authority.rpartition("@")[2]
         if scheme != "file" and not host:
             raise _bad_url(spec, "it names no host")
@@ -353,34 +352,36 @@ def _candidates_hint(root: Path, folder: Path, *, git: bool) -> str | None:
 
 
 def _resolve_git(git: GitSpec, text: str, sub: str | None, workdir: Path) -> ResolvedSource:
-    if _proc.which("git") is None:
+    if _proc.which("git") is None:  # the common case, before any process is started
         raise _git_missing(text)
-    refs = _ls_remote(git, text)
-    kind, name = _classify_ref(git, text, refs)
+    runner = _GitRunner(git, text)
+    refs = _ls_remote(runner)
+    kind, name = _classify_ref(git, refs)
     workdir.mkdir(parents=True, exist_ok=True)
     dest = Path(tempfile.mkdtemp(prefix="git-checkout-", dir=workdir))
     logger.debug("cloning %s (%s %s) into %s", _shown(git.url), kind, name, dest)
-    if kind == "tag":
-        _clone(git, text, ["--depth", "1", "--branch", name], dest)
+    url = git.url
+    if kind == "tag":  # shallow: the tag is on HEAD, so scm tools compute exactly its version
+        runner.step("clone", "--depth", "1", "--branch", name, "--", url, str(dest))
         tag_ref = f"refs/tags/{name}"
-        if not _git(["rev-parse", "-q", "--verify", tag_ref], text, cwd=dest, check=False).ok:
-            _git_step(["fetch", "--depth", "1", "origin", f"+{tag_ref}:{tag_ref}"], git, text, dest)
+        if runner.rev(tag_ref, dest) is None:
+            runner.step("fetch", "--depth", "1", "origin", f"+{tag_ref}:{tag_ref}", cwd=dest)
     elif kind == "commit":
-        _clone(git, text, ["--filter=blob:none", "--no-checkout"], dest)
-        commit = _commit_of(name, text, dest)
-        if commit is None and len(name) == 40:  # maybe not on a branch; ask for it by id
-            _git(["fetch", "--filter=blob:none", "origin", name], text, cwd=dest, check=False)
-            commit = _commit_of(name, text, dest)
+        runner.step("clone", "--filter=blob:none", "--no-checkout", "--", url, str(dest))
+        commit = runner.rev(f"{name}^{{commit}}", dest)
+        if commit is None and len(name) == 40:  # maybe on no branch or tag: ask for it by id
+            runner.run("fetch", "--filter=blob:none", "origin", name, cwd=dest, check=False)
+            commit = runner.rev(f"{name}^{{commit}}", dest)
         if commit is None:
-            raise _unknown_ref(git, text, refs)
-        _git_step(["checkout", "--detach", commit], git, text, dest)
-    else:
-        _clone(git, text, ["--filter=blob:none", *(["--branch", name] if name else [])], dest)
-    head = _git(["rev-parse", "HEAD"], text, cwd=dest).output.strip()
+            raise _unknown_ref(git, refs)
+        runner.step("checkout", "--detach", commit, cwd=dest)
+    else:  # a branch, or the default one: whole commit graph and tags, blobs on demand
+        branch = ["--branch", name] if name else []
+        runner.step("clone", "--filter=blob:none", *branch, "--", url, str(dest))
     ref = git.ref
     if ref is None:
-        branch = _git(["symbolic-ref", "-q", "--short", "HEAD"], text, cwd=dest, check=False)
-        ref = branch.output.strip() if branch.ok else None
+        current = runner.run("symbolic-ref", "-q", "--short", "HEAD", cwd=dest, check=False)
+        ref = current.output.strip() if current.returncode == 0 else None
     project = _project_dir(dest, sub, confine=True, git=True)
     return ResolvedSource(
         kind="git",
@@ -389,102 +390,71 @@ def _resolve_git(git: GitSpec, text: str, sub: str | None, workdir: Path) -> Res
         project_dir=project,
         is_sdist=(project / "PKG-INFO").is_file(),
         git_ref=ref,
-        git_commit=head,
+        git_commit=runner.rev("HEAD", dest),
     )
 
 
-@dataclass(frozen=True)
-class _GitResult:
-    ok: bool
-    output: str
+class _GitRunner:
+    """Runs git for one source: quietly, never prompting, with the ext:: transport off."""
+
+    def __init__(self, git: GitSpec, text: str) -> None:
+        self.git = git
+        self.text = text
+
+    def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> _proc.ProcResult:
+        try:
+            return _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=_GIT_ENV, check=check)
+        except _proc.ProcessFailed as exc:
+            if exc.not_found:
+                raise _git_missing(self.text) from exc
+            raise
+
+    def step(self, *args: str, cwd: Path | None = None) -> str:
+        """Run a command that must succeed; a failure becomes a :class:`GitError`."""
+        try:
+            return self.run(*args, cwd=cwd).output
+        except _proc.ProcessFailed as exc:
+            raise _git_failure(self.git, exc, f"'git {args[0]}' failed for") from exc
+
+    def rev(self, expression: str, cwd: Path) -> str | None:
+        """The object id ``expression`` names in the checkout, or None."""
+        result = self.run("rev-parse", "-q", "--verify", "--end-of-options", expression, cwd=cwd, check=False)
+        found = result.output.strip()
+        return found if result.returncode == 0 and _FULL_SHA_RE.match(found) else None
 
 
-def _git(args: list[str], text: str, *, cwd: Path | None = None, check: bool = True) -> _GitResult:
-    """Run git quietly; with ``check`` a failure raises :class:`_proc.ProcessFailed`."""
-    try:
-        result = _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=_GIT_ENV, check=check)
-    except _proc.ProcessFailed as exc:
-        if exc.not_found:
-            raise _git_missing(text) from exc
-        raise
-    return _GitResult(result.returncode == 0, result.output)
-
-
-def _git_step(args: list[str], git: GitSpec, text: str, cwd: Path | None) -> _GitResult:
-    try:
-        return _git(args, text, cwd=cwd)
-    except _proc.ProcessFailed as exc:
-        raise _git_failure(git, text, exc, f"'git {args[0]}' failed for") from exc
-
-
-def _clone(git: GitSpec, text: str, options: list[str], dest: Path) -> None:
-    _git_step(["clone", *options, "--", git.url, str(dest)], git, text, None)
-
-
-def _ls_remote(git: GitSpec, text: str) -> dict[str, str]:
+def _ls_remote(runner: _GitRunner) -> dict[str, str]:
     """The remote's branches and tags (full ref name -> commit id) in one round-trip."""
-    output = _git_step(["ls-remote", "--", git.url], git, text, None).output
     refs: dict[str, str] = {}
-    for line in output.splitlines():
+    for line in runner.step("ls-remote", "--", runner.git.url).splitlines():
         sha, tab, name = line.partition("\t")
         if tab and _FULL_SHA_RE.match(sha) and name.startswith(("refs/heads/", "refs/tags/")):
             refs[name.removesuffix("^{}")] = sha
     return refs
 
 
-def _classify_ref(
-    git: GitSpec, text: str, refs: dict[str, str]
-) -> tuple[Literal["default", "branch", "tag", "commit"], str]:
-    ref = git.ref
-    if ref is None:
+def _classify_ref(git: GitSpec, refs: dict[str, str]) -> tuple[str, str]:
+    """("default" | "branch" | "tag" | "commit", name); branches win over tags, as in git."""
+    if git.ref is None:
         return "default", ""
-    for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
-        if ref.startswith(prefix) and ref in refs:
-            return ("branch" if kind == "branch" else "tag"), ref.removeprefix(prefix)
-    if f"refs/heads/{ref}" in refs:
-        return "branch", ref
-    if f"refs/tags/{ref}" in refs:
-        return "tag", ref
-    if _HEX_RE.match(ref):
-        return "commit", ref.lower()
-    raise _unknown_ref(git, text, refs)
+    for kind, prefix in (("branch", "refs/heads/"), ("tag", "refs/tags/")):
+        name = git.ref.removeprefix(prefix)
+        if prefix + name in refs:
+            return kind, name
+    if _HEX_RE.match(git.ref):
+        return "commit", git.ref.lower()
+    raise _unknown_ref(git, refs)
 
 
-def _commit_of(name: str, text: str, dest: Path) -> str | None:
-    result = _git(
-        ["rev-parse", "-q", "--verify", "--end-of-options", f"{name}^{{commit}}"],
-        text,
-        cwd=dest,
-        check=False,
-    )
-    commit = result.output.strip()
-    return commit if result.ok and _FULL_SHA_RE.match(commit) else None
-
-
-def _natural_key(text: str) -> list[str | int]:
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
-
-
-def _unknown_ref(git: GitSpec, text: str, refs: dict[str, str]) -> GitError:
-    def listing(prefix: str, label: str, *, newest_first: bool) -> str | None:
-        names = sorted(
-            (r.removeprefix(prefix) for r in refs if r.startswith(prefix)),
-            key=_natural_key,
-            reverse=newest_first,
-        )
-        if not names:
-            return None
-        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-        return f"{label}: {', '.join(names[:5])}{more}"
-
-    found = [
-        x
-        for x in (
-            listing("refs/heads/", "branches", newest_first=False),
-            listing("refs/tags/", "tags", newest_first=True),
-        )
-        if x
-    ]
+def _unknown_ref(git: GitSpec, refs: dict[str, str]) -> GitError:
+    found = []
+    for prefix, label in (("refs/heads/", "branches"), ("refs/tags/", "tags")):
+        names = sorted((r.removeprefix(prefix) for r in refs if r.startswith(prefix)), key=_natural_key)
+        if label == "tags":
+            names.reverse()  # newest versions first
+        if names:
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            found.append(f"{label}: {', '.join(names[:5])}{more}")
     is_hex = bool(_HEX_RE.match(git.ref or ""))
     return GitError(
         f"git ref {git.ref!r} not found in {_shown(git.url)}",
@@ -493,6 +463,10 @@ def _unknown_ref(git: GitSpec, text: str, refs: dict[str, str]) -> GitError:
         hint=("available " + "; ".join(found) if found else "the repository has no branches or tags")
         + ", or give a commit id",
     )
+
+
+def _natural_key(text: str) -> list[str | int]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
 def _git_missing(text: str) -> GitError:
@@ -504,41 +478,43 @@ def _git_missing(text: str) -> GitError:
     )
 
 
+_NETWORK_FAILURES = (
+    "could not resolve host", "connection refused", "timed out", "unreachable", "no route to host",
+    "failed to connect", "name or service not known", "temporary failure in name resolution",
+)  # fmt: skip
+_ACCESS_FAILURES = (
+    "authentication failed", "terminal prompts disabled", "permission denied",
+    "could not read username", "could not read password", "403",
+)  # fmt: skip
+_MISSING_REPO = ("not found", "does not appear to be a git repository", "does not exist",
+                 "could not read from remote")  # fmt: skip
+
+
+def _git_failure(git: GitSpec, exc: _proc.ProcessFailed, action: str) -> GitError:
+    """Turn a failed git command into an error saying which of the usual causes it was."""
+    output, shown = exc.tail, _shown(git.url)
+    low = output.lower()
+    if any(s in low for s in _NETWORK_FAILURES):
+        what = f"cannot reach the host of {shown}"
+        hint = "check the host name in the URL and the network (proxy, VPN, firewall)"
+    elif any(s in low for s in _ACCESS_FAILURES):
+        what = f"access to {shown} was refused"
+        hint = (
+            "the repository may be private or may not exist: check the URL and your credentials "
+            "(ssh-agent key, git credential helper, or a token in the URL)"
+        )
+    elif any(s in low for s in _MISSING_REPO):
+        what = f"git repository {shown} not found"
+        hint = "check the URL; for a private repository also check your credentials"
+    else:
+        what, hint = f"{action} {shown}", "run the same git command by hand to see more"
+    details = redact("\n".join(output.splitlines()[-20:]))
+    return GitError(what, why=_summary(output), hint=hint, details=details)
+
+
 def _summary(output: str) -> str:
     """The gist of git's complaint: its fatal/error lines, else its last line."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     picked = [ln for ln in lines if ln.startswith(("fatal:", "error:", "ssh:", "remote:"))]
     text = "; ".join(dict.fromkeys(ln.removeprefix("fatal: ") for ln in picked or lines[-1:]))
     return redact(text[:400]) or "git gave no message"
-
-
-def _git_failure(git: GitSpec, text: str, exc: _proc.ProcessFailed, action: str) -> GitError:
-    output = exc.tail
-    low = output.lower()
-    shown = _shown(git.url)
-    details = redact("\n".join(output.splitlines()[-20:]))
-    network = ("could not resolve host", "connection refused", "timed out", "unreachable",
-               "no route to host", "failed to connect", "name or service not known",
-               "temporary failure in name resolution")  # fmt: skip
-    access = ("authentication failed", "terminal prompts disabled", "permission denied",
-              "could not read username", "could not read password", "403")  # fmt: skip
-    missing = ("not found", "does not appear to be a git repository", "does not exist")
-    if any(s in low for s in network):
-        what, hint = (
-            f"cannot reach the host of {shown}",
-            "check the host name in the URL and the network (proxy, VPN, firewall)",
-        )
-    elif any(s in low for s in access):
-        what, hint = (
-            f"access to {shown} was refused",
-            "the repository may be private or may not exist: check the URL and your "
-            "credentials (ssh-agent key, git credential helper, or a token in the URL)",
-        )
-    elif any(s in low for s in missing) or "could not read from remote" in low:
-        what, hint = (
-            f"git repository {shown} not found",
-            "check the URL; for a private repository also check your credentials",
-        )
-    else:
-        what, hint = f"{action} {shown}", "run the same git command by hand to see more"
-    return GitError(what, why=_summary(output), hint=hint, details=details)

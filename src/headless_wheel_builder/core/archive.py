@@ -1,0 +1,292 @@
+"""Safe extraction of sdists (.tar.gz, .tgz, .tar, .tar.bz2, .tar.xz) and .zip archives.
+
+Every member is checked before anything is written, with the semantics of tarfile's
+``data`` filter on every Python: no absolute paths, no ``..``, no links that leave the
+extraction folder, no device files or FIFOs, and caps on total size and member count.
+Where the running Python has :func:`tarfile.data_filter` it is applied as well.
+"""
+
+from __future__ import annotations
+
+import copy
+import lzma
+import os
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from headless_wheel_builder.errors import ArchiveError, SourceNotFoundError
+
+__all__ = [
+    "ARCHIVE_SUFFIXES",
+    "MAX_MEMBERS",
+    "MAX_TOTAL_SIZE",
+    "archive_kind",
+    "extract_archive",
+]
+
+#: Refuse archives whose members add up to more than this many uncompressed bytes.
+MAX_TOTAL_SIZE = 4 * 1024**3
+#: Refuse archives with more members than this.
+MAX_MEMBERS = 100_000
+
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
+ZIP_SUFFIXES = (".zip",)
+ARCHIVE_SUFFIXES = TAR_SUFFIXES + ZIP_SUFFIXES
+
+# Folders that archivers add beside the real content (ignored when finding the root).
+_NOISE_TOP_LEVEL = frozenset({"__MACOSX"})
+# Errors a damaged archive raises while being read.
+_READ_ERRORS = (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError)
+_MAX_LINK_HOPS = 40
+
+
+def archive_kind(path: Path) -> Literal["sdist", "zip"] | None:
+    """``"sdist"`` for tar archives, ``"zip"`` for zip files, None for anything else."""
+    name = path.name.lower()
+    if name.endswith(ZIP_SUFFIXES):
+        return "zip"
+    if name.endswith(TAR_SUFFIXES):
+        return "sdist"
+    return None
+
+
+def extract_archive(
+    archive: Path,
+    dest: Path,
+    *,
+    max_total_size: int = MAX_TOTAL_SIZE,
+    max_members: int = MAX_MEMBERS,
+) -> Path:
+    """Safely extract a .tar.gz / .zip into ``dest``; return the project folder inside.
+
+    That is the single top-level folder when there is one (the sdist layout
+    ``{name}-{version}/``), else ``dest`` itself.
+    """
+    kind = archive_kind(archive)
+    if kind is None:
+        raise ArchiveError(
+            f"{archive} is not a supported archive",
+            why="its name does not end in " + ", ".join(ARCHIVE_SUFFIXES),
+            hint="pass an sdist (.tar.gz) or a .zip, or a folder holding a project",
+        )
+    if not archive.is_file():
+        raise SourceNotFoundError(
+            f"archive not found: {archive}", why="no such file", hint="check the path to the archive"
+        )
+    dest.mkdir(parents=True, exist_ok=True)
+    limits = _Limits(archive, max_total_size, max_members)
+    extract = _extract_zip if kind == "zip" else _extract_tar
+    names = extract(archive, dest, limits)
+    return _project_root(dest, names)
+
+
+class _Limits:
+    """Counts members and bytes, raising once a cap is passed."""
+
+    def __init__(self, archive: Path, max_total_size: int, max_members: int) -> None:
+        self.archive = archive
+        self.max_total_size = max_total_size
+        self.max_members = max_members
+        self.members = 0
+        self.total = 0
+
+    def add(self, name: str, size: int) -> None:
+        self.members += 1
+        self.total += max(size, 0)
+        if self.members > self.max_members:
+            raise _unsafe(self.archive, name, f"the archive has more than {self.max_members:,} members")
+        if self.total > self.max_total_size:
+            raise _unsafe(
+                self.archive,
+                name,
+                f"its members add up to more than {self.max_total_size:,} bytes uncompressed",
+            )
+
+
+def _unsafe(archive: Path, member: str, why: str) -> ArchiveError:
+    return ArchiveError(
+        f"refusing to extract {archive}: unsafe member {member!r}",
+        why=why,
+        hint="this archive cannot be a normal sdist; check where it came from, or build "
+        "from the project's source folder instead",
+    )
+
+
+def _corrupt(archive: Path, exc: BaseException) -> ArchiveError:
+    return ArchiveError(
+        f"cannot read archive {archive}",
+        why=f"it is damaged or not a valid archive ({type(exc).__name__}: {exc})",
+        hint="download or build the archive again",
+    )
+
+
+def _member_parts(archive: Path, name: str) -> tuple[str, ...]:
+    """The path components of a member name, refusing absolute paths and ``..``."""
+    text = name.replace("\\", "/")
+    if "\x00" in text:
+        raise _unsafe(archive, name, "its name contains a NUL character")
+    if text.startswith("/") or (len(text) >= 2 and text[1] == ":" and text[0].isalpha()):
+        raise _unsafe(archive, name, "it has an absolute path")
+    parts = tuple(p for p in text.split("/") if p not in ("", "."))
+    if ".." in parts:
+        raise _unsafe(archive, name, "its path contains '..' and would leave the extraction folder")
+    return parts
+
+
+class _LinkChecker:
+    """Resolves link targets inside the virtual tree of the archive, following the
+    archive's own symlinks, to tell whether a link ends up outside the folder."""
+
+    def __init__(self, archive: Path) -> None:
+        self.archive = archive
+        self.symlinks: dict[tuple[str, ...], str] = {}
+        self.entries: set[tuple[str, ...]] = set()
+
+    def add(self, name: str, parts: tuple[str, ...], *, symlink_target: str | None) -> None:
+        for i in range(1, len(parts)):
+            if parts[:i] in self.symlinks:
+                raise _unsafe(self.archive, name, "it would be written through a symbolic link")
+        if parts in self.entries and (symlink_target is not None or parts in self.symlinks):
+            raise _unsafe(self.archive, name, "a link with this name appears twice")
+        if symlink_target is not None:
+            if any(e[: len(parts)] == parts and len(e) > len(parts) for e in self.entries):
+                raise _unsafe(self.archive, name, "a symbolic link replaces a folder")
+            self.symlinks[parts] = symlink_target
+        self.entries.add(parts)
+
+    def check_symlink(self, name: str, parts: tuple[str, ...], target: str) -> None:
+        if self._escapes(parts[:-1], target):
+            raise _unsafe(self.archive, name, f"it is a symbolic link to {target!r}, outside the archive")
+
+    def check_hardlink(self, name: str, target: str) -> None:
+        if self._escapes((), target):
+            raise _unsafe(self.archive, name, f"it is a hard link to {target!r}, outside the archive")
+
+    def _escapes(self, base: tuple[str, ...], target: str) -> bool:
+        text = target.replace("\\", "/")
+        if not text or text.startswith("/") or (len(text) >= 2 and text[1] == ":"):
+            return True
+        stack = list(base)
+        pending = [p for p in text.split("/") if p not in ("", ".")]
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part == "..":
+                if not stack:
+                    return True
+                stack.pop()
+                continue
+            stack.append(part)
+            link = self.symlinks.get(tuple(stack))
+            if link is not None:
+                hops += 1
+                link_text = link.replace("\\", "/")
+                if hops > _MAX_LINK_HOPS or link_text.startswith("/"):
+                    return True
+                stack.pop()
+                pending = [p for p in link_text.split("/") if p not in ("", ".")] + pending
+        return False
+
+
+def _extract_tar(archive: Path, dest: Path, limits: _Limits) -> list[tuple[str, ...]]:
+    try:
+        with tarfile.open(archive, "r:*") as tf:
+            checked = _check_tar_members(archive, tf, limits)
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(dest, members=checked, filter="data")
+            else:  # pragma: no cover - Pythons before the extraction filters
+                tf.extractall(dest, members=checked)  # noqa: S202 - checked above
+    except _READ_ERRORS as exc:
+        filter_error = getattr(tarfile, "FilterError", ())
+        if isinstance(exc, filter_error):  # our own checks should have caught it first
+            member = getattr(getattr(exc, "tarinfo", None), "name", "?")
+            raise _unsafe(archive, member, str(exc)) from exc
+        raise _corrupt(archive, exc) from exc
+    return [_member_parts(archive, m.name) for m in checked]
+
+
+def _check_tar_members(archive: Path, tf: tarfile.TarFile, limits: _Limits) -> list[tarfile.TarInfo]:
+    links = _LinkChecker(archive)
+    checked: list[tarfile.TarInfo] = []
+    for member in tf:
+        limits.add(member.name, member.size if member.isreg() else 0)
+        parts = _member_parts(archive, member.name)
+        if not parts and not member.isdir():
+            raise _unsafe(archive, member.name, "it has no file name")
+        if member.ischr() or member.isblk() or member.isfifo():
+            raise _unsafe(archive, member.name, "it is a device file or FIFO")
+        if member.issym():
+            links.add(member.name, parts, symlink_target=member.linkname)
+        else:
+            links.add(member.name, parts, symlink_target=None)
+        checked.append(member)
+    for member in checked:
+        parts = _member_parts(archive, member.name)
+        if member.issym():
+            links.check_symlink(member.name, parts, member.linkname)
+        elif member.islnk():
+            links.check_hardlink(member.name, member.linkname)
+    return [_sanitised(m) for m in checked]
+
+
+def _sanitised(member: tarfile.TarInfo) -> tarfile.TarInfo:
+    """A copy with the ``data`` filter's modes and no owner, for Pythons without it."""
+    clean = copy.copy(member)
+    if member.isreg() or member.islnk():
+        mode = (member.mode | 0o600) & 0o755
+        if not mode & stat.S_IXUSR:
+            mode &= ~(stat.S_IXGRP | stat.S_IXOTH)
+        clean.mode = mode
+    elif member.isdir():
+        clean.mode = (member.mode | 0o700) & 0o755
+    clean.uid, clean.gid = os.getuid(), os.getgid()
+    clean.uname = clean.gname = ""
+    return clean
+
+
+def _extract_zip(archive: Path, dest: Path, limits: _Limits) -> list[tuple[str, ...]]:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            links = _LinkChecker(archive)
+            for info in infos:
+                limits.add(info.filename, info.file_size)
+                parts = _member_parts(archive, info.filename)
+                if info.flag_bits & 0x1:
+                    raise _unsafe(archive, info.filename, "it is encrypted")
+                kind = stat.S_IFMT(info.external_attr >> 16)
+                if kind in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK):
+                    raise _unsafe(archive, info.filename, "it is a device file, FIFO or socket")
+                target = zf.read(info).decode("utf-8", "replace") if kind == stat.S_IFLNK else None
+                links.add(info.filename, parts, symlink_target=target)
+            for info in infos:
+                target = links.symlinks.get(_member_parts(archive, info.filename))
+                if target is not None:
+                    links.check_symlink(info.filename, _member_parts(archive, info.filename), target)
+            zf.extractall(dest)  # noqa: S202 - every member checked above
+            _restore_exec_bits(dest, infos)
+    except (*_READ_ERRORS, NotImplementedError, RuntimeError) as exc:
+        raise _corrupt(archive, exc) from exc
+    return [_member_parts(archive, i.filename) for i in infos]
+
+
+def _restore_exec_bits(dest: Path, infos: Iterable[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        mode = info.external_attr >> 16
+        if not info.is_dir() and stat.S_ISREG(mode) and mode & stat.S_IXUSR:
+            path = dest / info.filename
+            path.chmod(path.stat().st_mode | 0o111)
+
+
+def _project_root(dest: Path, names: list[tuple[str, ...]]) -> Path:
+    tops = {parts[0] for parts in names if parts} - _NOISE_TOP_LEVEL
+    if len(tops) == 1:
+        candidate = dest / tops.pop()
+        if candidate.is_dir() and not candidate.is_symlink():
+            return candidate
+    return dest
