@@ -126,7 +126,7 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
         built = _run_plan(resolved, project, options, session, staging, workdir)
         with phase(timings, "validate"):
             progress.step("Validating artifacts")
-            problems = [p for path in built for p in validate(path)]
+            problems = [p for path in built for p in validate(path) if p.severity == "error"]
             if problems:
                 noun = "an invalid artifact" if len(built) == 1 else "invalid artifacts"
                 raise ValidationError(
