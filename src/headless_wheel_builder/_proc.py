@@ -144,11 +144,14 @@ def run(
                     log.write(line)
                 if stream:
                     emit(line)
+            proc.stdout.close()
             returncode = proc.wait()
         except BaseException:
             # Ctrl-C or any error while reading: never leave the child behind.
             proc.kill()
             proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
             raise
         finally:
             if timer is not None:

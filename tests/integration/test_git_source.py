@@ -17,16 +17,11 @@ from headless_wheel_builder.errors import GitError, NotAProjectError, SourceNotF
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program"),
-    # _proc.run never closes the child's stdout pipe (reported; _proc.py is not ours to edit):
-    # ignore exactly that ResourceWarning, and collect the pipes before each test ends.
-    pytest.mark.filterwarnings(r"ignore:unclosed file <_io\.:ResourceWarning"),
 ]
 
 
 def git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    )
+    done = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
     return done.stdout.strip()
 
 
@@ -43,7 +38,7 @@ def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(var, raising=False)
     yield
-    gc.collect()  # while this module's warning filter still applies (see pytestmark)
+    gc.collect()  # surface any unclosed pipe as a ResourceWarning inside this test
 
 
 @dataclass(frozen=True)
@@ -191,9 +186,7 @@ def test_unknown_ref_lists_refs(repo: Repo, tmp_path: Path) -> None:
     err = info.value
     assert err.exit_code == 14
     assert err.what == f"git ref 'no-such-branch' not found in {repo.url}"
-    assert err.hint == (
-        "available branches: feature/x, main; tags: v1.2.3, v1.0.0, or give a commit id"
-    )
+    assert err.hint == ("available branches: feature/x, main; tags: v1.2.3, v1.0.0, or give a commit id")
 
 
 def test_unknown_commit(repo: Repo, tmp_path: Path) -> None:
@@ -240,9 +233,7 @@ def test_option_injection_starts_no_process(
     assert not (tmp_path / "evil").exists()
 
 
-def test_ref_injection_starts_no_process(
-    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ref_injection_starts_no_process(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_proc, "capture", None)  # any call would fail loudly
     with pytest.raises(GitError, match="invalid git ref '--upload-pack=x'"):
         _resolve(f"git+{repo.url}@--upload-pack=x", tmp_path)
@@ -260,9 +251,7 @@ def test_git_not_installed(repo: Repo, tmp_path: Path, monkeypatch: pytest.Monke
     assert err.exit_code == 14
 
 
-def test_git_vanishing_after_the_check(
-    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_git_vanishing_after_the_check(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_proc, "which", lambda name, path=None: "/usr/bin/git")
     empty = tmp_path / "empty-bin"
     empty.mkdir()

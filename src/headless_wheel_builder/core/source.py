@@ -50,6 +50,8 @@ _FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _GIT_OPTIONS = ("-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false")
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+# ssh must never stop to ask for a password or a host key: fail instead (users may override).
+_GIT_SSH_DEFAULT = "ssh -o BatchMode=yes"
 _URL_HINT = "a git URL looks like git+https://host/org/repo.git@REF or git@host:org/repo.git"
 
 
@@ -403,7 +405,8 @@ class _GitRunner:
 
     def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> _proc.ProcResult:
         try:
-            return _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=_GIT_ENV, check=check)
+            env = {**_GIT_ENV, "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND") or _GIT_SSH_DEFAULT}
+            return _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=env, check=check)
         except _proc.ProcessFailed as exc:
             if exc.not_found:
                 raise _git_missing(self.text) from exc
