@@ -1,0 +1,139 @@
+"""Find and read hwb's configuration files.
+
+Two files may hold hwb settings: ``pyproject.toml`` under ``[tool.hwb]`` and ``hwb.toml``
+(the same keys, without the ``tool.hwb`` prefix; it wins over pyproject.toml).  Discovery
+starts at the project folder and walks up to the repository root (the first folder with a
+``.git``), never past it; the nearest file of each kind is used.  ``--config FILE`` names a
+file explicitly instead.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headless_wheel_builder.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+ConfigSourceKind = str  # "default" | "pyproject" | "hwb.toml" | "config" | "override" | "env" | "cli"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigFile:
+    """One configuration file's ``hwb`` table."""
+
+    path: Path
+    kind: ConfigSourceKind
+    """``pyproject`` ([tool.hwb] in pyproject.toml), ``hwb.toml``, or ``config`` (--config)."""
+    table: Mapping[str, Any]
+    text: str = field(repr=False, default="")
+
+    def line_of(self, dotted_key: str) -> int | None:
+        """Best-effort line number of ``dotted_key``'s last part in the file (for messages)."""
+        last = dotted_key.rsplit(".", 1)[-1]
+        pattern = re.compile(rf'^\s*"?{re.escape(last)}"?\s*=', re.M)
+        match = pattern.search(self.text)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse ``path``; a syntax error becomes a ConfigError naming file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path}", why=exc.strerror or str(exc), hint="check the path and permissions"
+        ) from exc
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"{path}:{match[1]}:{match[2]}" if match else str(path)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(
+            f"{path.name} is not valid TOML",
+            why=f"{where}: {reason}",
+            hint="fix the syntax at that line (https://toml.io)",
+        ) from exc
+
+
+def repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``.git``."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def discover(project_dir: Path) -> list[ConfigFile]:
+    """The configuration files for ``project_dir``, lowest precedence first."""
+    start = project_dir.resolve()
+    stop = repository_root(start)
+    folders = [start]
+    if stop is not None and stop != start:
+        for parent in start.parents:
+            folders.append(parent)
+            if parent == stop:
+                break
+    found: list[ConfigFile] = []
+    pyproject = next((f / "pyproject.toml" for f in folders if _has_hwb_table(f / "pyproject.toml")), None)
+    if pyproject is not None:
+        data, text = parse_toml(pyproject)
+        table = data.get("tool", {}).get("hwb", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[tool.hwb] in {pyproject} is not a table",
+                              hint="write it as a [tool.hwb] section")
+        found.append(ConfigFile(path=pyproject, kind="pyproject", table=table, text=text))
+    hwb_toml = next((f / "hwb.toml" for f in folders if (f / "hwb.toml").is_file()), None)
+    if hwb_toml is not None:
+        data, text = parse_toml(hwb_toml)
+        found.append(ConfigFile(path=hwb_toml, kind="hwb.toml", table=data, text=text))
+    return found
+
+
+def load_explicit(path: Path) -> ConfigFile:
+    """``--config FILE``: a pyproject.toml (its [tool.hwb]) or an hwb.toml-style file."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path} not found", hint="check the --config path")
+    data, text = parse_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("hwb", {})
+    return ConfigFile(path=path, kind="config", table=data, text=text)
+
+
+def _has_hwb_table(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        head = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "tool.hwb" in head
+
+
+def section(files: list[ConfigFile], name: str) -> tuple[dict[str, Any], dict[str, ConfigFile]]:
+    """The merged ``[name]`` table of ``files`` (later files win, key by key) and, for each
+    key, the file it came from.  Used by stages that own a section (``publish``, ``version``)."""
+    merged: dict[str, Any] = {}
+    origin: dict[str, ConfigFile] = {}
+    for file in files:
+        table = file.table.get(name, {})
+        if not isinstance(table, dict):
+            line = file.line_of(name)
+            raise ConfigError(
+                f"[{name}] in {file.path} is not a table",
+                why=f"{file.path}:{line}" if line else None,
+                hint=f"write it as a [{'tool.hwb.' if file.kind == 'pyproject' else ''}{name}] section",
+            )
+        for key, value in table.items():
+            merged[key] = value
+            origin[key] = file
+    return merged, origin
