@@ -27,6 +27,8 @@ from headless_wheel_builder.core.builder import (
 )
 from headless_wheel_builder.core.check import CheckReport, check_files
 from headless_wheel_builder.core.source import ResolvedSource, resolve_source
+from headless_wheel_builder.publish.base import PublishReport
+from headless_wheel_builder.publish.options import PublishOptions
 
 __all__ = [
     "BuildOptions",
@@ -36,9 +38,12 @@ __all__ = [
     "Distribution",
     "InspectReport",
     "ProjectInfo",
+    "PublishOptions",
+    "PublishReport",
     "build",
     "check",
     "inspect",
+    "publish",
 ]
 
 
@@ -90,3 +95,22 @@ def inspect(source: str | os.PathLike[str] = ".", *, subdirectory: str | None = 
 def check(paths: Sequence[str | os.PathLike[str]], *, strict: bool = False) -> CheckReport:
     """Validate wheels and sdists (files or folders of them) as ``hwb check`` does."""
     return check_files([Path(p) for p in paths], strict=strict)
+
+
+def publish(
+    paths: Sequence[str | os.PathLike[str]],
+    options: PublishOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> PublishReport:
+    """Publish wheels and sdists (files, or folders holding them) to ``options.repository``.
+
+    Every file is checked first (as ``hwb check`` does, plus what PyPI refuses); nothing is
+    uploaded when any check fails.  Identical files already in the repository are skipped.
+    """
+    from headless_wheel_builder.publish.options import make_publisher
+    from headless_wheel_builder.publish.preflight import preflight
+
+    options = options or PublishOptions()
+    files = preflight([Path(p) for p in paths], options)
+    return make_publisher(options, progress=progress).publish(files, dry_run=options.dry_run)

@@ -14,13 +14,16 @@ from typing import ClassVar
 
 __all__ = [
     "ArchiveError",
+    "AuthenticationError",
     "BackendError",
     "BackendUnavailableError",
     "BuildError",
     "CheckError",
+    "CommitLintError",
     "ConfigError",
     "DependencyError",
     "EnvironmentCreationError",
+    "FileConflictError",
     "GitError",
     "HookMissingError",
     "HwbError",
@@ -28,13 +31,19 @@ __all__ = [
     "InterruptedBuild",
     "IsolationError",
     "NotAProjectError",
+    "NothingToRelease",
     "OutputError",
     "ProjectError",
+    "PublishError",
     "PyprojectError",
     "SourceError",
     "SourceNotFoundError",
+    "StorageError",
+    "TrustedPublishingError",
+    "UploadError",
     "UsageError",
     "ValidationError",
+    "VersionError",
 ]
 
 
@@ -250,6 +259,75 @@ class OutputError(HwbError):
 
     exit_code = 52
     kind = "output"
+
+
+# --- publishing ----------------------------------------------------------------------
+
+
+class PublishError(HwbError):
+    """Publishing failed."""
+
+    exit_code = 60
+    kind = "publish"
+
+
+class AuthenticationError(PublishError):
+    """No usable credential, or the repository refused the one given (401/403)."""
+
+    exit_code = 61
+    kind = "authentication"
+
+
+class UploadError(PublishError):
+    """The repository rejected an upload, or it failed after every retry."""
+
+    exit_code = 62
+    kind = "upload"
+
+
+class FileConflictError(PublishError):
+    """A file of the same name but different content already exists in the repository."""
+
+    exit_code = 63
+    kind = "file-conflict"
+
+
+class TrustedPublishingError(PublishError):
+    """The OIDC token could not be obtained or exchanged for an upload token."""
+
+    exit_code = 64
+    kind = "trusted-publishing"
+
+
+class StorageError(PublishError):
+    """Object storage (S3) or its static index could not be read or written."""
+
+    exit_code = 65
+    kind = "storage"
+
+
+# --- versions and changelogs -------------------------------------------------------
+
+
+class VersionError(HwbError):
+    """A version could not be read, computed or written."""
+
+    exit_code = 70
+    kind = "version"
+
+
+class CommitLintError(VersionError):
+    """Commit messages do not follow Conventional Commits."""
+
+    exit_code = 71
+    kind = "commit-lint"
+
+
+class NothingToRelease(VersionError):
+    """No commit since the last release warrants a new version; nothing was written."""
+
+    exit_code = 72
+    kind = "nothing-to-release"
 
 
 class InterruptedBuild(HwbError):

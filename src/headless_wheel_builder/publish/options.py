@@ -1,0 +1,54 @@
+"""Options for ``hwb publish`` and the choice of publisher for a repository."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from headless_wheel_builder._log import Progress
+from headless_wheel_builder.publish.base import Publisher
+
+TrustedPublishing = Literal["auto", "always", "never"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishOptions:
+    """Everything that shapes one ``hwb publish``.  Secrets live only in memory."""
+
+    repository: str = "pypi"
+    """``pypi``, ``testpypi``, a name from ``[tool.hwb.publish.repositories]``, an upload URL,
+    or ``s3://BUCKET/PREFIX``."""
+    index_url: str | None = None
+    """The simple index used for skip-existing checks (default: derived from the repository)."""
+    dry_run: bool = False
+    skip_existing: bool = True
+    token: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    trusted_publishing: TrustedPublishing = "auto"
+    attest: bool = False
+    retries: int = 5
+    timeout: float = 300.0
+    ca_bundle: Path | None = None
+    # object storage (s3://)
+    endpoint_url: str | None = None
+    region: str | None = None
+    acl: str | None = None
+    storage_class: str | None = None
+    project_dir: Path = field(default_factory=Path.cwd)
+    """Where ``[tool.hwb.publish]`` configuration is looked up."""
+    environ: Mapping[str, str] | None = None
+    """The environment to read credentials from (default: ``os.environ``)."""
+
+
+def make_publisher(options: PublishOptions, progress: Progress | None = None) -> Publisher:
+    """The publisher for ``options.repository``: S3 for ``s3://`` URLs, else the upload API."""
+    if options.repository.startswith("s3://"):
+        from headless_wheel_builder.publish.s3 import S3Publisher
+
+        return S3Publisher.from_options(options, progress=progress)
+    from headless_wheel_builder.publish.upload import UploadPublisher
+
+    return UploadPublisher.from_options(options, progress=progress)
