@@ -2,28 +2,26 @@
 project builds platform-specific wheels.
 
 Everything here reads files; nothing imports or runs the project, its ``setup.py`` or its
-build backend.  A detector that cannot tell says so (``None``) rather than guess.
+build backend.  A detector that cannot tell says so (``None``) rather than guess.  The
+files themselves are read by :mod:`._metadata_sources` (:class:`ProjectFiles`).
 """
 
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import re
 import sys
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from headless_wheel_builder._log import logger
+from headless_wheel_builder.core._metadata_sources import ProjectFiles, cfg_get, read_text, table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,60 +61,9 @@ _SKBUILD_VERSION_RE = r"(?i)^(__version__|VERSION)(?: ?\: ?str)? *= *(['\"])v?(?
 _MESON_VERSION_RE = r"^project\((?:[^)]|\n)*?\bversion\s*:\s*'(?P<version>[^']+)'"
 
 
-@dataclass(frozen=True)
-class ProjectFiles:
-    """The raw, already-parsed files of a project that the detectors look at."""
-
-    root: Path
-    pyproject: Mapping[str, Any]
-    setup_py: str | None
-    setup_cfg: configparser.ConfigParser | None
-    pkg_info: Mapping[str, str] | None
-
-    @classmethod
-    def read(cls, root: Path, pyproject: Mapping[str, Any]) -> ProjectFiles:
-        """Read setup.py, setup.cfg and PKG-INFO (an unpacked sdist) when present."""
-        cfg_text, pkg_info = _read_text(root / "setup.cfg"), _read_text(root / "PKG-INFO")
-        setup_cfg: configparser.ConfigParser | None = None
-        if cfg_text is not None:
-            setup_cfg = configparser.ConfigParser(interpolation=None, strict=False)
-            try:
-                setup_cfg.read_string(cfg_text, source=str(root / "setup.cfg"))
-            except configparser.Error as exc:
-                logger.warning("ignoring unreadable %s: %s", root / "setup.cfg", exc)
-                setup_cfg = None
-        return cls(
-            root=root,
-            pyproject=pyproject,
-            setup_py=_read_text(root / "setup.py"),
-            setup_cfg=setup_cfg,
-            pkg_info=None
-            if pkg_info is None
-            else {key: str(value).strip() for key, value in HeaderParser().parsestr(pkg_info).items()},
-        )
-
-
-def table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
-    """``data[k1][k2]…`` when every level is a table, else an empty mapping."""
-    current: Mapping[str, Any] = data
-    for key in keys:
-        value = current.get(key)
-        if not isinstance(value, Mapping):
-            return {}
-        current = value
-    return current
-
-
 def requirement_names(requires: tuple[str, ...]) -> list[str]:
     """Canonical project names of already-validated requirement strings."""
     return [canonicalize_name(Requirement(req).name) for req in requires]
-
-
-def cfg_get(cfg: configparser.ConfigParser | None, section: str, key: str) -> str | None:
-    """A stripped setup.cfg value, or None when absent or empty."""
-    if cfg is None or not cfg.has_option(section, key):
-        return None
-    return cfg.get(section, key).strip() or None
 
 
 # --- version sources -----------------------------------------------------------------
@@ -180,7 +127,7 @@ def read_dynamic_version(files: ProjectFiles, source: str, name: str | None) -> 
         expression = str(hatch.get("expression", "__version__"))
         raw = _module_constant(files.root / target.split(" ", 1)[1], expression)
     elif kind == "setuptools:" and target.startswith("file "):
-        raw = _read_text(files.root / target.split(" ")[1])
+        raw = read_text(files.root / target.split(" ")[1])
     elif kind == "setuptools:" and target.startswith("attr "):
         module, _, attr = target.split(" ", 1)[1].rpartition(".")
         module_file = _find_module(files, module)
@@ -212,16 +159,9 @@ def _normalized(raw: str | None) -> str | None:
         return None
 
 
-def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
 def _search_file(path: Path, pattern: str, result: str = "{version}") -> str | None:
     """``result`` formatted with the named groups of ``pattern``'s first match in a file."""
-    text = _read_text(path)
+    text = read_text(path)
     try:
         match = re.search(pattern, text, re.MULTILINE) if text is not None else None
         return result.format(**match.groupdict()) if match else None
@@ -248,7 +188,7 @@ def _find_module(files: ProjectFiles, module: str) -> Path | None:
 
 def _module_constant(path: Path, name: str) -> str | None:
     """The string literal assigned to ``name`` at the top level of a module."""
-    text = _read_text(path)
+    text = read_text(path)
     if text is None:
         return None
     try:

@@ -2,8 +2,9 @@
 
 Only static reading: pyproject.toml, setup.cfg, PKG-INFO (in an unpacked sdist), Cargo.toml
 and a few regular expressions over setup.py.  Neither the build backend nor setup.py is
-ever run.  The detectors for version sources and platform-specific code live in
-:mod:`._detect`.
+ever run.  Reading those files and picking name, version and requires-python from them
+lives in :mod:`._metadata_sources`; the detectors for version sources and
+platform-specific code live in :mod:`._detect`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.requirements import InvalidRequirement, Requirement
-
-from headless_wheel_builder.core import _detect
-from headless_wheel_builder.core._detect import ProjectFiles, cfg_get, table
+from headless_wheel_builder.core import _detect, _metadata_sources
+from headless_wheel_builder.core._metadata_sources import ProjectFiles, table
 from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
 
 if sys.version_info >= (3, 11):
@@ -87,10 +86,8 @@ _VCS_VERSION_ENV = {
     "hatch-vcs": "SETUPTOOLS_SCM_PRETEND_VERSION",
     "pdm: scm": "PDM_BUILD_SCM_VERSION",
 }
-_SPEC_URL = "https://packaging.python.org/en/latest/specifications/pyproject-toml/"
 _TOML_POSITION_RE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
 _TOML_END_RE = re.compile(r"^(?P<reason>.*?) \(at end of document\)$")
-_SETUP_PY_KEYWORD = r"[(,\s]{0}\s*=\s*(['\"])(?P<value>[^'\"\n]+)\1"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,7 +170,7 @@ def load_pyproject(path: Path) -> dict[str, Any]:
             hint=f"fix the TOML syntax at line {line}, column {col} (quotes, brackets, commas, "
             "duplicate keys); see https://toml.io",
         ) from exc
-    _validate_pyproject(data, path, text)
+    _metadata_sources.check_pyproject(data, path, text)
     return data
 
 
@@ -191,70 +188,6 @@ def _toml_error_position(exc: Exception, text: str) -> tuple[int, int, str]:
     col = len(text) - text.rfind("\n")
     match = _TOML_END_RE.match(message)
     return line, col, (match["reason"] + " at end of file") if match else message
-
-
-def _validate_pyproject(data: Mapping[str, Any], path: Path, text: str) -> None:
-    def fail(key: str, problem: str, needle: str | None = None) -> PyprojectError:
-        lines = text.splitlines()
-        # Search from the key's [section] header; the offending value, else ``key =``.
-        section, _, rest = key.partition(".")
-        header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]")
-        start = next((n for n, line in enumerate(lines) if header.match(line)), 0)
-        name = re.escape((rest or section).partition("[")[0])
-        assign = re.compile(rf"^\s*[\"']?{name}[\"']?\s*=")
-        found = (
-            n
-            for n, line in enumerate(lines)
-            if n >= start and (needle in line if needle else assign.match(line))
-        )
-        number = next(found, None)
-        where = f"{path}:{number + 1}" if number is not None else str(path)
-        return PyprojectError(
-            f"{path.name}: `{key}` is invalid",
-            why=f"{where}: {problem}",
-            hint=f"fix `{key}` in {path}; see {_SPEC_URL}",
-        )
-
-    def check_strings(container: Mapping[str, Any], section: str, key: str) -> None:
-        value = container.get(key)
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(item, str) for item in value)
-        ):
-            raise fail(f"{section}.{key}", f"must be a list of strings, not {value!r}")
-
-    build_system = data.get("build-system")
-    if build_system is not None:
-        if not isinstance(build_system, Mapping):
-            raise fail("build-system", "must be a table ([build-system])")
-        if "requires" not in build_system:
-            raise fail(
-                "build-system.requires",
-                "[build-system] has no `requires` key, which PEP 518 makes mandatory",
-                "[build-system]",
-            )
-        check_strings(build_system, "build-system", "requires")
-        for index, req in enumerate(build_system["requires"]):
-            try:
-                Requirement(req)
-            except InvalidRequirement as exc:
-                raise fail(
-                    f"build-system.requires[{index}]",
-                    f"{req!r} is not a valid PEP 508 requirement: {str(exc).splitlines()[0]}",
-                    req,
-                ) from exc
-        backend = build_system.get("build-backend")
-        if backend is not None and not (isinstance(backend, str) and backend.strip()):
-            raise fail("build-system.build-backend", f"must be a non-empty string, not {backend!r}")
-        check_strings(build_system, "build-system", "backend-path")
-    project = data.get("project")
-    if project is None:
-        return
-    if not isinstance(project, Mapping):
-        raise fail("project", "must be a table ([project])")
-    for key in ("name", "version", "requires-python"):
-        if key in project and not isinstance(project[key], str):
-            raise fail(f"project.{key}", f"must be a string, not {project[key]!r}")
-    check_strings(project, "project", "dynamic")
 
 
 # --- analysis ------------------------------------------------------------------------
@@ -309,19 +242,13 @@ def analyze(project_dir: Path) -> ProjectInfo:
 
     project = table(pyproject, "project")
     dynamic = tuple(project.get("dynamic", ()))
-    name, version, version_source = _name(files), _static_version(files), None
-    if version is None and files.pkg_info and files.pkg_info.get("Version"):
-        version, version_source = files.pkg_info["Version"], "PKG-INFO"
-    elif version is None:
+    name = _metadata_sources.project_name(files)
+    version, version_source = _metadata_sources.written_version(files)
+    if version is None:
         version_source = _detect.version_source(files, family, requires)
         if version_source:
             version = _detect.read_dynamic_version(files, version_source, name)
-    requires_python = (
-        project.get("requires-python")
-        or (files.pkg_info or {}).get("Requires-Python")
-        or cfg_get(files.setup_cfg, "options", "python_requires")
-        or _setup_py_keyword(files.setup_py, "python_requires")
-    )
+    requires_python = _metadata_sources.requires_python(files)
     pure, reasons = _detect.platform_status(files, family, backend, requires, in_tree=in_tree)
 
     if not has_pyproject:
@@ -394,43 +321,6 @@ def _check_is_project(root: Path) -> None:
     if nested:
         hint += f"; projects were found in: {', '.join(nested[:5])} (use --subdirectory)"
     raise NotAProjectError(f"{root} is not a Python project", why=why, hint=hint)
-
-
-def _setup_py_keyword(setup_py: str | None, keyword: str) -> str | None:
-    """A string literal passed as ``keyword=`` inside the ``setup(`` call, if any."""
-    if setup_py is None or (start := setup_py.find("setup(")) < 0:
-        return None
-    match = re.search(_SETUP_PY_KEYWORD.format(keyword), setup_py[start + 5 :])
-    return match["value"] if match else None
-
-
-def _name(files: ProjectFiles) -> str | None:
-    candidates = (
-        table(files.pyproject, "project").get("name"),
-        table(files.pyproject, "tool", "poetry").get("name"),
-        table(files.pyproject, "tool", "flit", "metadata").get("dist-name")
-        or table(files.pyproject, "tool", "flit", "metadata").get("module"),
-        cfg_get(files.setup_cfg, "metadata", "name"),
-        (files.pkg_info or {}).get("Name"),
-        _setup_py_keyword(files.setup_py, "name"),
-    )
-    return next((value for value in candidates if isinstance(value, str) and value), None)
-
-
-def _static_version(files: ProjectFiles) -> str | None:
-    """A version written down as a literal: [project], [tool.poetry], setup.cfg."""
-    project = table(files.pyproject, "project")
-    if isinstance(project.get("version"), str) and "version" not in project.get("dynamic", ()):
-        return str(project["version"])
-    poetry_version = table(files.pyproject, "tool", "poetry").get("version")
-    dynamic_versioning = table(files.pyproject, "tool", "poetry-dynamic-versioning")
-    if isinstance(poetry_version, str) and dynamic_versioning.get("enable") is not True:
-        return poetry_version
-    if files.pkg_info is None:
-        cfg_version = cfg_get(files.setup_cfg, "metadata", "version")
-        if cfg_version and not cfg_version.startswith(("attr:", "file:")):
-            return cfg_version
-    return None
 
 
 def _missing_build_system_tip(pyproject: Mapping[str, Any]) -> str:

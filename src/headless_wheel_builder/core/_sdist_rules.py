@@ -1,0 +1,155 @@
+"""The sdist rules of :mod:`.validate` (codes ``S-*``): filename (PEP 625), archive
+members, the single ``{name}-{version}/`` layout, and PKG-INFO.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from packaging.utils import InvalidSdistFilename, parse_sdist_filename
+from packaging.version import Version
+
+from headless_wheel_builder.core._validate_common import (
+    MAX_METADATA_BYTES,
+    Collector,
+    Problem,
+    identity_problems,
+    metadata_problems,
+    normal_name,
+    read_member,
+    unsafe_reason,
+)
+from headless_wheel_builder.errors import ValidationError
+
+__all__ = ["sdist_members", "validate_sdist"]
+
+
+class _Member(NamedTuple):
+    name: str
+    kind: Literal["file", "dir", "symlink", "hardlink", "other"]
+    link: str
+
+
+class _SdistName(NamedTuple):
+    name: str
+    version: Version
+    stem: str
+
+
+def _check_sdist_filename(out: Collector, filename: str) -> _SdistName | None:
+    try:
+        name, version = parse_sdist_filename(filename)
+    except InvalidSdistFilename as exc:
+        out.add("S-FILENAME", f"{exc} (expected '{{name}}-{{version}}.tar.gz')")
+        return None
+    stem = filename[: -len(".zip")] if filename.endswith(".zip") else filename[: -len(".tar.gz")]
+    name_part = stem.rpartition("-")[0]
+    if filename.endswith(".zip"):
+        out.add(
+            "S-FILENAME", "a .zip sdist: PEP 625 requires .tar.gz (PyPI rejects new .zip sdists)", "warning"
+        )
+    expected = f"{normal_name(name_part)}-{version}"
+    if stem != expected:
+        out.add(
+            "S-FILENAME",
+            f"{stem!r} is not a PEP 625 name (expected {expected!r}); PyPI requires PEP 625 names",
+            "warning",
+        )
+    return _SdistName(name=name, version=version, stem=stem)
+
+
+def sdist_members(path: Path) -> tuple[list[_Member], dict[str, bytes]]:
+    """Members of a ``.tar.gz`` or ``.zip`` sdist, and the bytes of every ``*/PKG-INFO``."""
+    members: list[_Member] = []
+    pkg_infos: dict[str, bytes] = {}
+    if path.name.endswith(".zip"):
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = info.filename.rstrip("/")
+                if info.is_dir():
+                    members.append(_Member(name, "dir", ""))
+                elif stat.S_ISLNK(info.external_attr >> 16):
+                    link = zf.read(info)[:4096].decode("utf-8", "replace")
+                    members.append(_Member(name, "symlink", link))
+                else:
+                    members.append(_Member(name, "file", ""))
+                    if name.count("/") == 1 and name.endswith("/PKG-INFO"):
+                        pkg_infos[name] = read_member(zf, info.filename)
+        return members, pkg_infos
+    with tarfile.open(path, "r:gz") as tf:
+        for ti in tf:
+            kind: Literal["file", "dir", "symlink", "hardlink", "other"]
+            if ti.isfile():
+                kind = "file"
+            elif ti.isdir():
+                kind = "dir"
+            elif ti.issym():
+                kind = "symlink"
+            elif ti.islnk():
+                kind = "hardlink"
+            else:
+                kind = "other"
+            members.append(_Member(ti.name, kind, ti.linkname))
+            if kind == "file" and ti.name.count("/") == 1 and ti.name.endswith("/PKG-INFO"):
+                if ti.size > MAX_METADATA_BYTES:
+                    raise ValidationError(f"{ti.name} is larger than {MAX_METADATA_BYTES} bytes")
+                fh = tf.extractfile(ti)
+                pkg_infos[ti.name] = fh.read() if fh else b""
+    return members, pkg_infos
+
+
+def validate_sdist(path: Path) -> list[Problem]:
+    """Every structural problem of the sdist at ``path``."""
+    out = Collector(path)
+    parsed = _check_sdist_filename(out, path.name)
+    try:
+        members, pkg_infos = sdist_members(path)
+    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, ValidationError) as exc:
+        out.add("S-TAR", f"cannot read the sdist archive: {exc}")
+        return out.result()
+    for member in members:
+        reason = unsafe_reason(member.name)
+        if reason is None and member.kind == "symlink":
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.link))
+            if unsafe_reason(member.link) or target.split("/")[0] != member.name.split("/")[0]:
+                reason = f"symlink to {member.link!r} points outside the sdist's directory"
+        elif reason is None and member.kind == "hardlink" and unsafe_reason(member.link):
+            reason = f"hard link to {member.link!r} points outside the archive"
+        elif reason is None and member.kind == "other":
+            reason = "device, fifo or other special file"
+        if reason:
+            out.add("S-TAR", f"unsafe member {member.name!r}: {reason}")
+
+    tops = sorted({m.name.split("/", 1)[0] for m in members})
+    top_is_dir = len(tops) == 1 and any(
+        m.name.startswith(f"{tops[0]}/") or (m.name == tops[0] and m.kind == "dir") for m in members
+    )
+    expected = parsed.stem if parsed else None
+    if len(tops) != 1 or not top_is_dir:
+        want = f"{expected}/" if expected else "'{name}-{version}/'"
+        out.add(
+            "S-LAYOUT", f"expected a single top-level directory {want}, found: {', '.join(tops) or 'nothing'}"
+        )
+    elif expected is not None and tops[0] != expected:
+        out.add(
+            "S-LAYOUT", f"top-level directory is '{tops[0]}/', expected '{expected}/' (from the filename)"
+        )
+
+    top = expected if expected in tops else (tops[0] if len(tops) == 1 else None)
+    if top is None:
+        return out.result()
+    member_name = f"{top}/PKG-INFO"
+    if member_name not in pkg_infos:
+        out.add("S-PKG-INFO", f"'{member_name}' is missing")
+        return out.result()
+    data = pkg_infos[member_name]
+    metadata_problems(out, "S-METADATA", member_name, data)
+    if parsed is not None:
+        identity_problems(out, "S-METADATA", member_name, data, parsed.name, parsed.version)
+    return out.result()
