@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import Progress, redact
+from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.core.builder import (
     BuildOptions,
@@ -40,11 +41,52 @@ __all__ = [
     "ProjectInfo",
     "PublishOptions",
     "PublishReport",
+    "Settings",
     "build",
+    "build_options",
     "check",
     "inspect",
     "publish",
+    "resolve_config",
 ]
+
+
+def resolve_config(
+    project_dir: str | os.PathLike[str] | None = ".",
+    *,
+    cli: Mapping[str, Any] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    identifier: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every option through hwb's cascade (defaults < ``[tool.hwb]`` < ``hwb.toml`` <
+    overrides < ``HWB_*`` < ``cli``); raises ConfigError listing every problem."""
+    from headless_wheel_builder.config.resolve import resolve
+
+    return resolve(
+        Path(project_dir) if project_dir is not None else None,
+        cli=cli,
+        environ=environ,
+        config_file=Path(config_file) if config_file is not None else None,
+        identifier=identifier,
+    )
+
+
+def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
+    """The :class:`BuildOptions` that resolved ``settings`` describe."""
+    installer = settings["installer"]
+    return BuildOptions(
+        outdir=Path(settings["outdir"]),
+        distributions=tuple(settings["distributions"]),
+        subdirectory=settings["subdirectory"],
+        config_settings=dict(settings["config-settings"]),
+        isolation=bool(settings["isolation"]),
+        installer=None if installer == "auto" else installer,
+        python=settings["python"],
+        build_constraints=tuple(Path(p) for p in settings["build-constraints"]),
+        verbose=verbose,
+        timeout=settings["timeout"],
+    )
 
 
 def build(

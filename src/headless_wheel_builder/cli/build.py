@@ -7,32 +7,38 @@ git@host:org/repo.git, ssh://…, git+file:///…).
 Without --sdist/--wheel/--editable hwb builds the sdist, then the wheel from that sdist
 (like `python -m build`); from an sdist source it builds the wheel.  Every artifact is
 validated before it is moved, atomically, into --outdir.
+
+Options also come from [tool.hwb] in pyproject.toml, hwb.toml and HWB_* variables
+(flags win); `hwb config show` prints what a command line resolves to.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from headless_wheel_builder.cli._output import CliProgress, Style
+    from headless_wheel_builder.config.resolve import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The build flags.  Every default is None so that only what the user typed overrides
+    the configuration files and environment."""
     parser.add_argument(
         "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
     )
-    parser.add_argument(
-        "-o", "--outdir", default="dist", type=Path, help="where finished artifacts go (default: dist)"
-    )
+    parser.add_argument("-o", "--outdir", type=Path, help="where finished artifacts go (default: ./dist)")
     parser.add_argument(
         "--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE"
     )
     what = parser.add_argument_group("what to build (default: sdist, then wheel from it)")
-    what.add_argument("-s", "--sdist", action="store_true", help="build an sdist")
-    what.add_argument("-w", "--wheel", action="store_true", help="build a wheel")
-    what.add_argument("-e", "--editable", action="store_true", help="build a PEP 660 editable wheel")
+    what.add_argument("-s", "--sdist", action="store_true", default=None, help="build an sdist")
+    what.add_argument("-w", "--wheel", action="store_true", default=None, help="build a wheel")
+    what.add_argument(
+        "-e", "--editable", action="store_true", default=None, help="build a PEP 660 editable wheel"
+    )
     env = parser.add_argument_group("environment")
     env.add_argument(
         "-p",
@@ -42,20 +48,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     env.add_argument(
         "--installer",
-        choices=["uv", "pip"],
-        help="what installs build requirements (default: uv, pip if uv cannot run)",
+        choices=["auto", "uv", "pip"],
+        help="what installs build requirements (default: auto = uv, pip if uv cannot run)",
     )
     env.add_argument(
         "-n",
         "--no-isolation",
         action="store_true",
+        default=None,
         help="build in the chosen interpreter itself (requirements must be installed)",
     )
     env.add_argument(
         "-c",
         "--build-constraint",
         action="append",
-        default=[],
         type=Path,
         metavar="FILE",
         help="constraints for build requirements (hashes are verified); repeatable",
@@ -64,7 +70,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-C",
         "--config-setting",
         action="append",
-        default=[],
         metavar="KEY=VALUE",
         help="pass a PEP 517 config setting to the backend; repeatable (a repeated KEY gives a list)",
     )
@@ -73,53 +78,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_config_settings(items: list[str]) -> dict[str, str | list[str]]:
+def cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the user gave on the command line, keyed by option name."""
+    from headless_wheel_builder.config.resolve import parse_settings
     from headless_wheel_builder.errors import UsageError
 
-    settings: dict[str, str | list[str]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise UsageError(
-                f"invalid -C value {item!r}",
-                why="it has no KEY",
-                hint="write -C KEY=VALUE (or -C KEY for an empty value)",
-            )
-        if not sep:
-            value = ""
-        if key in settings:
-            previous = settings[key]
-            settings[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            settings[key] = value
-    return settings
+    given: dict[str, Any] = {}
+    if args.outdir is not None:
+        given["outdir"] = args.outdir
+    dists = [name for name in ("sdist", "wheel", "editable") if getattr(args, name)]
+    if dists:
+        given["distributions"] = dists
+    for name in ("python", "installer", "timeout", "subdirectory"):
+        if getattr(args, name) is not None:
+            given[name] = getattr(args, name)
+    if args.no_isolation:
+        given["isolation"] = False
+    if args.build_constraint:
+        given["build-constraints"] = list(args.build_constraint)
+    if args.config_setting:
+        settings, problem = parse_settings(args.config_setting)
+        if problem:
+            raise UsageError(f"invalid -C value: {problem}", hint="write -C KEY=VALUE (or -C KEY= for empty)")
+        given["config-settings"] = settings
+    return given
+
+
+def config_dir(args: argparse.Namespace) -> Path:
+    """Where configuration files are looked for: a local SOURCE folder, else the current one."""
+    source = Path(args.source)
+    if source.is_dir():
+        return source / args.subdirectory if args.subdirectory else source
+    return Path.cwd()
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    from headless_wheel_builder import api
+
+    return api.resolve_config(config_dir(args), cli=cli_values(args), config_file=args.config)
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
-    from headless_wheel_builder.cli._output import emit_json, out
-    from headless_wheel_builder.core.builder import Distribution
+    from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
-    dists: list[Distribution] = []
-    if args.sdist:
-        dists.append("sdist")
-    if args.wheel:
-        dists.append("wheel")
-    if args.editable:
-        dists.append("editable")
-    options = api.BuildOptions(
-        outdir=args.outdir,
-        distributions=tuple(dists),
-        subdirectory=args.subdirectory,
-        config_settings=parse_config_settings(args.config_setting),
-        isolation=not args.no_isolation,
-        installer=args.installer,
-        python=args.python,
-        build_constraints=tuple(args.build_constraint),
-        verbose=bool(style.verbose),
-        timeout=args.timeout,
-    )
+    settings = resolve_settings(args)
+    options = api.build_options(settings, verbose=bool(style.verbose))
     report = api.build(args.source, options, progress=progress)
+    step_summary(report)
     if style.json:
         emit_json(report.to_dict())
         return 0

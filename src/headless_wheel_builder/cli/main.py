@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "build wheels and sdists from a folder, an sdist/zip or a git URL"),
     "inspect": ("inspect", "show what a project is and how hwb would build it"),
     "check": ("check", "validate wheels and sdists (metadata, RECORD, README, contents)"),
+    "config": ("config", "show the effective configuration and where each value comes from"),
 }
 
 EPILOG = """\
@@ -27,9 +28,10 @@ exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 proje
 """
 
 
-def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def add_common_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Global flags, accepted before and after the command name."""
     import argparse
+
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("output options")
     group.add_argument(
@@ -64,6 +66,18 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default if suppress else False,
         help="show tracebacks for errors",
     )
+    group.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=default,
+        help="log lines on stderr as text or one JSON object per line (also: HWB_LOG_FORMAT)",
+    )
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default,
+        help="read options from FILE instead of discovering pyproject.toml [tool.hwb] and hwb.toml",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hwb {__version__}")
-    _common(parser, suppress=False)
+    add_common_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(f"headless_wheel_builder.cli.{module_name}")
@@ -90,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(cmd)
-        _common(cmd, suppress=True)
+        add_common_flags(cmd, suppress=True)
     return parser
 
 
@@ -124,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         as_json=args.json,
         debug=args.debug,
         no_color=args.no_color,
+        log_format=args.log_format,
     )
     configure_logging(style)
     module = importlib.import_module(f"headless_wheel_builder.cli.{COMMANDS[args.command][0]}")

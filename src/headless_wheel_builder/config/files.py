@@ -89,8 +89,9 @@ def discover(project_dir: Path) -> list[ConfigFile]:
         data, text = parse_toml(pyproject)
         table = data.get("tool", {}).get("hwb", {})
         if not isinstance(table, dict):
-            raise ConfigError(f"[tool.hwb] in {pyproject} is not a table",
-                              hint="write it as a [tool.hwb] section")
+            raise ConfigError(
+                f"[tool.hwb] in {pyproject} is not a table", hint="write it as a [tool.hwb] section"
+            )
         found.append(ConfigFile(path=pyproject, kind="pyproject", table=table, text=text))
     hwb_toml = next((f / "hwb.toml" for f in folders if (f / "hwb.toml").is_file()), None)
     if hwb_toml is not None:

@@ -1,0 +1,128 @@
+"""Every hwb option, declared once.
+
+The documentation table (docs/CONFIGURATION.md), the JSON Schema for ``[tool.hwb]`` and
+``hwb.toml`` (``config/hwb.schema.json``), environment variable parsing and validation are all
+derived from :data:`OPTIONS`.  Adding an option here is the whole of declaring it; a stage
+then reads it from :class:`~headless_wheel_builder.config.resolve.Settings`.
+
+Tables owned by a stage (``[tool.hwb.publish]``, ``[tool.hwb.version]``) are declared in
+:data:`SECTIONS`; the stage validates their contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OptionType = Literal["str", "path", "bool", "int", "float", "list", "paths", "settings", "choice", "choices"]
+#: Platforms with override tables (``[tool.hwb.linux]`` …).
+PLATFORMS = ("linux", "macos", "windows")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Option:
+    """One option: its TOML key, type, default, help, environment variable and commands."""
+
+    name: str
+    """The key in ``[tool.hwb]`` / ``hwb.toml`` (kebab-case)."""
+    type: OptionType
+    default: object
+    help: str
+    commands: tuple[str, ...] = ("build",)
+    choices: tuple[str, ...] = ()
+    flag: str | None = None
+    """The command-line flag that sets it, for the docs."""
+    overridable: bool = True
+    """May be set in platform tables and ``[[tool.hwb.overrides]]``."""
+
+    @property
+    def env(self) -> str:
+        """``HWB_`` + the name in upper case, ``-`` as ``_``."""
+        return "HWB_" + self.name.upper().replace("-", "_")
+
+    @property
+    def attr(self) -> str:
+        """The Python attribute name (snake_case)."""
+        return self.name.replace("-", "_")
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        name="outdir",
+        type="path",
+        default="dist",
+        flag="--outdir",
+        help="Folder that receives the finished, validated artifacts.",
+    ),
+    Option(
+        name="distributions",
+        type="choices",
+        default=[],
+        choices=("sdist", "wheel", "editable"),
+        flag="--sdist/--wheel/--editable",
+        help="What to build. Empty: the sdist, then the wheel from that sdist "
+        "(from an sdist source: the wheel).",
+    ),
+    Option(
+        name="python",
+        type="str",
+        default=None,
+        flag="--python",
+        help="Interpreter to build with: a version (3.12, cp312) or a path. "
+        "Default: the interpreter running hwb.",
+    ),
+    Option(
+        name="installer",
+        type="choice",
+        default="auto",
+        choices=("auto", "uv", "pip"),
+        flag="--installer",
+        help="What installs build requirements: uv, pip, or auto (uv, pip when uv cannot run).",
+    ),
+    Option(
+        name="isolation",
+        type="bool",
+        default=True,
+        flag="--no-isolation",
+        help="Build in a fresh virtual environment. false: in the interpreter itself.",
+    ),
+    Option(
+        name="build-constraints",
+        type="paths",
+        default=[],
+        flag="--build-constraint",
+        help="Constraint files for build requirements; hash-pinned entries are verified. "
+        "Relative paths are relative to the file that sets them.",
+    ),
+    Option(
+        name="config-settings",
+        type="settings",
+        default={},
+        flag="-C KEY=VALUE",
+        help="PEP 517 config settings passed to the backend (a table of strings or lists).",
+    ),
+    Option(
+        name="timeout",
+        type="float",
+        default=None,
+        flag="--timeout",
+        help="Seconds any one step (environment, install, hook) may take; none when unset.",
+    ),
+    Option(
+        name="subdirectory",
+        type="str",
+        default=None,
+        flag="--subdirectory",
+        overridable=False,
+        help="The project's folder inside the source.",
+    ),
+)
+
+#: Tables validated by the stage that owns them: name -> (owning command, description).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "publish": ("publish", "Publishing: repositories, credentials, skip-existing (docs/PUBLISHING.md)."),
+    "version": ("version", "Versions and changelogs from Conventional Commits (docs/VERSIONING.md)."),
+}
+
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+OVERRIDE_KEYS = frozenset({"select", "inherit"})
