@@ -1,6 +1,6 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | bad-record | hang | noisy | no-sdist
+config settings: mode=raise | bad-record | hang | slow | noisy | no-sdist
 """
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def _misbehave(mode):
         raise RuntimeError("boom from tinybackend")
     if mode == "hang":
         time.sleep(600)
+    if mode == "slow":
+        time.sleep(2)
     if mode == "noisy":
         for i in range(20000):
             print(f"noisy line {i} " + "x" * 60)

@@ -1,0 +1,85 @@
+"""What a person sees: a progress display on a real terminal (a pty), none when piped."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+from tests.conftest import HwbResult
+
+
+def _run_on_pty(args: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, str]:
+    """Run the CLI with stdout and stderr on a pseudo-terminal; return (exit code, screen bytes)."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes hwb
+        os.execve(sys.executable, [sys.executable, "-m", "headless_wheel_builder", *args], env)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        else:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_on_a_terminal_and_none_when_piped(project_copy, tmp_path):
+    src = project_copy("tiny-backend")
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI",
+                                                             "GITHUB_ACTIONS", "GITLAB_CI")}
+    env.update({"TERM": "xterm-256color", "HWB_LOG_DIR": str(tmp_path / "logs"), "COLUMNS": "100"})
+    code, screen = _run_on_pty(["build", str(src), "-C", "mode=slow", "-o", str(tmp_path / "tty")], env)
+    assert code == 0, screen
+    assert "Building sdist with tinybackend" in screen  # the spinner's live step text
+    assert "\x1b[" in screen  # drawn with terminal control sequences
+    assert "✓" in screen
+    assert "Built tiny_pkg-0.3.0-py3-none-any.whl" in screen
+
+    piped = subprocess.run([sys.executable, "-m", "headless_wheel_builder", "build", str(src),
+                            "-C", "mode=slow", "-o", str(tmp_path / "pipe")],
+                           capture_output=True, text=True, env=env, check=False)
+    result = HwbResult(piped.returncode, piped.stdout, piped.stderr)
+    assert result.code == 0, result.stderr
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "\r" not in result.stdout + result.stderr
+    assert "Building sdist with tinybackend" not in result.stderr  # no live progress when piped
+    assert "* Built tiny_pkg-0.3.0-py3-none-any.whl" in result.stderr
+
+
+def test_github_actions_fold_groups_and_step_summary(hwb, project_copy, tmp_path):
+    summary = tmp_path / "summary.md"
+    result = hwb("build", project_copy("tiny-backend"), "-o", tmp_path / "o",
+                 env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.code == 0, result.stderr
+    assert "::group::Building sdist with tinybackend" in result.stderr
+    assert result.stderr.count("::group::") == result.stderr.count("::endgroup::")
+    text = summary.read_text()
+    assert "| `tiny_pkg-0.3.0-py3-none-any.whl` |" in text
+    assert "| `tiny_pkg-0.3.0.tar.gz` |" in text
+
+
+def test_json_log_lines(hwb, project_copy, tmp_path):
+    import json
+
+    result = hwb("build", project_copy("tiny-backend"), "-o", tmp_path / "o", "--log-format", "json")
+    assert result.code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert lines
+    for entry in lines:
+        assert set(entry) >= {"timestamp", "level", "event"}
+    assert any(e["event"] == "Building sdist with tinybackend" and e["kind"] == "step" for e in lines)
