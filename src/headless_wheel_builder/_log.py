@@ -46,14 +46,24 @@ def redact(text: str, extra_secrets: tuple[str, ...] = ()) -> str:
     environment variables whose names say they are secret (``*_TOKEN``, ``*PASSWORD*``…)."""
     if not text:
         return text
-    for secret in (*extra_secrets, *_secret_env_values()):
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    text = _URL_USERINFO_RE.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
-    text = _URL_TOKEN_RE.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
-    for pattern in _TOKEN_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
+    return Redactor(extra_secrets)(text)
+
+
+class Redactor:
+    """:func:`redact` with the secret values gathered once (for redacting many lines)."""
+
+    def __init__(self, extra_secrets: tuple[str, ...] = ()) -> None:
+        self.secrets = [s for s in (*extra_secrets, *_secret_env_values()) if s]
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        text = _URL_USERINFO_RE.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
+        text = _URL_TOKEN_RE.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
+        for pattern in _TOKEN_PATTERNS:
+            text = pattern.sub(REDACTED, text)
+        return text
 
 
 class RedactingFilter(logging.Filter):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
+from headless_wheel_builder._log import Redactor
+
 #: How many trailing output lines a failure keeps for its message.
 TAIL_LINES = 50
 
@@ -97,10 +99,11 @@ def run(
     keep: deque[str] = deque(maxlen=max(tail_lines, 1))
     everything: list[str] | None = [] if tail_lines <= 0 else None
     log: IO[str] | None = None
+    scrub = Redactor()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
-        log.write(f"$ {' '.join(argv)}\n")
+        log.write(scrub(f"$ {' '.join(argv)}\n"))
         log.flush()
     emit = echo if echo is not None else (lambda line: (sys.stderr.write(line), sys.stderr.flush()))
     try:
@@ -136,7 +139,9 @@ def run(
                 proc.stdin.write(stdin_data)
                 proc.stdin.close()
             assert proc.stdout is not None
-            for line in proc.stdout:
+            for raw_line in proc.stdout:
+                # Whatever a child prints is redacted before it is kept, logged or shown.
+                line = scrub(raw_line)
                 keep.append(line)
                 if everything is not None:
                     everything.append(line)

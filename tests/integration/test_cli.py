@@ -114,3 +114,17 @@ def test_json_error_document(hwb, tmp_path):
         "why": data["why"], "hint": data["hint"], "log": None,
     }
     assert str(Path(tmp_path / "missing")) in data["message"] + (data["why"] or "")
+
+
+def test_secrets_in_env_and_backend_output_are_redacted_everywhere(hwb, project_copy, tmp_path):
+    token = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6MDEyMzQ1Njc4OQ"
+    password = "url-pass-9f8e7d6c"
+    result = hwb("build", project_copy("tiny-backend"), "-C", "mode=leak", "-o", tmp_path / "o", "--json",
+                 env={"HWB_PUBLISH_TOKEN": token, "TINY_URL_PASSWORD": password})
+    assert result.code == 42
+    log = Path(next(line for line in result.stderr.splitlines() if line.startswith("log: "))[5:])
+    everything = result.stdout + result.stderr + log.read_text()
+    assert "token from env: ***" in everything
+    assert "https://user:***@example.com/simple" in everything
+    assert token not in everything
+    assert password not in everything

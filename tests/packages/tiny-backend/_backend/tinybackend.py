@@ -1,6 +1,6 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | bad-record | hang | slow | noisy | no-sdist
+config settings: mode=raise | leak | bad-record | hang | slow | noisy | no-sdist
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def _misbehave(mode):
         raise RuntimeError("boom from tinybackend")
     if mode == "hang":
         time.sleep(600)
+    if mode == "leak":
+        print("token from env:", os.environ.get("HWB_PUBLISH_TOKEN"))
+        print("index: https://user:" + os.environ.get("TINY_URL_PASSWORD", "") + "@example.com/simple")
+        raise RuntimeError("leaking on purpose")
     if mode == "slow":
         time.sleep(2)
     if mode == "noisy":
