@@ -1,0 +1,445 @@
+"""The translation table: ``setup()`` keywords -> ``[project]`` / ``[tool.setuptools]``.
+
+Input values are literals or the markers of :mod:`._setup_py` / :mod:`._setup_cfg`.  A
+keyword whose value hwb cannot know statically is *kept* (it stays in setup.py/setup.cfg)
+and, when it is core metadata, its PEP 621 field is declared ``dynamic``.  Keywords that
+describe one field together (``author`` + ``author_email``, ``url`` + ``project_urls``…) are
+translated together or kept together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from headless_wheel_builder.core._setup_cfg import FileDirective
+from headless_wheel_builder.core._setup_py import Attr, FileAttr, FileText, FindPackages, Unresolved
+
+__all__ = ["Translation", "TranslationResult", "dotted_module", "spdx_license"]
+
+#: PEP 621 field -> the setup() keywords that make it up.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "version": ("version", "use_scm_version"),
+    "description": ("description",),
+    "readme": ("long_description", "long_description_content_type"),
+    "authors": ("author", "author_email"),
+    "maintainers": ("maintainer", "maintainer_email"),
+    "license": ("license", "license_files"),
+    "urls": ("url", "download_url", "project_urls"),
+    "classifiers": ("classifiers",),
+    "keywords": ("keywords",),
+    "requires-python": ("python_requires",),
+    "dependencies": ("install_requires",),
+    "optional-dependencies": ("extras_require",),
+    "entry-points": ("entry_points",),
+}
+#: setup() keyword -> [tool.setuptools] key, for values that are copied as they are.
+TOOL_KEYS = {
+    "py_modules": "py-modules", "package_dir": "package-dir", "package_data": "package-data",
+    "exclude_package_data": "exclude-package-data", "include_package_data": "include-package-data",
+    "zip_safe": "zip-safe", "scripts": "script-files", "namespace_packages": "namespace-packages",
+    "platforms": "platforms", "provides": "provides", "obsoletes": "obsoletes",
+    "eager_resources": "eager-resources", "data_files": "data-files",
+}  # fmt: skip
+DROPPED = {
+    "tests_require": "setuptools no longer runs tests; declare a `test` extra or dependency group",
+    "test_suite": "setuptools no longer runs tests",
+    "test_loader": "setuptools no longer runs tests",
+    "dependency_links": "pip ignores dependency links; use an index or a direct URL requirement",
+    "use_2to3": "2to3 support was removed from setuptools",
+    "requires": "distutils-era metadata that installers ignore; use install_requires",
+}
+_SPDX_ALIASES = {
+    "mit license": "MIT", "the mit license": "MIT", "mit/x11": "MIT", "bsd 3-clause": "BSD-3-Clause",
+    "3-clause bsd": "BSD-3-Clause", "new bsd": "BSD-3-Clause", "bsd-3": "BSD-3-Clause",
+    "bsd 2-clause": "BSD-2-Clause", "simplified bsd": "BSD-2-Clause", "apache 2.0": "Apache-2.0",
+    "apache 2": "Apache-2.0", "apache-2": "Apache-2.0", "apache license 2.0": "Apache-2.0",
+    "apache license, version 2.0": "Apache-2.0", "apache software license 2.0": "Apache-2.0",
+    "mpl 2.0": "MPL-2.0", "isc license": "ISC", "unlicense": "Unlicense", "public domain": "",
+}  # fmt: skip
+
+
+def spdx_license(text: str) -> str | None:
+    """The SPDX expression ``text`` names (``MIT``, ``Apache 2.0`` -> ``Apache-2.0``), or None."""
+    from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+
+    text = text.strip()
+    alias = _SPDX_ALIASES.get(text.lower())
+    if alias is not None:
+        return alias or None
+    if not text or "\n" in text or len(text) > 100:
+        return None
+    try:
+        return str(canonicalize_license_expression(text))
+    except InvalidLicenseExpression:
+        return None
+
+
+def dotted_module(path: str, package_dir: dict[str, str]) -> str:
+    """``src/pkg/_version.py`` -> ``pkg._version`` given ``package_dir`` (``{"": "src"}``)."""
+    rel = PurePosixPath(path).with_suffix("")
+    parts = list(rel.parts)
+    for package, folder in sorted(package_dir.items(), key=lambda kv: -len(kv[1])):
+        base = PurePosixPath(folder)
+        if folder not in {"", "."} and rel.is_relative_to(base):
+            parts = [*([package] if package else []), *rel.relative_to(base).parts]
+            break
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [
+            line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")
+        ]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    raise TypeError(value)
+
+
+def _content_type(path: str) -> str | None:
+    suffix = PurePosixPath(path).suffix.lower()
+    return {".md": "text/markdown", ".markdown": "text/markdown", ".rst": "text/x-rst"}.get(suffix)
+
+
+def _people(names: object, emails: object) -> list[dict[str, str]]:
+    name_list = [n.strip() for n in str(names or "").split(",") if n.strip()]
+    email_list = [e.strip() for e in str(emails or "").split(",") if e.strip()]
+    if len(name_list) == len(email_list):
+        return [{"name": n, "email": e} for n, e in zip(name_list, email_list, strict=True)]
+    if not email_list:
+        return [{"name": str(names).strip()}]
+    return [*([{"name": str(names).strip()}] if names else []), *({"email": e} for e in email_list)]
+
+
+def _with_marker(requirement: str, marker: str) -> str:
+    req, sep, existing = requirement.partition(";")
+    return f"{req.strip()}; ({existing.strip()}) and ({marker})" if sep else f"{req.strip()}; {marker}"
+
+
+@dataclass
+class TranslationResult:
+    project: dict[str, Any] = field(default_factory=dict)
+    tool: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requires: list[str] = field(default_factory=lambda: ["setuptools>=61"])
+    translated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    version_source: str = "static"
+
+
+class Translation:
+    """One migration: feed it every keyword, read :attr:`result`."""
+
+    def __init__(self, root: Path, kwargs: dict[str, object]) -> None:
+        self.root = root
+        self.kw = dict(kwargs)
+        self.r = TranslationResult()
+        self.dynamic: list[str] = []
+        self.setuptools: dict[str, Any] = {}
+        self.dyn_tool: dict[str, Any] = {}
+        pkg_dir = kwargs.get("package_dir")
+        self.package_dir = {str(k): str(v) for k, v in pkg_dir.items()} if isinstance(pkg_dir, dict) else {}
+
+    def run(self) -> TranslationResult:
+        kw, r = self.kw, self.r
+        if isinstance(kw.get("name"), str):
+            r.project["name"] = kw.pop("name")
+            r.translated.append("name")
+        elif "name" in kw:
+            r.kept.append("name")
+            kw.pop("name")
+        order = ["version", "description", "readme", "license", "requires-python", "authors",
+                 "maintainers", "keywords", "classifiers", "urls", "dependencies",
+                 "optional-dependencies", "entry-points"]  # fmt: skip
+        for group in order:
+            keys = [k for k in FIELD_GROUPS[group] if k in kw]
+            if not keys:
+                continue
+            values = {k: kw.pop(k) for k in keys}
+            if any(isinstance(v, Unresolved) for v in values.values()) or not self._field(group, values):
+                self._keep_dynamic(group, keys)
+            else:
+                r.translated.extend(keys)
+        if self.dynamic:
+            r.project["dynamic"] = self.dynamic
+            r.project = {"name": r.project["name"], "dynamic": self.dynamic,
+                         **{k: v for k, v in r.project.items() if k not in {"name", "dynamic"}}} \
+                if "name" in r.project else r.project  # fmt: skip
+        self._setuptools_keys()
+        if self.setuptools:
+            r.tool["setuptools"] = self.setuptools
+        if self.dyn_tool:
+            r.tool["setuptools.dynamic"] = self.dyn_tool
+        return r
+
+    def _keep_dynamic(self, group: str, keys: list[str]) -> None:
+        self.r.kept.extend(keys)
+        fields = ["scripts", "gui-scripts", "entry-points"] if group == "entry-points" else [group]
+        if group == "license":
+            fields = ["license", "license-files"] if "license_files" in keys else ["license"]
+        self.dynamic.extend(f for f in fields if f not in self.dynamic)
+
+    # --- metadata fields ---------------------------------------------------------------
+    def _field(self, group: str, v: dict[str, object]) -> bool:
+        p = self.r.project
+        match group:
+            case "version":
+                return self._version(v)
+            case "description":
+                value = v["description"]
+                if isinstance(value, FileDirective):
+                    self.dyn_tool["description"] = {"file": list(value.paths)}
+                    self.dynamic.append("description")
+                    return True
+                p["description"] = " ".join(str(value).split())
+            case "readme":
+                return self._readme(v.get("long_description"), v.get("long_description_content_type"))
+            case "license":
+                return self._license(v.get("license"), v.get("license_files"))
+            case "requires-python":
+                p["requires-python"] = str(v["python_requires"])
+            case "authors" | "maintainers":
+                who, mail = (
+                    ("author", "author_email") if group == "authors" else ("maintainer", "maintainer_email")
+                )
+                if v.get(who) or v.get(mail):
+                    p[group] = _people(v.get(who), v.get(mail))
+            case "keywords":
+                value = v["keywords"]
+                p["keywords"] = (
+                    value
+                    if isinstance(value, list)
+                    else [k for k in re.split(r"," if "," in str(value) else r"\s+", str(value)) if k.strip()]
+                )
+                p["keywords"] = [str(k).strip() for k in p["keywords"]]
+            case "classifiers":
+                return self._list_or_file("classifiers", v["classifiers"])
+            case "urls":
+                urls: dict[str, str] = {}
+                if v.get("url"):
+                    urls["Homepage"] = str(v["url"])
+                if v.get("download_url"):
+                    urls["Download"] = str(v["download_url"])
+                extra = v.get("project_urls") or {}
+                if not isinstance(extra, dict):
+                    return False
+                urls.update({str(k): str(u) for k, u in extra.items()})
+                if urls:
+                    p["urls"] = urls
+            case "dependencies":
+                return self._list_or_file("dependencies", v["install_requires"])
+            case "optional-dependencies":
+                return self._extras(v["extras_require"])
+            case "entry-points":
+                return self._entry_points(v["entry_points"])
+        return True
+
+    def _version(self, v: dict[str, object]) -> bool:
+        value = v.get("version")
+        scm = v.get("use_scm_version")
+        if scm:
+            self.dynamic.append("version")
+            self.r.tool["setuptools_scm"] = scm if isinstance(scm, dict) else {}
+            self.r.requires.append("setuptools-scm>=8")
+            self.r.version_source = "setuptools-scm"
+            return True
+        if isinstance(value, str):
+            self.r.project["version"] = value
+            return True
+        if isinstance(value, FileAttr):
+            value = Attr(dotted=f"{dotted_module(value.path, self.package_dir)}.{value.name}")
+        if isinstance(value, Attr):
+            self.dyn_tool["version"] = {"attr": value.dotted}
+            self.r.version_source = f"attr: {value.dotted}"
+        elif isinstance(value, (FileText, FileDirective)):
+            paths = [value.path] if isinstance(value, FileText) else list(value.paths)
+            self.dyn_tool["version"] = {"file": paths[0] if len(paths) == 1 else paths}
+            self.r.version_source = f"file: {', '.join(paths)}"
+        else:
+            return False
+        self.dynamic.append("version")
+        return True
+
+    def _readme(self, text: object, content_type: object) -> bool:
+        if text is None:
+            self.r.dropped.append("long_description_content_type (there is no long_description)")
+            return True
+        ctype = str(content_type) if isinstance(content_type, str) else None
+        if isinstance(text, FileText) or (isinstance(text, FileDirective) and len(text.paths) == 1):
+            path = text.path if isinstance(text, FileText) else text.paths[0]
+            if not (self.root / path).is_file():
+                self.r.notes.append(f"readme {path} does not exist yet")
+            guessed = _content_type(path)
+            self.r.project["readme"] = (
+                path
+                if (ctype or guessed) == guessed and guessed
+                else {"file": path, "content-type": ctype or "text/plain"}
+            )
+        elif isinstance(text, FileDirective):
+            self.dyn_tool["readme"] = {"file": list(text.paths), "content-type": ctype or
+                                       _content_type(text.paths[0]) or "text/plain"}  # fmt: skip
+            self.dynamic.append("readme")
+        elif isinstance(text, str):
+            self.r.project["readme"] = {"text": text, "content-type": ctype or "text/plain"}
+        else:
+            return False
+        return True
+
+    def _license(self, text: object, files: object) -> bool:
+        file_list = _as_list(files) if isinstance(files, (str, list)) else None
+        if files is not None and file_list is None:
+            return False
+        expression = spdx_license(text) if isinstance(text, str) else None
+        p = self.r.project
+        if expression:
+            p["license"] = expression
+            self.r.requires[0] = "setuptools>=77"
+            classifiers = self.kw.get("classifiers")
+            if isinstance(classifiers, list):
+                gone = [c for c in classifiers if str(c).startswith("License ::")]
+                self.kw["classifiers"] = [c for c in classifiers if c not in gone]
+                self.r.dropped.extend(f"classifier {c!r} (PEP 639: license = {expression!r} replaces it; "
+                                      "setuptools refuses both)" for c in gone)  # fmt: skip
+            if file_list:
+                p["license-files"] = file_list
+        else:
+            if isinstance(text, str) and text.strip():
+                match = next(
+                    (
+                        f
+                        for f in ("LICENSE", "LICENSE.txt", "COPYING")
+                        if (self.root / f).is_file()
+                        and (self.root / f).read_text(errors="replace").strip() == text.strip()
+                    ),
+                    None,
+                )
+                p["license"] = {"file": match} if match else {"text": text}
+                self.r.notes.append(
+                    f"license {text[:40]!r} is not an SPDX expression: written as a table "
+                    '(deprecated by PEP 639; replace it with license = "<SPDX id>")'
+                )
+            elif text is not None and not isinstance(text, str):
+                return False
+            if file_list:
+                self.setuptools["license-files"] = file_list
+        return True
+
+    def _list_or_file(self, key: str, value: object) -> bool:
+        if isinstance(value, (FileText, FileDirective)):
+            paths = [value.path] if isinstance(value, FileText) else list(value.paths)
+            self.dyn_tool[key] = {"file": paths}
+            self.dynamic.append(key)
+            return True
+        try:
+            items = _as_list(value)
+        except TypeError:
+            return False
+        self.r.project[key] = items
+        return True
+
+    def _extras(self, value: object) -> bool:
+        if not isinstance(value, dict):
+            return False
+        extras: dict[str, list[str]] = {}
+        conditional: list[str] = []
+        for key, reqs in value.items():
+            name, _, marker = str(key).partition(":")
+            try:
+                items = _as_list(reqs)
+            except TypeError:
+                return False
+            if marker:
+                items = [_with_marker(i, marker.strip()) for i in items]
+            if name:
+                extras.setdefault(name.strip(), []).extend(items)
+            else:
+                conditional.extend(items)
+        if extras:
+            self.r.project["optional-dependencies"] = extras
+        if conditional:
+            self.r.project.setdefault("dependencies", []).extend(conditional)
+            self.r.notes.append("extras_require entries keyed ':marker' became dependencies with that marker")
+        return True
+
+    def _entry_points(self, value: object) -> bool:
+        if isinstance(value, FileDirective):
+            self.dyn_tool["entry-points"] = {"file": list(value.paths)}
+            self.dynamic.extend(["scripts", "gui-scripts", "entry-points"])
+            return True
+        if isinstance(value, str):
+            import configparser
+
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.optionxform = str  # type: ignore[assignment,method-assign]
+            parser.read_string(value)
+            value = {s: [f"{k} = {v}" for k, v in parser.items(s)] for s in parser.sections()}
+        if not isinstance(value, dict):
+            return False
+        groups: dict[str, dict[str, str]] = {}
+        for group, entries in value.items():
+            try:
+                lines = _as_list(entries)
+            except TypeError:
+                return False
+            for line in lines:
+                name, sep, target = line.partition("=")
+                if not sep:
+                    return False
+                groups.setdefault(str(group), {})[name.strip()] = target.strip()
+        for group, key in (("console_scripts", "scripts"), ("gui_scripts", "gui-scripts")):
+            if group in groups:
+                self.r.project[key] = groups.pop(group)
+        if groups:
+            self.r.project["entry-points"] = groups
+        return True
+
+    # --- [tool.setuptools] ------------------------------------------------------------------
+    def _setuptools_keys(self) -> None:
+        kw, r = self.kw, self.r
+        for key in list(kw):
+            value = kw[key]
+            if key in DROPPED or key.startswith("use_2to3") or key == "convert_2to3_doctests":
+                r.dropped.append(f"{key} ({DROPPED.get(key, DROPPED['use_2to3'])})")
+            elif isinstance(value, Unresolved):
+                r.kept.append(key)
+            elif key == "packages" and isinstance(value, FindPackages):
+                find: dict[str, Any] = {"where": [value.where]}
+                if value.include:
+                    find["include"] = list(value.include)
+                if value.exclude:
+                    find["exclude"] = list(value.exclude)
+                find["namespaces"] = value.namespaces
+                r.tool["setuptools.packages.find"] = find
+                r.translated.append(key)
+            elif key == "packages" and isinstance(value, list):
+                self.setuptools["packages"] = [str(v) for v in value]
+                r.translated.append(key)
+            elif key == "setup_requires" and isinstance(value, list):
+                r.requires.extend(str(v) for v in value if not re.match(r"(?i)(setuptools|wheel)\b", str(v)))
+                r.translated.append(key)
+                r.notes.append("setup_requires became [build-system] requires")
+            elif key in TOOL_KEYS and self._tool_value(key, value):
+                r.translated.append(key)
+            else:
+                r.kept.append(key)
+
+    def _tool_value(self, key: str, value: object) -> bool:
+        if key == "data_files" and isinstance(value, list):
+            try:
+                value = {str(d): [str(f) for f in files] for d, files in value}
+            except (TypeError, ValueError):
+                return False
+        if isinstance(value, str) and key in {"platforms", "scripts", "py_modules"}:
+            value = [value]
+        if isinstance(value, dict):
+            value = {k: [v] if isinstance(v, str) and key != "package_dir" else v for k, v in value.items()}
+        if not isinstance(value, (bool, list, dict)):
+            return False
+        self.setuptools[TOOL_KEYS[key]] = value
+        return True

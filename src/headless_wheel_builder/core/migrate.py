@@ -1,0 +1,154 @@
+"""``hwb init --from-setup``: translate ``setup.py`` / ``setup.cfg`` into PEP 621.
+
+Nothing is executed: ``setup.py`` is read with :mod:`ast` (:mod:`._setup_py`) and
+``setup.cfg`` with :mod:`configparser` (:mod:`._setup_cfg`).  Static fields become
+``[project]`` and ``[tool.setuptools]``; a version read from a module becomes
+``dynamic = ["version"]`` with ``attr:``.  What pyproject.toml cannot express (``ext_modules``,
+``cmdclass``, computed values…) stays where it was and is listed; a metadata field left in
+``setup.py`` is declared ``dynamic`` so setuptools still takes it from there.
+
+Files: ``setup.py`` is deleted when nothing is left in it (``keep_setup`` keeps it), otherwise
+left untouched — the report names the keywords that are now duplicated.  Translated options
+are removed from ``setup.cfg`` (other sections, e.g. ``[bdist_wheel]``, stay).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from headless_wheel_builder.core import _setup_cfg, _setup_py
+from headless_wheel_builder.core._legacy_fields import Translation
+from headless_wheel_builder.core._toml import compose, load_document
+from headless_wheel_builder.core.init import InitOptions, InitReport, write_atomically
+from headless_wheel_builder.errors import NotAProjectError, ProjectError
+
+__all__ = ["migrate_project", "read_legacy"]
+
+
+def read_legacy(
+    root: Path,
+) -> tuple[dict[str, object], dict[str, str], _setup_cfg.SetupCfg | None, list[str]]:
+    """Every ``setup()`` keyword of the project (setup.cfg wins over setup.py, as in
+    setuptools), where each came from (``setup.py`` / ``setup.cfg``), the parsed setup.cfg,
+    and notes."""
+    setup_py, setup_cfg = root / "setup.py", root / "setup.cfg"
+    if not setup_py.is_file() and not setup_cfg.is_file():
+        raise NotAProjectError(
+            f"no setup.py or setup.cfg in {root}",
+            why="--from-setup migrates a setuptools project",
+            hint="run hwb init without --from-setup to write a new pyproject.toml",
+        )
+    kwargs: dict[str, object] = {}
+    origin: dict[str, str] = {}
+    notes: list[str] = []
+    if setup_py.is_file():
+        try:
+            call = _setup_py.read_setup_py(setup_py)
+        except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
+            raise ProjectError(f"cannot read {setup_py}", why=str(exc),
+                               hint="fix setup.py so that Python can parse it") from exc  # fmt: skip
+        if not call.found:
+            notes.append("setup.py has no setup(...) call hwb could find; it was left as it is")
+        kwargs.update(call.kwargs)
+        origin.update(dict.fromkeys(call.kwargs, "setup.py"))
+        notes.extend(call.notes)
+    cfg = None
+    if setup_cfg.is_file():
+        import configparser
+
+        try:
+            cfg = _setup_cfg.read_setup_cfg(setup_cfg)
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise ProjectError(f"cannot read {setup_cfg}", why=str(exc),
+                               hint="fix the INI syntax of setup.cfg") from exc  # fmt: skip
+        kwargs.update(cfg.kwargs)
+        origin.update(dict.fromkeys(cfg.kwargs, "setup.cfg"))
+    return kwargs, origin, cfg, notes
+
+
+def _merge_requires(existing: Any, ours: list[str]) -> list[str]:
+    """Our ``[build-system] requires`` plus the existing file's, minus setuptools/wheel."""
+    if existing is None or "build-system" not in existing:
+        return ours
+    theirs = existing["build-system"].get("requires", [])
+    names = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in ours}
+    extra = [
+        str(r)
+        for r in theirs
+        if re.split(r"[<>=!~;\[ ]", str(r), maxsplit=1)[0].lower().replace("_", "-") not in names | {"wheel"}
+    ]
+    return [*ours, *extra]
+
+
+def migrate_project(root: Path, options: InitOptions) -> InitReport:
+    """Translate ``root``'s setup.py/setup.cfg into ``root/pyproject.toml`` (see module doc)."""
+    existing = load_document(root / "pyproject.toml", force=options.force)
+    kwargs, origin, cfg, notes = read_legacy(root)
+    if options.name:
+        kwargs["name"] = options.name
+    if options.version:
+        kwargs["version"] = options.version
+    if options.requires_python:
+        kwargs["python_requires"] = options.requires_python
+    result = Translation(root, kwargs).run()
+    if "name" not in result.project:
+        raise ProjectError(
+            f"the project name in {root} cannot be read statically",
+            why="setup.py computes it" if "name" in kwargs else "neither setup.py nor setup.cfg sets name=",
+            hint="pass --name NAME",
+        )
+    build_system = {
+        "requires": _merge_requires(existing, result.requires),
+        "build-backend": "setuptools.build_meta",
+    }
+    text = compose(existing, build_system, result.project, result.tool)
+
+    kept = list(result.kept)
+    duplicated: list[str] = []
+    changed: list[str] = ["pyproject.toml"]
+    actions: list[Callable[[], None]] = [lambda: write_atomically(root / "pyproject.toml", text)]
+    setup_py = root / "setup.py"
+    from_py = [k for k in result.translated if origin.get(k) == "setup.py"]
+    py_kept = [k for k in kept if origin.get(k) == "setup.py"]
+    if setup_py.is_file():
+        if py_kept or options.keep_setup:
+            duplicated = from_py
+            if py_kept:
+                kept = [f"{k} (kept in setup.py)" if k in py_kept else k for k in kept]
+        else:
+            changed.append("setup.py (deleted: everything in it is now in pyproject.toml)")
+            actions.append(setup_py.unlink)
+    if cfg is not None:
+        remove = {origin_key for k in result.translated if origin.get(k) == "setup.cfg"
+                  for origin_key in [cfg.origin[k]]}  # fmt: skip
+        if "packages" in result.translated and "packages.find" in cfg.origin:
+            remove.add(cfg.origin["packages.find"])
+        cfg_path = root / "setup.cfg"
+        new_cfg = _setup_cfg.remove_options(cfg_path.read_text(encoding="utf-8"), remove)
+        if remove and new_cfg.strip():
+            changed.append("setup.cfg (translated options removed)")
+            actions.append(lambda: write_atomically(cfg_path, new_cfg))
+        elif remove:
+            changed.append("setup.cfg (deleted: everything in it is now in pyproject.toml)")
+            actions.append(cfg_path.unlink)
+        if cfg.other_sections and new_cfg.strip():
+            notes.append(
+                f"setup.cfg keeps [{'], ['.join(cfg.other_sections)}] (command and tool options: "
+                "setuptools still reads them there)"
+            )
+    if not options.dry_run:
+        for action in actions:
+            action()
+    version = result.project.get("version")
+    return InitReport(
+        pyproject=root / "pyproject.toml", written=not options.dry_run, text=text, mode="migrate",
+        backend="setuptools", name=str(result.project["name"]),
+        version=str(version) if version else None, version_source=result.version_source,
+        translated=tuple(result.translated), kept=tuple(kept), duplicated=tuple(duplicated),
+        dropped=tuple(result.dropped),
+        changed_files=tuple(changed) if not options.dry_run else (),
+        notes=(*notes, *result.notes),
+    )  # fmt: skip
