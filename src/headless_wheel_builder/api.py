@@ -27,6 +27,7 @@ from headless_wheel_builder.core.builder import (
     build_project,
 )
 from headless_wheel_builder.core.check import CheckReport, check_files
+from headless_wheel_builder.core.init import InitOptions, InitReport
 from headless_wheel_builder.core.source import ResolvedSource, resolve_source
 from headless_wheel_builder.publish.base import PublishReport
 from headless_wheel_builder.publish.options import PublishOptions
@@ -37,6 +38,8 @@ __all__ = [
     "BuiltArtifact",
     "CheckReport",
     "Distribution",
+    "InitOptions",
+    "InitReport",
     "InspectReport",
     "ProjectInfo",
     "PublishOptions",
@@ -45,6 +48,7 @@ __all__ = [
     "build",
     "build_options",
     "check",
+    "init",
     "inspect",
     "publish",
     "resolve_config",
@@ -156,3 +160,12 @@ def publish(
     options = options or PublishOptions()
     files = preflight([Path(p) for p in paths], options)
     return make_publisher(options, progress=progress).publish(files, dry_run=options.dry_run)
+
+
+def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None) -> InitReport:
+    """Write ``path/pyproject.toml``: scaffold one for plain code, or (``from_setup``) migrate
+    ``setup.py``/``setup.cfg`` to PEP 621 without running them.  Nothing is written with
+    ``dry_run``; the report holds the text and what was translated, kept and dropped."""
+    from headless_wheel_builder.core.init import init_project
+
+    return init_project(path, options or InitOptions())

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder.core._setup_py import literal_in_file
-from headless_wheel_builder.core._toml import compose, load_document
 from headless_wheel_builder.errors import NotAProjectError, OutputError, SourceNotFoundError, UsageError
 
 __all__ = ["BACKENDS", "Backend", "InitOptions", "InitReport", "Layout", "detect_layout", "init_project"]
@@ -109,6 +108,7 @@ class InitReport:
     dropped: tuple[str, ...] = ()
     """What was deliberately not carried over, with the reason."""
     changed_files: tuple[str, ...] = ()
+    """Files written or deleted (with ``dry_run``: that would be)."""
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -333,13 +333,14 @@ def init_project(path: str | os.PathLike[str], options: InitOptions) -> InitRepo
         from headless_wheel_builder.core.migrate import migrate_project
 
         return migrate_project(root, options)
+    from headless_wheel_builder.core._toml import compose, load_document
+
     existing = load_document(root / "pyproject.toml", force=options.force)
     build_system, project, tool, report = scaffold(root, options)
     text = compose(existing, build_system, project, tool)
     if not options.dry_run:
         write_atomically(report.pyproject, text)
-    changed = () if options.dry_run else ("pyproject.toml",)
-    return _replace(report, text=text, written=not options.dry_run, changed_files=changed)
+    return _replace(report, text=text, written=not options.dry_run, changed_files=("pyproject.toml",))
 
 
 def _replace(report: InitReport, **changes: Any) -> InitReport:

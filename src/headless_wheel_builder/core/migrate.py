@@ -149,6 +149,6 @@ def migrate_project(root: Path, options: InitOptions) -> InitReport:
         version=str(version) if version else None, version_source=result.version_source,
         translated=tuple(result.translated), kept=tuple(kept), duplicated=tuple(duplicated),
         dropped=tuple(result.dropped),
-        changed_files=tuple(changed) if not options.dry_run else (),
+        changed_files=tuple(changed),
         notes=(*notes, *result.notes),
     )  # fmt: skip
