@@ -23,6 +23,8 @@ class FileResult:
     url: str | None = None
     attempts: int = 0
     message: str | None = None
+    error: str | None = None
+    """For a failed file, the ``kind`` of the error class that describes it (``file-conflict``…)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +35,7 @@ class FileResult:
             "url": self.url,
             "attempts": self.attempts,
             "message": self.message,
+            "error": self.error,
         }
 
 
@@ -44,6 +47,8 @@ class PublishReport:
     """Which credential was used and where it came from (never the secret itself)."""
     dry_run: bool
     files: tuple[FileResult, ...] = field(default=())
+    index_url: str | None = None
+    """The simple index used to find files that already exist (``None``: no such check)."""
 
     @property
     def ok(self) -> bool:
@@ -55,6 +60,7 @@ class PublishReport:
             "target": self.target,
             "identity": self.identity,
             "dry_run": self.dry_run,
+            "index_url": self.index_url,
             "files": [f.to_dict() for f in self.files],
         }
 

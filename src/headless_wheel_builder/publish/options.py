@@ -41,6 +41,13 @@ class PublishOptions:
     """Where ``[tool.hwb.publish]`` configuration is looked up."""
     environ: Mapping[str, str] | None = None
     """The environment to read credentials from (default: ``os.environ``)."""
+    credential_source: str | None = None
+    """How ``token``/``password`` were given (``--token``, ``--password-stdin``), for messages."""
+    allow_linux_tags: bool = False
+    """Publish wheels with plain ``linux_*`` platform tags (private registries only: PyPI
+    refuses them and they install only where they were built)."""
+    retry_backoff: float = 1.0
+    """Seconds before the first retry; each further retry waits about twice as long."""
 
 
 def make_publisher(options: PublishOptions, progress: Progress | None = None) -> Publisher:
