@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "build wheels and sdists from a folder, an sdist/zip or a git URL"),
     "inspect": ("inspect", "show what a project is and how hwb would build it"),
     "check": ("check", "validate wheels and sdists (metadata, RECORD, README, contents)"),
+    "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),
     "init": ("init", "write a pyproject.toml for plain code, or migrate setup.py/setup.cfg to it"),
     "config": ("config", "show the effective configuration and where each value comes from"),
 }
