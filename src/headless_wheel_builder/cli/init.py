@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project folder (default: .)")
+    parser.add_argument(
+        "path", nargs="?", default=".", metavar="PATH", help="the project folder (default: .)"
+    )
     parser.add_argument(
         "--from-setup", action="store_true", help="migrate setup.py / setup.cfg to PEP 621 (setuptools)"
     )
@@ -43,7 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the result, change no file")
     parser.add_argument(
-        "--keep-setup", action="store_true", help="--from-setup: keep setup.py even when nothing is left in it"
+        "--keep-setup",
+        action="store_true",
+        help="--from-setup: keep setup.py even when nothing is left in it",
     )
 
 
