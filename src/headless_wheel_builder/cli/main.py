@@ -21,6 +21,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),
     "init": ("init", "write a pyproject.toml for plain code, or migrate setup.py/setup.cfg to it"),
     "config": ("config", "show the effective configuration and where each value comes from"),
+    "version": ("version", "show, compute or bump the version from Conventional Commits; lint commit messages"),
+    "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
+    "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
 }
 
 EPILOG = """\
