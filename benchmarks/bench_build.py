@@ -178,9 +178,14 @@ class Result:
 
 
 def time_one(
-    cmd: Callable[[Path, Path], list[str]], pristine: Path, workdir: Path, env: dict[str, str]
+    cmd: Callable[[Path, Path], list[str]],
+    expect: set[str],
+    pristine: Path,
+    workdir: Path,
+    env: dict[str, str],
 ) -> float:
-    """Time ``cmd`` on a fresh copy of the source (no build/ or egg-info left by a prior run)."""
+    """Time ``cmd`` on a fresh copy of the source (no build/ or egg-info left by a prior run);
+    fail unless it built exactly the ``expect``-ed kinds of artifact."""
     run_dir = Path(tempfile.mkdtemp(dir=workdir, prefix="run-"))
     try:
         src, out = run_dir / "src", run_dir / "out"
@@ -191,8 +196,10 @@ def time_one(
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {' '.join(args)}\n{proc.stderr[-3000:]}")
-        if not any(out.glob("*.whl")):
-            raise RuntimeError(f"no wheel in {out}: {' '.join(args)}")
+        built = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+        kinds = {"wheel" if n.endswith(".whl") else "sdist" for n in built}
+        if kinds != expect:  # the same work from every tool, or the timing means nothing
+            raise RuntimeError(f"built {built}, expected {sorted(expect)}: {' '.join(args)}")
         return elapsed
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -214,9 +221,10 @@ def bench(projects: list[str], repeat: int, python: str, modes: list[str],
             for name in tools:
                 res = results[(project, mode, name)] = Result(times=[])
                 cmd = partial(command, name, uv, python, mode=mode)
+                expect = {"wheel"} if mode == "wheel" else {"sdist", "wheel"}
                 for i in range(repeat):
                     try:
-                        res.times.append(time_one(cmd, pristine, workdir, env))
+                        res.times.append(time_one(cmd, expect, pristine, workdir, env))
                     except RuntimeError as exc:
                         res.failed = str(exc).splitlines()[0]
                         print(f"FAILED {project} {mode} {name}: {exc}", file=sys.stderr)
