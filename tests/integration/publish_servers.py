@@ -219,12 +219,14 @@ class OidcIndex:
         repository: str | None = None,
         jti: str | None = None,
         key: Any = None,
+        age: int = 0,
+        issuer: str | None = None,
     ) -> str:
         import jwt as pyjwt
 
-        now = int(time.time())
+        now = int(time.time()) - age
         claims = {
-            "iss": self.issuer,
+            "iss": issuer or self.issuer,
             "aud": audience or self.audience,
             "iat": now,
             "nbf": now,
@@ -270,6 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"count": 1, "value": idx.jwt(audience=query["audience"][0])})
         elif parts.path.startswith("/simple/"):
             project = parts.path.split("/")[2]
+            if not project:
+                self._send(200, b"<!DOCTYPE html><html><body></body></html>", "text/html")
+                return
             links = "".join(
                 f'<a href="/files/{name}#sha256={hashlib.sha256(data).hexdigest()}">{name}</a>\n'
                 for name, data in sorted(idx.files.items())

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.errors import AuthenticationError
@@ -102,6 +103,13 @@ def _explicit(repo: Repository, options: PublishOptions, env: Mapping[str, str])
             username=options.username or repo.username or TOKEN_USERNAME,
             password=options.password,
             source=given,
+        )
+    parts = urlsplit(repo.upload_url)
+    if parts.password:
+        return Credential(
+            username=unquote(parts.username or TOKEN_USERNAME),
+            password=unquote(parts.password),
+            source="the repository URL",
         )
     if env.get("HWB_PUBLISH_TOKEN"):
         return Credential(

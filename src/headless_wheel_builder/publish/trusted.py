@@ -165,8 +165,12 @@ def ambient_token(aud: str, *, ca_bundle: Path | None = None) -> tuple[str, str]
     except oidc_id.IdentityError as exc:
         hint = "check the CI job's OIDC configuration"
         if provider == "GitLab CI":
-            var = "".join(c if c.isalnum() or c == "_" else "_" for c in aud.upper())
-            hint = f"declare it in .gitlab-ci.yml: id_tokens: {var}_ID_TOKEN: {{aud: {aud}}}"
+            var = "".join(c if c.isalnum() or c == "_" else "_" for c in aud.upper()) + "_ID_TOKEN"
+            hint = (
+                f"{var} is not a valid identity token for audience {aud!r}"
+                if os.environ.get(var)
+                else f"declare it in .gitlab-ci.yml: id_tokens: {var}: {{aud: {aud}}}"
+            )
         raise TrustedPublishingError(
             f"{provider} gave no OIDC identity token for audience {aud!r}",
             why=redact(str(exc)),
