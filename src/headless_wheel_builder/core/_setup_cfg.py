@@ -119,7 +119,9 @@ def read_setup_cfg(path: Path) -> SetupCfg:
         elif section != "options.packages.find":
             others.append(section)
     packages = kwargs.get("packages")
-    if isinstance(packages, list) and packages and packages[0] in {"find:", "find_namespace:"}:
+    if isinstance(packages, str) and packages.strip() not in {"find:", "find_namespace:"}:
+        kwargs["packages"] = _parse_list(packages)
+    elif isinstance(packages, str):
         find = (
             dict(parser.items("options.packages.find", raw=True))
             if parser.has_section("options.packages.find")
@@ -129,7 +131,7 @@ def read_setup_cfg(path: Path) -> SetupCfg:
             where=find.get("where", ".").strip() or ".",
             include=tuple(_parse_list(find.get("include", ""))),
             exclude=tuple(_parse_list(find.get("exclude", ""))),
-            namespaces=packages[0] == "find_namespace:",
+            namespaces=packages.strip() == "find_namespace:",
         )
         if find:
             origin["packages.find"] = ("options.packages.find", None)

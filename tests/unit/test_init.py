@@ -1,0 +1,566 @@
+"""``hwb init``: layouts, names, versions, overwriting, and the static reading and translation
+of setup.py / setup.cfg.  Everything here works on small files in tmp_path; nothing builds."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from headless_wheel_builder.api import InitOptions, init
+from headless_wheel_builder.core._legacy_fields import dotted_module, spdx_license
+from headless_wheel_builder.core._setup_cfg import remove_options
+from headless_wheel_builder.core._setup_py import (
+    Attr,
+    FileAttr,
+    FileText,
+    FindPackages,
+    Unresolved,
+    read_setup_py,
+)
+from headless_wheel_builder.core.init import default_requires_python, detect_layout
+from headless_wheel_builder.errors import NotAProjectError, ProjectError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def toml(report: Any) -> dict[str, Any]:
+    data: dict[str, Any] = tomllib.loads(report.text)
+    return data
+
+
+# --------------------------------------------------------------------------- scaffolding
+
+
+@pytest.mark.parametrize(
+    ("files", "kind", "path"),
+    [
+        ({"src/foo/__init__.py": ""}, "src", "src/foo"),
+        ({"foo/__init__.py": "", "tests/__init__.py": "", "docs/conf.py": "", "setup.py": ""}, "flat", "foo"),
+        ({"foo.py": "", "setup.py": "", "conftest.py": "", "test_foo.py": ""}, "module", "foo.py"),
+        ({"src/foo/__init__.py": "", "bar/__init__.py": ""}, "src", "src/foo"),  # src/ wins
+        ({"foo/__init__.py": "", "helper.py": ""}, "flat", "foo"),  # packages beat modules
+    ],
+)
+def test_layout_detection(tmp_path: Path, files: dict[str, str], kind: str, path: str) -> None:
+    layout = detect_layout(write(tmp_path / "proj", files))
+    assert (layout.kind, layout.path, layout.import_name) == (kind, path, "foo")
+
+
+def test_layout_ambiguous_needs_a_name(tmp_path: Path) -> None:
+    root = write(tmp_path / "proj", {"a/__init__.py": "", "b/__init__.py": ""})
+    with pytest.raises(UsageError, match="several candidates"):
+        detect_layout(root)
+    assert detect_layout(root, "b").import_name == "b"
+    named = write(tmp_path / "b", {"a/__init__.py": "", "b/__init__.py": ""})
+    assert detect_layout(named).import_name == "b"  # the folder's name breaks the tie
+
+
+def test_layout_nothing_found(tmp_path: Path) -> None:
+    with pytest.raises(NotAProjectError):
+        detect_layout(write(tmp_path, {"tests/test_x.py": "", "setup.py": ""}))
+
+
+def test_scaffold_hatchling_reads_version_at_build_time(tmp_path: Path) -> None:
+    root = write(tmp_path, {"src/my_pkg/__init__.py": '"""Does things.\n\nMore."""\n__version__ = "1.2.3"\n',
+                            "README.md": "# hi\n"})  # fmt: skip
+    report = init(root, InitOptions())
+    data = toml(report)
+    assert data["build-system"]["build-backend"] == "hatchling.build"
+    assert data["project"]["name"] == "my-pkg"
+    assert data["project"]["dynamic"] == ["version"]
+    assert "version" not in data["project"]
+    assert data["project"]["description"] == "Does things."
+    assert data["project"]["readme"] == "README.md"
+    assert data["tool"]["hatch"]["version"] == {"path": "src/my_pkg/__init__.py"}
+    assert data["tool"]["hatch"]["build"]["targets"]["wheel"] == {"packages": ["src/my_pkg"]}
+    assert (report.version, report.version_source, report.layout) == (None, "src/my_pkg/__init__.py", "src")
+    assert (root / "pyproject.toml").read_text() == report.text
+
+
+@pytest.mark.parametrize(
+    ("backend", "check"),
+    [
+        (
+            "setuptools",
+            lambda d: d["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "pkg.__about__.__version__"},
+        ),
+        ("pdm", lambda d: d["tool"]["pdm"]["version"] == {"source": "file", "path": "pkg/__about__.py"}),
+        ("hatchling", lambda d: d["tool"]["hatch"]["version"] == {"path": "pkg/__about__.py"}),
+        # flit reads __version__ only from the package itself: the value is copied instead.
+        ("flit", lambda d: d["project"]["version"] == "4.0" and "dynamic" not in d["project"]),
+    ],
+)
+def test_version_in_about_file(tmp_path: Path, backend: str, check: Any) -> None:
+    root = write(tmp_path, {"pkg/__init__.py": "from .__about__ import __version__\n",
+                            "pkg/__about__.py": "__version__ = '4.0'\n"})  # fmt: skip
+    data = toml(init(root, InitOptions(backend=backend, dry_run=True)))  # type: ignore[arg-type]
+    assert check(data), data
+
+
+def test_static_versions(tmp_path: Path) -> None:
+    root = write(tmp_path, {"tool.py": "x = 1\n"})
+    report = init(root, InitOptions(dry_run=True))
+    assert toml(report)["project"]["version"] == "0.1.0"
+    assert any("0.1.0" in n for n in report.notes)
+    assert (
+        toml(init(root, InitOptions(dry_run=True, version="3.1", name="the-tool")))["project"]["version"]
+        == "3.1"
+    )
+    assert toml(init(root, InitOptions(dry_run=True)))["tool"]["hatch"]["build"]["targets"]["wheel"] == {
+        "only-include": ["tool.py"]
+    }
+    with pytest.raises(UsageError, match="not a valid project name"):
+        init(root, InitOptions(dry_run=True, name="-bad-"))
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    root = write(tmp_path, {"pkg/__init__.py": ""})
+    report = init(root, InitOptions(dry_run=True))
+    assert not report.written
+    assert not (root / "pyproject.toml").exists()
+
+
+def test_existing_pyproject_is_kept_and_project_is_not_overwritten(tmp_path: Path) -> None:
+    root = write(
+        tmp_path, {"pkg/__init__.py": "", "pyproject.toml": "# my tools\n[tool.ruff]\nline-length = 99\n"}
+    )
+    first = init(root, InitOptions())
+    assert "# my tools" in first.text
+    assert toml(first)["tool"]["ruff"] == {"line-length": 99}
+    before = (root / "pyproject.toml").read_text()
+    with pytest.raises(ProjectError, match=r"already has a \[project\] table") as exc:
+        init(root, InitOptions(backend="setuptools"))
+    assert exc.value.hint is not None
+    assert "--force" in exc.value.hint
+    assert (root / "pyproject.toml").read_text() == before
+    forced = toml(init(root, InitOptions(backend="setuptools", force=True)))
+    assert forced["build-system"]["build-backend"] == "setuptools.build_meta"
+    assert forced["tool"]["ruff"] == {"line-length": 99}
+    assert not list(root.glob("*.hwb-tmp")), "no temporary file left behind"
+
+
+def test_default_requires_python() -> None:
+    assert default_requires_python(datetime.date(2026, 11, 24), running=13) == ">=3.11"
+    assert default_requires_python(datetime.date(2025, 6, 1), running=13) == ">=3.9"
+    assert default_requires_python(datetime.date(2026, 11, 24), running=10) == ">=3.10"  # capped
+
+
+# --------------------------------------------------------------------------- setup.py (AST)
+
+
+def kwargs_of(tmp_path: Path, source: str, extra: dict[str, str] | None = None) -> dict[str, object]:
+    write(tmp_path, {"setup.py": source, **(extra or {})})
+    call = read_setup_py(tmp_path / "setup.py")
+    assert call.found
+    return call.kwargs
+
+
+SETUP_STYLES = [
+    pytest.param(
+        """
+        from setuptools import setup
+        setup(name="a", version="1.0", install_requires=["x>=1"], zip_safe=False)
+        """,
+        {},
+        {"name": "a", "version": "1.0", "install_requires": ["x>=1"], "zip_safe": False},
+        id="literals",
+    ),
+    pytest.param(
+        """
+        import setuptools
+        NAME = "a"
+        DEPS = ["x"] + ["y"]
+        with open("README.md", encoding="utf-8") as fh:
+            long_description = fh.read()
+        setuptools.setup(name=NAME, install_requires=DEPS, long_description=long_description,
+                         keywords="a b".split())
+        """,
+        {},
+        {
+            "name": "a",
+            "install_requires": ["x", "y"],
+            "long_description": FileText(path="README.md"),
+            "keywords": ["a", "b"],
+        },
+        id="constants-and-with-open",
+    ),
+    pytest.param(
+        """
+        import io, os
+        from setuptools import setup, find_packages
+        here = os.path.abspath(os.path.dirname(__file__))
+        setup(name="a", long_description=io.open(os.path.join(here, "docs", "README.rst")).read(),
+              packages=find_packages(exclude=["tests", "tests.*"]))
+        """,
+        {},
+        {
+            "name": "a",
+            "long_description": FileText(path="docs/README.rst"),
+            "packages": FindPackages(exclude=("tests", "tests.*")),
+        },
+        id="os-path-join-here",
+    ),
+    pytest.param(
+        """
+        from pathlib import Path
+        from setuptools import setup, find_namespace_packages
+        this_directory = Path(__file__).parent
+        setup(name="a", long_description=(this_directory / "README.md").read_text(),
+              packages=find_namespace_packages("src"), package_dir={"": "src"})
+        """,
+        {},
+        {
+            "name": "a",
+            "long_description": FileText(path="README.md"),
+            "packages": FindPackages(where="src", namespaces=True),
+            "package_dir": {"": "src"},
+        },
+        id="pathlib",
+    ),
+    pytest.param(
+        """
+        import os
+        from setuptools import setup
+        def read(fname):
+            return open(os.path.join(os.path.dirname(__file__), fname)).read()
+        setup(name="a", long_description=read("README"), install_requires=read("reqs.txt").splitlines())
+        """,
+        {},
+        {
+            "name": "a",
+            "long_description": FileText(path="README"),
+            "install_requires": FileText(path="reqs.txt", lines=True),
+        },
+        id="read-helper",
+    ),
+    pytest.param(
+        """
+        import re
+        from setuptools import setup
+        def find_version(*parts):
+            with open(os.path.join(*parts)) as f:
+                return re.search(r"^__version__ = ['\\"]([^'\\"]*)['\\"]", f.read(), re.M).group(1)
+        setup(name="a", version=find_version("a", "__init__.py"))
+        """,
+        {"a/__init__.py": "__version__ = '2.0'\n"},
+        {"name": "a", "version": FileAttr(path="a/__init__.py", name="__version__")},
+        id="find-version-regex-helper",
+    ),
+    pytest.param(
+        """
+        from setuptools import setup
+        exec(open("a/version.py").read())
+        setup(name="a", version=__version__)
+        """,
+        {"a/__init__.py": "", "a/version.py": "__version__ = '3'\n"},
+        {"name": "a", "version": FileAttr(path="a/version.py", name="__version__")},
+        id="exec-open",
+    ),
+    pytest.param(
+        """
+        import os
+        from setuptools import setup
+        about = {}
+        here = os.path.abspath(os.path.dirname(__file__))
+        with open(os.path.join(here, "a", "__version__.py"), "r", encoding="utf-8") as f:
+            exec(f.read(), about)
+        setup(name=about["__title__"], version=about["__version__"])
+        """,
+        {"a/__init__.py": "", "a/__version__.py": "__title__ = 'a'\n__version__ = '3'\n"},
+        {
+            "name": FileAttr(path="a/__version__.py", name="__title__"),
+            "version": FileAttr(path="a/__version__.py", name="__version__"),
+        },
+        id="requests-about-dict",
+    ),
+    pytest.param(
+        """
+        from setuptools import setup
+        from a import __version__
+        import a.sub as s
+        setup(name="a", version=__version__, description=s.DESCRIPTION)
+        """,
+        {"a/__init__.py": "__version__ = '1'\n", "a/sub.py": "DESCRIPTION = 'x'\n"},
+        {
+            "name": "a",
+            "version": Attr(dotted="a.__version__"),
+            "description": Attr(dotted="a.sub.DESCRIPTION"),
+        },
+        id="import-from-project",
+    ),
+    pytest.param(
+        """
+        import sys
+        from setuptools import setup, Extension
+        from mybuild import BuildExt
+        deps = ["x"]
+        if sys.platform == "win32":
+            deps = ["x", "pywin32"]
+        V = "1"
+        kw = dict(name="a", version=f"{V}.0")
+        setup(install_requires=deps, ext_modules=[Extension("a._c", ["c.c"])],
+              cmdclass={"build_ext": BuildExt},
+              description="line one " "line two", url=f"{sys.prefix}", **kw)
+        """,
+        {},
+        {
+            "install_requires": Unresolved(source="deps"),
+            "ext_modules": Unresolved(source='[Extension("a._c", ["c.c"])]'),
+            "cmdclass": Unresolved(source='{"build_ext": BuildExt}'),
+            "description": "line one line two",
+            "url": Unresolved(source='f"{sys.prefix}"'),
+            "name": "a",
+            "version": "1.0",
+        },
+        id="unresolvable-things",
+    ),
+    pytest.param(
+        """
+        from distutils.core import setup as _setup
+        def main():
+            _setup(name="a", py_modules=["a"])
+        if __name__ == "__main__":
+            main()
+        """,
+        {},
+        {"name": "a", "py_modules": ["a"]},
+        id="inside-a-function",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "extra", "expected"), SETUP_STYLES)
+def test_setup_py_styles(
+    tmp_path: Path, source: str, extra: dict[str, str], expected: dict[str, object]
+) -> None:
+    assert kwargs_of(tmp_path, source, extra) == expected
+
+
+def test_setup_py_is_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    kwargs = kwargs_of(
+        tmp_path, f"open({str(marker)!r}, 'w').write('x')\nfrom setuptools import setup\nsetup(name='a')\n"
+    )
+    assert kwargs == {"name": "a"}
+    assert not marker.exists()
+
+
+def test_setup_py_without_setup_call(tmp_path: Path) -> None:
+    write(tmp_path, {"setup.py": "print('hello')\n"})
+    assert not read_setup_py(tmp_path / "setup.py").found
+
+
+# --------------------------------------------------------------------------- translation
+
+
+def migrate(tmp_path: Path, files: dict[str, str], **options: Any) -> Any:
+    write(tmp_path, files)
+    return init(tmp_path, InitOptions(from_setup=True, **options))
+
+
+def test_migrate_full_setup_py(tmp_path: Path) -> None:
+    report = migrate(tmp_path, {
+        "setup.py": """
+            from setuptools import setup, find_packages
+            setup(
+                name="demo", version="1.0", description="Demo", url="https://x.invalid",
+                project_urls={"Source": "https://x.invalid/src"}, download_url="https://x.invalid/dl",
+                author="A One, B Two", author_email="a@x.invalid, b@x.invalid",
+                maintainer="M", license="Apache 2.0", keywords="one, two",
+                long_description=open("README.md").read(), long_description_content_type="text/markdown",
+                classifiers=["License :: OSI Approved :: Apache Software License", "Topic :: Utilities"],
+                python_requires=">=3.9", install_requires=["requests>=2"],
+                extras_require={"cli": ["click"], ":python_version<'3.11'": ["tomli"],
+                                "win:sys_platform=='win32'": ["pywin32; python_version>'3'"]},
+                entry_points={"console_scripts": ["demo = demo.cli:main"],
+                              "gui_scripts": ["demog = demo.gui:main"],
+                              "demo.plugins": ["x = demo.x"]},
+                packages=find_packages(exclude=["tests"]), include_package_data=True,
+                package_data={"demo": ["*.json"]}, zip_safe=False, tests_require=["pytest"],
+                setup_requires=["setuptools>=40", "cffi"], platforms="any",
+            )
+        """,
+        "README.md": "# demo\n",
+    })  # fmt: skip
+    data = toml(report)
+    p = data["project"]
+    assert p["name"] == "demo"
+    assert p["version"] == "1.0"
+    assert p["readme"] == "README.md"
+    assert p["license"] == "Apache-2.0"
+    assert p["classifiers"] == ["Topic :: Utilities"]
+    assert p["authors"] == [
+        {"name": "A One", "email": "a@x.invalid"},
+        {"name": "B Two", "email": "b@x.invalid"},
+    ]
+    assert p["maintainers"] == [{"name": "M"}]
+    assert p["keywords"] == ["one", "two"]
+    assert p["urls"] == {"Homepage": "https://x.invalid", "Download": "https://x.invalid/dl",
+                         "Source": "https://x.invalid/src"}  # fmt: skip
+    assert p["dependencies"] == ["requests>=2", "tomli; python_version<'3.11'"]
+    assert p["optional-dependencies"] == {
+        "cli": ["click"], "win": ["pywin32; (python_version>'3') and (sys_platform=='win32')"]}  # fmt: skip
+    assert p["scripts"] == {"demo": "demo.cli:main"}
+    assert p["gui-scripts"] == {"demog": "demo.gui:main"}
+    assert p["entry-points"] == {"demo.plugins": {"x": "demo.x"}}
+    assert p["requires-python"] == ">=3.9"
+    st = data["tool"]["setuptools"]
+    assert st["packages"]["find"] == {"where": ["."], "exclude": ["tests"], "namespaces": False}
+    assert st["include-package-data"] is True
+    assert st["zip-safe"] is False
+    assert st["package-data"] == {"demo": ["*.json"]}
+    assert st["platforms"] == ["any"]
+    assert data["build-system"]["requires"] == ["setuptools>=77", "cffi"]
+    assert report.kept == ()
+    assert any(d.startswith("tests_require") for d in report.dropped)
+    assert any("Apache Software License" in d for d in report.dropped)
+    assert not (tmp_path / "setup.py").exists()
+
+
+def test_migrate_keeps_what_pyproject_cannot_express(tmp_path: Path) -> None:
+    setup_py = """
+        import os
+        from setuptools import setup, Extension
+        setup(name="c", version="0.1", description=os.environ.get("DESC", "d"), license="Custom",
+              ext_modules=[Extension("c._x", ["x.c"])], py_modules=["c"], cmdclass={})
+    """
+    report = migrate(tmp_path, {"setup.py": setup_py, "LICENSE": "Custom\n"})
+    data = toml(report)
+    assert data["project"]["dynamic"] == ["description"]
+    assert "description" not in data["project"]
+    assert data["project"]["license"] == {"file": "LICENSE"}  # not SPDX; same text as the file
+    assert data["build-system"]["requires"] == ["setuptools>=61"]
+    kept = {"description", "ext_modules", "cmdclass"}
+    assert set(report.kept) == {f"{k} (kept in setup.py)" for k in kept}
+    assert set(report.duplicated) == {"name", "version", "license", "py_modules"}
+    assert (tmp_path / "setup.py").read_text() == textwrap.dedent(setup_py)  # untouched
+
+
+def test_migrate_setup_cfg(tmp_path: Path) -> None:
+    cfg = """
+        [metadata]
+        name = cfgdemo
+        version = attr: cfgdemo.__version__
+        description = A demo
+        long_description = file: README.rst, CHANGES.rst
+        license = MIT
+        license_files = LICENSE
+        classifiers =
+            License :: OSI Approved :: MIT License
+            Programming Language :: Python :: 3
+        project_urls =
+            Docs = https://docs.invalid
+
+        [options]
+        # where the code is
+        package_dir =
+            = src
+        packages = find:
+        install_requires =
+            attrs>=20
+            # a comment
+            idna; python_version < "3.12"
+        python_requires = >=3.9
+        zip_safe = false
+
+        [options.packages.find]
+        where = src
+
+        [options.extras_require]
+        test = pytest; coverage
+
+        [options.entry_points]
+        console_scripts =
+            cfgdemo = cfgdemo:main
+
+        [bdist_wheel]
+        universal = 1
+
+        [flake8]
+        max-line-length = 100
+    """
+    report = migrate(tmp_path, {"setup.cfg": cfg, "src/cfgdemo/__init__.py": "__version__ = '5'\n"})
+    data = toml(report)
+    p = data["project"]
+    assert p["dynamic"] == ["version", "readme"]
+    assert data["tool"]["setuptools"]["dynamic"] == {
+        "version": {"attr": "cfgdemo.__version__"},
+        "readme": {"file": ["README.rst", "CHANGES.rst"], "content-type": "text/x-rst"},
+    }
+    assert p["license"] == "MIT"
+    assert p["license-files"] == ["LICENSE"]
+    assert p["classifiers"] == ["Programming Language :: Python :: 3"]
+    assert p["dependencies"] == ["attrs>=20", 'idna; python_version < "3.12"']
+    assert p["optional-dependencies"] == {"test": ["pytest", "coverage"]}
+    assert p["scripts"] == {"cfgdemo": "cfgdemo:main"}
+    assert p["urls"] == {"Docs": "https://docs.invalid"}
+    assert data["tool"]["setuptools"]["package-dir"] == {"": "src"}
+    assert data["tool"]["setuptools"]["packages"]["find"] == {"where": ["src"], "namespaces": False}
+    left = (tmp_path / "setup.cfg").read_text()
+    assert "[metadata]" not in left
+    assert "[options" not in left
+    assert "[bdist_wheel]\nuniversal = 1\n" in left
+    assert "[flake8]" in left
+    assert report.version_source == "attr: cfgdemo.__version__"
+
+
+def test_migrate_refusals_and_dry_run(tmp_path: Path) -> None:
+    with pytest.raises(NotAProjectError):
+        init(tmp_path, InitOptions(from_setup=True))
+    write(tmp_path, {"setup.py": "from setuptools import setup\nimport n\nsetup(name=n.NAME + 'x')\n"})
+    with pytest.raises(ProjectError, match="name"):
+        init(tmp_path, InitOptions(from_setup=True))
+    report = init(tmp_path, InitOptions(from_setup=True, name="given", dry_run=True))
+    assert toml(report)["project"]["name"] == "given"
+    assert not report.written
+    assert not (tmp_path / "pyproject.toml").exists()
+    assert (tmp_path / "setup.py").exists()
+    write(tmp_path, {"setup.py": "setup(name='a'\n"})
+    with pytest.raises(ProjectError, match="cannot read"):
+        init(tmp_path, InitOptions(from_setup=True))
+
+
+def test_keep_setup(tmp_path: Path) -> None:
+    report = migrate(tmp_path, {"setup.py": "from setuptools import setup\nsetup(name='a', version='1')\n"},
+                     keep_setup=True)  # fmt: skip
+    assert (tmp_path / "setup.py").exists()
+    assert report.duplicated == ("name", "version")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("MIT", "MIT"), ("mit", "MIT"), ("Apache 2.0", "Apache-2.0"), ("BSD-3-Clause", "BSD-3-Clause"),
+     ("MIT OR Apache-2.0", "MIT OR Apache-2.0"), ("BSD", None), ("GPL", None), ("Public Domain", None),
+     ("Copyright (c) me\nAll rights reserved", None)],
+)  # fmt: skip
+def test_spdx(text: str, expected: str | None) -> None:
+    assert spdx_license(text) == expected
+
+
+def test_dotted_module() -> None:
+    assert dotted_module("src/pkg/_version.py", {"": "src"}) == "pkg._version"
+    assert dotted_module("pkg/__init__.py", {}) == "pkg"
+    assert dotted_module("lib/x.py", {"pkg": "lib"}) == "pkg.x"
+
+
+def test_remove_options_keeps_everything_else() -> None:
+    text = "# top\n[metadata]\nname = a\nclassifiers =\n    X\n    Y\n# keep me\nother = 1\n\n[x]\ny = 2\n"
+    out = remove_options(text, {("metadata", "name"), ("metadata", "classifiers")})
+    assert out == "# top\n[metadata]\n# keep me\nother = 1\n\n[x]\ny = 2\n"
+    assert remove_options(text, {("metadata", None)}) == "# top\n[x]\ny = 2\n"
