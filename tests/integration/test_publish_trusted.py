@@ -197,3 +197,34 @@ def test_token_in_env_or_url_never_shown(hwb, index: OidcIndex, tmp_path: Path) 
             assert secret not in result.stdout + result.stderr
             assert "refused the upload" in result.stderr
     assert os.environ.get("HWB_PUBLISH_TOKEN") != secret
+
+
+def test_attestations_beside_a_dist_are_uploaded_with_it(index: OidcIndex, tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import json
+
+    from headless_wheel_builder import api
+
+    index.static_token = "pypi-static-token-for-retries-0001"
+    wheel = _wheel(tmp_path, "attested_pkg")
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    statement = {
+        "subject": [{"name": wheel.name, "digest": {"sha256": sha}}],
+        "predicateType": "https://docs.pypi.org/attestations/publish/v1",
+    }
+    attestation = {
+        "version": 1,
+        "verification_material": {"certificate": "", "transparency_entries": []},
+        "envelope": {"statement": base64.b64encode(json.dumps(statement).encode()).decode(), "signature": ""},
+    }
+    (tmp_path / f"{wheel.name}.publish.attestation").write_text(json.dumps(attestation))
+    report = api.publish(
+        [tmp_path],
+        api.PublishOptions(
+            repository=f"{index.base}/legacy/", token=index.static_token, ca_bundle=index.ca_path, environ={}
+        ),
+    )
+    assert [f.status for f in report.files] == ["uploaded"]
+    sent = json.loads(index.last_fields["attestations"][0])  # type: ignore[attr-defined]
+    assert sent == [attestation]
