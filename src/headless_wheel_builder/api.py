@@ -31,7 +31,9 @@ from headless_wheel_builder.core.check import CheckReport, check_files
 from headless_wheel_builder.core.init import InitOptions, InitReport
 from headless_wheel_builder.core.source import ResolvedSource, resolve_source
 from headless_wheel_builder.publish.base import PublishReport
+from headless_wheel_builder.publish.local_index import LocalIndexReport
 from headless_wheel_builder.publish.options import PublishOptions
+from headless_wheel_builder.publish.yank import YankReport
 from headless_wheel_builder.version.changelog_file import ChangelogReport
 from headless_wheel_builder.version.config import ChangelogFormat
 from headless_wheel_builder.version.lint import LintReport
@@ -49,6 +51,7 @@ __all__ = [
     "InitReport",
     "InspectReport",
     "LintReport",
+    "LocalIndexReport",
     "ProjectInfo",
     "PublishOptions",
     "PublishReport",
@@ -56,10 +59,12 @@ __all__ = [
     "ReleaseReport",
     "Settings",
     "VersionPlan",
+    "YankReport",
     "build",
     "build_options",
     "changelog",
     "check",
+    "index",
     "init",
     "inspect",
     "lint_commits",
@@ -68,6 +73,7 @@ __all__ = [
     "resolve_config",
     "version_bump",
     "version_plan",
+    "yank",
 ]
 
 
@@ -176,6 +182,54 @@ def publish(
     options = options or PublishOptions()
     files = preflight([Path(p) for p in paths], options)
     return make_publisher(options, progress=progress).publish(files, dry_run=options.dry_run)
+
+
+def index(
+    dist_dir: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    base_url: str | None = None,
+) -> LocalIndexReport:
+    """Write a static PEP 503/691/658 index of the wheels and sdists in ``dist_dir``.
+
+    The tree goes to ``<out>/simple/`` (``out`` defaults to ``dist_dir``), regenerated whole
+    and deterministically; with ``base_url`` the links point to ``<base_url>/<file>``.
+    """
+    from headless_wheel_builder.publish.local_index import build_local_index
+
+    return build_local_index(
+        Path(dist_dir), out=Path(out) if out is not None else None, base_url=base_url
+    )
+
+
+def yank(
+    name: str,
+    version: str,
+    options: PublishOptions | None = None,
+    *,
+    reason: str | None = None,
+    unyank: bool = False,
+    progress: Progress | None = None,
+) -> YankReport:
+    """Yank (PEP 592) or un-yank every file of ``name`` ``version`` in an ``s3://`` index.
+
+    ``options.repository`` names the index; ``endpoint_url``, ``region`` and ``acl`` apply
+    as for :func:`publish`.
+    """
+    from headless_wheel_builder.errors import UsageError
+    from headless_wheel_builder.publish.s3 import open_index
+    from headless_wheel_builder.publish.yank import yank_release
+
+    options = options or PublishOptions()
+    if not options.repository.startswith("s3://"):
+        raise UsageError(
+            f"cannot yank in {redact(options.repository)}",
+            why="hwb yanks only in indexes it keeps itself (s3://BUCKET/PREFIX)",
+            hint="on PyPI, yank on the release's web page (Manage > Options > Yank)",
+        )
+    return yank_release(
+        open_index(options), name, version, reason=reason, unyank=unyank, progress=progress
+    )
 
 
 def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None) -> InitReport:

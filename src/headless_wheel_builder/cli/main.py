@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),
     "init": ("init", "write a pyproject.toml for plain code, or migrate setup.py/setup.cfg to it"),
     "config": ("config", "show the effective configuration and where each value comes from"),
+    "index": ("index", "write a static pip-installable index (PEP 503/691/658) for a folder of dists"),
+    "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint commit messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
     "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
