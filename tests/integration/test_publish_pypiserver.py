@@ -120,3 +120,33 @@ def test_preflight_refuses_before_uploading(hwb, pypiserver: Server, tmp_path: P
     assert "LOCAL-VERSION" in result.stderr
     assert "LINUX-TAG" in result.stderr
     assert not any(p.name.startswith("pre_pkg") for p in pypiserver.root.iterdir())
+
+
+def test_named_repository_from_configuration(hwb, pypiserver: Server, tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\nversion = '1'\n"
+        "[tool.hwb.publish.repositories.local]\n"
+        f"url = '{pypiserver.url}'\nusername = 'alice'\npassword-env = 'LOCAL_PYPI_PASSWORD'\n"
+    )
+    wheel = FakeWheel(name="cfg_pkg", version="1.0", files={"cfg_pkg/__init__.py": ""}).build(tmp_path)
+    result = hwb(
+        "publish",
+        wheel,
+        "-r",
+        "local",
+        "--json",
+        cwd=project,
+        env={"LOCAL_PYPI_PASSWORD": pypiserver.password},
+    )
+    assert result.code == 0, result.stderr
+    assert (
+        result.json["identity"]
+        == "user 'alice' (from LOCAL_PYPI_PASSWORD (password-env of repository 'local'))"
+    )
+    assert result.json["files"][0]["status"] == "uploaded"
+    assert (pypiserver.root / wheel.name).is_file()
+    unknown = hwb("publish", wheel, "-r", "locl", cwd=project)
+    assert unknown.code == 3
+    assert "did you mean 'local'" in unknown.stderr

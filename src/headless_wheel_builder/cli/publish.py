@@ -131,6 +131,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         timeout=args.timeout,
         ca_bundle=args.ca_bundle,
         allow_linux_tags=args.allow_linux_tags,
+        config_file=getattr(args, "config", None),
     )
     report = api.publish(args.dists or [Path("dist")], options, progress=progress)
     if style.json:

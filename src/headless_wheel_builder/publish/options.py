@@ -48,6 +48,8 @@ class PublishOptions:
     refuses them and they install only where they were built)."""
     retry_backoff: float = 1.0
     """Seconds before the first retry; each further retry waits about twice as long."""
+    config_file: Path | None = None
+    """An explicit configuration file (``--config``) instead of discovery from ``project_dir``."""
 
 
 def make_publisher(options: PublishOptions, progress: Progress | None = None) -> Publisher:

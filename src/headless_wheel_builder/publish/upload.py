@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, redact
-from headless_wheel_builder.config.files import discover, section
+from headless_wheel_builder.config.files import discover, load_explicit, section
 from headless_wheel_builder.core.output import describe
 from headless_wheel_builder.errors import FileConflictError, PublishError, UploadError
 from headless_wheel_builder.publish.attest import attestations_field
@@ -69,7 +69,7 @@ class UploadPublisher:
 
     @classmethod
     def from_options(cls, options: PublishOptions, progress: Progress | None = None) -> UploadPublisher:
-        files = discover(options.project_dir)
+        files = [load_explicit(options.config_file)] if options.config_file else discover(options.project_dir)
         config, origin = section(files, "publish")
         config_file = origin["repositories"].path if "repositories" in origin else None
         repo = resolve_repository(
