@@ -242,10 +242,10 @@ def _header_problem(header: str) -> str:
     if ":" not in header:
         return f"the header {header!r} has no 'type: ' prefix (e.g. 'fix: {header[:40]}')"
     prefix, _, after = header.partition(":")
-    if not after.startswith(" "):
-        return "the ':' after the type must be followed by a space"
     if not after.strip():
         return "the description after 'type: ' is empty"
+    if not after.startswith(" "):
+        return "the ':' after the type must be followed by a space"
     if prefix.endswith("!") and "(" in prefix and not prefix.endswith(")!"):
         return "'!' goes after the scope: 'type(scope)!: description'"
     if " " in prefix.strip() or not re.match(r"^[A-Za-z]", prefix):

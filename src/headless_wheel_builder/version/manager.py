@@ -228,24 +228,12 @@ def plan_version(
     commits = analyze_commits(git.log(target.repo, rev_range, target.paths), config)
     decided = max_level(c.level for c in commits)
     reason = _reason(commits, decided)
-    level: Level | None = decided if requested == "auto" else requested
-    if requested != "auto":
-        reason = f"{requested} asked for"
-    start = current or Version("0.0.0")
-    if requested == "auto" and level is not None and start.major == 0:
-        if not config.allow_zero_version:
-            level, reason = "major", f"{reason}; allow-zero-version = false makes the first release 1.0.0"
-        elif not config.major_on_zero and level == "major":
-            level, reason = "minor", f"{reason}; major-on-zero = false keeps breaking changes on 0.x minor"
-    next_version: Version | None = None
+    level, next_version, note = decide(
+        current, decided, config, scheme=scheme, requested=requested, pre=pre, today=today
+    )
+    reason = f"{requested} asked for" if requested != "auto" else reason + note
     changes: tuple[vfiles.FileChange, ...] = ()
-    if level is not None:
-        next_version = scheme.bump(start, level, pre=pre, today=today or dt.date.today())
-        if current is not None and next_version <= current:
-            raise VersionError(
-                f"the next version {next_version} would not be greater than {current}",
-                hint="check the current version and the requested bump",
-            )
+    if next_version is not None:
         changes = _changes(target, source, current, written, next_version)
     return VersionPlan(
         target=target,
@@ -261,6 +249,39 @@ def plan_version(
         commits=commits,
         changes=changes,
     )
+
+
+def decide(
+    current: Version | None,
+    decided: Level | None,
+    config: VersionConfig,
+    *,
+    scheme: VersionScheme | None = None,
+    requested: Requested = "auto",
+    pre: str | None = None,
+    today: dt.date | None = None,
+) -> tuple[Level | None, Version | None, str]:
+    """The bump rules, without git: ``decided`` is the highest level the commits ask for.
+    Returns the level applied, the next version (None: nothing to release) and a note on
+    the 0.x rules when one applied."""
+    scheme = scheme or make_scheme(config.scheme, calver_format=config.calver_format)
+    level: Level | None = decided if requested == "auto" else requested
+    note = ""
+    start = current or Version("0.0.0")
+    if requested == "auto" and level is not None and start.major == 0:
+        if not config.allow_zero_version:
+            level, note = "major", "; allow-zero-version = false makes the first release 1.0.0"
+        elif not config.major_on_zero and level == "major":
+            level, note = "minor", "; major-on-zero = false keeps breaking changes on 0.x minor"
+    if level is None:
+        return None, None, note
+    next_version = scheme.bump(start, level, pre=pre, today=today or dt.date.today())
+    if current is not None and next_version <= current:
+        raise VersionError(
+            f"the next version {next_version} would not be greater than {current}",
+            hint="check the current version and the requested bump",
+        )
+    return level, next_version, note
 
 
 def _base_tag(

@@ -97,7 +97,7 @@ def bump_semantic(current: Version, level: Level, *, pre: str | None) -> Version
     """
     major, minor, patch = release3(current)
     phase_now = current_phase(current)
-    is_pre = phase_now is not None and current.post is None
+    is_pre = phase_now is not None and current.post is None and not any(current.release[3:])
     covered = {"major": minor == 0 and patch == 0, "minor": patch == 0, "patch": True}[level]
     if is_pre and covered:
         base = (major, minor, patch)

@@ -1,0 +1,69 @@
+"""[tool.hwb.version] parsing: types, "did you mean", all errors together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from headless_wheel_builder.errors import ConfigError
+from headless_wheel_builder.version.config import FileSpec, load_config, parse_config
+
+
+def test_full_table() -> None:
+    config = parse_config({
+        "scheme": "calver", "calver-format": "YY.0M.MICRO", "tag-format": "release-{version}",
+        "bump-map": {"feat": "minor", "Docs": "patch"}, "major-on-zero": False, "allow-zero-version": False,
+        "prerelease-token": "b", "files": ["src/x/__init__.py:__version__", "README.md",
+                                           {"path": "Cargo.toml", "key": "package.version"}],
+        "changelog": {"path": "docs/CHANGES.md", "format": "github", "sections": {"docs": "Changed"}},
+        "release": {"repository": "testpypi", "push": True},
+        "packages": {"pkg-a": {"path": "packages/a"}, "pkg-b": {"path": "packages/b", "tag-format": "b@{version}"}},
+    })
+    assert config.scheme == "calver"
+    assert dict(config.bump_map) == {"feat": "minor", "docs": "patch"}
+    assert config.files == (
+        FileSpec(path="src/x/__init__.py", pattern="__version__"), FileSpec(path="README.md"),
+        FileSpec(path="Cargo.toml", key="package.version"),
+    )
+    assert config.changelog.path == "docs/CHANGES.md"
+    assert config.changelog.format == "github"
+    assert config.release.repository == "testpypi" and config.release.push
+    assert config.packages["pkg-a"].config.tag_format == "pkg-a-v{version}"
+    assert config.packages["pkg-b"].config.tag_format == "b@{version}"
+    assert config.packages["pkg-a"].config.scheme == "calver"  # inherited
+
+
+def test_every_problem_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.hwb.version]\nschem = 'semver'\ntag-format = 'v'\nmajor-on-zero = 'yes'\n"
+        "bump-map = { feat = 'huge' }\nchangelog = { format = 'rst' }\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    why = info.value.why or ""
+    assert "did you mean 'scheme'?" in why
+    assert "exactly one {version}" in why
+    assert "major-on-zero: expected true or false" in why
+    assert "bump-map.feat" in why
+    assert "changelog.format" in why
+    assert f"{tmp_path / 'pyproject.toml'}:2" in why  # file and line
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ({"scheme": "romver"}, "scheme"),
+        ({"calver-format": "YYYY.MM"}, "calver-format"),
+        ({"prerelease-token": "gamma"}, "prerelease-token"),
+        ({"files": ["ok", 3]}, "files[1]"),
+        ({"files": ["x.py:("]}, "regular expression"),
+        ({"release": {"repositry": "pypi"}}, "did you mean 'repository'"),
+        ({"packages": {"a": {}}}, "packages.a.path"),
+        ({"packages": {"a": {"path": "a", "tagformat": "x"}}}, "did you mean 'tag-format'"),
+    ],
+)
+def test_invalid(table: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(table)
+    assert fragment in (info.value.why or "")
