@@ -14,8 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from headless_wheel_builder.core._setup_cfg import FileDirective
-from headless_wheel_builder.core._setup_py import Attr, FileAttr, FileText, FindPackages, Unresolved
+from headless_wheel_builder.core._legacy_values import (
+    Attr,
+    FileAttr,
+    FileDirective,
+    FileText,
+    FindPackages,
+    Unresolved,
+    dotted_module,
+    spdx_license,
+)
 
 __all__ = ["Translation", "TranslationResult", "dotted_module", "spdx_license"]
 
@@ -51,44 +59,6 @@ DROPPED = {
     "use_2to3": "2to3 support was removed from setuptools",
     "requires": "distutils-era metadata that installers ignore; use install_requires",
 }
-_SPDX_ALIASES = {
-    "mit license": "MIT", "the mit license": "MIT", "mit/x11": "MIT", "bsd 3-clause": "BSD-3-Clause",
-    "3-clause bsd": "BSD-3-Clause", "new bsd": "BSD-3-Clause", "bsd-3": "BSD-3-Clause",
-    "bsd 2-clause": "BSD-2-Clause", "simplified bsd": "BSD-2-Clause", "apache 2.0": "Apache-2.0",
-    "apache 2": "Apache-2.0", "apache-2": "Apache-2.0", "apache license 2.0": "Apache-2.0",
-    "apache license, version 2.0": "Apache-2.0", "apache software license 2.0": "Apache-2.0",
-    "mpl 2.0": "MPL-2.0", "isc license": "ISC", "unlicense": "Unlicense", "public domain": "",
-}  # fmt: skip
-
-
-def spdx_license(text: str) -> str | None:
-    """The SPDX expression ``text`` names (``MIT``, ``Apache 2.0`` -> ``Apache-2.0``), or None."""
-    from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
-
-    text = text.strip()
-    alias = _SPDX_ALIASES.get(text.lower())
-    if alias is not None:
-        return alias or None
-    if not text or "\n" in text or len(text) > 100:
-        return None
-    try:
-        return str(canonicalize_license_expression(text))
-    except InvalidLicenseExpression:
-        return None
-
-
-def dotted_module(path: str, package_dir: dict[str, str]) -> str:
-    """``src/pkg/_version.py`` -> ``pkg._version`` given ``package_dir`` (``{"": "src"}``)."""
-    rel = PurePosixPath(path).with_suffix("")
-    parts = list(rel.parts)
-    for package, folder in sorted(package_dir.items(), key=lambda kv: -len(kv[1])):
-        base = PurePosixPath(folder)
-        if folder not in {"", "."} and rel.is_relative_to(base):
-            parts = [*([package] if package else []), *rel.relative_to(base).parts]
-            break
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
 
 
 def _as_list(value: object) -> list[str]:

@@ -9,16 +9,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder.core._setup_py import Attr, FileText, FindPackages
+from headless_wheel_builder.core._legacy_values import Attr, FileDirective, FileText, FindPackages
 
 __all__ = ["FileDirective", "SetupCfg", "read_setup_cfg", "remove_options"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class FileDirective:
-    """``file: a, b``: the concatenated text of these files."""
-
-    paths: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,49 +13,31 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-__all__ = ["Attr", "FileAttr", "FileText", "FindPackages", "SetupCall", "Unresolved", "read_setup_py"]
+from headless_wheel_builder.core._legacy_values import (
+    Attr,
+    FileAttr,
+    FileText,
+    FindPackages,
+    Unresolved,
+    assigned_names,
+    literal_in_file,
+)
+from headless_wheel_builder.core._setup_expr import Evaluator, Here, Module, Namespace, Open, Unknown
 
+_SETUP_MODULES = {"setuptools", "distutils.core"}
 
-@dataclass(frozen=True, kw_only=True)
-class FileText:
-    """The text of a file in the project (``open(path).read()``); ``lines`` for ``.splitlines()``."""
-
-    path: str
-    lines: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Attr:
-    """An attribute of one of the project's modules (``six.__version__``)."""
-
-    dotted: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class FileAttr:
-    """A name assigned at module level in a project file (``exec(open('pkg/v.py').read())``)."""
-
-    path: str
-    name: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class FindPackages:
-    """``find_packages(...)`` / ``find_namespace_packages(...)`` with literal arguments."""
-
-    where: str = "."
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    namespaces: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class Unresolved:
-    """A value hwb cannot know without running ``setup.py``; ``source`` is its code."""
-
-    source: str
+__all__ = [
+    "Attr",
+    "FileAttr",
+    "FileText",
+    "FindPackages",
+    "SetupCall",
+    "Unresolved",
+    "literal_in_file",
+    "read_setup_py",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,56 +50,10 @@ class SetupCall:
     notes: tuple[str, ...] = ()
 
 
-class _Unknown(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class _Here:
-    """The folder of setup.py (``os.path.dirname(__file__)``)."""
-
-
-@dataclass(frozen=True)
-class _Open:
-    path: str
-
-
-@dataclass(frozen=True)
-class _Module:
-    dotted: str
-
-
-@dataclass(frozen=True)
-class _Namespace:
-    """A dict filled by ``exec(code_of(path), ns)``."""
-
-    path: str
-
-
-_HERE = _Here()
-_SETUP_MODULES = {"setuptools", "distutils.core"}
-_FIND = {"find_packages": False, "find_namespace_packages": True}
-_PATH_FUNCS = {"join", "dirname", "abspath", "realpath", "normpath"}
-
-
-def _join(*parts: object) -> str:
-    out = PurePosixPath()
-    for part in parts:
-        if isinstance(part, _Here):
-            out = PurePosixPath()
-        elif isinstance(part, str):
-            out = out / part
-        else:
-            raise _Unknown
-    return str(out)
-
-
-class _Reader:
+class _Reader(Evaluator):
     def __init__(self, root: Path, tree: ast.Module, text: str) -> None:
-        self.root = root
+        super().__init__(root)
         self.text = text
-        self.env: dict[str, object] = {}
-        self.functions: dict[str, ast.FunctionDef] = {}
         self.setup_names = {"setup"}
         self.notes: list[str] = []
         self.result: dict[str, object] | None = None
@@ -180,14 +116,14 @@ class _Reader:
         for handler in stmt.handlers:
             for inner in handler.body:
                 for name in self._bound_names(inner):
-                    self.env.setdefault(name, _Unknown())
+                    self.env.setdefault(name, Unknown())
 
     def _with(self, stmt: ast.With, *, conditional: bool) -> None:
         for item in stmt.items:
             try:
                 value = self.eval(item.context_expr)
-            except _Unknown:
-                value = _Unknown()
+            except Unknown:
+                value = Unknown()
             if isinstance(item.optional_vars, ast.Name):
                 self.env[item.optional_vars.id] = value
         self.walk(stmt.body, conditional=conditional)
@@ -200,7 +136,7 @@ class _Reader:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if self._local_module(alias.name):
-                    self.env[alias.asname or alias.name.split(".")[0]] = _Module(
+                    self.env[alias.asname or alias.name.split(".")[0]] = Module(
                         alias.name if alias.asname else alias.name.split(".")[0]
                     )
         elif isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
@@ -210,46 +146,46 @@ class _Reader:
                 if local:
                     self.env[bound] = Attr(dotted=f"{stmt.module}.{alias.name}")
                 elif stmt.module == "os" and alias.name == "path":
-                    self.env[bound] = _Module("os.path")
+                    self.env[bound] = Module("os.path")
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             try:
-                value: object = _Unknown() if conditional else self.eval(stmt.value)
-            except _Unknown:
-                value = _Unknown()
+                value: object = Unknown() if conditional else self.eval(stmt.value)
+            except Unknown:
+                value = Unknown()
             for target in targets:
                 if isinstance(target, ast.Name):
                     self.env[target.id] = value
                 elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    self.env[target.value.id] = _Unknown()
+                    self.env[target.value.id] = Unknown()
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._exec_call(stmt.value)
         else:
             for name in self._bound_names(stmt):
-                self.env[name] = _Unknown()
+                self.env[name] = Unknown()
 
     def _exec_call(self, call: ast.Call) -> None:
         """``exec(open(P).read())`` / ``exec(f.read(), ns)``; ``ns.update(...)`` spoils ns."""
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self.env[func.value.id] = (
-                _Unknown()
+                Unknown()
                 if func.attr in {"update", "setdefault"}
-                else (self.env.get(func.value.id, _Unknown()))
+                else (self.env.get(func.value.id, Unknown()))
             )
             return
         if not (isinstance(func, ast.Name) and func.id == "exec" and call.args):
             return
         try:
             code = self.eval(call.args[0])
-        except _Unknown:
+        except Unknown:
             return
         if not isinstance(code, FileText):
             return
         if len(call.args) > 1 and isinstance(call.args[1], ast.Name):
-            self.env[call.args[1].id] = _Namespace(code.path)
+            self.env[call.args[1].id] = Namespace(code.path)
         else:
-            for name in _assigned_names(self.root / code.path):
+            for name in assigned_names(self.root / code.path):
                 self.env[name] = FileAttr(path=code.path, name=name)
 
     def _local_module(self, dotted: str) -> bool:
@@ -269,7 +205,7 @@ class _Reader:
             if kw.arg is None:
                 try:
                     extra = self.eval(kw.value)
-                except _Unknown:
+                except Unknown:
                     extra = None
                 if isinstance(extra, dict):
                     kwargs.update(extra)
@@ -282,9 +218,9 @@ class _Reader:
     def _value(self, key: str, node: ast.expr) -> object:
         try:
             value = self.eval(node)
-        except _Unknown:
+        except Unknown:
             value = None
-        if value is None or isinstance(value, (_Here, _Open, _Module, _Namespace, _Unknown)):
+        if value is None or isinstance(value, (Here, Open, Module, Namespace, Unknown)):
             if key == "version":
                 hint = self._version_file(node)
                 if hint is not None:
@@ -316,7 +252,7 @@ class _Reader:
             for lit in path_literals:
                 dirs = [s for s in literals if s and "/" not in s and s.isidentifier()]
                 for candidate in (lit, *(f"{d}/{lit}" for d in dirs), *(f"src/{d}/{lit}" for d in dirs)):
-                    if (self.root / candidate).is_file() and "__version__" in _assigned_names(
+                    if (self.root / candidate).is_file() and "__version__" in assigned_names(
                         self.root / candidate
                     ):
                         candidates.append(candidate)
@@ -324,187 +260,6 @@ class _Reader:
 
     def _src(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or ast.unparse(node)
-
-    # --- expressions ------------------------------------------------------------------
-    def eval(self, node: ast.expr) -> object:
-        match node:
-            case ast.Constant(value=value):
-                return value
-            case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
-                return [self.eval(e) for e in elts]
-            case ast.Dict(keys=keys, values=values):
-                out: dict[str, object] = {}
-                for k, v in zip(keys, values, strict=True):
-                    key = self.eval(k) if k is not None else None
-                    if not isinstance(key, str):
-                        raise _Unknown
-                    out[key] = self.eval(v)
-                return out
-            case ast.Name(id="__file__"):
-                return "__file__"
-            case ast.Name(id=name):
-                found = self.env.get(name, _Unknown())
-                if isinstance(found, _Unknown):
-                    raise _Unknown
-                return found
-            case ast.JoinedStr(values=parts):
-                return "".join(self._fstring_part(p) for p in parts)
-            case ast.BinOp(left=left, op=ast.Add(), right=right):
-                a, b = self.eval(left), self.eval(right)
-                if isinstance(a, str) and isinstance(b, str):
-                    return a + b
-                if isinstance(a, list) and isinstance(b, list):
-                    return a + b
-                raise _Unknown
-            case ast.BinOp(left=left, op=ast.Div(), right=right):
-                return _join(self._path(self.eval(left)), self.eval(right))
-            case ast.Subscript(value=value, slice=index):
-                container, key = self.eval(value), self.eval(index)
-                if isinstance(container, _Namespace) and isinstance(key, str):
-                    return FileAttr(path=container.path, name=key)
-                if isinstance(container, dict) and isinstance(key, str) and key in container:
-                    return container[key]
-                raise _Unknown
-            case ast.Attribute(value=value, attr=attr):
-                return self._attribute(value, attr)
-            case ast.Call():
-                return self._call(node)
-        raise _Unknown
-
-    def _fstring_part(self, part: ast.expr) -> str:
-        if isinstance(part, ast.Constant) and isinstance(part.value, str):
-            return part.value
-        if isinstance(part, ast.FormattedValue) and part.conversion == -1 and part.format_spec is None:
-            value = self.eval(part.value)
-            if isinstance(value, str):
-                return value
-        raise _Unknown
-
-    @staticmethod
-    def _path(value: object) -> object:
-        return _HERE if value == "__file__" else value
-
-    def _attribute(self, value_node: ast.expr, attr: str) -> object:
-        if isinstance(value_node, ast.Name) and value_node.id in {"os", "path"} and attr == "path":
-            return _Module("os.path")
-        base = self.eval(value_node)
-        if isinstance(base, _Module) and base.dotted != "os.path":
-            return Attr(dotted=f"{base.dotted}.{attr}")
-        if isinstance(base, Attr):
-            return Attr(dotted=f"{base.dotted}.{attr}")
-        if attr == "parent" and base in ("__file__", _HERE):
-            return _HERE
-        raise _Unknown
-
-    def _call(self, node: ast.Call) -> object:
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        if isinstance(func, ast.Attribute) and name in {
-            "read",
-            "read_text",
-            "splitlines",
-            "strip",
-            "split",
-            "resolve",
-            "absolute",
-            "lower",
-        }:
-            return self._method(self.eval(func.value), name, node)
-        args = [self.eval(a) for a in node.args]
-        if name in {"open"} and args and isinstance(args[0], str):
-            return _Open(args[0])
-        if name in {"Path", "PurePath"}:
-            return self._path(args[0]) if args else _HERE
-        is_path_func = isinstance(func, ast.Name) or (
-            isinstance(func, ast.Attribute) and self._is_os_path(func)
-        )
-        if name in _PATH_FUNCS and is_path_func:
-            if name == "join":
-                return _join(*args)
-            if args and args[0] in ("__file__", _HERE):
-                return _HERE
-            raise _Unknown
-        if name in _FIND:
-            kw = {k.arg: self.eval(k.value) for k in node.keywords if k.arg}
-            where = args[0] if args else kw.get("where", ".")
-            exclude = kw.get("exclude", args[1] if len(args) > 1 else [])
-            include = kw.get("include", args[2] if len(args) > 2 else [])
-            if not (isinstance(where, str) and isinstance(exclude, list) and isinstance(include, list)):
-                raise _Unknown
-            return FindPackages(where=where, include=tuple(map(str, include)),
-                                exclude=tuple(map(str, exclude)), namespaces=_FIND[name])  # fmt: skip
-        if name == "dict" and isinstance(func, ast.Name) and not args:
-            return {k.arg: self.eval(k.value) for k in node.keywords if k.arg}
-        if isinstance(func, ast.Name) and name in self.functions:
-            return self._helper(self.functions[name], args)
-        raise _Unknown
-
-    def _is_os_path(self, func: ast.Attribute) -> bool:
-        try:
-            return self.eval(func.value) == _Module("os.path")
-        except _Unknown:
-            return False
-
-    def _method(self, receiver: object, name: str, node: ast.Call) -> object:
-        if isinstance(receiver, _Open) and name == "read":
-            return FileText(path=receiver.path)
-        if isinstance(receiver, str) and name == "read_text":
-            return FileText(path=receiver)
-        if isinstance(receiver, _Here) and name in {"resolve", "absolute"}:
-            return _HERE
-        if isinstance(receiver, FileText) and name in {"splitlines", "split", "strip"}:
-            return FileText(path=receiver.path, lines=receiver.lines or name != "strip")
-        if isinstance(receiver, str) and name in {"split", "strip", "splitlines", "lower"}:
-            args = [self.eval(a) for a in node.args]
-            if all(isinstance(a, str) for a in args):
-                result: object = getattr(receiver, name)(*args)
-                return result
-        raise _Unknown
-
-    def _helper(self, func: ast.FunctionDef, args: list[object]) -> object:
-        """``def read(*parts): return open(join(here, *parts)).read()`` called with literals."""
-        body = ast.unparse(func)
-        if not args or not all(isinstance(a, str) for a in args):
-            raise _Unknown
-        if "open(" not in body and "read_text" not in body:
-            raise _Unknown
-        path = _join(*args)
-        if "__version__" in body and path.endswith(".py"):
-            return FileAttr(path=path, name="__version__")
-        lines = "splitlines" in body or "readlines" in body
-        return FileText(path=path, lines=lines)
-
-
-def _assigned_names(path: Path) -> list[str]:
-    """Names assigned at module level in a Python file (statically; [] if unreadable)."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return []
-    names: list[str] = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign):
-            names += [t.id for t in stmt.targets if isinstance(t, ast.Name)]
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            names.append(stmt.target.id)
-    return names
-
-
-def literal_in_file(path: Path, name: str) -> str | None:
-    """The string literal assigned to ``name`` at module level in ``path``, if there is one."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return None
-    for stmt in tree.body:
-        if (
-            isinstance(stmt, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
-            and isinstance(stmt.value, ast.Constant)
-            and isinstance(stmt.value.value, str)
-        ):
-            return stmt.value.value
-    return None
 
 
 def read_setup_py(path: Path) -> SetupCall:
