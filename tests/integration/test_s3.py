@@ -29,8 +29,8 @@ from headless_wheel_builder import api
 from headless_wheel_builder.errors import AuthenticationError, FileConflictError, StorageError, UsageError
 from headless_wheel_builder.publish.options import PublishOptions, make_publisher
 from headless_wheel_builder.publish.s3_store import MULTIPART_THRESHOLD
+from tests.unit._distfactory import FakeWheel
 
-from ..unit._distfactory import FakeWheel
 from ._indexdemo import build_demo, free_port, fresh_venv, installed_version, pip, uv_pip
 
 boto3 = pytest.importorskip("boto3")
@@ -157,7 +157,7 @@ def bucket(moto_server: MotoServer, s3_env: None) -> Bucket:
 def demo_dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     """Two versions of two projects, sdist and wheel each, built by hwb."""
     work = tmp_path_factory.mktemp("demo")
-    builds = {
+    return {
         "alpha-1.0": build_demo(work, "hwb-demo.alpha", "1.0", outdir=work / "d1"),
         "alpha-1.1": build_demo(
             work, "hwb-demo.alpha", "1.1", requires_python=">=3.8,<4", outdir=work / "d2"
@@ -167,7 +167,6 @@ def demo_dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]
             work, "HWB_Demo_Beta", "2.0", requires=["hwb-demo-alpha>=1.1"], outdir=work / "d4"
         ),
     }
-    return builds
 
 
 # --- the Done-when path ----------------------------------------------------------------------
@@ -195,9 +194,11 @@ def test_publish_two_projects_then_pip_and_uv_install(
         "hwb_demo_alpha-1.1-py3-none-any.whl",
     }
     for entry in page["files"]:
-        assert entry["upload-time"].endswith("Z") and entry["size"] > 0
+        assert entry["upload-time"].endswith("Z")
+        assert entry["size"] > 0
         status, _, body = bucket.get(f"{prefix}/simple/hwb-demo-alpha/{entry['url']}")
-        assert status == 200 and len(body) == entry["size"]
+        assert status == 200
+        assert len(body) == entry["size"]
 
     # Pages answer at <name>/ and <name>/index.html with the right types and a short cache.
     for key in (f"{prefix}/simple/hwb-demo-beta/", f"{prefix}/simple/hwb-demo-beta/index.html"):
@@ -209,7 +210,8 @@ def test_publish_two_projects_then_pip_and_uv_install(
     status, headers, _ = bucket.get(f"{prefix}/simple/hwb-demo-beta/index.json")
     assert headers["content-type"] == "application/vnd.pypi.simple.v1+json"
     status, headers, _ = bucket.get(f"{prefix}/simple/")
-    assert status == 200 and headers["content-type"] == "text/html"
+    assert status == 200
+    assert headers["content-type"] == "text/html"
     status, _, html = bucket.get(f"{prefix}/simple/hwb-demo-alpha/")
     assert b'data-requires-python="&gt;=3.8,&lt;4"' in html
 
