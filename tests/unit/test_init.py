@@ -564,3 +564,29 @@ def test_remove_options_keeps_everything_else() -> None:
     out = remove_options(text, {("metadata", "name"), ("metadata", "classifiers")})
     assert out == "# top\n[metadata]\n# keep me\nother = 1\n\n[x]\ny = 2\n"
     assert remove_options(text, {("metadata", None)}) == "# top\n[x]\ny = 2\n"
+
+
+def test_migrate_keeps_an_in_tree_backend_and_other_tables(tmp_path: Path) -> None:
+    report = migrate(tmp_path, {
+        "pyproject.toml": """
+            [build-system]
+            requires = ["setuptools >= 47", "wheel", "expandvars"]
+            backend-path = ["packaging"]  # in-tree
+            build-backend = "pep517_backend.hooks"
+
+            [tool.local]
+            x = 1
+        """,
+        "setup.cfg": "[metadata]\nname = t\nversion = 1\nauthor = The Team <team@x.invalid>\n"
+                     "author_email = team@x.invalid\n",
+    })  # fmt: skip
+    data = toml(report)
+    assert data["build-system"] == {
+        "requires": ["setuptools>=61", "expandvars"],
+        "build-backend": "pep517_backend.hooks",
+        "backend-path": ["packaging"],
+    }
+    assert data["tool"]["local"] == {"x": 1}
+    assert data["project"]["authors"] == [{"name": "The Team", "email": "team@x.invalid"}]
+    assert any("pep517_backend.hooks" in n for n in report.notes)
+    assert not (tmp_path / "setup.cfg").exists()  # nothing was left in it

@@ -77,7 +77,8 @@ def _content_type(path: str) -> str | None:
 
 
 def _people(names: object, emails: object) -> list[dict[str, str]]:
-    name_list = [n.strip() for n in str(names or "").split(",") if n.strip()]
+    names = re.sub(r"\s*<[^<>@\s]+@[^<>\s]+>", "", str(names or ""))  # "Team <a@b>" + email "a@b"
+    name_list = [n.strip() for n in names.split(",") if n.strip()]
     email_list = [e.strip() for e in str(emails or "").split(",") if e.strip()]
     if len(name_list) == len(email_list):
         return [{"name": n, "email": e} for n, e in zip(name_list, email_list, strict=True)]

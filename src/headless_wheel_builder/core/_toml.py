@@ -34,8 +34,8 @@ def load_document(path: Path, *, force: bool) -> TOMLDocument | None:
         raise ProjectError(
             f"{path} already has a [project] table",
             why="hwb init does not overwrite an existing project definition",
-            hint="rerun with --force to replace [project] and [build-system] (other tables are kept), "
-            "or --dry-run to see what would be written",
+            hint="rerun with --force to replace [project] and [build-system] (other tables are kept); "
+            "add --dry-run to see the result first",
         )
     return doc
 

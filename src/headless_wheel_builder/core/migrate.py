@@ -83,6 +83,21 @@ def _merge_requires(existing: Any, ours: list[str]) -> list[str]:
     return [*ours, *extra]
 
 
+def _build_system(existing: Any, requires: list[str], notes: list[str]) -> dict[str, Any]:
+    """``setuptools.build_meta`` — unless the project already names another backend (an
+    in-tree wrapper around setuptools, say): that one, and its ``backend-path``, are kept."""
+    table: dict[str, Any] = {"requires": _merge_requires(existing, requires)}
+    table["build-backend"] = "setuptools.build_meta"
+    old = existing.get("build-system", {}) if existing is not None else {}
+    backend = str(old.get("build-backend", ""))
+    if backend and not backend.startswith("setuptools.build_meta"):
+        table["build-backend"] = backend
+        if "backend-path" in old:
+            table["backend-path"] = [str(p) for p in old["backend-path"]]
+        notes.append(f"[build-system] keeps build-backend {backend!r}: check that it reads [project]")
+    return table
+
+
 def migrate_project(root: Path, options: InitOptions) -> InitReport:
     """Translate ``root``'s setup.py/setup.cfg into ``root/pyproject.toml`` (see module doc)."""
     existing = load_document(root / "pyproject.toml", force=options.force)
@@ -100,10 +115,7 @@ def migrate_project(root: Path, options: InitOptions) -> InitReport:
             why="setup.py computes it" if "name" in kwargs else "neither setup.py nor setup.cfg sets name=",
             hint="pass --name NAME",
         )
-    build_system = {
-        "requires": _merge_requires(existing, result.requires),
-        "build-backend": "setuptools.build_meta",
-    }
+    build_system = _build_system(existing, result.requires, notes)
     text = compose(existing, build_system, result.project, result.tool)
 
     kept = list(result.kept)
