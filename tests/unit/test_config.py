@@ -192,3 +192,8 @@ def _dump(table: dict) -> str:
     import tomli_w
 
     return tomli_w.dumps(table)
+
+
+def test_unknown_user_in_a_path_is_kept_literally(tmp_path):
+    got = resolve(tmp_path, environ={"HWB_OUTDIR": "~no-such-user-hwb/x"})
+    assert got["outdir"] == Path("~no-such-user-hwb/x")

@@ -10,6 +10,7 @@ nothing runs with an invalid configuration.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import os
@@ -140,7 +141,9 @@ def _coerce(option: Option, raw: Any, base: Path | None) -> tuple[Any, str | Non
 
 
 def _path(value: str, base: Path | None) -> Path:
-    path = Path(value).expanduser()
+    path = Path(value)
+    with contextlib.suppress(RuntimeError):  # "~nobody": keep the text as written
+        path = path.expanduser()
     return path if base is None or path.is_absolute() else base / path
 
 
