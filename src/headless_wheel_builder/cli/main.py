@@ -18,8 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "build wheels and sdists from a folder, an sdist/zip or a git URL"),
     "inspect": ("inspect", "show what a project is and how hwb would build it"),
     "check": ("check", "validate wheels and sdists (metadata, RECORD, README, contents)"),
-    "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),
     "init": ("init", "write a pyproject.toml for plain code, or migrate setup.py/setup.cfg to it"),
+    "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),
     "config": ("config", "show the effective configuration and where each value comes from"),
     "index": ("index", "write a static pip-installable index (PEP 503/691/658) for a folder of dists"),
     "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
@@ -30,8 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
-30-33 build environment, 40-43 build, 50-52 artifacts/output, 130 interrupted
-(docs/ERRORS.md has the full table).
+30-33 build environment, 40-43 build, 50-52 artifacts/output, 60-65 publishing,
+70-72 versions, 130 interrupted (docs/ERRORS.md has the full table).
 """
 
 
