@@ -92,7 +92,7 @@ def update_text(
             "the rendered changelog has no '## ' section heading",
             hint="a template must render a Markdown section starting with '## '",
         )
-    for block in incoming:
+    for block in reversed(incoming):  # oldest first, so each newer one lands above it
         _trim(block)
         existing = next((i for i, s in enumerate(sections) if s.key == block.key), None)
         if existing is not None:

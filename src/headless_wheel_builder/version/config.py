@@ -69,7 +69,7 @@ class VersionConfig:
     changelog: ChangelogConfig = field(default_factory=ChangelogConfig)
     types: tuple[str, ...] = DEFAULT_TYPES
     """Commit types ``hwb version lint`` accepts (the bump map's types are always accepted)."""
-    commit_message: str = "chore(release): {version}"
+    commit_message: str = "chore(release): {versions}"
     tag_message: str = "Release {version}"
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
     packages: Mapping[str, PackageConfig] = field(default_factory=dict)
