@@ -568,3 +568,30 @@ def _names(paths: list[Path]) -> set[str]:
 def _files_by_project(paths: list[Path]) -> dict[str, set[str]]:
     name = "hwb-demo-alpha" if paths[0].name.startswith("hwb_demo_alpha") else "hwb-demo-beta"
     return {name: _names(paths)}
+
+
+# --- the CLI -----------------------------------------------------------------------------------
+
+
+def test_hwb_publish_to_s3(
+    bucket: Bucket, hwb: Any, demo_dists: dict[str, list[Path]], tmp_path: Path
+) -> None:
+    """``hwb publish --repository s3://…`` (the endpoint from boto3's AWS_ENDPOINT_URL_S3)."""
+    env = {"AWS_ENDPOINT_URL_S3": bucket.endpoint}
+    files = demo_dists["alpha-1.0"]
+    result = hwb("publish", *files, "--repository", bucket.url("cli"), "--json", env=env)
+    assert result.code == 0, result.stderr
+    assert [f["status"] for f in result.json["files"]] == ["uploaded", "uploaded"]
+    assert result.json["identity"] == "aws credentials (env)"
+    assert AWS_ENV["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
+    result = hwb("publish", *files, "--repository", bucket.url("cli"), env=env)
+    assert result.code == 0, result.stderr
+    assert "skipped" in result.stdout
+    page = bucket.json("cli/simple/hwb-demo-alpha/index.json")
+    assert {f["filename"] for f in page["files"]} == {p.name for p in files}
+
+    conflicting = _wheel(tmp_path, "VALUE = 3\n")
+    bucket.publish("cli", [_wheel(tmp_path / "first", "VALUE = 1\n")])
+    result = hwb("publish", conflicting, "--repository", bucket.url("cli"), env=env)
+    assert result.code == 63
+    assert "already exists with different content" in result.stderr
