@@ -32,8 +32,9 @@ class Repo:
         self._n = 0
 
     def git(self, *args: str, check: bool = True) -> str:
-        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True, check=False
+        )
         if check and proc.returncode:
             raise AssertionError(f"git {' '.join(args)}: {proc.stderr}")
         return proc.stdout.strip()
@@ -64,8 +65,9 @@ class Repo:
         return self.git("log", "-1", "--format=%B")
 
 
-def make_repo(tmp_path: Path, *, version: str = "1.2.3", tag: str | None = "v1.2.3",
-              pyproject: str | None = None) -> Repo:
+def make_repo(
+    tmp_path: Path, *, version: str = "1.2.3", tag: str | None = "v1.2.3", pyproject: str | None = None
+) -> Repo:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     path = tmp_path / "repo"

@@ -29,7 +29,9 @@ def test_feat_and_fix_bump_minor_rewrite_pyproject_and_tag(hwb: Any, repo: Repo)
     doc = result.json
     assert (doc["current"], doc["next"], doc["bump"], doc["tag"]) == ("1.2.3", "1.3.0", "minor", "v1.3.0")
     assert [c["header"] for c in doc["commits"]] == [
-        "docs: explain the widget", "fix: handle empty input", "feat(api): add the widget",
+        "docs: explain the widget",
+        "fix: handle empty input",
+        "feat(api): add the widget",
     ]
     before = (repo.path / "pyproject.toml").read_text()
 
@@ -69,8 +71,9 @@ def test_nothing_to_release_writes_nothing(hwb: Any, repo: Repo) -> None:
     [("", "1.0.0"), ("major-on-zero = false\n", "0.5.0"), ("allow-zero-version = false\n", "1.0.0")],
 )
 def test_breaking_footer_on_zero_versions(hwb: Any, tmp_path: Path, settings: str, expected: str) -> None:
-    repo = make_repo(tmp_path, version="0.4.2", tag="v0.4.2",
-                     pyproject=PYPROJECT + "\n[tool.hwb.version]\n" + settings)
+    repo = make_repo(
+        tmp_path, version="0.4.2", tag="v0.4.2", pyproject=PYPROJECT + "\n[tool.hwb.version]\n" + settings
+    )
     repo.commit("fix: shorter keys\n\nThe cache is smaller.\n\nBREAKING CHANGE: old caches are invalid")
     result = run(hwb, repo, "version", "next", "--json")
     assert result.json["next"] == expected, result.stderr
@@ -128,8 +131,12 @@ def test_prerelease_then_final(hwb: Any, tmp_path: Path) -> None:
 
 
 def test_semver_scheme_tags_and_package_versions(hwb: Any, tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, version="1.2.0", tag="v1.2.0",
-                     pyproject=PYPROJECT + '\n[tool.hwb.version]\nscheme = "semver"\n')
+    repo = make_repo(
+        tmp_path,
+        version="1.2.0",
+        tag="v1.2.0",
+        pyproject=PYPROJECT + '\n[tool.hwb.version]\nscheme = "semver"\n',
+    )
     repo.commit("feat: x")
     assert run(hwb, repo, "version", "bump", "--pre", "--commit", "--tag").code == 0
     assert "v1.3.0-rc.1" in repo.tags()
@@ -140,8 +147,12 @@ def test_semver_scheme_tags_and_package_versions(hwb: Any, tmp_path: Path) -> No
 
 
 def test_calver_padding(hwb: Any, tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, version="20.1.0", tag="v20.01.0",
-                     pyproject=PYPROJECT + '\n[tool.hwb.version]\nscheme = "calver"\ncalver-format = "YY.0M.MICRO"\n')
+    repo = make_repo(
+        tmp_path,
+        version="20.1.0",
+        tag="v20.01.0",
+        pyproject=PYPROJECT + '\n[tool.hwb.version]\nscheme = "calver"\ncalver-format = "YY.0M.MICRO"\n',
+    )
     repo.commit("fix: y")
     doc = run(hwb, repo, "version", "next", "--json").json
     assert doc["current_tag"] == "v20.01.0"  # the padded tag matches the normalized 20.1.0
@@ -178,7 +189,9 @@ def test_module_version_and_extra_files(hwb: Any, tmp_path: Path) -> None:
     result = run(hwb, repo, "version", "bump", "--json")
     assert result.code == 0, result.stderr
     assert sorted(result.json["files"]) == ["README.md", "conf/app.toml", "src/modver/__about__.py"]
-    assert (repo.path / "src/modver/__about__.py").read_text() == '# about\n__version__ = "2.0.1"\nOTHER = "2.0.0"\n'
+    assert (
+        repo.path / "src/modver/__about__.py"
+    ).read_text() == '# about\n__version__ = "2.0.1"\nOTHER = "2.0.0"\n'
     assert (repo.path / "README.md").read_text() == "Current version: 2.0.1\nInstall 2.0.0 or later.\n"
     assert (repo.path / "conf/app.toml").read_text() == '[tool.app]\nversion = "2.0.1"  # kept\n'
 
@@ -259,8 +272,9 @@ def test_lint_message_file_and_range(hwb: Any, repo: Repo, tmp_path: Path) -> No
 
 def test_misplaced_flags_and_bad_config(hwb: Any, repo: Repo) -> None:
     assert run(hwb, repo, "version", "show", "--commit").code == 2
-    (repo.path / "pyproject.toml").write_text(PYPROJECT.replace("{version}", "1.2.3")
-                                              + "\n[tool.hwb.version]\ntag-fromat = 'v{version}'\n")
+    (repo.path / "pyproject.toml").write_text(
+        PYPROJECT.replace("{version}", "1.2.3") + "\n[tool.hwb.version]\ntag-fromat = 'v{version}'\n"
+    )
     result = run(hwb, repo, "version", "show")
     assert result.code == 3
     assert "did you mean 'tag-format'" in result.stderr

@@ -30,7 +30,12 @@ BUMP_MAP = {"feat": "minor", "fix": "patch", "perf": "patch"}
 def test_header(message: str, ctype: str, scope: str | None, breaking: bool, description: str) -> None:
     parsed = parse_message(message)
     assert parsed.kind == "conventional"
-    assert (parsed.type, parsed.scope, parsed.breaking, parsed.description) == (ctype, scope, breaking, description)
+    assert (parsed.type, parsed.scope, parsed.breaking, parsed.description) == (
+        ctype,
+        scope,
+        breaking,
+        description,
+    )
     assert parsed.conforms
 
 
@@ -41,7 +46,9 @@ def test_body_paragraphs_and_footers() -> None:
     )
     assert parsed.body == "Introduce a request id.\n\nDismiss stale responses;\nkeep the latest."
     assert [(f.token, f.separator) for f in parsed.footers] == [
-        ("Reviewed-by", ": "), ("Refs", " #"), ("BREAKING CHANGE", ": "),
+        ("Reviewed-by", ": "),
+        ("Refs", " #"),
+        ("BREAKING CHANGE", ": "),
     ]
     assert parsed.breaking
     assert parsed.breaking_notes == ("the cache key changed\n  and is now longer",)
@@ -104,7 +111,9 @@ def test_git_revert_names_the_commit() -> None:
 
 
 def test_conventional_revert_refs_footer() -> None:
-    parsed = parse_message("revert: let us never again speak of the noodle incident\n\nRefs: 676104e, a215868")
+    parsed = parse_message(
+        "revert: let us never again speak of the noodle incident\n\nRefs: 676104e, a215868"
+    )
     assert parsed.kind == "conventional"
     assert parsed.reverts == "676104e, a215868"
 
@@ -136,7 +145,8 @@ def test_lint_unknown_type_suggests() -> None:
 
 
 def test_clean_message_drops_comments_and_scissors() -> None:
-    text = "feat: x\n\nbody\n# Please enter the commit message\n# ------------------------ >8 ------------------------\ndiff"
+    scissors = "# ------------------------ >8 ------------------------"
+    text = f"feat: x\n\nbody\n# Please enter the commit message\n{scissors}\ndiff"
     assert clean_message(text) == "feat: x\n\nbody"
     assert lint_message(text).conforms
 

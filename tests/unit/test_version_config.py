@@ -11,24 +11,39 @@ from headless_wheel_builder.version.config import FileSpec, load_config, parse_c
 
 
 def test_full_table() -> None:
-    config = parse_config({
-        "scheme": "calver", "calver-format": "YY.0M.MICRO", "tag-format": "release-{version}",
-        "bump-map": {"feat": "minor", "Docs": "patch"}, "major-on-zero": False, "allow-zero-version": False,
-        "prerelease-token": "b", "files": ["src/x/__init__.py:__version__", "README.md",
-                                           {"path": "Cargo.toml", "key": "package.version"}],
-        "changelog": {"path": "docs/CHANGES.md", "format": "github", "sections": {"docs": "Changed"}},
-        "release": {"repository": "testpypi", "push": True},
-        "packages": {"pkg-a": {"path": "packages/a"}, "pkg-b": {"path": "packages/b", "tag-format": "b@{version}"}},
-    })
+    config = parse_config(
+        {
+            "scheme": "calver",
+            "calver-format": "YY.0M.MICRO",
+            "tag-format": "release-{version}",
+            "bump-map": {"feat": "minor", "Docs": "patch"},
+            "major-on-zero": False,
+            "allow-zero-version": False,
+            "prerelease-token": "b",
+            "files": [
+                "src/x/__init__.py:__version__",
+                "README.md",
+                {"path": "Cargo.toml", "key": "package.version"},
+            ],
+            "changelog": {"path": "docs/CHANGES.md", "format": "github", "sections": {"docs": "Changed"}},
+            "release": {"repository": "testpypi", "push": True},
+            "packages": {
+                "pkg-a": {"path": "packages/a"},
+                "pkg-b": {"path": "packages/b", "tag-format": "b@{version}"},
+            },
+        }
+    )
     assert config.scheme == "calver"
     assert dict(config.bump_map) == {"feat": "minor", "docs": "patch"}
     assert config.files == (
-        FileSpec(path="src/x/__init__.py", pattern="__version__"), FileSpec(path="README.md"),
+        FileSpec(path="src/x/__init__.py", pattern="__version__"),
+        FileSpec(path="README.md"),
         FileSpec(path="Cargo.toml", key="package.version"),
     )
     assert config.changelog.path == "docs/CHANGES.md"
     assert config.changelog.format == "github"
-    assert config.release.repository == "testpypi" and config.release.push
+    assert config.release.repository == "testpypi"
+    assert config.release.push
     assert config.packages["pkg-a"].config.tag_format == "pkg-a-v{version}"
     assert config.packages["pkg-b"].config.tag_format == "b@{version}"
     assert config.packages["pkg-a"].config.scheme == "calver"  # inherited

@@ -53,14 +53,14 @@ ROWS = [
     ("psr", PSR, "1.2.3", ["refactor: a", "docs: b", "chore: c"], None, None),
     ("psr", PSR, "1.2.3", ["feat!: a"], None, "2.0.0"),
     ("psr", PSR, "1.2.3", ["fix: a\n\nBREAKING CHANGE: b"], None, "2.0.0"),
-    ("psr", PSR, "0.3.0", ["fix: a"], None, "1.0.0"),          # allow_zero_version = false
-    ("psr", PSR, None, ["feat: a"], None, "1.0.0"),             # first release
+    ("psr", PSR, "0.3.0", ["fix: a"], None, "1.0.0"),  # allow_zero_version = false
+    ("psr", PSR, None, ["feat: a"], None, "1.0.0"),  # first release
     ("psr", PSR_ZERO, None, ["feat: a"], None, "0.1.0"),
     ("psr", PSR_ZERO, None, ["fix: a"], None, "0.0.1"),
     ("psr", PSR_ZERO, "0.3.0", ["fix: a"], None, "0.3.1"),
-    ("psr", PSR_ZERO, "0.3.0", ["feat!: a"], None, "1.0.0"),    # major_on_zero = true
+    ("psr", PSR_ZERO, "0.3.0", ["feat!: a"], None, "1.0.0"),  # major_on_zero = true
     ("psr", PSR_ZERO_NO_MAJOR, "0.3.0", ["feat!: a"], None, "0.4.0"),
-    ("psr", PSR, "1.2.3", ["feat: a"], "rc", "1.3.0rc1"),        # 1.3.0-rc.1
+    ("psr", PSR, "1.2.3", ["feat: a"], "rc", "1.3.0rc1"),  # 1.3.0-rc.1
     ("psr", PSR, "1.3.0rc1", ["fix: a"], "rc", "1.3.0rc2"),
     ("psr", PSR, "1.3.0rc1", ["feat: a"], "rc", "1.3.0rc2"),
     ("psr", PSR, "1.3.0rc2", ["feat!: a"], "rc", "2.0.0rc1"),
@@ -77,7 +77,11 @@ def _next(settings: dict[str, Any], current: str | None, commits: list[str], pre
 
 @pytest.mark.parametrize(("tool", "settings", "current", "commits", "pre", "expected"), ROWS)
 def test_agrees_with_documented_rules(
-    tool: str, settings: dict[str, Any], current: str | None, commits: list[str], pre: str | None,
+    tool: str,
+    settings: dict[str, Any],
+    current: str | None,
+    commits: list[str],
+    pre: str | None,
     expected: str | None,
 ) -> None:
     assert _next(settings, current, commits, pre) == expected, tool
@@ -98,5 +102,6 @@ def test_defaults_are_documented_ones() -> None:
     config = VersionConfig()
     assert dict(config.bump_map) == {"feat": "minor", "fix": "patch", "perf": "patch"}
     assert (config.tag_format, config.prerelease_token, config.scheme) == ("v{version}", "rc", "pep440")
-    assert config.major_on_zero and config.allow_zero_version
+    assert config.major_on_zero
+    assert config.allow_zero_version
     assert dataclasses.replace(config, scheme="semver").scheme == "semver"

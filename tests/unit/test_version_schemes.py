@@ -38,7 +38,9 @@ def test_semver_to_pep440(semver: str, pep440: str) -> None:
     assert str(semver_to_pep440(semver)) == pep440
 
 
-@pytest.mark.parametrize("bad", ["1.0.0-x.7.z.92", "1.0.0-alpha.beta", "1.0.0+build.5", "1.0", "01.0.0", "v1.0.0"])
+@pytest.mark.parametrize(
+    "bad", ["1.0.0-x.7.z.92", "1.0.0-alpha.beta", "1.0.0+build.5", "1.0", "01.0.0", "v1.0.0"]
+)
 def test_semver_without_pep440_equivalent(bad: str) -> None:
     with pytest.raises(VersionError):
         semver_to_pep440(bad)
@@ -46,8 +48,14 @@ def test_semver_without_pep440_equivalent(bad: str) -> None:
 
 @pytest.mark.parametrize(
     ("pep440", "semver"),
-    [("1.2.0rc1", "1.2.0-rc.1"), ("1.2.0a1", "1.2.0-alpha.1"), ("1.2.0b2", "1.2.0-beta.2"),
-     ("1.2.0.dev3", "1.2.0-dev.3"), ("1.2.0", "1.2.0"), ("1.0.0.post1", "1.0.0-1")],
+    [
+        ("1.2.0rc1", "1.2.0-rc.1"),
+        ("1.2.0a1", "1.2.0-alpha.1"),
+        ("1.2.0b2", "1.2.0-beta.2"),
+        ("1.2.0.dev3", "1.2.0-dev.3"),
+        ("1.2.0", "1.2.0"),
+        ("1.0.0.post1", "1.0.0-1"),
+    ],
 )
 def test_semver_render_round_trips(pep440: str, semver: str) -> None:
     scheme = SemverScheme()
@@ -63,13 +71,13 @@ def test_semver_render_round_trips(pep440: str, semver: str) -> None:
         ("1.2.3", "major", None, "2.0.0"),
         ("0.3.1", "major", None, "1.0.0"),
         ("1.2.3", "minor", "rc", "1.3.0rc1"),
-        ("1.3.0rc1", "patch", "rc", "1.3.0rc2"),   # the pre-release already covers a patch
+        ("1.3.0rc1", "patch", "rc", "1.3.0rc2"),  # the pre-release already covers a patch
         ("1.3.0rc1", "minor", "rc", "1.3.0rc2"),
-        ("1.3.0rc1", "major", "rc", "2.0.0rc1"),   # a bigger change: new base
-        ("1.3.0rc2", "minor", None, "1.3.0"),      # finalize
+        ("1.3.0rc1", "major", "rc", "2.0.0rc1"),  # a bigger change: new base
+        ("1.3.0rc2", "minor", None, "1.3.0"),  # finalize
         ("1.3.0rc2", "major", None, "2.0.0"),
         ("1.3.1rc1", "minor", None, "1.4.0"),
-        ("2.0.0b1", "minor", "rc", "2.0.0rc1"),    # a later phase starts at 1
+        ("2.0.0b1", "minor", "rc", "2.0.0rc1"),  # a later phase starts at 1
         ("2.0.0rc1", "minor", "alpha", "2.0.0rc2"),  # the phase never goes down (commitizen)
         ("1.0.0.post2", "patch", None, "1.0.1"),
         ("1.2", "patch", None, "1.2.1"),
@@ -91,7 +99,7 @@ def test_unknown_pre_token() -> None:
     [
         ("YYYY.MM.MICRO", "2023.12.4", "2024.1.0", "2024.1.0"),
         ("YYYY.MM.MICRO", "2024.1.0", "2024.1.1", "2024.1.1"),
-        ("YY.0M.MICRO", "24.1.3", "24.1.4", "24.01.4"),       # PEP 440 strips the padding
+        ("YY.0M.MICRO", "24.1.3", "24.1.4", "24.01.4"),  # PEP 440 strips the padding
         ("YY.0M.0D.MICRO", "23.12.31.0", "24.1.15.0", "24.01.15.0"),
         ("YYYY.MICRO", "2024.7", "2024.8", "2024.8"),
     ],
@@ -125,7 +133,9 @@ def test_calver_never_goes_back() -> None:
 
 VERSIONS = st.builds(
     lambda rel, pre, post, dev: Version(
-        ".".join(map(str, rel)) + (f"{pre[0]}{pre[1]}" if pre else "") + (f".post{post}" if post is not None else "")
+        ".".join(map(str, rel))
+        + (f"{pre[0]}{pre[1]}" if pre else "")
+        + (f".post{post}" if post is not None else "")
         + (f".dev{dev}" if dev is not None else "")
     ),
     st.lists(st.integers(0, 3000), min_size=1, max_size=4),

@@ -126,8 +126,10 @@ def dirty(repo: Path, paths: Sequence[str] = ()) -> list[str]:
 
 
 def remote_url(repo: Path, remote: str = "origin") -> str | None:
-    out = git(repo, "remote", "get-url", remote, check=False).strip()
-    return out or None
+    try:
+        return git(repo, "remote", "get-url", "--", remote).strip() or None
+    except GitError:
+        return None
 
 
 def commit_files(repo: Path, paths: Sequence[str], message: str) -> str:
