@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +30,9 @@ from headless_wheel_builder.core.builder import (
 from headless_wheel_builder.core.check import CheckReport, check_files
 from headless_wheel_builder.core.init import InitOptions, InitReport
 from headless_wheel_builder.core.source import ResolvedSource, resolve_source
+from headless_wheel_builder.matrix.builder import MatrixReport
+from headless_wheel_builder.matrix.jobs import JobSettings, MatrixObserver
+from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan
 from headless_wheel_builder.publish.base import PublishReport
 from headless_wheel_builder.publish.local_index import LocalIndexReport
 from headless_wheel_builder.publish.options import PublishOptions
@@ -50,8 +53,13 @@ __all__ = [
     "InitOptions",
     "InitReport",
     "InspectReport",
+    "JobSettings",
     "LintReport",
     "LocalIndexReport",
+    "MatrixObserver",
+    "MatrixOptions",
+    "MatrixPlan",
+    "MatrixReport",
     "ProjectInfo",
     "PublishOptions",
     "PublishReport",
@@ -61,6 +69,7 @@ __all__ = [
     "VersionPlan",
     "YankReport",
     "build",
+    "build_matrix",
     "build_options",
     "changelog",
     "check",
@@ -68,11 +77,14 @@ __all__ = [
     "init",
     "inspect",
     "lint_commits",
+    "matrix_options",
+    "plan_matrix",
     "publish",
     "release",
     "resolve_config",
     "version_bump",
     "version_plan",
+    "wants_matrix",
     "yank",
 ]
 
@@ -127,6 +139,85 @@ def build(
     output folder then holds nothing from this call.
     """
     return build_project(os.fspath(source), options or BuildOptions(), progress)
+
+
+#: Options that only a build matrix reads; any of them set (not default) selects the matrix.
+_MATRIX_ONLY = ("platforms", "archs", "select", "skip", "jobs", "fail-fast", "repair", "manylinux",
+                "test-command", "test-requires")  # fmt: skip
+
+
+def wants_matrix(settings: Settings) -> bool:
+    """Whether ``settings`` ask for a build matrix rather than one build: several Pythons (or
+    ``all``), ``pythons`` set in a file or variable, or any matrix-only option set."""
+    pythons = [p for v in settings["pythons"] for p in str(v).split(",") if p.strip()]
+    if len(pythons) > 1 or any(p.strip().lower() == "all" for p in pythons):
+        return True
+    if pythons and settings.values["pythons"].source != "cli":
+        return True
+    return any(settings.values[name].source != "default" for name in _MATRIX_ONLY)
+
+
+def matrix_options(
+    settings: Settings,
+    *,
+    verbose: bool = False,
+    settings_for: Callable[[str], Settings] | None = None,
+) -> MatrixOptions:
+    """The :class:`MatrixOptions` that resolved ``settings`` describe.  ``settings_for`` gives
+    the settings of one identifier (``[[tool.hwb.overrides]]``), e.g.
+    ``lambda ident: resolve_config(folder, cli=..., identifier=ident)``."""
+
+    def job(resolved: Settings) -> JobSettings:
+        return JobSettings(
+            build=build_options(resolved, verbose=verbose),
+            repair=resolved["repair"],
+            manylinux=resolved["manylinux"],
+            test_command=resolved["test-command"],
+            test_requires=tuple(resolved["test-requires"]),
+        )
+
+    return MatrixOptions(
+        job=job(settings),
+        pythons=tuple(settings["pythons"]) or ((settings["python"],) if settings["python"] else ()),
+        platforms=tuple(settings["platforms"]),
+        archs=tuple(settings["archs"]),
+        select=tuple(settings["select"]),
+        skip=tuple(settings["skip"]),
+        jobs=settings["jobs"],
+        fail_fast=bool(settings["fail-fast"]),
+        overrides=(lambda ident: job(settings_for(ident))) if settings_for is not None else None,
+    )
+
+
+def plan_matrix(
+    source: str | os.PathLike[str] = ".", options: MatrixOptions | None = None, *, local: bool = False
+) -> MatrixPlan:
+    """The identifiers a matrix would build, and why others are skipped.  ``local=False`` (what
+    ``hwb matrix`` shows): every platform asked for, for CI runners; ``local=True``: what this
+    machine would build (a named Python that is missing raises InterpreterNotFoundError)."""
+    from headless_wheel_builder.matrix.builder import plan_matrix as _plan
+
+    return _plan(source, options or MatrixOptions(), local=local)
+
+
+def build_matrix(
+    source: str | os.PathLike[str] = ".",
+    options: MatrixOptions | None = None,
+    *,
+    observer: MatrixObserver | None = None,
+    check: bool = True,
+) -> MatrixReport:
+    """Build ``source`` for every selected identifier: the sdist once, then the wheels from it
+    in parallel, each repaired, checked and tested; ``hwb-manifest.json`` and ``SHA256SUMS``
+    are written to the output folder.  With ``check`` a failed identifier raises
+    :class:`~headless_wheel_builder.errors.MatrixError` after the others finished and the
+    successful wheels were placed; without, inspect ``report.ok`` / ``report.failed``."""
+    from headless_wheel_builder.matrix.builder import build_matrix as _build
+
+    report = _build(source, options or MatrixOptions(), observer)
+    if check:
+        report.raise_for_failures()
+    return report
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,12 +30,14 @@ __all__ = [
     "InterpreterNotFoundError",
     "InterruptedBuild",
     "IsolationError",
+    "MatrixError",
     "NotAProjectError",
     "NothingToRelease",
     "OutputError",
     "ProjectError",
     "PublishError",
     "PyprojectError",
+    "RepairError",
     "SourceError",
     "SourceNotFoundError",
     "StorageError",
@@ -44,6 +46,7 @@ __all__ = [
     "UsageError",
     "ValidationError",
     "VersionError",
+    "WheelTestError",
 ]
 
 
@@ -235,6 +238,27 @@ class HookMissingError(BuildError):
 
     exit_code = 43
     kind = "hook-missing"
+
+
+class MatrixError(BuildError):
+    """A build matrix finished with failed identifiers, or had nothing to build."""
+
+    exit_code = 44
+    kind = "matrix-failed"
+
+
+class RepairError(BuildError):
+    """A wheel could not be repaired (auditwheel, delocate, delvewheel) to a publishable tag."""
+
+    exit_code = 45
+    kind = "repair"
+
+
+class WheelTestError(BuildError):
+    """The test command failed for a built wheel, installed in a fresh environment."""
+
+    exit_code = 46
+    kind = "test-failed"
 
 
 # --- outputs -------------------------------------------------------------------------

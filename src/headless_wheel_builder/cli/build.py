@@ -8,6 +8,13 @@ Without --sdist/--wheel/--editable hwb builds the sdist, then the wheel from tha
 (like `python -m build`); from an sdist source it builds the wheel.  Every artifact is
 validated before it is moved, atomically, into --outdir.
 
+Several Pythons (`--python 3.9,3.10,3.11`, repeatable, or `--python all`) build a matrix:
+the sdist once, then one wheel per interpreter from it, in parallel (-j), each repaired
+(auditwheel on Linux), checked and, with --test-command, tested in a fresh venv; the output
+folder gets hwb-manifest.json and SHA256SUMS.  A pure-Python project is built once.  Any
+matrix option (--repair, --manylinux, --test-command, --select, -j ...) also selects the
+matrix for a single Python.  docs/MATRIX.md has the details.
+
 Options also come from [tool.hwb] in pyproject.toml, hwb.toml and HWB_* variables
 (flags win); `hwb config show` prints what a command line resolves to.
 """
@@ -41,12 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     env = parser.add_argument_group("environment")
     env.add_argument(
-        "-p",
-        "--python",
-        metavar="X.Y|PATH",
-        help="interpreter to build with (found via pyenv, PATH, uv); default: the one running hwb",
-    )
-    env.add_argument(
         "--installer",
         choices=["auto", "uv", "pip"],
         help="what installs build requirements (default: auto = uv, pip if uv cannot run)",
@@ -76,6 +77,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     env.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="stop any one step that runs longer than this"
     )
+    add_selection_arguments(parser)
+    matrix = parser.add_argument_group("build matrix (docs/MATRIX.md)")
+    matrix.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="parallel matrix jobs (default: number of cores)"
+    )
+    matrix.add_argument(
+        "--fail-fast", action="store_true", default=None, help="stop the matrix at the first failure"
+    )
+    matrix.add_argument(
+        "--repair",
+        choices=["auto", "always", "never"],
+        help="repair platform wheels (auditwheel/delocate/delvewheel); default: auto",
+    )
+    matrix.add_argument(
+        "--manylinux", metavar="POLICY", help="target policy for Linux wheels, e.g. 2_28 or manylinux2014"
+    )
+    matrix.add_argument(
+        "--test-command",
+        metavar="CMD",
+        help="run after each build in a fresh venv with the wheel installed ({project}, {wheel})",
+    )
+    matrix.add_argument(
+        "--test-requires",
+        action="append",
+        metavar="REQ",
+        help="install these with the wheel before the test command; repeatable, comma lists",
+    )
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that select matrix identifiers (shared with `hwb matrix`)."""
+    group = parser.add_argument_group("which interpreters and platforms")
+    group.add_argument(
+        "-p",
+        "--python",
+        action="append",
+        metavar="X.Y|PATH|all",
+        help="interpreter(s) to build with (found via pyenv, PATH, uv): repeatable or comma "
+        "lists (3.9,3.10); `all` = every CPython found; default: the one running hwb",
+    )
+    group.add_argument(
+        "--platform", action="append", metavar="NAME", help="linux, macos, windows (default: this one)"
+    )
+    group.add_argument(
+        "--arch", action="append", metavar="ARCH", help="native (default), x86_64, aarch64, arm64, ..."
+    )
+    group.add_argument(
+        "--select", action="append", metavar="PATTERN", help="only identifiers matching (cp312-*); repeatable"
+    )
+    group.add_argument(
+        "--skip", action="append", metavar="PATTERN", help="not the identifiers matching (cp38-*); repeatable"
+    )
 
 
 def cli_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,9 +142,16 @@ def cli_values(args: argparse.Namespace) -> dict[str, Any]:
     dists = [name for name in ("sdist", "wheel", "editable") if getattr(args, name)]
     if dists:
         given["distributions"] = dists
-    for name in ("python", "installer", "timeout", "subdirectory"):
+    for name in ("installer", "timeout", "subdirectory"):
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
+    given.update(selection_values(args))
+    for name, flag in (("jobs", "jobs"), ("fail-fast", "fail_fast"), ("repair", "repair"),
+                       ("manylinux", "manylinux"), ("test-command", "test_command")):  # fmt: skip
+        if getattr(args, flag) is not None:
+            given[name] = getattr(args, flag)
+    if args.test_requires:
+        given["test-requires"] = _split(args.test_requires)
     if args.no_isolation:
         given["isolation"] = False
     if args.build_constraint:
@@ -101,6 +161,29 @@ def cli_values(args: argparse.Namespace) -> dict[str, Any]:
         if problem:
             raise UsageError(f"invalid -C value: {problem}", hint="write -C KEY=VALUE (or -C KEY= for empty)")
         given["config-settings"] = settings
+    return given
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def selection_values(args: argparse.Namespace) -> dict[str, Any]:
+    """``--python`` / ``--platform`` / ``--arch`` / ``--select`` / ``--skip`` as option values.
+
+    One ``--python`` that is not ``all`` also sets ``python`` (a single build, as before)."""
+    given: dict[str, Any] = {}
+    if args.python:
+        pythons = _split(args.python)
+        given["pythons"] = pythons
+        if len(pythons) == 1 and pythons[0].lower() != "all":
+            given["python"] = pythons[0]
+    for name in ("platform", "arch"):
+        if getattr(args, name):
+            given[f"{name}s"] = _split(getattr(args, name))
+    for name in ("select", "skip"):
+        if getattr(args, name):
+            given[name] = list(getattr(args, name))
     return given
 
 
@@ -123,6 +206,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
     settings = resolve_settings(args)
+    if api.wants_matrix(settings):
+        return _run_matrix(args, settings, style, progress)
     options = api.build_options(settings, verbose=bool(style.verbose))
     report = api.build(args.source, options, progress=progress)
     step_summary(report)
@@ -136,4 +221,30 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     if style.verbose:
         timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
         out(f"Timings: {timing}")
+    return 0
+
+
+def _run_matrix(args: argparse.Namespace, settings: Settings, style: Style, progress: CliProgress) -> int:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._matrix_view import MatrixView, render_report
+    from headless_wheel_builder.cli._output import emit_json
+
+    given = cli_values(args)
+    folder = config_dir(args)
+    options = api.matrix_options(
+        settings,
+        verbose=bool(style.verbose),
+        settings_for=lambda ident: api.resolve_config(
+            folder, cli=given, config_file=args.config, identifier=ident
+        ),
+    )
+    # The matrix shows its own live table: end the spinner of the single-build progress.
+    progress.__exit__(None, None, None)
+    with MatrixView(style) as view:
+        report = api.build_matrix(args.source, options, observer=view, check=False)
+    if style.json:
+        emit_json(report.to_dict())
+    else:
+        render_report(report)
+    report.raise_for_failures()
     return 0

@@ -1,0 +1,402 @@
+"""Run a build matrix: one sdist, built once, then wheels fanned out from it in parallel.
+
+1. The source is resolved and analysed; :func:`~.plan.make_plan` picks the identifiers.
+2. The sdist is built once (unless the source is an sdist, or only wheels were asked for).
+3. Jobs run on ``jobs`` worker threads (each job's work is in subprocesses).  When the
+   project may be pure (the analyzer says so, or cannot tell), the first wheel is built alone:
+   a ``py3-none-any`` (or ``abi3``) wheel then serves the other identifiers, which are only
+   tested with it.  An abi3 wheel found later removes the builds it makes unnecessary.
+4. A failure does not stop the other jobs unless ``fail_fast``; the successful wheels, the
+   sdist, ``hwb-manifest.json`` and ``SHA256SUMS`` are placed in the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import parse_wheel_filename
+
+from headless_wheel_builder._log import logger, new_log_file, redact
+from headless_wheel_builder.core.analyzer import analyze
+from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.core.pep517 import HookSession
+from headless_wheel_builder.core.source import ResolvedSource, extract_archive, resolve_source
+from headless_wheel_builder.errors import InterruptedBuild, MatrixError, UsageError, ValidationError
+from headless_wheel_builder.matrix.artifacts import (
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA,
+    SUMS_NAME,
+    write_manifest,
+    write_sha256sums,
+)
+from headless_wheel_builder.matrix.identifiers import Identifier
+from headless_wheel_builder.matrix.jobs import (
+    JobContext,
+    JobResult,
+    MatrixObserver,
+    NullObserver,
+    Tools,
+    _RowProgress,
+    ensure_repairable,
+    run_build_job,
+    run_test_job,
+)
+from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatrixReport:
+    source: ResolvedSource
+    plan: MatrixPlan
+    sdist: ArtifactInfo | None
+    results: tuple[JobResult, ...]
+    outdir: Path
+    manifest_path: Path
+    sums_path: Path
+    jobs: int
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "ok" for r in self.results)
+
+    @property
+    def failed(self) -> tuple[JobResult, ...]:
+        return tuple(r for r in self.results if r.status != "ok")
+
+    @property
+    def wheels(self) -> tuple[ArtifactInfo, ...]:
+        seen: dict[str, ArtifactInfo] = {}
+        for result in self.results:
+            if result.status == "ok" and result.wheel is not None:
+                seen.setdefault(result.wheel.filename, result.wheel)
+        return tuple(seen.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": MANIFEST_SCHEMA,
+            "ok": self.ok,
+            "project": {"name": self.plan.project.name, "version": self.plan.project.version},
+            "source": {"kind": self.source.kind, "spec": redact(self.source.spec)},
+            "build_once": self.plan.build_once,
+            "jobs": self.jobs,
+            "seconds": round(self.seconds, 3),
+            "sdist": self.sdist.to_dict() if self.sdist else None,
+            "builds": [r.to_dict() for r in self.results],
+            "skipped": [s.to_dict() for s in self.plan.skipped],
+            "manifest": str(self.manifest_path),
+            "sha256sums": str(self.sums_path),
+        }
+
+    def raise_for_failures(self) -> None:
+        """MatrixError naming every identifier that did not end ``ok``."""
+        if self.ok:
+            return
+        lines = []
+        for result in self.failed:
+            why = str(result.error) if result.error else result.status
+            log = f" (log: {result.log_path})" if result.log_path and result.error else ""
+            lines.append(f"  {result.identifier}: {why}{log}")
+        bad, total = len(self.failed), len(self.results)
+        raise MatrixError(
+            f"{bad} of {total} build{'s' if total != 1 else ''} did not succeed",
+            why=", ".join(r.identifier for r in self.failed),
+            hint=f"the per-job logs have the details; {MANIFEST_NAME} in {self.outdir} lists every result",
+            details="\n".join(lines),
+        )
+
+
+def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
+    """Can the wheel built for ``built`` be installed for ``other``?  Pure (``py3-none-any``),
+    ``abi3`` for an older or equal CPython on the same platform, or ``none`` ABI on it."""
+    _, _, _, tags = parse_wheel_filename(wheel.name)
+    same_platform = (built.platform, built.arch, built.libc) == (other.platform, other.arch, other.libc)
+    for tag in tags:
+        interp, digits = tag.interpreter, tag.interpreter[3:]
+        anywhere = tag.platform == "any" or same_platform
+        if tag.abi == "none" and interp in ("py3", f"py{other.major}") and anywhere:
+            return True
+        older = digits.isdigit() and int(digits) <= other.minor
+        if tag.abi == "none" and interp.startswith("py3") and older and anywhere:
+            return True
+        if tag.abi == "abi3" and interp.startswith("cp3") and older and same_platform:
+            return True
+    return False
+
+
+def plan_matrix(source: str | os.PathLike[str], options: MatrixOptions, *, local: bool = False) -> MatrixPlan:
+    """What :func:`build_matrix` would build (``local``) or what CI runners should build."""
+    workdir = Path(tempfile.mkdtemp(prefix="hwb-plan-"))
+    try:
+        resolved = resolve_source(
+            os.fspath(source), subdirectory=options.job.build.subdirectory, workdir=workdir / "source"
+        )
+        return make_plan(analyze(resolved.project_dir), options, local=local)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def build_matrix(
+    source: str | os.PathLike[str], options: MatrixOptions, observer: MatrixObserver | None = None
+) -> MatrixReport:
+    """Build every identifier the options select; see the module docstring."""
+    observer = observer or NullObserver()
+    start = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="hwb-matrix-"))
+    base = options.job.build
+    if "editable" in base.distributions:
+        raise UsageError("a build matrix cannot build editable wheels", hint="drop --editable")
+    try:
+        resolved = resolve_source(
+            os.fspath(source), subdirectory=base.subdirectory, workdir=workdir / "source"
+        )
+        project = analyze(resolved.project_dir)
+        plan = make_plan(project, options, local=True)
+        if not plan.builds:
+            reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
+            raise MatrixError(
+                "nothing to build", why=reasons, hint="check --python, --select/--skip and requires-python"
+            )
+        settings = {str(b.identifier): options.settings_for(str(b.identifier)) for b in plan.builds}
+        for build in plan.builds:
+            ensure_repairable(build.identifier, settings[str(build.identifier)])
+        with_sdist = not resolved.is_sdist and (not base.distributions or "sdist" in base.distributions)
+        observer.planned((["sdist"] if with_sdist else []) + [str(b.identifier) for b in plan.builds])
+        staged_sdist, tree = (
+            _sdist(resolved, plan, options, observer, workdir)
+            if with_sdist
+            else (
+                None,
+                resolved.project_dir,
+            )
+        )
+        jobs = max(1, options.jobs or os.cpu_count() or 1)
+        ctx = JobContext(
+            workdir=workdir,
+            tree=tree,
+            project_dir=resolved.project_dir,
+            project_name=project.name or resolved.project_dir.name,
+            observer=observer,
+            cancel=threading.Event(),
+            tools=Tools(),
+            verbose=base.verbose and jobs == 1,
+        )
+        results, staged = _Scheduler(ctx, plan, settings, jobs, options.fail_fast, observer).run()
+        return _finish(resolved, plan, results, staged, staged_sdist, base.outdir, jobs, start)
+    except KeyboardInterrupt as exc:
+        raise InterruptedBuild(
+            "interrupted",
+            why="the matrix was stopped before it finished",
+            hint="nothing was written to the output folder; run the command again",
+        ) from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _sdist(
+    resolved: ResolvedSource,
+    plan: MatrixPlan,
+    options: MatrixOptions,
+    observer: MatrixObserver,
+    workdir: Path,
+) -> tuple[Path | None, Path]:
+    """Build the sdist once; return it and the unpacked tree the wheels are built from."""
+    interpreter = plan.builds[0].interpreter
+    assert interpreter is not None
+    observer.update("sdist", "building", "")
+    begin = time.perf_counter()
+    log_file = new_log_file(f"{plan.project.name or 'project'}-sdist")
+    session = HookSession(
+        workdir=workdir / "sdist-envs",
+        interpreter=interpreter,
+        options=options.job.build,
+        log_file=log_file,
+        progress=_RowProgress(observer, "sdist", "building"),
+        timings={},
+    )
+    sdist = session.build_sdist_or_none(resolved.project_dir, workdir / "sdist-out")
+    if sdist is None:
+        logger.warning("the backend cannot build an sdist; building the wheels from the source tree")
+        observer.update("sdist", "cancelled", "the backend cannot build one")
+        return None, resolved.project_dir
+    problems = [p for p in validate(sdist) if p.severity == "error"]
+    if problems:
+        raise ValidationError(
+            "the backend produced an invalid sdist",
+            why="; ".join(str(p) for p in problems[:10]),
+            log_path=log_file,
+        )
+    observer.finished(
+        JobResult(
+            identifier="sdist",
+            python=interpreter.full_version,
+            status="ok",
+            wheel=None,
+            timings={"total": round(time.perf_counter() - begin, 3)},
+            log_path=log_file,
+        )
+    )
+    return sdist, extract_archive(sdist, workdir / "sdist-tree")
+
+
+class _Scheduler:
+    """The main thread hands jobs to ``jobs`` workers and reacts to each result."""
+
+    def __init__(
+        self,
+        ctx: JobContext,
+        plan: MatrixPlan,
+        settings: dict[str, Any],
+        jobs: int,
+        fail_fast: bool,
+        observer: MatrixObserver,
+    ) -> None:
+        self.ctx, self.plan, self.settings, self.jobs = ctx, plan, settings, jobs
+        self.fail_fast, self.observer = fail_fast, observer
+        self.results: dict[str, JobResult] = {}
+        self.staged: dict[str, Path] = {}
+        self.pending: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque(
+            (b, None) for b in plan.builds
+        )
+        # Build the first wheel alone when one wheel may serve all (pure, or unknown).
+        self.probe = len(plan.builds) > 1 and plan.project.pure is not False
+
+    def run(self) -> tuple[list[JobResult], dict[str, Path]]:
+        for build, _ in self.pending:
+            self.observer.update(str(build.identifier), "queued", "")
+        running: dict[Future[JobResult], PlannedBuild] = {}
+        stopping = False
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="hwb-job") as pool:
+            try:
+                while self.pending or running:
+                    limit = 1 if self.probe else self.jobs
+                    while self.pending and len(running) < limit and not stopping:
+                        build, covered = self.pending.popleft()
+                        running[pool.submit(self._run, build, covered)] = build
+                    if not running:
+                        break
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        build = running.pop(future)
+                        result = future.result()
+                        self._record(build, result)
+                        if result.status == "failed" and self.fail_fast and not stopping:
+                            stopping = True
+                            self.ctx.cancel.set()
+                    self.probe = False
+            except BaseException:
+                self.ctx.cancel.set()
+                raise
+        for build, _ in self.pending:
+            self._record(build, JobResult(identifier=str(build.identifier), python=build.identifier.python,
+                                          status="cancelled"))  # fmt: skip
+        ordered = [self.results[str(b.identifier)] for b in self.plan.builds]
+        return _dedupe_abi3(ordered, self.plan, self.staged), self.staged
+
+    def _run(self, build: PlannedBuild, covered: tuple[Path, str] | None) -> JobResult:
+        assert build.interpreter is not None
+        settings = self.settings[str(build.identifier)]
+        if covered is not None:
+            return run_test_job(self.ctx, build.identifier, build.interpreter, settings, *covered)
+        result, staged = run_build_job(self.ctx, build.identifier, build.interpreter, settings)
+        if staged is not None:
+            self.staged[str(build.identifier)] = staged
+        return result
+
+    def _record(self, build: PlannedBuild, result: JobResult) -> None:
+        self.results[result.identifier] = result
+        self.observer.finished(result)
+        staged = self.staged.get(result.identifier)
+        if result.status != "ok" or staged is None or not result.built:
+            return
+        # A wheel that serves other identifiers: those still waiting are only tested with it.
+        keep: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque()
+        for other, covered in self.pending:
+            if covered is None and covers(staged, build.identifier, other.identifier):
+                logger.info("%s: served by %s (%s)", other.identifier, result.identifier, staged.name)
+                self.observer.update(str(other.identifier), "queued", f"served by {staged.name}")
+                keep.append((other, (staged, result.identifier)))
+            else:
+                keep.append((other, covered))
+        self.pending = keep
+
+
+def _dedupe_abi3(results: list[JobResult], plan: MatrixPlan, staged: dict[str, Path]) -> list[JobResult]:
+    """Jobs that ran in parallel may each have built an abi3 wheel: keep the oldest one."""
+    by_id = {str(b.identifier): b.identifier for b in plan.builds}
+    out = list(results)
+    for index, result in enumerate(out):
+        path = staged.get(result.identifier)
+        if result.status != "ok" or not result.built or path is None:
+            continue
+        for other in out[:index]:
+            other_path = staged.get(other.identifier)
+            if (
+                other.built
+                and other_path
+                and covers(other_path, by_id[other.identifier], by_id[result.identifier])
+            ):
+                staged.pop(result.identifier)
+                out[index] = replace(result, built=False, covered_by=other.identifier, wheel=other.wheel)
+                break
+    return out
+
+
+def _finish(
+    resolved: ResolvedSource,
+    plan: MatrixPlan,
+    results: list[JobResult],
+    staged: dict[str, Path],
+    sdist: Path | None,
+    outdir: Path,
+    jobs: int,
+    start: float,
+) -> MatrixReport:
+    files = ([sdist] if sdist else []) + sorted(set(staged.values()))
+    finals = dict(zip(files, place_artifacts(files, outdir), strict=True))
+    final_info = {path.name: describe(path) for path in finals.values()}
+    _remove_unrepaired(results, outdir)
+    placed = []
+    for result in results:
+        if result.wheel is not None and result.status == "ok" and result.wheel.filename in final_info:
+            placed.append(replace(result, wheel=final_info[result.wheel.filename]))
+        elif result.status != "ok":
+            placed.append(replace(result, wheel=None))
+        else:
+            placed.append(result)
+    sdist_info = final_info[sdist.name] if sdist else None
+    entries = [(info.filename, info.sha256) for info in final_info.values()]
+    report = MatrixReport(
+        source=resolved,
+        plan=plan,
+        sdist=sdist_info,
+        results=tuple(placed),
+        outdir=outdir,
+        manifest_path=outdir / MANIFEST_NAME,
+        sums_path=outdir / SUMS_NAME,
+        jobs=jobs,
+        seconds=time.perf_counter() - start,
+    )
+    write_sha256sums(outdir, entries)
+    write_manifest(outdir, report.to_dict())
+    return report
+
+
+def _remove_unrepaired(results: list[JobResult], outdir: Path) -> None:
+    """A repaired wheel replaces the plain ``linux_*`` wheel of an earlier build in ``outdir``."""
+    for result in results:
+        if result.status != "ok" or result.repair is None:
+            continue
+        stale = outdir / result.repair.original
+        if stale.name != result.repair.repaired and stale.is_file():
+            logger.warning("removing %s: replaced by the repaired %s", stale.name, result.repair.repaired)
+            stale.unlink(missing_ok=True)

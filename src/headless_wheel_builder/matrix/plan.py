@@ -1,0 +1,202 @@
+"""The matrix plan: which identifiers to build, with which interpreter, and why others are not.
+
+:func:`make_plan` is used both by ``hwb build`` (``local=True``: only what this machine can
+build; a named Python that is missing is an error) and by ``hwb matrix`` (``local=False``:
+every platform asked for, for CI runners to build).  :meth:`MatrixPlan.github_matrix` is the
+object GitHub Actions' ``strategy.matrix`` takes through ``fromJSON``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from headless_wheel_builder.core.analyzer import ProjectInfo
+from headless_wheel_builder.errors import InterpreterNotFoundError
+from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
+from headless_wheel_builder.matrix.identifiers import (
+    Identifier,
+    Skipped,
+    apply_select_skip,
+    expand,
+    host_platform,
+    native_arch,
+    parse_platforms,
+    parse_pythons,
+    requires_python_excludes,
+)
+from headless_wheel_builder.matrix.jobs import JobSettings
+
+#: GitHub Actions runs at most 256 jobs per matrix.
+GITHUB_MAX_JOBS = 256
+#: Runner labels per (platform, arch) for ``--format github``.
+GITHUB_RUNNERS = {
+    ("linux", "x86_64"): "ubuntu-latest",
+    ("linux", "aarch64"): "ubuntu-24.04-arm",
+    ("macos", "arm64"): "macos-14",
+    ("macos", "universal2"): "macos-14",
+    ("macos", "x86_64"): "macos-13",
+    ("windows", "AMD64"): "windows-latest",
+    ("windows", "x86"): "windows-latest",
+    ("windows", "ARM64"): "windows-11-arm",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatrixOptions:
+    """What to build (the selection) and how (``job``; per identifier via ``settings_for``)."""
+
+    job: JobSettings = field(default_factory=JobSettings)
+    pythons: tuple[str, ...] = ()
+    """``3.12``, ``cp312``, ``all``, or interpreter paths; empty: ``job.build.python`` or the
+    interpreter running hwb."""
+    platforms: tuple[str, ...] = ()
+    """linux, macos, windows; empty: this machine's."""
+    archs: tuple[str, ...] = ()
+    """``native`` or names such as x86_64, aarch64, arm64, universal2, AMD64; empty: native."""
+    select: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    jobs: int | None = None
+    """Parallel jobs; None: the number of CPU cores."""
+    fail_fast: bool = False
+    overrides: Callable[[str], JobSettings] | None = None
+    """Settings for one identifier (``[[tool.hwb.overrides]]``); None: ``job`` for all."""
+
+    def settings_for(self, identifier: str) -> JobSettings:
+        return self.overrides(identifier) if self.overrides is not None else self.job
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedBuild:
+    identifier: Identifier
+    interpreter: Interpreter | None
+    """None when no matching interpreter is installed here (a CI runner will have one)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "identifier": str(self.identifier),
+            "python": self.identifier.python,
+            "platform": self.identifier.platform,
+            "arch": self.identifier.arch,
+            "available": self.interpreter is not None,
+            "interpreter": str(self.interpreter.executable) if self.interpreter else None,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatrixPlan:
+    project: ProjectInfo
+    builds: tuple[PlannedBuild, ...]
+    skipped: tuple[Skipped, ...] = ()
+    build_once: str | None = None
+    """Why one wheel will serve every identifier (a pure-Python project), or None."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "project": {
+                "name": self.project.name,
+                "version": self.project.version,
+                "pure": self.project.pure,
+            },
+            "requires_python": self.project.requires_python,
+            "build_once": self.build_once,
+            "builds": [b.to_dict() for b in self.builds],
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+    def github_matrix(self) -> dict[str, list[dict[str, str]]]:
+        """``{"include": [{...}, ...]}``, every value a string, one entry per CI job.
+
+        A pure project gets a single entry (its wheel is built once).  Use it as
+        ``strategy: matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}``.
+        """
+        builds = list(self.builds[:1]) if self.build_once else list(self.builds)
+        include = []
+        for build in builds:
+            ident = build.identifier
+            include.append(
+                {
+                    "identifier": str(ident),
+                    "python": ident.python,
+                    "platform": ident.platform,
+                    "arch": ident.arch,
+                    "os": GITHUB_RUNNERS.get((ident.platform, ident.arch), f"{ident.platform}-latest"),
+                    "pythons": ",".join(b.identifier.python for b in self.builds)
+                    if self.build_once
+                    else ident.python,
+                }
+            )
+        return {"include": include}
+
+
+def make_plan(
+    project: ProjectInfo,
+    options: MatrixOptions,
+    *,
+    local: bool,
+    interpreters: Callable[[], Sequence[Interpreter]] = available,
+) -> MatrixPlan:
+    """Expand and filter the identifiers for ``project``.
+
+    ``local``: keep only what this machine can build, each with its interpreter; a Python
+    named explicitly but not installed raises InterpreterNotFoundError (from ``all``: skipped).
+    """
+    requests = parse_pythons(options.pythons or [options.job.build.python or current().short_version])
+    found: dict[tuple[int, int], Interpreter] = {}
+    for request in requests:
+        if request.path is not None:
+            probed = find_python(request.path)
+            found[(probed.version[0], probed.version[1])] = probed
+    by_path = set(found)
+    versions = [r.version for r in requests if r.version is not None] + list(found)
+    installed = {(i.version[0], i.version[1]): i for i in interpreters()}
+    current_interp = current()
+    installed.setdefault((current_interp.version[0], current_interp.version[1]), current_interp)
+    for key, value in installed.items():
+        found.setdefault(key, value)
+    explicit = {r.version for r in requests if r.explicit and r.version is not None} | by_path
+    identifiers = expand(sorted(set(versions)), parse_platforms(options.platforms), options.archs)
+    kept, skipped = apply_select_skip(identifiers, options.select, options.skip)
+    builds: list[PlannedBuild] = []
+    missing: list[str] = []
+    host, arch = host_platform(), native_arch()
+    for ident in kept:
+        version = (ident.major, ident.minor)
+        interp = found.get(version) if ident.platform == host else None
+        full = interp.full_version if interp is not None else ident.python
+        reason = requires_python_excludes(project.requires_python, full)
+        if reason:
+            skipped.append(Skipped(identifier=str(ident), reason=reason))
+            continue
+        if local and ident.platform != host:
+            skipped.append(Skipped(identifier=str(ident), reason=f"needs a {ident.platform} runner"))
+            continue
+        if local and ident.arch != arch and not (host == "macos" and ident.platform == "macos"):
+            skipped.append(Skipped(identifier=str(ident), reason=f"needs a {ident.arch} machine"))
+            continue
+        if local and interp is None:
+            if version in explicit:
+                missing.append(ident.python)
+            else:
+                skipped.append(
+                    Skipped(identifier=str(ident), reason=f"Python {ident.python} is not installed here")
+                )
+            continue
+        builds.append(PlannedBuild(identifier=ident, interpreter=interp))
+    if missing:
+        have = ", ".join(sorted(f"{k[0]}.{k[1]}" for k in installed)) or "none"
+        first = missing[0]
+        raise InterpreterNotFoundError(
+            f"Python {', '.join(sorted(set(missing)))} not found",
+            why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}",
+            hint=f"install it (`uv python install {first}` or `pyenv install {first}`), pass its path "
+            "with --python, or ask for `--python all` to build what is installed",
+        )
+    build_once = None
+    if project.pure is True and builds:
+        build_once = (
+            "a pure-Python project: one py3-none-any wheel serves every Python, so it is built once"
+            f" (with {builds[0].identifier.python})"
+        )
+    return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
