@@ -98,7 +98,8 @@ class S3Publisher:
                 target=str(self.index.location), identity=identity, dry_run=True, files=tuple(results)
             )
         results = [self._upload(plan) for plan in plans]
-        self._update_index([p.dist for p in plans])
+        if plans:
+            self._update_index([p.dist for p in plans])
         return PublishReport(
             target=str(self.index.location), identity=identity, dry_run=False, files=tuple(results)
         )
@@ -208,12 +209,15 @@ class S3Publisher:
 
     def _send(self, path: Path, key: str, dist: DistEntry) -> None:
         total = max(dist.entry.size, 1)
-        sent = [0]
+        sent = [0, 0]  # bytes sent, last percentage shown
         name = dist.entry.filename
 
         def callback(count: int) -> None:
             sent[0] += count
-            self.progress.step(f"uploading {name}: {min(100, sent[0] * 100 // total)}%")
+            percent = min(100, sent[0] * 100 // total)
+            if percent != sent[1]:
+                sent[1] = percent
+                self.progress.step(f"uploading {name}: {percent}%")
 
         self.progress.step(f"uploading {name}: 0%")
         extra = self._object_extra()
