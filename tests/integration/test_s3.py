@@ -584,7 +584,9 @@ def test_hwb_publish_to_s3(
     assert [f["status"] for f in result.json["files"]] == ["uploaded", "uploaded"]
     assert result.json["identity"] == "aws credentials (env)"
     assert AWS_ENV["AWS_SECRET_ACCESS_KEY"] not in result.stdout + result.stderr
-    result = hwb("publish", *files, "--repository", bucket.url("cli"), env=env)
+    # The same files again, with the endpoint given as a flag instead of the variable.
+    result = hwb("publish", *files, "--repository", bucket.url("cli"), "--endpoint-url", bucket.endpoint,
+                 "--region", "us-east-1", env={"AWS_ENDPOINT_URL_S3": None})
     assert result.code == 0, result.stderr
     assert "skipped" in result.stdout
     page = bucket.json("cli/simple/hwb-demo-alpha/index.json")

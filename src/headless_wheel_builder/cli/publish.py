@@ -47,6 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PEM",
         help="trust these CA certificates (default: SSL_CERT_FILE, REQUESTS_CA_BUNDLE)",
     )
+    s3 = parser.add_argument_group("object storage (--repository s3://BUCKET/PREFIX)")
+    s3.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="S3-compatible endpoint (MinIO, R2, Ceph…); default: AWS, or AWS_ENDPOINT_URL_S3",
+    )
+    s3.add_argument("--region", help="bucket region (default: boto3's configuration)")
+    s3.add_argument("--acl", help="canned ACL for uploaded objects, e.g. public-read")
+    s3.add_argument("--storage-class", metavar="CLASS", help="storage class for dist files, e.g. STANDARD_IA")
     auth = parser.add_argument_group("credentials (secrets: prefer the environment variables)")
     auth.add_argument("--token", help="an API token (visible in the process list: prefer HWB_PUBLISH_TOKEN)")
     auth.add_argument("-u", "--username", help="username for password auth (env: HWB_PUBLISH_USERNAME)")
@@ -132,6 +141,10 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         ca_bundle=args.ca_bundle,
         allow_linux_tags=args.allow_linux_tags,
         config_file=getattr(args, "config", None),
+        endpoint_url=args.endpoint_url,
+        region=args.region,
+        acl=args.acl,
+        storage_class=args.storage_class,
     )
     report = api.publish(args.dists or [Path("dist")], options, progress=progress)
     if style.json:
