@@ -51,7 +51,9 @@ def corpus_env() -> CorpusEnv:
 @pytest.fixture
 def corpus_sdist(corpus_env: CorpusEnv, corpus_project: Project) -> Path:
     """The verified sdist; skips only when its Requires-Python excludes the interpreter."""
-    sdist = corpus_env.sdist(corpus_project)
+    sdist, seconds = corpus_env.sdist(corpus_project)
+    if seconds is not None:
+        TIMINGS.append((corpus_project.name, "sdist download (pip)", seconds))
     reason = requires_python_skip_reason(sdist, corpus_env.interp)
     if reason:
         pytest.skip(reason)

@@ -260,15 +260,22 @@ def build_version(python: Path) -> str:
 # --------------------------------------------------------------------------- sdists
 
 
-def fetch_sdist(project: Project, cache: Path, pip_python: Path) -> Path:
+def fetch_sdist(project: Project, cache: Path, pip_python: Path) -> tuple[Path, float | None]:
     """The project's sdist from the cache, else downloaded by pinned version with pip and
-    checked against the table's sha256 (a mismatch raises AssertionError with both hashes)."""
+    checked against the table's sha256 (a mismatch raises AssertionError with both hashes).
+
+    Returns the sdist and the seconds the download took (None when it came from the cache).
+    ``pip download`` prepares the sdist's metadata, so it runs the build backend: for
+    meson-python that is a full build (about a minute for contourpy).
+    """
     dest = cache / "sdists" / project.sdist
     dest.parent.mkdir(exist_ok=True)
     with locked(cache, f"sdist-{project.name}"):
         if dest.is_file():
-            _check_sha(dest, project.sdist_sha256, f"cached sdist of {project.name}")
-            return dest
+            if sha256_file(dest) == project.sdist_sha256.lower():
+                return dest, None
+            dest.unlink()  # corrupt or stale: fetch it again, and judge the download
+        start = time.monotonic()
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".dl-") as tmp:
             run([pip_python, "-m", "pip", "download", "--quiet", "--no-deps",
                  "--no-binary", project.name, f"{project.name}=={project.version}",
@@ -278,12 +285,12 @@ def fetch_sdist(project: Project, cache: Path, pip_python: Path) -> Path:
                 raise AssertionError(
                     f"{project.name}: pip downloaded {[p.name for p in got]}, expected [{project.sdist!r}]"
                 )
-            _check_sha(got[0], project.sdist_sha256, f"downloaded sdist of {project.name}")
+            check_sha256(got[0], project.sdist_sha256, f"downloaded sdist of {project.name}")
             os.replace(got[0], dest)
-    return dest
+        return dest, time.monotonic() - start
 
 
-def _check_sha(path: Path, expected: str, what: str) -> None:
+def check_sha256(path: Path, expected: str, what: str) -> None:
     actual = sha256_file(path)
     if actual != expected.lower():
         raise AssertionError(
@@ -399,7 +406,7 @@ class CorpusEnv:
         ref_python = reference_python(cache, interp)
         return cls(cache, interp, ref_python, build_version(ref_python))
 
-    def sdist(self, project: Project) -> Path:
+    def sdist(self, project: Project) -> tuple[Path, float | None]:
         return fetch_sdist(project, self.cache, self.ref_python)
 
     def reference_wheel(self, project: Project, sdist: Path) -> tuple[Path, float | None]:

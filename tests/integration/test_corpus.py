@@ -24,6 +24,7 @@ from .corpus import (
     CorpusError,
     Project,
     assert_equivalent,
+    check_sha256,
     compare_wheels,
     extract_sdist,
     load_projects,
@@ -230,6 +231,15 @@ def test_pep625_sdist_names(tmp_path: Path) -> None:
     problems = pep625_sdist_problems(bad, "Demo.Pkg", "1.0")
     assert len(problems) == 2, problems
     assert "is not 'demo_pkg-1.0.tar.gz'" in problems[0]
+
+
+def test_a_hash_mismatch_names_both_hashes(tmp_path: Path) -> None:
+    sdist = tmp_path / "demo-1.0.tar.gz"
+    sdist.write_bytes(b"not the pinned file")
+    actual = hashlib.sha256(b"not the pinned file").hexdigest()
+    check_sha256(sdist, actual, "sdist")
+    with pytest.raises(AssertionError, match=f"expected {'0' * 64}\\n  actual   {actual}"):
+        check_sha256(sdist, "0" * 64, "sdist")
 
 
 def test_missing_corpus_table_is_an_error(tmp_path: Path) -> None:
