@@ -124,9 +124,8 @@ def _detail(result: JobResult) -> str:
         return str(result.error)
     parts = []
     if result.wheel is not None:
-        parts.append(result.wheel.filename)
-    if result.covered_by:
-        parts.append(f"(built by {result.covered_by})")
+        built_by = f" (built by {result.covered_by})" if result.covered_by else ""
+        parts.append(result.wheel.filename + built_by)
     if result.repair is not None:
         parts.append(f"repaired by {result.repair.tool}")
     if result.test is not None:
@@ -159,7 +158,11 @@ def render_report(report: MatrixReport) -> None:
 
 def render_plan(plan: MatrixPlan) -> None:
     project = plan.project
-    out(f"{project.name} {project.version or ''}: {len(plan.builds)} identifier(s) to build")
+    count = len(plan.builds)
+    if plan.build_once:
+        out(f"{project.name} {project.version or ''}: one build serves {count} identifier(s)")
+    else:
+        out(f"{project.name} {project.version or ''}: {count} identifier(s) to build")
     if plan.build_once:
         out(f"  note: {plan.build_once}")
     width = max(

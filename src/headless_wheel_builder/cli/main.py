@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "build wheels and sdists from a folder, an sdist/zip or a git URL"),
     "inspect": ("inspect", "show what a project is and how hwb would build it"),
+    "matrix": ("matrix", "list the build identifiers a matrix would build (--format github for CI fan-out)"),
     "check": ("check", "validate wheels and sdists (metadata, RECORD, README, contents)"),
     "init": ("init", "write a pyproject.toml for plain code, or migrate setup.py/setup.cfg to it"),
     "publish": ("publish", "upload wheels and sdists to PyPI or a private registry (skip-existing, retries)"),

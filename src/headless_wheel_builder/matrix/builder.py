@@ -316,7 +316,7 @@ class _Scheduler:
         self.results[result.identifier] = result
         self.observer.finished(result)
         staged = self.staged.get(result.identifier)
-        if result.status != "ok" or staged is None or not result.built:
+        if staged is None or not result.built:
             return
         # A wheel that serves other identifiers: those still waiting are only tested with it.
         keep: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque()
@@ -361,7 +361,8 @@ def _finish(
     jobs: int,
     start: float,
 ) -> MatrixReport:
-    files = ([sdist] if sdist else []) + sorted(set(staged.values()))
+    wanted = {r.wheel.filename for r in results if r.status == "ok" and r.wheel is not None}
+    files = ([sdist] if sdist else []) + sorted({p for p in staged.values() if p.name in wanted})
     finals = dict(zip(files, place_artifacts(files, outdir), strict=True))
     final_info = {path.name: describe(path) for path in finals.values()}
     _remove_unrepaired(results, outdir)

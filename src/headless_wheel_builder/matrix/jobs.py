@@ -19,7 +19,7 @@ from headless_wheel_builder._log import logger, new_log_file, phase
 from headless_wheel_builder.core.builder import BuildOptions
 from headless_wheel_builder.core.output import ArtifactInfo, describe, validate
 from headless_wheel_builder.core.pep517 import HookSession
-from headless_wheel_builder.errors import BuildError, HwbError, RepairError, ValidationError
+from headless_wheel_builder.errors import BuildError, HwbError, RepairError, ValidationError, WheelTestError
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.matrix.identifiers import Identifier, host_platform
 from headless_wheel_builder.matrix.platform import (
@@ -252,7 +252,9 @@ def run_build_job(
     except _Cancelled:
         status, error, staged = "cancelled", None, None
     except HwbError as exc:
-        status, error, staged = "failed", exc, None
+        # A wheel whose test failed is still a good wheel for the identifiers it serves.
+        status, error = "failed", exc
+        staged = staged if isinstance(exc, WheelTestError) else None
         if exc.log_path is None:
             exc.log_path = log_file
     except OSError as exc:

@@ -1,0 +1,72 @@
+"""List the build identifiers a matrix would build, and why others are skipped.
+
+The identifiers come from --python (or `pythons`), --platform, --arch, --select/--skip and
+the project's requires-python, as for `hwb build`; other platforms than this one are listed
+too (for CI runners).  A pure-Python project is built once.
+
+  --format text     a table (default)
+  --format json     the plan as one JSON document (also: --json)
+  --format github   one line of JSON for GitHub Actions' strategy.matrix:
+                    {"include": [{"identifier": "cp312-manylinux_x86_64", "python": "3.12",
+                    "platform": "linux", "arch": "x86_64", "os": "ubuntu-latest",
+                    "pythons": "3.12"}, ...]}
+                    e.g. echo "matrix=$(hwb matrix --format github)" >> "$GITHUB_OUTPUT"
+                    then  strategy: {matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}}
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headless_wheel_builder.cli._output import CliProgress, Style
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from headless_wheel_builder.cli.build import add_selection_arguments
+
+    parser.add_argument(
+        "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
+    )
+    parser.add_argument("--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE")
+    parser.add_argument(
+        "--format", choices=["text", "json", "github"], default=None, help="output format (default: text)"
+    )
+    add_selection_arguments(parser)
+
+
+def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
+    import json
+    import sys
+
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._matrix_view import render_plan
+    from headless_wheel_builder.cli._output import emit_json
+    from headless_wheel_builder.cli.build import config_dir, selection_values
+    from headless_wheel_builder.errors import MatrixError
+
+    given = selection_values(args)
+    if args.subdirectory:
+        given["subdirectory"] = args.subdirectory
+    settings = api.resolve_config(config_dir(args), cli=given, config_file=args.config)
+    progress.step(f"Planning the matrix of {args.source}")
+    plan = api.plan_matrix(args.source, api.matrix_options(settings))
+    fmt = args.format or ("json" if style.json else "text")
+    if fmt == "github":
+        matrix = plan.github_matrix()
+        if not matrix["include"]:
+            reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
+            raise MatrixError(
+                "nothing to build: the GitHub matrix would be empty (GitHub refuses an empty matrix)",
+                why=reasons,
+                hint="check --python, --platform, --select/--skip and requires-python",
+            )
+        # One line: it goes into $GITHUB_OUTPUT as `matrix=<json>`.
+        sys.stdout.write(json.dumps(matrix, separators=(",", ":")) + "\n")
+        return 0
+    if fmt == "json":
+        emit_json({**plan.to_dict(), "github": plan.github_matrix()})
+        return 0
+    render_plan(plan)
+    return 0

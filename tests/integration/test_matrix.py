@@ -1,0 +1,263 @@
+"""The build matrix for real: every CPython 3.9-3.13 present, in parallel, each wheel repaired
+by auditwheel to a manylinux tag and imported by its own interpreter; a pure project built
+once; failures isolated; `hwb matrix --format github` ready for strategy.matrix."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from headless_wheel_builder.isolation.python import available
+from headless_wheel_builder.matrix.elf import versioned_symbols
+from tests.conftest import PACKAGES, ROOT
+
+from .corpus import cache_dir, fetch_sdist, load_projects
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
+PRESENT = [i.short_version for i in available() if (3, 9) <= i.version[:2] <= (3, 13)]
+# Imports the extension with the interpreter of the venv it runs in, and proves which one.
+SPAM_TEST = (
+    'python -c "import spam, sys; assert spam.add(2, 3) == 5; '
+    "tag = 'cpython-%d%d' % sys.version_info[:2]; "
+    "assert tag in spam._spam.__file__ and 'site-packages' in spam._spam.__file__, spam._spam.__file__\""
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _enough_pythons() -> None:
+    if len(PRESENT) < 2:
+        pytest.fail(f"the matrix tests need at least two of CPython 3.9-3.13; found {PRESENT}")
+
+
+def _manifest(outdir: Path) -> dict:
+    return json.loads((outdir / "hwb-manifest.json").read_text())
+
+
+def _sha256sum_check(outdir: Path) -> None:
+    proc = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=outdir, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": OK") == len(list(outdir.glob("*.whl")) + list(outdir.glob("*.tar.gz")))
+
+
+def _assert_repaired_and_tested(outdir: Path, manifest: dict, name: str) -> None:
+    builds = manifest["builds"]
+    assert [b["identifier"] for b in builds] == [f"cp{v.replace('.', '')}-manylinux_x86_64" for v in PRESENT]
+    for build in builds:
+        assert build["status"] == "ok", build
+        assert build["built"] is True
+        tag = build["identifier"].split("-")[0]
+        assert re.fullmatch(rf"{name}-[\d.]+-{tag}-{tag}-manylinux[\w.]*_x86_64\.whl", build["filename"])
+        assert build["repair"]["tool"] == "auditwheel"
+        assert build["repair"]["from"].endswith("-linux_x86_64.whl")
+        assert build["test"]["result"] == "passed"
+        assert build["test"]["python"].startswith(build["python"].rsplit(".", 1)[0])
+        assert Path(build["log"]).is_file()
+        assert (outdir / build["filename"]).is_file()
+    assert not list(outdir.glob("*-linux_x86_64.whl")), "unrepaired wheels must not be left for publishing"
+    _sha256sum_check(outdir)
+
+
+def test_c_extension_for_every_python_in_parallel(hwb, tmp_path):
+    src = tmp_path / "spam-ext"
+    shutil.copytree(ROOT / "examples" / "spam-ext", src)
+    out = tmp_path / "out"
+    # A plain linux wheel left by an earlier single build is replaced by the repaired one.
+    out.mkdir()
+    (out / f"spam_ext-1.0.0-cp{PRESENT[0].replace('.', '')}-cp{PRESENT[0].replace('.', '')}-linux_x86_64.whl").write_bytes(b"")
+    result = hwb("build", src, "--python", ",".join(PRESENT), "-j", "2", "-o", out,
+                 "--test-command", SPAM_TEST, "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    manifest = _manifest(out)
+    assert result.json["builds"] == manifest["builds"]
+    _assert_repaired_and_tested(out, manifest, "spam_ext")
+    assert manifest["sdist"]["filename"] == "spam_ext-1.0.0.tar.gz"
+    assert manifest["jobs"] == 2
+    # Plain lines when piped: one per state change, no terminal control characters.
+    assert "\x1b[" not in result.stderr
+    assert f"[cp{PRESENT[-1].replace('.', '')}-manylinux_x86_64] ok in" in result.stderr
+    # Each wheel is built in its own copy of the unpacked sdist: no build/ in the source folder
+    # (setuptools' sdist step writes only its egg-info there, as `python -m build` does).
+    assert not (src / "build").exists()
+
+
+def test_markupsafe_from_the_corpus_sdist(hwb, tmp_path):
+    project = next(p for p in load_projects() if p.name == "markupsafe")
+    sdist, _ = fetch_sdist(project, cache_dir(), Path(sys.executable))
+    out = tmp_path / "out"
+    test = ('python -c "import markupsafe, markupsafe._speedups as s, sys; '
+            "assert markupsafe.escape('<') == '&lt;'; assert 'site-packages' in s.__file__\"")  # fmt: skip
+    result = hwb("build", sdist, "--python", "all", "--skip", "cp314-*", "-j", "2", "-o", out,
+                 "--test-command", test, "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    manifest = _manifest(out)
+    assert manifest["sdist"] is None  # built from the given sdist, not a new one
+    _assert_repaired_and_tested(out, manifest, "markupsafe")
+    skipped = {s["identifier"]: s["reason"] for s in manifest["skipped"]}
+    if any(i.version[:2] == (3, 8) for i in available()):
+        assert skipped["cp38-manylinux_x86_64"].startswith("requires-python '>=3.9' excludes Python 3.8")
+
+
+def test_pure_project_for_five_pythons_is_built_once(hwb, project_copy, tmp_path):
+    src = project_copy("pure-hatch")
+    out = tmp_path / "out"
+    result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out,
+                 "--test-command", 'python -c "import pure_hatch, sys; print(sys.version)"')  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert "built once" in result.stdout
+    assert [p.name for p in out.glob("*.whl")] == ["pure_hatch-2.1.0-py3-none-any.whl"]
+    builds = _manifest(out)["builds"]
+    assert [b["built"] for b in builds] == [True] + [False] * (len(PRESENT) - 1)
+    first = builds[0]["identifier"]
+    for build in builds[1:]:
+        assert build["covered_by"] == first
+        assert build["filename"] == "pure_hatch-2.1.0-py3-none-any.whl"
+        assert build["test"]["result"] == "passed"  # the one wheel, tested on every Python
+        assert build["repair"] is None
+    _sha256sum_check(out)
+
+
+def test_a_failure_does_not_stop_the_others_unless_fail_fast(hwb, project_copy, tmp_path):
+    src = project_copy("pure-hatch")
+    failing = PRESENT[1]
+    command = f"python -c \"import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, failing.split('.')))})\""
+    out = tmp_path / "out"
+    result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out, "--test-command", command)
+    assert result.code == 44, result.stderr
+    bad = f"cp{failing.replace('.', '')}-manylinux_x86_64"
+    assert f"error: 1 of {len(PRESENT)} builds did not succeed: {bad}" in result.stderr
+    statuses = {b["identifier"]: b["status"] for b in _manifest(out)["builds"]}
+    assert statuses.pop(bad) == "failed"
+    assert set(statuses.values()) == {"ok"}
+    assert (out / "pure_hatch-2.1.0-py3-none-any.whl").is_file()
+
+    first = f"cp{PRESENT[0].replace('.', '')}-manylinux_x86_64"
+    command = f"python -c \"import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, PRESENT[0].split('.')))})\""
+    out = tmp_path / "fast"
+    result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out, "-j", "1", "--fail-fast",
+                 "--test-command", command)  # fmt: skip
+    assert result.code == 44
+    statuses = {b["identifier"]: b["status"] for b in _manifest(out)["builds"]}
+    assert statuses.pop(first) == "failed"
+    assert set(statuses.values()) == {"cancelled"}
+
+
+GETRANDOM_C = """\
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <sys/random.h>
+
+static PyObject *rand_byte(PyObject *self, PyObject *args) {
+    unsigned char b = 0;
+    getrandom(&b, 1, 0);
+    return PyLong_FromLong(b);
+}
+static PyMethodDef methods[] = {{"rand_byte", rand_byte, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rnd", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__rnd(void) { return PyModule_Create(&module); }
+"""
+
+
+def test_symbols_newer_than_the_target_glibc_are_named(hwb, tmp_path):
+    src = tmp_path / "rnd"
+    (src / "rnd").mkdir(parents=True)
+    (src / "rnd" / "__init__.py").write_text("")
+    (src / "rnd" / "_rnd.c").write_text(GETRANDOM_C)
+    (src / "pyproject.toml").write_text(textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=68"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "rnd"
+        version = "0.1"
+
+        [tool.setuptools]
+        packages = ["rnd"]
+        ext-modules = [{ name = "rnd._rnd", sources = ["rnd/_rnd.c"] }]
+        """))
+    out = tmp_path / "out"
+    result = hwb("build", src, "--python", PRESENT[-1], "--manylinux", "2_17", "-o", out, "--wheel")
+    assert result.code == 44, result.stderr
+    assert "needs glibc 2.25, newer than the target manylinux_2_17" in result.stderr
+    assert "getrandom@GLIBC_2.25" in result.stderr
+    (build,) = _manifest(out)["builds"]
+    assert build["error"]["error"] == "repair"
+    assert not list(out.glob("*.whl"))
+    # The same wheel for a policy that allows it: repaired to a tag no newer than the target.
+    result = hwb("build", src, "--python", PRESENT[-1], "--manylinux", "2_28", "-o", out, "--wheel")
+    assert result.code == 0, result.stderr
+    (wheel,) = out.glob("*.whl")
+    tags = re.findall(r"manylinux_2_(\d+)_x86_64", wheel.name)
+    assert tags and all(25 <= int(t) <= 28 for t in tags)
+
+
+def test_elf_reader_agrees_with_objdump():
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        pytest.fail("objdump (binutils) is needed to cross-check the ELF reader")
+    dynload = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "lib-dynload"
+    checked = 0
+    for so in sorted(dynload.glob("*.so"))[:10]:
+        ours = {(s.symbol, s.version) for s in versioned_symbols(so.read_bytes()) if s.symbol}
+        text = subprocess.run([objdump, "-T", str(so)], capture_output=True, text=True, check=True).stdout
+        theirs = set()
+        for line in text.splitlines():
+            match = re.search(r"\*UND\*\s+\S+\s+(?:\((\S+)\)|(\S+))\s+(\S+)$", line)
+            if match and (match[1] or match[2]).startswith("GLIBC"):
+                theirs.add((match[3], match[1] or match[2]))
+        assert ours >= theirs, so
+        checked += 1
+    assert checked
+
+
+def test_hwb_matrix_github_format_is_ready_for_strategy_matrix(hwb, tmp_path):
+    src = tmp_path / "spam-ext"
+    shutil.copytree(ROOT / "examples" / "spam-ext", src)
+    result = hwb("matrix", src, "--python", "3.9,3.12", "--platform", "linux,macos,windows", "--format", "github")
+    assert result.code == 0, result.stderr
+    assert result.stdout.count("\n") == 1  # one line, for `echo "matrix=..." >> $GITHUB_OUTPUT`
+    matrix = json.loads(result.stdout)
+    assert list(matrix) == ["include"]
+    assert len(matrix["include"]) == 6
+    for entry in matrix["include"]:
+        assert set(entry) == {"identifier", "python", "platform", "arch", "os", "pythons"}
+        assert all(isinstance(v, str) and v for v in entry.values())
+    assert {e["os"] for e in matrix["include"]} == {"ubuntu-latest", "macos-14", "windows-latest"}
+
+    pure = hwb("matrix", PACKAGES / "pure-hatch", "--python", ",".join(PRESENT), "--format", "github")
+    assert pure.code == 0, pure.stderr
+    (entry,) = json.loads(pure.stdout)["include"]
+    assert entry["pythons"] == ",".join(PRESENT)
+
+    explained = hwb("matrix", src, "--python", "3.7,3.12", "--json")
+    assert explained.code == 0, explained.stderr
+    skipped = {s["identifier"]: s["reason"] for s in explained.json["skipped"]}
+    assert skipped == {"cp37-manylinux_x86_64": "requires-python '>=3.8' excludes Python 3.7"}
+
+    empty = hwb("matrix", src, "--python", "3.12", "--skip", "*", "--format", "github")
+    assert empty.code == 44
+    assert "GitHub refuses an empty matrix" in empty.stderr
+
+
+def test_live_table_on_a_terminal(project_copy, tmp_path):
+    from .test_terminal import _run_on_pty
+
+    src = project_copy("pure-hatch")
+    env = {**os.environ, "HWB_LOG_DIR": str(tmp_path / "logs"), "TERM": "xterm", "COLUMNS": "150"}
+    code, screen = _run_on_pty(["build", str(src), "--python", ",".join(PRESENT[:2]), "-o", str(tmp_path / "o")], env)
+    assert code == 0, screen
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+    assert re.search(r"identifier\s+state\s+time", screen), screen
+    assert re.search(r"cp\d+-manylinux_x86_64\s+ok\s+\d+\.\d+s", screen), screen
+    with zipfile.ZipFile(next((tmp_path / "o").glob("*.whl"))) as archive:
+        assert "pure_hatch/__init__.py" in archive.namelist()
