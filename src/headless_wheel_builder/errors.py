@@ -19,6 +19,7 @@ __all__ = [
     "BackendUnavailableError",
     "BuildError",
     "CheckError",
+    "CiError",
     "CommitLintError",
     "ConfigError",
     "DependencyError",
@@ -352,6 +353,17 @@ class NothingToRelease(VersionError):
 
     exit_code = 72
     kind = "nothing-to-release"
+
+
+# --- CI pipelines ------------------------------------------------------------------
+
+
+class CiError(HwbError):
+    """A CI pipeline could not be generated or written (a different file is never replaced
+    without --force), or the values for a Trusted Publisher could not be derived."""
+
+    exit_code = 80
+    kind = "ci"
 
 
 class InterruptedBuild(HwbError):

@@ -34,9 +34,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="apply [[tool.hwb.overrides]] for this build identifier, e.g. cp312-manylinux_x86_64",
     )
+    from headless_wheel_builder.cli._config_check import add_check_parser
+
+    add_check_parser(sub)
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
+    if args.action == "check":
+        from headless_wheel_builder.cli._config_check import run_check
+
+        return run_check(args, style)
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
     from headless_wheel_builder.cli.build import cli_values, config_dir

@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint commit messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
     "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
+    "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
+    "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
 }
 
 EPILOG = """\

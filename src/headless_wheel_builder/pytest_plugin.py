@@ -1,0 +1,3 @@
+"""pytest plugin placeholder (filled in below)."""
+
+from __future__ import annotations
