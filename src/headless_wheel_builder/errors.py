@@ -22,6 +22,11 @@ __all__ = [
     "CiError",
     "CommitLintError",
     "ConfigError",
+    "ContainerEngineNotFoundError",
+    "ContainerEngineUnavailableError",
+    "ContainerError",
+    "ContainerImageError",
+    "ContainerKilledError",
     "DependencyError",
     "EnvironmentCreationError",
     "FileConflictError",
@@ -208,6 +213,41 @@ class InterpreterNotFoundError(IsolationError):
 
     exit_code = 33
     kind = "interpreter-not-found"
+
+
+class ContainerError(IsolationError):
+    """A container build environment (Docker, Podman) failed."""
+
+    exit_code = 34
+    kind = "container"
+
+
+class ContainerEngineNotFoundError(ContainerError):
+    """No container engine (docker, podman) is installed."""
+
+    exit_code = 35
+    kind = "container-engine-not-found"
+
+
+class ContainerEngineUnavailableError(ContainerError):
+    """The engine is installed but does not work: daemon not running, socket permission denied."""
+
+    exit_code = 36
+    kind = "container-engine-unavailable"
+
+
+class ContainerImageError(ContainerError):
+    """The image is not present and cannot be pulled (offline), or a Dockerfile did not build."""
+
+    exit_code = 37
+    kind = "container-image"
+
+
+class ContainerKilledError(ContainerError):
+    """The build in the container was killed (exit 137: out of memory, or stopped from outside)."""
+
+    exit_code = 38
+    kind = "container-killed"
 
 
 # --- build ---------------------------------------------------------------------------

@@ -1,0 +1,439 @@
+"""Build in a container: hwb runs itself inside a manylinux/musllinux (or custom) image.
+
+One container per call, for every Python asked for.  The host's ``headless_wheel_builder``
+package is mounted read-only and run with the image's newest Python >= 3.10 in a virtual
+environment holding hwb's build-time dependencies (pip, from a named cache volume), so the code
+in the container is exactly the code on the host.  Inside, ``hwb build --repair …`` builds each
+wheel with uv isolation, repairs it with auditwheel and checks it; the results are copied out
+with the engine's ``cp`` (so they belong to the calling user), validated again and placed
+atomically in the output folder.  The container is removed on every path out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import headless_wheel_builder
+from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
+from headless_wheel_builder.core.analyzer import analyze
+from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.core.source import resolve_source
+from headless_wheel_builder.errors import (
+    BuildError,
+    ContainerError,
+    ContainerKilledError,
+    HwbError,
+    InterpreterNotFoundError,
+    InterruptedBuild,
+    ValidationError,
+    all_error_classes,
+)
+from headless_wheel_builder.isolation.docker import (
+    ContainerConfig,
+    ContainerEnv,
+    Mount,
+    terminate_as_interrupt,
+)
+from headless_wheel_builder.isolation.engine import Engine, EngineName, find_engine
+from headless_wheel_builder.isolation.images import (
+    build_dockerfile,
+    default_image,
+    ensure_image,
+    parse_target,
+)
+from headless_wheel_builder.isolation.python import parse_version_spec
+
+CompilerCache = Literal["none", "ccache", "sccache"]
+#: hwb's runtime dependencies that a build never imports (publishing, changelogs, README checks).
+NOT_NEEDED_TO_BUILD = frozenset({"boto3", "httpx", "id", "jinja2", "readme-renderer"})
+#: Variables that carry the host's index, proxy and TLS settings into the container.
+HOST_SETTINGS = (
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
+    "UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_STRATEGY", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+    "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+)  # fmt: skip
+CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+CACHE_VOLUME = "hwb-cache"
+_CA_IN_CONTAINER = "/hwb/ca-bundle.pem"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerOptions:
+    """Everything that shapes a container build (docs/ISOLATION.md)."""
+
+    engine: EngineName | None = None
+    """None: docker, else podman, whichever works."""
+    image: str | None = None
+    """Overrides the pinned image of the target."""
+    images: Mapping[str, str] = field(default_factory=dict)
+    """Target name (``manylinux_2_28``) -> image, from configuration."""
+    dockerfile: Path | None = None
+    target: str | None = None
+    """``manylinux2014``, ``manylinux_2_28`` (default), ``manylinux_2_34``, ``musllinux_1_2``."""
+    pythons: tuple[str, ...] = ()
+    """Versions (``3.12``, ``cp312``), paths inside the image, or ``all``; empty: the image's
+    Python of the host's version, else its newest."""
+    build_args: tuple[str, ...] = ()
+    """Further ``hwb build`` arguments for inside (``--repair auto``, ``-C k=v`` …)."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    before_all: tuple[str, ...] = ()
+    host_settings: bool = True
+    """Pass the host's CA bundle, index and proxy settings in."""
+    gpus: str | None = None
+    engine_args: tuple[str, ...] = ()
+    caches: bool = True
+    compiler_cache: CompilerCache = "none"
+    outdir: Path = Path("dist")
+    subdirectory: str | None = None
+    verbose: bool = False
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerBuildReport:
+    engine: str
+    image: str
+    container: str
+    pythons: tuple[str, ...]
+    artifacts: tuple[ArtifactInfo, ...]
+    inner: Mapping[str, Any]
+    """The JSON report of ``hwb build`` in the container."""
+    timings: Mapping[str, float]
+    log_path: Path | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "isolation": {"kind": self.engine, "image": self.image, "container": self.container},
+            "pythons": list(self.pythons),
+            "artifacts": [a.to_dict() for a in self.artifacts],
+            "build": dict(self.inner),
+            "timings": dict(self.timings),
+            "log": str(self.log_path) if self.log_path else None,
+        }
+
+
+def build_in_container(
+    source: str | os.PathLike[str], options: ContainerOptions, progress: Progress | None = None
+) -> ContainerBuildReport:
+    """Build ``source`` in a container as ``options`` say; raise an HwbError on failure."""
+    progress = progress or NullProgress()
+    timings: dict[str, float] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="hwb-container-"))
+    try:
+        with phase(timings, "resolve"):
+            progress.step(f"Resolving {source}")
+            resolved = resolve_source(
+                os.fspath(source), subdirectory=options.subdirectory, workdir=workdir / "src"
+            )
+            project = analyze(resolved.project_dir)
+            engine = find_engine(options.engine)
+        log_file = new_log_file(f"{project.name or resolved.project_dir.name}-container")
+        with phase(timings, "image"):
+            image = _image(engine, options, progress, log_file)
+        with terminate_as_interrupt():
+            container, pythons, inner = _run(engine, image, resolved.project_dir, options, progress,
+                                             log_file, timings, workdir / "out")  # fmt: skip
+        with phase(timings, "place"):
+            artifacts = _place(workdir / "out", options.outdir)
+        return ContainerBuildReport(
+            engine=engine.name, image=image, container=container, pythons=pythons,
+            artifacts=tuple(artifacts), inner=inner, timings=timings, log_path=log_file,
+        )  # fmt: skip
+    except KeyboardInterrupt as exc:
+        raise InterruptedBuild(
+            "interrupted",
+            why="the build was stopped before it finished; its container was removed",
+            hint="nothing was written to the output folder; run the command again",
+        ) from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _image(engine: Engine, options: ContainerOptions, progress: Progress, log_file: Path) -> str:
+    if options.image:
+        image = options.image
+    elif options.dockerfile is not None:
+        progress.step(f"Building the image from {options.dockerfile}")
+        return build_dockerfile(engine, options.dockerfile, log_file=log_file)
+    else:
+        target = parse_target(options.target)
+        pinned, name = default_image(target)
+        image = options.images.get(str(target)) or options.images.get(name) or pinned
+    progress.step(f"Looking for the image {image}")
+    ensure_image(engine, image, log_file=log_file)
+    return image
+
+
+def _run(
+    engine: Engine,
+    image: str,
+    project_dir: Path,
+    options: ContainerOptions,
+    progress: Progress,
+    log_file: Path,
+    timings: dict[str, float],
+    out: Path,
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    environment, mounts = container_environment(options, project_dir)
+    config = ContainerConfig(
+        image=image, mounts=tuple(mounts), environment=environment, gpus=options.gpus,
+        engine_args=options.engine_args, log_file=log_file, verbose=options.verbose,
+    )  # fmt: skip
+    progress.step(f"Starting a {engine.name} container from {image}")
+    with phase(timings, "container"), ContainerEnv.start(engine, config) as box:
+        box.shell("mkdir -p /hwb/src /hwb/out /hwb/logs /hwb/home && cp -R /hwb/src-ro/. /hwb/src/",
+                  action="copied the sources")  # fmt: skip
+        found = list_pythons(box)
+        pythons = select_pythons(found, options.pythons)
+        box.base_python = runner_python(found)
+        progress.step(f"Installing hwb's build tools in the container ({box.base_python})")
+        box.install(hwb_requirements())
+        for command in options.before_all:
+            progress.step(f"before-all: {command}")
+            box.shell(command, action=f"ran before-all {command!r}")
+        progress.step(f"Building in the container ({', '.join(pythons)})")
+        inner = _inner_build(box, pythons, options, log_file)
+        progress.step("Copying the artifacts out")
+        box.copy_out("/hwb/out", out)
+        return box.name, tuple(pythons), inner
+
+
+def _inner_build(
+    box: ContainerEnv, pythons: list[str], options: ContainerOptions, log_file: Path
+) -> dict[str, Any]:
+    cmd = [box.python_executable, "-m", "headless_wheel_builder", "build", "/hwb/src", "-o", "/hwb/out",
+           "--json", "--python", ",".join(pythons), *options.build_args]  # fmt: skip
+    if options.verbose:
+        cmd.append("-v")
+    prelude = ""
+    if options.compiler_cache == "ccache":
+        prelude = "export PATH=/usr/lib/ccache:/usr/lib64/ccache:$PATH; "
+    elif options.compiler_cache == "sccache":
+        prelude = "command -v sccache >/dev/null && export RUSTC_WRAPPER=sccache; "
+    env = {"PYTHONPATH": "/hwb/lib", "PYTHONDONTWRITEBYTECODE": "1", "HWB_LOG_DIR": "/hwb/logs",
+           "HWB_CACHE_DIR": "/hwb/tool-cache", "HOME": "/hwb/home"}  # fmt: skip
+    try:
+        box.exec(["sh", "-c", prelude + 'exec "$@" >/hwb/report.json', "sh", *cmd],
+                 action="built the project", env=env)  # fmt: skip
+    except ContainerKilledError:
+        raise
+    except ContainerError as exc:
+        docs = _json_docs(_read_report(box))
+        error = next((d for d in reversed(docs) if "error" in d and "exit_code" in d), None)
+        if error is None:
+            raise
+        raise inner_error(error, log_file=log_file, details=exc.details) from exc
+    docs = _json_docs(_read_report(box))
+    if not docs:
+        raise BuildError("the build in the container wrote no report", log_path=log_file)
+    return docs[0]
+
+
+def _read_report(box: ContainerEnv) -> str:
+    try:
+        return box.exec(["cat", "/hwb/report.json"], action="read the report", quiet=True).output
+    except ContainerError:
+        return ""
+
+
+def _json_docs(text: str) -> list[dict[str, Any]]:
+    """Every JSON object in ``text`` (the CLI may print a report and then an error)."""
+    decoder = json.JSONDecoder()
+    docs: list[dict[str, Any]] = []
+    index = 0
+    while True:
+        start = text.find("{", index)
+        if start < 0:
+            return docs
+        try:
+            value, index = decoder.raw_decode(text, start)
+        except ValueError:
+            index = start + 1
+            continue
+        if isinstance(value, dict):
+            docs.append(value)
+
+
+def inner_error(data: Mapping[str, Any], *, log_file: Path | None, details: str | None = None) -> HwbError:
+    """The error of the build in the container, as the same class (and exit code) on the host."""
+    classes = {cls.kind: cls for cls in all_error_classes()}
+    cls = classes.get(str(data.get("error")), BuildError)
+    hint = data.get("hint")
+    return cls(
+        f"in the container: {data.get('message') or 'the build failed'}",
+        why=data.get("why"),
+        hint=f"{hint} (log: {log_file})" if hint and log_file else hint,
+        details=details,
+        log_path=log_file,
+    )
+
+
+def _place(staging: Path, outdir: Path) -> list[ArtifactInfo]:
+    files = sorted(p for p in staging.glob("*") if p.name.endswith((".whl", ".tar.gz")))
+    for path in files:
+        problems = [p for p in validate(path) if p.severity == "error"]
+        if problems:
+            raise ValidationError(
+                f"the container build produced an invalid artifact {path.name}",
+                why="; ".join(str(p) for p in problems[:10]),
+            )
+    final = place_artifacts(files, outdir)
+    for extra in sorted(staging.glob("*")):
+        if extra.is_file() and extra not in files and not extra.name.startswith("."):
+            text = extra.read_text(encoding="utf-8", errors="replace")
+            (outdir / extra.name).write_text(
+                text.replace("/hwb/out/", f"{outdir.resolve()}/"), encoding="utf-8"
+            )
+    return [describe(path) for path in final]
+
+
+# -- what goes into the container ----------------------------------------------------------
+
+
+def container_environment(options: ContainerOptions, project_dir: Path) -> tuple[dict[str, str], list[Mount]]:
+    """The variables and mounts of the container."""
+    package = Path(headless_wheel_builder.__file__).resolve().parent
+    mounts = [
+        Mount(source=str(project_dir.resolve()), target="/hwb/src-ro", readonly=True),
+        Mount(source=str(package), target="/hwb/lib/headless_wheel_builder", readonly=True),
+    ]
+    env: dict[str, str] = {}
+    if options.host_settings:
+        env.update({k: v for k in HOST_SETTINGS if (v := os.environ.get(k))})
+        bundle = host_ca_bundle()
+        if bundle is not None:
+            mounts.append(Mount(source=str(bundle), target=_CA_IN_CONTAINER, readonly=True))
+            env.update(dict.fromkeys(CA_VARIABLES, _CA_IN_CONTAINER))
+    if options.caches:
+        mounts.append(Mount(source=CACHE_VOLUME, target="/hwb/cache", volume=True))
+        env.update(
+            {"PIP_CACHE_DIR": "/hwb/cache/pip", "UV_CACHE_DIR": "/hwb/cache/uv", "UV_LINK_MODE": "copy"}
+        )
+        if options.compiler_cache == "ccache":
+            env["CCACHE_DIR"] = "/hwb/cache/ccache"
+        elif options.compiler_cache == "sccache":
+            env["SCCACHE_DIR"] = "/hwb/cache/sccache"
+    env.update(options.environment)
+    return env, mounts
+
+
+def host_ca_bundle() -> Path | None:
+    """The CA bundle the host trusts (a TLS-intercepting proxy's CA is only there)."""
+    candidates = [os.environ.get(name) for name in CA_VARIABLES]
+    defaults = ssl.get_default_verify_paths()
+    candidates += [defaults.cafile, defaults.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate).resolve()
+    return None
+
+
+def hwb_requirements() -> list[str]:
+    """What hwb needs to build, as PEP 508 strings (markers are left to pip in the container).
+
+    From the source checkout's pyproject.toml when hwb runs from one (an editable install's
+    metadata can be older than the code), else from the installed distribution's metadata."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    declared: list[str] = []
+    pyproject = Path(headless_wheel_builder.__file__).resolve().parents[2] / "pyproject.toml"
+    if pyproject.is_file():
+        from headless_wheel_builder.config.files import parse_toml
+
+        project = parse_toml(pyproject)[0].get("project", {})
+        if project.get("name") == "headless-wheel-builder":
+            declared = [str(r) for r in project.get("dependencies", [])]
+    if not declared:
+        try:
+            declared = metadata.requires("headless-wheel-builder") or []
+        except metadata.PackageNotFoundError:
+            declared = []
+    reqs = []
+    for text in declared:
+        req = Requirement(text)
+        if req.marker is not None and "extra" in str(req.marker):
+            continue
+        if req.name.lower() not in NOT_NEEDED_TO_BUILD:
+            reqs.append(text)
+    return reqs
+
+
+_LIST_PYTHONS = (
+    'for p in /opt/python/cp3*-cp3*/bin/python $(command -v python3); do [ -x "$p" ] && '
+    'echo "$p $($p -c \'import sys; print("%d.%d" % sys.version_info[:2])\')"; done; true'
+)
+
+
+def list_pythons(box: ContainerEnv) -> dict[str, str]:
+    """Interpreters in the image: path -> ``3.12`` (``/opt/python/cp3XX-cp3XX`` and python3)."""
+    output = box.exec(["sh", "-c", _LIST_PYTHONS], action="listed its Pythons", quiet=True).output
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        path, _, version = line.strip().partition(" ")
+        if path and version and not Path(path).parent.parent.name.endswith("t"):
+            found.setdefault(path, version)
+    if not found:
+        raise InterpreterNotFoundError(
+            "no Python in the container image",
+            why="neither /opt/python/cp3*/bin/python nor python3 exists there",
+            hint="use a manylinux/musllinux image, or install python3 in your Dockerfile",
+        )
+    return found
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def select_pythons(found: Mapping[str, str], wanted: tuple[str, ...]) -> list[str]:
+    """Paths in the container for the ``wanted`` specs (see ContainerOptions.pythons)."""
+    by_version: dict[str, str] = {}
+    for path, version in found.items():
+        by_version.setdefault(version, path)
+    if not wanted:
+        import sys
+
+        here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        return [by_version.get(here) or by_version[max(by_version, key=_key)]]
+    chosen: list[str] = []
+    for spec in wanted:
+        if spec.lower() == "all":
+            chosen += [by_version[v] for v in sorted(by_version, key=_key)]
+        elif spec.startswith("/"):
+            chosen.append(spec)
+        else:
+            parsed = parse_version_spec(spec)
+            match = by_version.get(f"{parsed[0]}.{parsed[1]}") if parsed else None
+            if match is None:
+                raise InterpreterNotFoundError(
+                    f"Python {spec} is not in the container image",
+                    why=f"the image has {', '.join(sorted(by_version, key=_key))}",
+                    hint="choose one of those with --python, or another image with --image",
+                )
+            chosen.append(match)
+    return list(dict.fromkeys(chosen))
+
+
+def runner_python(found: Mapping[str, str]) -> str:
+    """The newest Python >= 3.10 in the image: it runs hwb itself."""
+    usable = {path: v for path, v in found.items() if _key(v) >= (3, 10)}
+    if not usable:
+        raise InterpreterNotFoundError(
+            "the container image has no Python >= 3.10 to run hwb",
+            why=f"it has {', '.join(sorted(set(found.values()), key=_key))}",
+            hint="use a current manylinux/musllinux image (they ship 3.10 to 3.14)",
+        )
+    path = max(usable, key=lambda p: _key(usable[p]))
+    logger.debug("hwb runs in the container with %s", path)
+    return path
