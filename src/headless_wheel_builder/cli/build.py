@@ -25,6 +25,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from headless_wheel_builder.cli import _isolation
+
 if TYPE_CHECKING:
     from headless_wheel_builder.cli._output import CliProgress, Style
     from headless_wheel_builder.config.resolve import Settings
@@ -78,6 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=float, metavar="SECONDS", help="stop any one step that runs longer than this"
     )
     add_selection_arguments(parser)
+    _isolation.add_arguments(parser)  # container isolation: cli/_isolation.py
     matrix = parser.add_argument_group("build matrix (docs/MATRIX.md)")
     matrix.add_argument(
         "-j", "--jobs", type=int, metavar="N", help="parallel matrix jobs (default: number of cores)"
@@ -146,6 +149,7 @@ def cli_values(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, name) is not None:
             given[name] = getattr(args, name)
     given.update(selection_values(args))
+    given.update(_isolation.cli_values(args))
     for name, flag in (("jobs", "jobs"), ("fail-fast", "fail_fast"), ("repair", "repair"),
                        ("manylinux", "manylinux"), ("test-command", "test_command")):  # fmt: skip
         if getattr(args, flag) is not None:
@@ -206,6 +210,9 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
     settings = resolve_settings(args)
+    done, settings = _isolation.run_isolated(args, settings, style, progress)
+    if done is not None:
+        return done
     if api.wants_matrix(settings):
         return _run_matrix(args, settings, style, progress)
     options = api.build_options(settings, verbose=bool(style.verbose))
