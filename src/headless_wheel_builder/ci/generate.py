@@ -70,6 +70,7 @@ _INDEXES = {
     "pypi": ("https://pypi.org/project/{}/", "pypi"),
     "testpypi": ("https://test.pypi.org/project/{}/", "testpypi"),
 }
+_REQUIREMENT_RE = re.compile(r"^[^\s\"'$`\\][^\n\r\"'$`\\]*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
@@ -185,6 +186,12 @@ def generate_pipeline(
     pure = info.pure is True
     matrix_args, pythons = _matrix_args(project_dir)
     requirement = options.hwb_requirement or f"headless-wheel-builder=={__version__}"
+    if not _REQUIREMENT_RE.match(requirement):
+        raise CiError(
+            f"invalid hwb requirement {requirement!r}",
+            why="it goes into YAML and shell lines: quotes, $, `, \\ and line breaks are not allowed",
+            hint="give a requirement such as headless-wheel-builder==1.2.3, a wheel path, or .",
+        )
     target = path or Path(DEFAULT_PATHS[options.provider])
     page, audience = _INDEXES[options.repository]
     command = _command(options)
@@ -209,6 +216,7 @@ def generate_pipeline(
         "audience": audience,
         "attest": options.attest,
         "hwb_requirement": requirement,
+        "local_hwb": requirement.startswith((".", "/")),
         "python": options.python,
         "branch": options.branch,
         "token_secret": options.token_secret,
@@ -236,6 +244,8 @@ def _command(options: CiOptions) -> str:
         parts += ["--environment", options.environment]
     if options.attest:
         parts.append("--attest")
+    if options.hwb_requirement:
+        parts += ["--hwb-requirement", options.hwb_requirement]
     return " ".join(parts)
 
 
