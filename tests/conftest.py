@@ -55,6 +55,7 @@ def hwb(tmp_path: Path) -> Any:
              cwd: Path | None = None, timeout: float = 900) -> HwbResult:
         full_env = dict(os.environ)
         full_env.setdefault("HWB_LOG_DIR", str(log_dir))
+        full_env.setdefault("HWB_CACHE", "false")  # build caches: only where a test turns them on
         full_env.pop("FORCE_COLOR", None)
         for key, value in (env or {}).items():
             if value is None:

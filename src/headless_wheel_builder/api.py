@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import Progress, redact
+from headless_wheel_builder.cache.manage import CacheInfo, PruneReport
 from headless_wheel_builder.ci.detect import CiEnvironment
 from headless_wheel_builder.ci.generate import CiOptions, CiReport
 from headless_wheel_builder.ci.trusted_publisher import TrustedPublisher
@@ -34,11 +35,11 @@ from headless_wheel_builder.core.check import CheckReport, check_files
 from headless_wheel_builder.core.container_build import ContainerBuildReport, ContainerOptions
 from headless_wheel_builder.core.init import InitOptions, InitReport
 from headless_wheel_builder.core.source import ResolvedSource, resolve_source
+from headless_wheel_builder.isolation.engine import EngineName
+from headless_wheel_builder.isolation.strategy import IsolationChoice
 from headless_wheel_builder.matrix.builder import MatrixReport
 from headless_wheel_builder.matrix.jobs import JobSettings, MatrixObserver
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan
-from headless_wheel_builder.isolation.engine import EngineName
-from headless_wheel_builder.isolation.strategy import IsolationChoice
 from headless_wheel_builder.publish.base import PublishReport
 from headless_wheel_builder.publish.local_index import LocalIndexReport
 from headless_wheel_builder.publish.options import PublishOptions
@@ -53,6 +54,7 @@ __all__ = [
     "BuildOptions",
     "BuildReport",
     "BuiltArtifact",
+    "CacheInfo",
     "ChangelogReport",
     "CheckReport",
     "CiEnvironment",
@@ -73,6 +75,7 @@ __all__ = [
     "MatrixPlan",
     "MatrixReport",
     "ProjectInfo",
+    "PruneReport",
     "PublishOptions",
     "PublishReport",
     "ReleaseOptions",
@@ -85,6 +88,9 @@ __all__ = [
     "build_in_container",
     "build_matrix",
     "build_options",
+    "cache_clear",
+    "cache_info",
+    "cache_prune",
     "changelog",
     "check",
     "choose_isolation",
@@ -143,7 +149,44 @@ def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
         build_constraints=tuple(Path(p) for p in settings["build-constraints"]),
         verbose=verbose,
         timeout=settings["timeout"],
+        cache=bool(settings["cache"]),
+        refresh=bool(settings["refresh"]),
+        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
+        cache_env=tuple(settings["cache-env"]),
     )
+
+
+# --- caches (cache/manage.py, docs/CACHING.md) -------------------------------------------
+
+
+def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> CacheInfo:
+    """Entries, sizes and hit/miss counts of the cache (default folder: ``HWB_CACHE_DIR``,
+    else the user cache folder)."""
+    from headless_wheel_builder.cache import manage, store
+
+    return manage.info(store.cache_root(Path(cache_dir) if cache_dir else None))
+
+
+def cache_prune(
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    max_size: int | str | None = None,
+    older_than_days: float | None = None,
+) -> PruneReport:
+    """Remove cache entries unused for ``older_than_days``, then the least recently used until
+    at most ``max_size`` (bytes, or ``"500M"``, ``"2G"``) remain."""
+    from headless_wheel_builder.cache import manage, store
+
+    size = manage.parse_size(max_size) if isinstance(max_size, str) else max_size
+    root = store.cache_root(Path(cache_dir) if cache_dir else None)
+    return manage.prune(root, max_size=size, older_than_days=older_than_days)
+
+
+def cache_clear(cache_dir: str | os.PathLike[str] | None = None) -> PruneReport:
+    """Remove every cached build environment and wheel, and the hit/miss counters."""
+    from headless_wheel_builder.cache import manage, store
+
+    return manage.clear(store.cache_root(Path(cache_dir) if cache_dir else None))
 
 
 def build(

@@ -79,6 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     env.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="stop any one step that runs longer than this"
     )
+    env.add_argument("--no-cache", action="store_true", default=None,
+                     help="no cached build environments or wheels (docs/CACHING.md)")
+    env.add_argument("--refresh", action="store_true", default=None,
+                     help="rebuild and re-cache even when the environment or the build is cached")
     add_selection_arguments(parser)
     _isolation.add_arguments(parser)  # container isolation: cli/_isolation.py
     matrix = parser.add_argument_group("build matrix (docs/MATRIX.md)")
@@ -158,6 +162,10 @@ def cli_values(args: argparse.Namespace) -> dict[str, Any]:
         given["test-requires"] = _split(args.test_requires)
     if args.no_isolation:
         given["isolation"] = False
+    if args.no_cache:
+        given["cache"] = False
+    if args.refresh:
+        given["refresh"] = True
     if args.build_constraint:
         given["build-constraints"] = list(args.build_constraint)
     if args.config_setting:
@@ -222,7 +230,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         emit_json(report.to_dict())
         return 0
     names = [a.info.filename for a in report.artifacts]
-    out(f"Successfully built {' and '.join(names)}")
+    cached = " (cached)" if report.artifacts and all(a.cached for a in report.artifacts) else ""
+    out(f"Successfully built {' and '.join(names)}{cached}")
     for artifact in report.artifacts:
         out(f"  {artifact.info.path}")
     if style.verbose:

@@ -212,6 +212,39 @@ OPTIONS: tuple[Option, ...] = (
         overridable=False,
         help="The project's folder inside the source.",
     ),
+    # -- caches (cache/, docs/CACHING.md) --
+    Option(
+        name="cache",
+        type="bool",
+        default=True,
+        flag="--no-cache",
+        help="Reuse cached build environments and serve an unchanged build from the wheel cache "
+        "(reported as cached). false: fresh environments, always build.",
+    ),
+    Option(
+        name="refresh",
+        type="bool",
+        default=False,
+        flag="--refresh",
+        overridable=False,
+        help="Rebuild even when cached: recreate the build environments (re-resolving their "
+        "requirements) and replace the cached artifacts.",
+    ),
+    Option(
+        name="cache-dir",
+        type="path",
+        default=None,
+        overridable=False,
+        help="Where the caches live (build environments, wheels). Default: the user cache folder "
+        "(~/.cache/hwb on Linux).",
+    ),
+    Option(
+        name="cache-env",
+        type="list",
+        default=[],
+        help="Environment variables whose values change the build; a change makes a cache miss. "
+        "Always included: SOURCE_DATE_EPOCH, CC, CFLAGS, LDFLAGS and the like (docs/CACHING.md).",
+    ),
     # -- container isolation (isolation/docker.py, docs/ISOLATION.md) --
     Option(
         name="isolation-mode",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
+from headless_wheel_builder.cache.session import BuildCache
 from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
 from headless_wheel_builder.core.pep517 import HookSession
@@ -52,6 +53,15 @@ class BuildOptions:
     verbose: bool = False
     timeout: float | None = None
     """Seconds any one step (environment, install, hook) may take."""
+    # -- caches (cache/): reused build environments and built artifacts --
+    cache: bool = True
+    """Reuse cached build environments and serve unchanged builds from the wheel cache."""
+    refresh: bool = False
+    """Rebuild (and re-cache) the environments and artifacts even when cached."""
+    cache_dir: Path | None = None
+    """None: ``HWB_CACHE_DIR``, else the user cache folder."""
+    cache_env: tuple[str, ...] = ()
+    """Environment variables whose values are part of the wheel cache key."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,9 +69,11 @@ class BuiltArtifact:
     info: ArtifactInfo
     python: str
     backend: str
+    cached: bool = False
+    """Served from the wheel cache, not built."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.info.to_dict(), "python": self.python, "backend": self.backend}
+        return {**self.info.to_dict(), "python": self.python, "backend": self.backend, "cached": self.cached}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,10 +135,20 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
             progress=progress,
             timings=timings,
         )
-        built = _run_plan(resolved, project, options, session, staging, workdir)
+        # -- wheel cache (cache/session.py): serve an unchanged build, or store this one --
+        cache = BuildCache.for_options(options)
+        with phase(timings, "cache"):
+            key = cache.key(resolved, project, interpreter) if cache else None
+            cached = cache.fetch(key, staging) if cache and key else None
+        if cached is not None:
+            progress.done("Found in the cache")
+            built = cached
+        else:
+            built = _run_plan(resolved, project, options, session, staging, workdir)
         with phase(timings, "validate"):
             progress.step("Validating artifacts")
-            problems = [p for path in built for p in validate(path) if p.severity == "error"]
+            fresh = built if cached is None else []
+            problems = [p for path in fresh for p in validate(path) if p.severity == "error"]
             if problems:
                 noun = "an invalid artifact" if len(built) == 1 else "invalid artifacts"
                 raise ValidationError(
@@ -136,11 +158,17 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
                     "`hwb check` on the file gives the full list",
                 )
             infos = [describe(path) for path in built]
+        if cache is not None and cached is None:
+            with phase(timings, "cache"):
+                cache.put(cache.key(resolved, project, interpreter), built, project)
         with phase(timings, "place"):
             final = place_artifacts(built, options.outdir)
         artifacts = tuple(
             BuiltArtifact(
-                info=_relocated(info, path), python=interpreter.full_version, backend=project.backend
+                info=_relocated(info, path),
+                python=interpreter.full_version,
+                backend=project.backend,
+                cached=cached is not None,
             )
             for info, path in zip(infos, final, strict=True)
         )

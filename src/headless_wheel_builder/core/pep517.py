@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import Progress, logger, phase
+from headless_wheel_builder.cache.envs import EnvCache
+from headless_wheel_builder.cache.store import cache_root
 from headless_wheel_builder.core.diagnose import diagnose
 from headless_wheel_builder.errors import (
     BackendError,
@@ -56,6 +58,9 @@ class HookSession:
         self.timings = timings
         self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
         self._runner = _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout)
+        self._env_cache: EnvCache | None = None
+        if options.cache and options.isolation:
+            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh)
 
     @property
     def installer_used(self) -> str | None:
@@ -117,7 +122,11 @@ class HookSession:
             except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                 raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
             missing = set(extra) - installed
-            if missing:
+            if missing and self._env_cache is not None:
+                # Cached environments never change: the extra requirements make another one.
+                env, installed = self._env_for(backend, tuple(sorted(installed | missing)))
+                builder = build.ProjectBuilder.from_isolated_env(env, srcdir, runner=self._runner)
+            elif missing:
                 self.progress.step(f"Installing {', '.join(sorted(missing))}")
                 env.install(missing)
                 installed |= missing
@@ -135,14 +144,19 @@ class HookSession:
                 log_file=self.log_file,
                 timeout=self.options.timeout,
             )
-            env = VenvEnv.create(
-                self.workdir / f"env-{len(self._envs)}",
-                self.interpreter,
-                installer=self.options.installer,
-                settings=settings,
-            )
-            self.progress.step(f"Installing {', '.join(requires) or 'nothing'}")
-            env.install(requires)
+            if self._env_cache is not None:
+                env, _ = self._env_cache.get(
+                    self.interpreter, requires, installer=self.options.installer, settings=settings
+                )
+            else:
+                env = VenvEnv.create(
+                    self.workdir / f"env-{len(self._envs)}",
+                    self.interpreter,
+                    installer=self.options.installer,
+                    settings=settings,
+                )
+                self.progress.step(f"Installing {', '.join(requires) or 'nothing'}")
+                env.install(requires)
         self._envs[key] = (env, set(requires))
         return self._envs[key]
 

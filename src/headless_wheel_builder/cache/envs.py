@@ -1,0 +1,159 @@
+"""Build environments reused across runs.
+
+One environment per interpreter + build requirements + requested installer + constraint
+files, at ``<cache>/envs/<tag>-<key>``: a stable path, so compiler caches (ccache, sccache)
+see the same include paths every run.  It is created (and filled) while holding
+``<cache>/envs/<tag>-<key>.lock``; ``.hwb-env.json``, written last, marks it complete.  A
+complete environment is never changed again, so builds use it without holding the lock, and
+reusing it runs no installer: nothing touches the network.  Requirements that differ (a
+different pin, an extra dynamic requirement, another constraint file) make another
+environment; ``refresh`` recreates one (re-resolving unpinned requirements).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Collection
+from pathlib import Path
+
+from headless_wheel_builder._log import logger
+from headless_wheel_builder.cache import keys, store
+from headless_wheel_builder.errors import EnvironmentCreationError
+from headless_wheel_builder.isolation.base import Installer
+from headless_wheel_builder.isolation.python import Interpreter
+from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
+
+META = ".hwb-env.json"
+
+
+def env_key(
+    interpreter: Interpreter,
+    requirements: Collection[str],
+    installer: Installer | None,
+    constraints: Collection[Path],
+) -> str:
+    """The key of the environment for these inputs (the resolved set is fixed at creation)."""
+    return keys.digest(
+        {
+            "interpreter": keys.interpreter_identity(
+                interpreter.executable, interpreter.full_version, interpreter.implementation
+            ),
+            "requirements": sorted(set(requirements)),
+            "installer": installer or "auto",
+            "constraints": keys.files_digest(constraints),
+        }
+    )
+
+
+class EnvCache:
+    """Build environments under ``root/envs``, shared by concurrent runs."""
+
+    def __init__(self, root: Path, *, refresh: bool = False) -> None:
+        self.root = root
+        self.folder = root / "envs"
+        self.refresh = refresh
+        self._refreshed: set[str] = set()
+
+    def path_for(
+        self,
+        interpreter: Interpreter,
+        requirements: Collection[str],
+        installer: Installer | None,
+        constraints: Collection[Path] = (),
+    ) -> Path:
+        key = env_key(interpreter, requirements, installer, constraints)
+        return self.folder / f"{interpreter.tag}-{key[:20]}"
+
+    def lookup(self, path: Path) -> dict[str, object] | None:
+        """The metadata of the complete environment at ``path``, or None."""
+        meta = store.read_json(path / META)
+        if meta is None or not _python_of(path).exists():
+            return None
+        return meta
+
+    def get(
+        self,
+        interpreter: Interpreter,
+        requirements: Collection[str],
+        *,
+        installer: Installer | None,
+        settings: InstallSettings,
+    ) -> tuple[VenvEnv, bool]:
+        """The environment with ``requirements`` installed, and whether it was reused."""
+        path = self.path_for(interpreter, requirements, installer, settings.constraints)
+        wants_refresh = self.refresh and path.name not in self._refreshed
+        if not wants_refresh:
+            meta = self.lookup(path)
+            if meta is not None:
+                return self._reuse(path, meta, interpreter, settings), True
+        try:
+            with store.locked(
+                path.with_name(path.name + ".lock"), timeout=settings.timeout or store.LOCK_TIMEOUT
+            ):
+                meta = None if wants_refresh else self.lookup(path)
+                if meta is not None:  # another process made it while we waited
+                    return self._reuse(path, meta, interpreter, settings), True
+                env = self._create(path, interpreter, requirements, installer, settings)
+        except TimeoutError as exc:  # filelock.Timeout is a TimeoutError
+            raise EnvironmentCreationError(
+                "timed out waiting for a cached build environment",
+                why=f"another process holds {path}.lock",
+                hint="wait for the other build, or build with --no-cache",
+            ) from exc
+        self._refreshed.add(path.name)
+        store.count(self.root, env_misses=1)
+        return env, False
+
+    def _reuse(
+        self, path: Path, meta: dict[str, object], interpreter: Interpreter, settings: InstallSettings
+    ) -> VenvEnv:
+        store.touch(path / META)
+        store.count(self.root, env_hits=1)
+        installer: Installer = "pip" if meta.get("installer") == "pip" else "uv"
+        logger.debug("reusing the build environment %s", path)
+        return VenvEnv(path, interpreter, installer, settings)
+
+    def _create(
+        self,
+        path: Path,
+        interpreter: Interpreter,
+        requirements: Collection[str],
+        installer: Installer | None,
+        settings: InstallSettings,
+    ) -> VenvEnv:
+        if path.exists():  # a half-made environment of a killed run, or a refresh
+            shutil.rmtree(path)
+        try:
+            env = VenvEnv.create(path, interpreter, installer=installer, settings=settings)
+            env.install(requirements)
+            store.write_json_atomic(
+                path / META,
+                {
+                    "requirements": sorted(set(requirements)),
+                    "installer": env.installer,
+                    "interpreter": interpreter.to_dict(),
+                    "installed": installed_distributions(path),
+                    "created": time.time(),
+                },
+            )
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+        return env
+
+
+def installed_distributions(path: Path) -> list[str]:
+    """``name==version`` of every distribution in the environment (from ``*.dist-info``)."""
+    found: list[str] = []
+    for site in (*path.glob("lib/python*/site-packages"), *path.glob("lib/pypy*/site-packages"),
+                 path / "Lib" / "site-packages"):  # fmt: skip
+        for info in site.glob("*.dist-info"):
+            name, _, version = info.name[: -len(".dist-info")].partition("-")
+            found.append(f"{name.lower().replace('_', '-')}=={version}")
+    return sorted(found)
+
+
+def _python_of(path: Path) -> Path:
+    unix = path / "bin" / "python"
+    return unix if unix.exists() else path / "Scripts" / "python.exe"
