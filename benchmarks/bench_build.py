@@ -196,8 +196,9 @@ def time_one(
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"exit {proc.returncode}: {' '.join(args)}\n{proc.stderr[-3000:]}")
-        built = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
-        kinds = {"wheel" if n.endswith(".whl") else "sdist" for n in built}
+        dists = (".whl", ".tar.gz", ".zip")  # uv build also writes a .gitignore there
+        built = sorted(p.name for p in out.iterdir() if p.name.endswith(dists)) if out.is_dir() else []
+        kinds = {"wheel" if n.endswith(".whl") else "sdist" for n in built}  # only dists here
         if kinds != expect:  # the same work from every tool, or the timing means nothing
             raise RuntimeError(f"built {built}, expected {sorted(expect)}: {' '.join(args)}")
         return elapsed
