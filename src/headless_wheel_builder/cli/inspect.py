@@ -30,6 +30,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     progress.step(f"Inspecting {args.source}")
     report = api.inspect(args.source, subdirectory=args.subdirectory)
     data = report.to_dict()
+    choice = api.choose_isolation(report.project)  # what --isolation auto would do (ISOLATION.md)
+    data["isolation_choice"] = choice.to_dict()
     if style.json:
         emit_json(data)
         return 0
@@ -53,6 +55,9 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     for reason in project.platform_reasons:
         out(f"{'':<18}- {reason}")
     show("isolation", project.isolation)
+    show("isolation choice", f"{choice.kind} ({choice.reason})")
+    if choice.warning:
+        out(f"{'':<18}warning: {choice.warning}")
     if project.repair:
         show("repair", project.repair)
     for tip in project.tips:

@@ -319,7 +319,7 @@ OPTIONS: tuple[Option, ...] = (
         default=None,
         flag="--gpus",
         overridable=False,
-        help="GPUs for the build container (Docker's --gpus: all, device=0) for CUDA builds; none by default.",
+        help="GPUs for the build container (Docker --gpus: all, device=0), for CUDA builds.",
     ),
     Option(
         name="container-caches",

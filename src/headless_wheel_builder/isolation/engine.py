@@ -153,6 +153,8 @@ def run_error(
             details=_tail(exc.tail),
             log_path=exc.log_path,
         )
+    if "cannot connect to the docker daemon" in lower or "permission denied" in lower:
+        return unavailable_error(engine.name, exc.tail)
     if image is not None and _is_pull_failure(lower):
         return ContainerImageError(
             f"the image {image} is not here and could not be pulled",
@@ -161,8 +163,6 @@ def run_error(
             "load`, point --image at a local image, or build one from a Dockerfile "
             "(container-dockerfile)",
         )
-    if "cannot connect to the docker daemon" in lower or "permission denied" in lower:
-        return unavailable_error(engine.name, exc.tail)
     return ContainerError(
         f"{engine.name} failed while it {action}",
         why=last,
@@ -185,6 +185,12 @@ def _is_pull_failure(lower: str) -> bool:
             "repository does not exist",
             "trying to pull",
             "failed to resolve reference",
+            "no such host",
+            "dial tcp",
+            "/v2/",
+            "i/o timeout",
+            "tls handshake",
+            "not found",
         )
     )
 

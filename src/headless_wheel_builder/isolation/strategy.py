@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -97,5 +96,11 @@ def fallback_warning(target: str) -> str:
 
 
 def host_glibc() -> str | None:
-    name, version = platform.libc_ver(sys.executable)
+    """The running C library's glibc version (``2.36``), None elsewhere."""
+    import os
+
+    try:
+        name, _, version = (os.confstr("CS_GNU_LIBC_VERSION") or "").partition(" ")
+    except (AttributeError, ValueError, OSError):
+        return None
     return version if name == "glibc" and version else None
