@@ -13,6 +13,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import types
 import venv
 from pathlib import Path
 
@@ -53,8 +54,27 @@ def lint() -> None:
 
 def test(pytest_args: list[str]) -> None:
     lint()
-    # pytest exits 5 when nothing was collected: that is a failure for us as well.
-    sh(PY, "-m", "pytest", *pytest_args)
+    engines = container_engines()
+    state = engines.start()
+    try:
+        # pytest exits 5 when nothing was collected: that is a failure for us as well.
+        sh(PY, "-m", "pytest", *pytest_args)
+    finally:
+        engines.stop(state)
+
+
+def container_engines() -> types.ModuleType:
+    """.ci/engines.py: as root with apt-get, installs Docker (and Podman), starts dockerd if it
+    is not running, builds the local test image; ``stop`` stops only a daemon it started."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hwb_ci_engines", ROOT / ".ci" / "engines.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str]) -> None:

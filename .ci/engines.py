@@ -68,10 +68,11 @@ def can_provision() -> tuple[bool, str]:
 
 def _apt_install(packages: list[str], updated: list[bool]) -> bool:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    say(f"apt-get install {' '.join(packages)}")
     if not updated:
-        _run("apt-get", "update", "-q", check=False, env=env)
+        _run("apt-get", "update", "-qq", check=False, env=env, quiet=True)
         updated.append(True)
-    return _run("apt-get", "install", "-y", "-q", *packages, check=False, env=env) == 0
+    return _run("apt-get", "install", "-y", "-qq", *packages, check=False, env=env, quiet=True) == 0
 
 
 def debian_mirror() -> str:
