@@ -14,15 +14,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import headless_wheel_builder
-from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
+from headless_wheel_builder._log import NullProgress, Progress, new_log_file, phase
 from headless_wheel_builder.core.analyzer import analyze
 from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
 from headless_wheel_builder.core.source import resolve_source
@@ -31,15 +29,21 @@ from headless_wheel_builder.errors import (
     ContainerError,
     ContainerKilledError,
     HwbError,
-    InterpreterNotFoundError,
     InterruptedBuild,
     ValidationError,
     all_error_classes,
 )
+from headless_wheel_builder.isolation.container_setup import (
+    CompilerCache,
+    container_environment,
+    hwb_requirements,
+    list_pythons,
+    runner_python,
+    select_pythons,
+)
 from headless_wheel_builder.isolation.docker import (
     ContainerConfig,
     ContainerEnv,
-    Mount,
     terminate_as_interrupt,
 )
 from headless_wheel_builder.isolation.engine import Engine, EngineName, find_engine
@@ -49,20 +53,6 @@ from headless_wheel_builder.isolation.images import (
     ensure_image,
     parse_target,
 )
-from headless_wheel_builder.isolation.python import parse_version_spec
-
-CompilerCache = Literal["none", "ccache", "sccache"]
-#: hwb's runtime dependencies that a build never imports (publishing, changelogs, README checks).
-NOT_NEEDED_TO_BUILD = frozenset({"boto3", "httpx", "id", "jinja2", "readme-renderer"})
-#: Variables that carry the host's index, proxy and TLS settings into the container.
-HOST_SETTINGS = (
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
-    "UV_DEFAULT_INDEX", "UV_INDEX", "UV_INDEX_STRATEGY", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-    "ALL_PROXY", "http_proxy", "https_proxy", "no_proxy", "all_proxy",
-)  # fmt: skip
-CA_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-CACHE_VOLUME = "hwb-cache"
-_CA_IN_CONTAINER = "/hwb/ca-bundle.pem"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +173,13 @@ def _run(
     timings: dict[str, float],
     out: Path,
 ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    environment, mounts = container_environment(options, project_dir)
+    environment, mounts = container_environment(
+        project_dir,
+        host_settings=options.host_settings,
+        caches=options.caches,
+        compiler_cache=options.compiler_cache,
+        environment=options.environment,
+    )
     config = ContainerConfig(
         image=image, mounts=tuple(mounts), environment=environment, gpus=options.gpus,
         engine_args=options.engine_args, log_file=log_file, verbose=options.verbose,
@@ -294,146 +290,3 @@ def _place(staging: Path, outdir: Path) -> list[ArtifactInfo]:
                 text.replace("/hwb/out/", f"{outdir.resolve()}/"), encoding="utf-8"
             )
     return [describe(path) for path in final]
-
-
-# -- what goes into the container ----------------------------------------------------------
-
-
-def container_environment(options: ContainerOptions, project_dir: Path) -> tuple[dict[str, str], list[Mount]]:
-    """The variables and mounts of the container."""
-    package = Path(headless_wheel_builder.__file__).resolve().parent
-    mounts = [
-        Mount(source=str(project_dir.resolve()), target="/hwb/src-ro", readonly=True),
-        Mount(source=str(package), target="/hwb/lib/headless_wheel_builder", readonly=True),
-    ]
-    env: dict[str, str] = {}
-    if options.host_settings:
-        env.update({k: v for k in HOST_SETTINGS if (v := os.environ.get(k))})
-        bundle = host_ca_bundle()
-        if bundle is not None:
-            mounts.append(Mount(source=str(bundle), target=_CA_IN_CONTAINER, readonly=True))
-            env.update(dict.fromkeys(CA_VARIABLES, _CA_IN_CONTAINER))
-    if options.caches:
-        mounts.append(Mount(source=CACHE_VOLUME, target="/hwb/cache", volume=True))
-        env.update(
-            {"PIP_CACHE_DIR": "/hwb/cache/pip", "UV_CACHE_DIR": "/hwb/cache/uv", "UV_LINK_MODE": "copy"}
-        )
-        if options.compiler_cache == "ccache":
-            env["CCACHE_DIR"] = "/hwb/cache/ccache"
-        elif options.compiler_cache == "sccache":
-            env["SCCACHE_DIR"] = "/hwb/cache/sccache"
-    env.update(options.environment)
-    return env, mounts
-
-
-def host_ca_bundle() -> Path | None:
-    """The CA bundle the host trusts (a TLS-intercepting proxy's CA is only there)."""
-    candidates = [os.environ.get(name) for name in CA_VARIABLES]
-    defaults = ssl.get_default_verify_paths()
-    candidates += [defaults.cafile, defaults.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate).resolve()
-    return None
-
-
-def hwb_requirements() -> list[str]:
-    """What hwb needs to build, as PEP 508 strings (markers are left to pip in the container).
-
-    From the source checkout's pyproject.toml when hwb runs from one (an editable install's
-    metadata can be older than the code), else from the installed distribution's metadata."""
-    from importlib import metadata
-
-    from packaging.requirements import Requirement
-
-    declared: list[str] = []
-    pyproject = Path(headless_wheel_builder.__file__).resolve().parents[2] / "pyproject.toml"
-    if pyproject.is_file():
-        from headless_wheel_builder.config.files import parse_toml
-
-        project = parse_toml(pyproject)[0].get("project", {})
-        if project.get("name") == "headless-wheel-builder":
-            declared = [str(r) for r in project.get("dependencies", [])]
-    if not declared:
-        try:
-            declared = metadata.requires("headless-wheel-builder") or []
-        except metadata.PackageNotFoundError:
-            declared = []
-    reqs = []
-    for text in declared:
-        req = Requirement(text)
-        if req.marker is not None and "extra" in str(req.marker):
-            continue
-        if req.name.lower() not in NOT_NEEDED_TO_BUILD:
-            reqs.append(text)
-    return reqs
-
-
-_LIST_PYTHONS = (
-    'for p in /opt/python/cp3*-cp3*/bin/python $(command -v python3); do [ -x "$p" ] && '
-    'echo "$p $($p -c \'import sys; print("%d.%d" % sys.version_info[:2])\')"; done; true'
-)
-
-
-def list_pythons(box: ContainerEnv) -> dict[str, str]:
-    """Interpreters in the image: path -> ``3.12`` (``/opt/python/cp3XX-cp3XX`` and python3)."""
-    output = box.exec(["sh", "-c", _LIST_PYTHONS], action="listed its Pythons", quiet=True).output
-    found: dict[str, str] = {}
-    for line in output.splitlines():
-        path, _, version = line.strip().partition(" ")
-        if path and version and not Path(path).parent.parent.name.endswith("t"):
-            found.setdefault(path, version)
-    if not found:
-        raise InterpreterNotFoundError(
-            "no Python in the container image",
-            why="neither /opt/python/cp3*/bin/python nor python3 exists there",
-            hint="use a manylinux/musllinux image, or install python3 in your Dockerfile",
-        )
-    return found
-
-
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
-
-
-def select_pythons(found: Mapping[str, str], wanted: tuple[str, ...]) -> list[str]:
-    """Paths in the container for the ``wanted`` specs (see ContainerOptions.pythons)."""
-    by_version: dict[str, str] = {}
-    for path, version in found.items():
-        by_version.setdefault(version, path)
-    if not wanted:
-        import sys
-
-        here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        return [by_version.get(here) or by_version[max(by_version, key=_key)]]
-    chosen: list[str] = []
-    for spec in wanted:
-        if spec.lower() == "all":
-            chosen += [by_version[v] for v in sorted(by_version, key=_key)]
-        elif spec.startswith("/"):
-            chosen.append(spec)
-        else:
-            parsed = parse_version_spec(spec)
-            match = by_version.get(f"{parsed[0]}.{parsed[1]}") if parsed else None
-            if match is None:
-                raise InterpreterNotFoundError(
-                    f"Python {spec} is not in the container image",
-                    why=f"the image has {', '.join(sorted(by_version, key=_key))}",
-                    hint="choose one of those with --python, or another image with --image",
-                )
-            chosen.append(match)
-    return list(dict.fromkeys(chosen))
-
-
-def runner_python(found: Mapping[str, str]) -> str:
-    """The newest Python >= 3.10 in the image: it runs hwb itself."""
-    usable = {path: v for path, v in found.items() if _key(v) >= (3, 10)}
-    if not usable:
-        raise InterpreterNotFoundError(
-            "the container image has no Python >= 3.10 to run hwb",
-            why=f"it has {', '.join(sorted(set(found.values()), key=_key))}",
-            hint="use a current manylinux/musllinux image (they ship 3.10 to 3.14)",
-        )
-    path = max(usable, key=lambda p: _key(usable[p]))
-    logger.debug("hwb runs in the container with %s", path)
-    return path
