@@ -54,7 +54,9 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
     from headless_wheel_builder.__about__ import __version__
 
     base = (root or Path.cwd()).resolve()
-    server: MCPServer[Any] = MCPServer(name="hwb", version=__version__, instructions=INSTRUCTIONS)
+    server: MCPServer[Any] = MCPServer(
+        name="hwb", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
+    )
 
     def here(path: str) -> Path:
         candidate = Path(path).expanduser()

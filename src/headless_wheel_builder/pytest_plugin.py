@@ -49,14 +49,18 @@ class WheelEnv:
         env["PATH"] = os.pathsep.join([str(self.bin_dir), env.get("PATH", "")]).rstrip(os.pathsep)
         env["VIRTUAL_ENV"] = str(self.path)
         env.pop("PYTHONHOME", None)
-        env.pop("PYTHONPATH", None)  # the source tree must not shadow the installed wheel
+        # The source tree must not shadow the installed wheel: no PYTHONPATH, and (3.11+) no
+        # current folder or script folder on sys.path; run() also starts in the venv's folder.
+        env.pop("PYTHONPATH", None)
+        env["PYTHONSAFEPATH"] = "1"
         return env
 
     def run(
         self, *args: str | os.PathLike[str], check: bool = True, cwd: str | os.PathLike[str] | None = None
     ) -> ProcResult:
         """Run a command in the environment; ``"python"`` is its interpreter, scripts the
-        wheel installed are on ``PATH``.  Returns the exit code and the combined output;
+        wheel installed are on ``PATH``; it runs in the environment's folder unless ``cwd`` is
+        given.  Returns the exit code and the combined output;
         ``check`` fails the test on a non-zero exit, showing the output."""
         from headless_wheel_builder import _proc
 
@@ -64,7 +68,9 @@ class WheelEnv:
             str(self.python) if str(args[0]) == "python" else os.fspath(args[0]),
             *[os.fspath(a) for a in args[1:]],
         ]
-        result = _proc.capture(argv, env=self.environ(), cwd=cwd, check=False)
+        result = _proc.capture(
+            argv, env=self.environ(), cwd=cwd if cwd is not None else self.path, check=False
+        )
         if check and result.returncode != 0:
             pytest.fail(f"{' '.join(argv)} exited with {result.returncode}:\n{result.output}", pytrace=False)
         return result
