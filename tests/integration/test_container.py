@@ -105,7 +105,7 @@ def test_c_extension_is_built_and_repaired_in_the_container(engine, markupsafe_s
     assert containers_of(engine, proc.pid) == []
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_build_leaves_no_container(markupsafe_sdist, tmp_path, sig):
     problem = _engine_problem("docker")
     if problem is not None:
