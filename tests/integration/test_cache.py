@@ -223,3 +223,15 @@ def test_cache_info_prune_clear(hwb, project_copy, tmp_path, cache_env):
     assert cleared.code == 0, cleared.stderr
     assert {e["kind"] for e in cleared.json["removed"]} == {"env", "wheel"}
     assert hwb("cache", "info", "--json", env=cache_env).json["entries"] == []
+
+
+def test_an_editable_wheel_is_never_served_to_another_folder(hwb, tmp_path, cache_env):
+    first, second = tmp_path / "a" / "pure-hatch", tmp_path / "b" / "pure-hatch"
+    for folder in (first, second):
+        shutil.copytree(PACKAGES / "pure-hatch", folder)
+    report = hwb("build", first, "--editable", "-o", tmp_path / "o1", "--json", env=cache_env).json
+    assert [a["cached"] for a in report["artifacts"]] == [False]
+    again = hwb("build", first, "--editable", "-o", tmp_path / "o2", "--json", env=cache_env).json
+    assert [a["cached"] for a in again["artifacts"]] == [True]
+    other = hwb("build", second, "--editable", "-o", tmp_path / "o3", "--json", env=cache_env).json
+    assert [a["cached"] for a in other["artifacts"]] == [False]

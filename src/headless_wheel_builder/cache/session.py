@@ -59,6 +59,8 @@ class BuildCache:
                 "hwb": __version__,
                 **self._source,
                 "plan": list(options.distributions) or "default",
+                # An editable wheel points at its source folder: another folder, another wheel.
+                "editable_path": str(resolved.project_dir) if "editable" in options.distributions else None,
                 "config_settings": {k: options.config_settings[k] for k in sorted(options.config_settings)},
                 "interpreter": keys.interpreter_identity(
                     interpreter.executable, interpreter.full_version, interpreter.implementation

@@ -137,13 +137,13 @@ class HookSession:
         if key in self._envs:
             return self._envs[key]
         with phase(self.timings, "env"):
-            self.progress.step(f"Creating a build environment (Python {self.interpreter.full_version})")
             settings = InstallSettings(
                 constraints=self.options.build_constraints,
                 stream=self.options.verbose,
                 log_file=self.log_file,
                 timeout=self.options.timeout,
             )
+            self.progress.step(f"Preparing a build environment (Python {self.interpreter.full_version})")
             if self._env_cache is not None:
                 env, _ = self._env_cache.get(
                     self.interpreter, requires, installer=self.options.installer, settings=settings
