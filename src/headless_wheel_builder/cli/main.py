@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
-30-33 build environment, 40-43 build, 50-52 artifacts/output, 60-65 publishing,
+30-38 build environment and containers, 40-43 build, 50-52 artifacts/output, 60-65 publishing,
 70-72 versions, 130 interrupted (docs/ERRORS.md has the full table).
 """
 
