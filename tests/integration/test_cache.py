@@ -235,3 +235,26 @@ def test_an_editable_wheel_is_never_served_to_another_folder(hwb, tmp_path, cach
     assert [a["cached"] for a in again["artifacts"]] == [True]
     other = hwb("build", second, "--editable", "-o", tmp_path / "o3", "--json", env=cache_env).json
     assert [a["cached"] for a in other["artifacts"]] == [False]
+
+
+def _hook_calls(log_dir: Path) -> list[str]:
+    """The hooks run by the newest build, from its log file."""
+    newest = max(log_dir.glob("*.log"), key=lambda p: p.stat().st_mtime_ns)
+    return [h for h in ("get_requires_for_build_wheel", "build_wheel") if f" {h} " in newest.read_text()]
+
+
+def test_a_cached_environment_remembers_the_get_requires_answer(hwb, project_copy, tmp_path, cache_env):
+    src = project_copy("pure-hatch")
+    logs = tmp_path / "hwb-logs"
+    _build(hwb, src, tmp_path / "o", cache_env)
+    assert _hook_calls(logs) == ["get_requires_for_build_wheel", "build_wheel"]
+    (src / "src" / "pure_hatch" / "extra.py").write_text("VALUE = 2\n")
+    _build(hwb, src, tmp_path / "o", cache_env)
+    assert _hook_calls(logs) == ["build_wheel"]  # the answer was remembered
+    pyproject = src / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("2.1.0", "2.1.1"))
+    _build(hwb, src, tmp_path / "o", cache_env)
+    assert _hook_calls(logs) == ["get_requires_for_build_wheel", "build_wheel"]  # build files changed
+    (src / "src" / "pure_hatch" / "extra.py").write_text("VALUE = 3\n")
+    _build(hwb, src, tmp_path / "o", cache_env, "--refresh")
+    assert _hook_calls(logs) == ["get_requires_for_build_wheel", "build_wheel"]

@@ -162,3 +162,18 @@ def test_interpreter_identity_names_the_real_executable() -> None:
     assert ident["version"] == interp.full_version
     assert ident["stat"] == [os.stat(interp.executable).st_size, int(os.stat(interp.executable).st_mtime)]
     assert "soabi" in ident
+
+
+def test_requires_key_follows_build_files_and_settings_and_skips_other_backends(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "p")
+    key = keys.requires_key("wheel", "hatchling.build", None, {}, root)
+    assert key is not None
+    assert keys.requires_key("wheel", "hatchling.build", None, {}, root) == key
+    assert keys.requires_key("sdist", "hatchling.build", None, {}, root) != key
+    assert keys.requires_key("wheel", "hatchling.build", None, {"k": "v"}, root) != key
+    (root / "src" / "pkg" / "__init__.py").write_text("x = 99\n")  # not a build file
+    assert keys.requires_key("wheel", "hatchling.build", None, {}, root) == key
+    (root / "setup.py").write_text("from setuptools import setup; setup()\n")
+    assert keys.requires_key("wheel", "hatchling.build", None, {}, root) != key
+    assert keys.requires_key("wheel", "scikit_build_core.build", None, {}, root) is None
+    assert keys.requires_key("wheel", "hatchling.build", ["_backend"], {}, root) is None

@@ -25,6 +25,8 @@ from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 
 META = ".hwb-env.json"
+#: Remembered ``get_requires_for_build_*`` answers (``keys.requires_key``), one file each.
+REQUIRES = ".hwb-requires"
 
 
 def env_key(
@@ -141,6 +143,21 @@ class EnvCache:
             shutil.rmtree(path, ignore_errors=True)
             raise
         return env
+
+
+def recall_requires(env_path: Path, key: str) -> list[str] | None:
+    """A remembered ``get_requires_for_build_*`` answer in this environment, or None."""
+    data = store.read_json(env_path / REQUIRES / f"{key}.json")
+    found = data.get("requires") if data else None
+    return [str(r) for r in found] if isinstance(found, list) else None
+
+
+def remember_requires(env_path: Path, key: str, requires: Collection[str]) -> None:
+    """Remember a ``get_requires_for_build_*`` answer (never fails a build)."""
+    try:
+        store.write_json_atomic(env_path / REQUIRES / f"{key}.json", {"requires": sorted(requires)})
+    except OSError as exc:
+        logger.debug("could not remember the build requirements: %s", exc)
 
 
 def installed_distributions(path: Path) -> list[str]:

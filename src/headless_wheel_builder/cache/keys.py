@@ -50,6 +50,15 @@ SCM_TOOLS = frozenset(
 )  # fmt: skip
 
 
+#: Backends whose ``get_requires_for_build_*`` answer depends only on the project's build files
+#: (``REQUIRES_FILES``) and the config settings: the answer is remembered per environment.
+MEMO_BACKENDS = frozenset(
+    {"hatchling.build", "flit_core.buildapi", "pdm.backend", "poetry.core.masonry.api",
+     "setuptools.build_meta", "setuptools.build_meta:__legacy__"}
+)  # fmt: skip
+REQUIRES_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "hatch_build.py")
+
+
 def digest(parts: Mapping[str, object]) -> str:
     """A stable sha256 hex digest of a JSON-able mapping."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
@@ -230,3 +239,20 @@ def uses_scm_version(
         if name in SCM_TOOLS:
             return True
     return False
+
+
+def requires_key(
+    dist: str, backend: str, backend_path: object, config_settings: Mapping[str, object], srcdir: Path
+) -> str | None:
+    """The key under which a ``get_requires_for_build_{dist}`` answer is remembered, or None
+    when it must be asked every time (another backend, or an in-tree one)."""
+    if backend not in MEMO_BACKENDS or backend_path:
+        return None
+    files: dict[str, str | None] = {}
+    for name in REQUIRES_FILES:
+        try:
+            files[name] = file_sha256(srcdir / name)
+        except OSError:
+            files[name] = None
+    settings = {k: config_settings[k] for k in sorted(config_settings)}
+    return digest({"dist": dist, "backend": backend, "config_settings": settings, "files": files})

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import Progress, logger, phase
-from headless_wheel_builder.cache.envs import EnvCache
+from headless_wheel_builder.cache.envs import EnvCache, recall_requires, remember_requires
+from headless_wheel_builder.cache.keys import requires_key
 from headless_wheel_builder.cache.store import cache_root
 from headless_wheel_builder.core.diagnose import diagnose
 from headless_wheel_builder.errors import (
@@ -117,10 +118,17 @@ class HookSession:
         builder = build.ProjectBuilder.from_isolated_env(env, srcdir, runner=self._runner)
         with phase(self.timings, "env"):
             self.progress.step(f"Getting build requirements for the {dist}")
-            try:
-                extra = builder.get_requires_for_build(dist, dict(self.options.config_settings))
-            except Exception as exc:  # noqa: BLE001 - translated into an HwbError
-                raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
+            memo = self._requires_memo(dist, backend, probe, srcdir)
+            recalled = recall_requires(env.path, memo) if memo else None
+            if recalled is not None:
+                extra: set[str] = set(recalled)
+            else:
+                try:
+                    extra = set(builder.get_requires_for_build(dist, dict(self.options.config_settings)))
+                except Exception as exc:  # noqa: BLE001 - translated into an HwbError
+                    raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
+                if memo:
+                    remember_requires(env.path, memo, extra)
             missing = set(extra) - installed
             if missing and self._env_cache is not None:
                 # Cached environments never change: the extra requirements make another one.
@@ -131,6 +139,15 @@ class HookSession:
                 env.install(missing)
                 installed |= missing
         return builder
+
+    def _requires_memo(
+        self, dist: Distribution, backend: str, probe: ProjectBuilder, srcdir: Path
+    ) -> str | None:
+        """Where a cached environment remembers this hook's answer (see cache/keys.py)."""
+        if self._env_cache is None or self.options.refresh:
+            return None
+        backend_path = probe._build_system.get("backend-path")
+        return requires_key(dist, backend, backend_path, self.options.config_settings, srcdir)
 
     def _env_for(self, backend: str, requires: tuple[str, ...]) -> tuple[VenvEnv, set[str]]:
         key = (backend, requires)
