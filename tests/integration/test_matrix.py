@@ -44,7 +44,9 @@ def _manifest(outdir: Path) -> dict:
 
 
 def _sha256sum_check(outdir: Path) -> None:
-    proc = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=outdir, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=outdir, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count(": OK") == len(list(outdir.glob("*.whl")) + list(outdir.glob("*.tar.gz")))
 
@@ -73,7 +75,10 @@ def test_c_extension_for_every_python_in_parallel(hwb, tmp_path):
     out = tmp_path / "out"
     # A plain linux wheel left by an earlier single build is replaced by the repaired one.
     out.mkdir()
-    (out / f"spam_ext-1.0.0-cp{PRESENT[0].replace('.', '')}-cp{PRESENT[0].replace('.', '')}-linux_x86_64.whl").write_bytes(b"")
+    (
+        out
+        / f"spam_ext-1.0.0-cp{PRESENT[0].replace('.', '')}-cp{PRESENT[0].replace('.', '')}-linux_x86_64.whl"
+    ).write_bytes(b"")
     result = hwb("build", src, "--python", ",".join(PRESENT), "-j", "2", "-o", out,
                  "--test-command", SPAM_TEST, "--json")  # fmt: skip
     assert result.code == 0, result.stderr
@@ -129,7 +134,9 @@ def test_pure_project_for_five_pythons_is_built_once(hwb, project_copy, tmp_path
 def test_a_failure_does_not_stop_the_others_unless_fail_fast(hwb, project_copy, tmp_path):
     src = project_copy("pure-hatch")
     failing = PRESENT[1]
-    command = f"python -c \"import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, failing.split('.')))})\""
+    command = (
+        f'python -c "import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, failing.split(".")))})"'
+    )
     out = tmp_path / "out"
     result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out, "--test-command", command)
     assert result.code == 44, result.stderr
@@ -141,7 +148,9 @@ def test_a_failure_does_not_stop_the_others_unless_fail_fast(hwb, project_copy, 
     assert (out / "pure_hatch-2.1.0-py3-none-any.whl").is_file()
 
     first = f"cp{PRESENT[0].replace('.', '')}-manylinux_x86_64"
-    command = f"python -c \"import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, PRESENT[0].split('.')))})\""
+    command = (
+        f'python -c "import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, PRESENT[0].split(".")))})"'
+    )
     out = tmp_path / "fast"
     result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out, "-j", "1", "--fail-fast",
                  "--test-command", command)  # fmt: skip
@@ -172,7 +181,8 @@ def test_symbols_newer_than_the_target_glibc_are_named(hwb, tmp_path):
     (src / "rnd").mkdir(parents=True)
     (src / "rnd" / "__init__.py").write_text("")
     (src / "rnd" / "_rnd.c").write_text(GETRANDOM_C)
-    (src / "pyproject.toml").write_text(textwrap.dedent("""\
+    (src / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [build-system]
         requires = ["setuptools>=68"]
         build-backend = "setuptools.build_meta"
@@ -184,7 +194,8 @@ def test_symbols_newer_than_the_target_glibc_are_named(hwb, tmp_path):
         [tool.setuptools]
         packages = ["rnd"]
         ext-modules = [{ name = "rnd._rnd", sources = ["rnd/_rnd.c"] }]
-        """))
+        """)
+    )
     out = tmp_path / "out"
     result = hwb("build", src, "--python", PRESENT[-1], "--manylinux", "2_17", "-o", out, "--wheel")
     assert result.code == 44, result.stderr
@@ -198,14 +209,17 @@ def test_symbols_newer_than_the_target_glibc_are_named(hwb, tmp_path):
     assert result.code == 0, result.stderr
     (wheel,) = out.glob("*.whl")
     tags = re.findall(r"manylinux_2_(\d+)_x86_64", wheel.name)
-    assert tags and all(25 <= int(t) <= 28 for t in tags)
+    assert tags
+    assert all(25 <= int(t) <= 28 for t in tags)
 
 
 def test_elf_reader_agrees_with_objdump():
     objdump = shutil.which("objdump")
     if objdump is None:
         pytest.fail("objdump (binutils) is needed to cross-check the ELF reader")
-    dynload = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "lib-dynload"
+    dynload = (
+        Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "lib-dynload"
+    )
     checked = 0
     for so in sorted(dynload.glob("*.so"))[:10]:
         ours = {(s.symbol, s.version) for s in versioned_symbols(so.read_bytes()) if s.symbol}
@@ -223,7 +237,9 @@ def test_elf_reader_agrees_with_objdump():
 def test_hwb_matrix_github_format_is_ready_for_strategy_matrix(hwb, tmp_path):
     src = tmp_path / "spam-ext"
     shutil.copytree(ROOT / "examples" / "spam-ext", src)
-    result = hwb("matrix", src, "--python", "3.9,3.12", "--platform", "linux,macos,windows", "--format", "github")
+    result = hwb(
+        "matrix", src, "--python", "3.9,3.12", "--platform", "linux,macos,windows", "--format", "github"
+    )
     assert result.code == 0, result.stderr
     assert result.stdout.count("\n") == 1  # one line, for `echo "matrix=..." >> $GITHUB_OUTPUT`
     matrix = json.loads(result.stdout)
@@ -254,7 +270,9 @@ def test_live_table_on_a_terminal(project_copy, tmp_path):
 
     src = project_copy("pure-hatch")
     env = {**os.environ, "HWB_LOG_DIR": str(tmp_path / "logs"), "TERM": "xterm", "COLUMNS": "150"}
-    code, screen = _run_on_pty(["build", str(src), "--python", ",".join(PRESENT[:2]), "-o", str(tmp_path / "o")], env)
+    code, screen = _run_on_pty(
+        ["build", str(src), "--python", ",".join(PRESENT[:2]), "-o", str(tmp_path / "o")], env
+    )
     assert code == 0, screen
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
     assert re.search(r"identifier\s+state\s+time", screen), screen

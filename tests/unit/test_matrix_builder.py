@@ -78,11 +78,16 @@ def test_overrides_reach_each_identifier(tmp_path):
 
 def test_test_command_placeholders_are_quoted_for_the_shell():
     project, wheel = Path("/src/my project"), Path("/out/p-1-py3-none-any.whl")
-    text = render_command("pytest {project}/tests && pip show {wheel}", project=project, wheel=wheel, windows=False)
+    text = render_command(
+        "pytest {project}/tests && pip show {wheel}", project=project, wheel=wheel, windows=False
+    )
     assert text == "pytest '/src/my project'/tests && pip show /out/p-1-py3-none-any.whl"
     text = render_command('python -c "d = {}"', project=project, wheel=wheel, windows=False)
     assert text == 'python -c "d = {}"'  # other braces are left alone
-    assert render_command("x {wheel}", project=project, wheel=Path("C:/a b/w.whl"), windows=True) == 'x "C:/a b/w.whl"'
+    assert (
+        render_command("x {wheel}", project=project, wheel=Path("C:/a b/w.whl"), windows=True)
+        == 'x "C:/a b/w.whl"'
+    )
     assert shell_argv("echo hi", windows=False) == ["/bin/sh", "-c", "echo hi"]
     assert shell_argv("echo hi", windows=True)[-2:] == ["/c", "echo hi"]
 

@@ -32,7 +32,10 @@ def _fake_interpreters(*minors: int) -> list[Interpreter]:
 
 def test_identifier_names_follow_the_cibuildwheel_convention():
     assert str(Identifier(platform="linux", arch="x86_64", minor=12)) == "cp312-manylinux_x86_64"
-    assert str(Identifier(platform="linux", arch="aarch64", minor=9, libc="musllinux")) == "cp39-musllinux_aarch64"
+    assert (
+        str(Identifier(platform="linux", arch="aarch64", minor=9, libc="musllinux"))
+        == "cp39-musllinux_aarch64"
+    )
     assert str(Identifier(platform="macos", arch="universal2", minor=13)) == "cp313-macosx_universal2"
     assert str(Identifier(platform="windows", arch="AMD64", minor=11)) == "cp311-win_amd64"
     assert str(Identifier(platform="windows", arch="x86", minor=11)) == "cp311-win32"
@@ -123,7 +126,10 @@ def test_a_named_missing_python_is_an_error_listing_what_was_found():
     # Planned for CI runners instead, it is listed as not available here.
     plan = make_plan(project, MatrixOptions(pythons=("3.9", "3.99")), local=False,
                      interpreters=lambda: _fake_interpreters(9))  # fmt: skip
-    assert {b.identifier.python: b.interpreter is not None for b in plan.builds} == {"3.9": True, "3.99": False}
+    assert {b.identifier.python: b.interpreter is not None for b in plan.builds} == {
+        "3.9": True,
+        "3.99": False,
+    }
 
 
 def _assert_github_shape(matrix: object) -> None:
@@ -154,8 +160,11 @@ def test_github_matrix_one_entry_per_identifier_and_one_for_a_pure_project():
 
     pure = analyze(PACKAGES / "pure-hatch")
     assert pure.pure is True
-    plan = make_plan(pure, MatrixOptions(pythons=("3.9,3.10,3.11,3.12,3.13",)), local=False, interpreters=list)
-    assert plan.build_once and "built once" in plan.build_once
+    plan = make_plan(
+        pure, MatrixOptions(pythons=("3.9,3.10,3.11,3.12,3.13",)), local=False, interpreters=list
+    )
+    assert plan.build_once is not None
+    assert "built once" in plan.build_once
     matrix = plan.github_matrix()
     _assert_github_shape(matrix)
     assert len(matrix["include"]) == 1

@@ -29,7 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
     )
-    parser.add_argument("--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE")
+    parser.add_argument(
+        "--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE"
+    )
     parser.add_argument(
         "--format", choices=["text", "json", "github"], default=None, help="output format (default: text)"
     )
