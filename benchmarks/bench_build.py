@@ -150,15 +150,18 @@ def hwb_command() -> list[str]:
     return [str(beside)] if beside.is_file() else [sys.executable, "-m", "headless_wheel_builder"]
 
 
-TOOLS = ("hwb", "build", "build --installer uv", "uv build")
+#: ``hwb`` runs with ``--no-cache`` (a cold build, like the others); ``hwb (cache)`` with its
+#: caches on, in a folder of this run: its first run fills them, later ones reuse them.
+TOOLS = ("hwb", "hwb (cache)", "build", "build --installer uv", "uv build")
 
 
 def command(tool: str, uv: str | None, python: str, src: Path, out: Path, mode: str) -> list[str]:
     """The command line of ``tool`` building ``src`` into ``out`` in ``mode``."""
     wheel = ["--wheel"] if mode == "wheel" else []
-    if tool == "hwb":
+    if tool.startswith("hwb"):
         hwb = [*hwb_command(), "build", "--python", python, "--quiet"]
-        return [*hwb, str(src), "--outdir", str(out), *wheel]
+        no_cache = ["--no-cache"] if tool == "hwb" else []
+        return [*hwb, str(src), "--outdir", str(out), *no_cache, *wheel]
     if tool == "build":
         return [python, "-m", "build", str(src), "--outdir", str(out), *wheel]
     if tool == "build --installer uv":
@@ -209,10 +212,11 @@ def time_one(
 def bench(projects: list[str], repeat: int, python: str, modes: list[str],
           workdir: Path) -> dict[tuple[str, str, str], Result]:  # fmt: skip
     uv = find_uv()
-    tools = [t for t in TOOLS if uv or t in {"hwb", "build"}]
+    tools = [t for t in TOOLS if uv or "uv" not in t]
     if not uv:
         print("note: uv not found; skipping `build --installer uv` and `uv build`", file=sys.stderr)
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HWB_")}
+    env["HWB_CACHE_DIR"] = str(workdir / "hwb-cache")  # never the user's own cache
     if uv:  # let `python -m build --installer uv` find the same uv binary
         env["PATH"] = f"{Path(uv).parent}{os.pathsep}{env.get('PATH', '')}"
     results: dict[tuple[str, str, str], Result] = {}

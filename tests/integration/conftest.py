@@ -48,6 +48,13 @@ def corpus_env() -> CorpusEnv:
     return CorpusEnv.create()
 
 
+@pytest.fixture(scope="session")
+def hwb_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """hwb's cache folder for this session: build environments are shared between the
+    session's builds, as on a user's machine, but nothing built in an earlier session is."""
+    return tmp_path_factory.mktemp("hwb-cache")
+
+
 @pytest.fixture
 def corpus_sdist(corpus_env: CorpusEnv, corpus_project: Project) -> Path:
     """The verified sdist; skips only when its Requires-Python excludes the interpreter."""

@@ -463,18 +463,27 @@ class HwbRun:
         return [Path(a["path"]) for a in self.artifacts if a.get("kind") == kind]
 
 
-def run_hwb_build(source: Path, *, outdir: Path, python: Path, mode: str | None = None) -> HwbRun:
+def run_hwb_build(
+    source: Path, *, outdir: Path, python: Path, mode: str | None = None, cache_dir: Path | None = None
+) -> HwbRun:
     """``hwb build SOURCE --python PY --outdir OUT --json [--wheel|--sdist]``; checks exit code,
-    the JSON shape, and that every reported artifact exists with the reported size/sha256."""
+    the JSON shape, and that every reported artifact exists with the reported size/sha256 and
+    was built, not served from hwb's wheel cache.
+
+    hwb runs in a clean environment: no ``HWB_*`` variable of the caller's; its logs go beside
+    ``outdir``; its caches (build environments, wheels) in ``cache_dir`` when given, so a run
+    never reuses what an earlier session built.
+    """
     cmd = [*hwb_command(), "build", str(source), "--python", str(python),
            "--outdir", str(outdir), "--json"]  # fmt: skip
     if mode:
         cmd.append(f"--{mode}")
-    env = dict(os.environ)
-    env.setdefault("HWB_LOG_DIR", str(outdir.parent / "hwb-logs"))
-    env.pop("FORCE_COLOR", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HWB_") and k != "FORCE_COLOR"}
+    env["HWB_LOG_DIR"] = str(outdir.parent / "hwb-logs")
+    if cache_dir is not None:
+        env["HWB_CACHE_DIR"] = str(cache_dir)
     start = time.monotonic()
-    proc = run(cmd, env=env)
+    proc = run(cmd, env=env, cwd=outdir.parent)
     seconds = time.monotonic() - start
     try:
         report = json.loads(proc.stdout)
@@ -502,6 +511,8 @@ def run_hwb_build(source: Path, *, outdir: Path, python: Path, mode: str | None 
             problems.append(f"{path.name}: size {art.get('size')} != {path.stat().st_size}")
         if art.get("sha256") != sha256_file(path):
             problems.append(f"{path.name}: sha256 field does not match the file")
+        if art.get("cached"):
+            problems.append(f"{path.name} came from hwb's wheel cache: nothing was built")
         if art.get("kind") == "wheel":
             _, _, _, tags = parse_wheel_filename(path.name)
             if sorted(art.get("tags") or []) != sorted(str(t) for t in tags):

@@ -41,6 +41,7 @@ from .corpus import (
 @pytest.mark.network
 def test_wheel_from_sdist(
     corpus_env: CorpusEnv,
+    hwb_cache_dir: Path,
     corpus_project: Project,
     corpus_sdist: Path,
     reference_wheel: Path,
@@ -49,7 +50,9 @@ def test_wheel_from_sdist(
 ) -> None:
     """``hwb build <sdist> --wheel`` makes the reference wheel, and nothing else."""
     out = tmp_path / "out"
-    result = run_hwb_build(corpus_sdist, outdir=out, python=corpus_env.interp.executable, mode="wheel")
+    result = run_hwb_build(
+        corpus_sdist, outdir=out, python=corpus_env.interp.executable, mode="wheel", cache_dir=hwb_cache_dir
+    )
     record_timing.append(("hwb --wheel from sdist", result.seconds))
 
     built = [a.get("filename") for a in result.artifacts]
@@ -64,6 +67,7 @@ def test_wheel_from_sdist(
 @pytest.mark.network
 def test_sdist_then_wheel_from_folder(
     corpus_env: CorpusEnv,
+    hwb_cache_dir: Path,
     corpus_project: Project,
     corpus_sdist: Path,
     reference_wheel: Path,
@@ -80,7 +84,7 @@ def test_sdist_then_wheel_from_folder(
     if corpus_project.backend in SDIST_NEEDS_VCS:
         make_git_checkout(src)
     out = tmp_path / "out"
-    result = run_hwb_build(src, outdir=out, python=corpus_env.interp.executable)
+    result = run_hwb_build(src, outdir=out, python=corpus_env.interp.executable, cache_dir=hwb_cache_dir)
     record_timing.append(("hwb sdist+wheel from folder", result.seconds))
 
     sdists, wheels = result.of_kind("sdist"), result.of_kind("wheel")
