@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "show the effective configuration and where each value comes from"),
     "index": ("index", "write a static pip-installable index (PEP 503/691/658) for a folder of dists"),
     "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
-    "version": ("version", "show, compute or bump the version from Conventional Commits; lint commit messages"),
+    "version": ("version", "show, compute or bump the version from Conventional Commits; lint messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
     "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
@@ -34,8 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
-30-38 build environment and containers, 40-43 build, 50-52 artifacts/output, 60-65 publishing,
-70-72 versions, 130 interrupted (docs/ERRORS.md has the full table).
+30-38 build environment and containers, 40-46 build and matrix, 50-52 artifacts/output,
+60-65 publishing, 70-72 versions, 80 CI files, 130 interrupted (docs/ERRORS.md: full table).
 """
 
 
