@@ -247,3 +247,26 @@ def test_msvc_detection():
     assert "Microsoft.VisualStudio.Component.VC.Tools.x86.x64" in calls[0]
     empty = detect_msvc({}, run=lambda cmd: "", exists=lambda p: True)
     assert not empty.found
+
+
+def test_macos_variables_reach_every_backend_process():
+    from headless_wheel_builder.matrix.identifiers import Identifier
+    from headless_wheel_builder.matrix.jobs import platform_environ, with_environ
+
+    calls = []
+
+    def runner(cmd, cwd=None, extra_environ=None):
+        calls.append((list(cmd), cwd, dict(extra_environ or {})))
+
+    mac = Identifier(platform="macos", arch="universal2", minor=12)
+    environ = platform_environ(mac, project_pure=False)
+    assert environ["ARCHFLAGS"] == "-arch x86_64 -arch arm64"
+    wrapped = with_environ(runner, environ)
+    wrapped(["python", "_in_process.py"], "/src", {"PATH": "/venv/bin", "ARCHFLAGS": "-arch arm64"})
+    (cmd, cwd, env) = calls[0]
+    assert cmd == ["python", "_in_process.py"]
+    assert cwd == "/src"
+    assert env["PATH"] == "/venv/bin"
+    assert env["MACOSX_DEPLOYMENT_TARGET"] == "10.9"
+    assert env["ARCHFLAGS"] == "-arch arm64"  # the caller's own value wins
+    assert platform_environ(Identifier(platform="linux", arch="x86_64", minor=12), project_pure=False) == {}

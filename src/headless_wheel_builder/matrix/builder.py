@@ -185,6 +185,7 @@ def build_matrix(
             tree=tree,
             project_dir=resolved.project_dir,
             project_name=project.name or resolved.project_dir.name,
+            project_pure=project.pure,
             observer=observer,
             cancel=threading.Event(),
             tools=Tools(),

@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from headless_wheel_builder._log import logger, new_log_file, phase
+from headless_wheel_builder._proc import HookRunner
 from headless_wheel_builder.core.builder import BuildOptions
 from headless_wheel_builder.core.output import ArtifactInfo, describe, validate
 from headless_wheel_builder.core.pep517 import HookSession
@@ -162,6 +163,7 @@ class JobContext:
     project_dir: Path
     """What ``{project}`` means in the test command."""
     project_name: str
+    project_pure: bool | None
     observer: MatrixObserver
     cancel: threading.Event
     tools: Tools
@@ -177,6 +179,45 @@ def repairer_for(ident: Identifier, settings: JobSettings, tools: Tools) -> Repa
     if ident.platform == "macos":
         return DelocateRepairer(tools.get("delocate"), arch=ident.arch)
     return DelvewheelRepairer(tools.get("delvewheel"))
+
+
+def with_environ(runner: HookRunner, environ: Mapping[str, str]) -> HookRunner:
+    """A hook runner that adds ``environ`` to every backend process (the caller's wins)."""
+
+    def _runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        runner(cmd, cwd, {**environ, **(extra_environ or {})})
+
+    return _runner
+
+
+class _PlatformSession(HookSession):
+    """A HookSession whose backend processes also get the platform's build variables
+    (macOS: ``MACOSX_DEPLOYMENT_TARGET``, ``ARCHFLAGS``)."""
+
+    def __init__(self, *, environ: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if environ:
+            # pyproject-hooks takes the runner when each ProjectBuilder is made.
+            self._runner = with_environ(self._runner, environ)
+
+
+def platform_environ(ident: Identifier, *, project_pure: bool | None) -> dict[str, str]:
+    """Build variables for ``ident`` (logic only on macOS and Windows, see _apple_windows)."""
+    if ident.platform == "macos":
+        from headless_wheel_builder.matrix._apple_windows import macos_build_environ
+
+        return macos_build_environ(ident.arch)
+    if ident.platform == "windows" and project_pure is not True:
+        from headless_wheel_builder.matrix._apple_windows import detect_msvc
+
+        msvc = detect_msvc()
+        if not msvc.found:
+            logger.warning(
+                "%s: no MSVC found (%s); C extensions will not compile: %s", ident, msvc.how, msvc.hint
+            )
+    return {}
 
 
 def _copy_tree(src: Path, dest: Path) -> Path:
@@ -211,7 +252,8 @@ def run_build_job(
         with phase(timings, "copy"):
             source = _copy_tree(ctx.tree, folder / "src")
         options = replace(settings.build, verbose=ctx.verbose)
-        session = HookSession(
+        session = _PlatformSession(
+            environ=platform_environ(ident, project_pure=ctx.project_pure),
             workdir=folder / "envs",
             interpreter=interpreter,
             options=options,
