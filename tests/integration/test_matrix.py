@@ -279,3 +279,42 @@ def test_live_table_on_a_terminal(project_copy, tmp_path):
     assert re.search(r"cp\d+-manylinux_x86_64\s+ok\s+\d+\.\d+s", screen), screen
     with zipfile.ZipFile(next((tmp_path / "o").glob("*.whl"))) as archive:
         assert "pure_hatch/__init__.py" in archive.namelist()
+
+
+ABI3_C = """\
+#define Py_LIMITED_API 0x03090000
+#include <Python.h>
+static PyObject *one(PyObject *self, PyObject *args) { return PyLong_FromLong(1); }
+static PyMethodDef methods[] = {{"one", one, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lim", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__lim(void) { return PyModule_Create(&module); }
+"""
+
+
+def test_an_abi3_wheel_serves_the_newer_pythons(hwb, tmp_path):
+    src = tmp_path / "lim"
+    (src / "lim").mkdir(parents=True)
+    (src / "lim" / "__init__.py").write_text("")
+    (src / "lim" / "_lim.c").write_text(ABI3_C)
+    (src / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "lim"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+    )
+    (src / "setup.py").write_text(
+        "from setuptools import Extension, setup\n"
+        "setup(packages=['lim'], ext_modules=[Extension('lim._lim', ['lim/_lim.c'], py_limited_api=True)],\n"
+        "      options={'bdist_wheel': {'py_limited_api': 'cp39'}})\n"
+    )
+    out = tmp_path / "out"
+    result = hwb("build", src, "--python", ",".join(PRESENT), "-j", "2", "-o", out,
+                 "--test-command", 'python -c "import lim._lim as m; assert m.one() == 1"')  # fmt: skip
+    assert result.code == 0, result.stderr
+    wheels = [p.name for p in out.glob("*.whl")]
+    assert len(wheels) == 1, wheels
+    assert re.fullmatch(r"lim-0\.1-cp39-abi3-manylinux[\w.]*_x86_64\.whl", wheels[0])
+    builds = _manifest(out)["builds"]
+    assert all(b["status"] == "ok" and b["filename"] == wheels[0] for b in builds)
+    assert all(b["test"]["result"] == "passed" for b in builds)
+    # With -j 2 the two oldest may both have been built; every other one is served.
+    assert sum(b["built"] for b in builds) <= 2
+    assert builds[0]["built"] is True
