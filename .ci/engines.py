@@ -1,4 +1,4 @@
-# ruff: noqa: T201, TID251, S603, S607
+# ruff: noqa: T201, TID251
 """Container engines for the test suite (used by ``tasks.py test``; see docs/ISOLATION.md).
 
 On a CI machine of the project's kind (root, apt-get, no systemd) this installs docker.io,

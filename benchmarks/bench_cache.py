@@ -26,9 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import find_uv, generate, hwb_command  # noqa: E402
+from bench_build import find_uv, generate, hwb_command
 
-BACKENDS = {"hatch-pure": ("hatchling", "hatchling.build"), "setuptools-c": ("setuptools>=64", "setuptools.build_meta")}
+BACKENDS = {
+    "hatch-pure": ("hatchling", "hatchling.build"),
+    "setuptools-c": ("setuptools>=64", "setuptools.build_meta"),
+}
 #: Column -> what it means (the table's legend).
 COLUMNS = {
     "floor": "the backend's build_wheel in one fresh process, requirements preinstalled",
@@ -71,12 +74,16 @@ class Context:
 def _venv(ctx: Context, folder: Path, *requirements: str) -> str:
     subprocess.run([ctx.uv, "venv", "--quiet", "--python", ctx.python, str(folder)], check=True, env=ctx.env)
     python = str(folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
-    subprocess.run([ctx.uv, "pip", "install", "--quiet", "--python", python, *requirements], check=True, env=ctx.env)
+    subprocess.run(
+        [ctx.uv, "pip", "install", "--quiet", "--python", python, *requirements], check=True, env=ctx.env
+    )
     return python
 
 
-def _commands(ctx: Context, project: str) -> dict[str, Callable[[Path, Path], tuple[list[str], dict[str, str]]]]:
-    requirement, backend = BACKENDS[project]
+def _commands(
+    ctx: Context, project: str
+) -> dict[str, Callable[[Path, Path], tuple[list[str], dict[str, str]]]]:
+    _requirement, backend = BACKENDS[project]
     hwb = [*hwb_command(), "build", "--wheel", "--quiet", "--python", ctx.python]
     hwb_cache = str(ctx.workdir / "hwb-cache")
     floor_code = f"import sys, {backend} as b; b.build_wheel(sys.argv[1])"
@@ -90,12 +97,17 @@ def _commands(ctx: Context, project: str) -> dict[str, Callable[[Path, Path], tu
         "hwb no-change": lambda src, out: ([*hwb, str(src), "-o", str(out)], {"HWB_CACHE_DIR": hwb_cache}),
         "hwb warm": lambda src, out: ([*hwb, str(_touch(src)), "-o", str(out)], {"HWB_CACHE_DIR": hwb_cache}),
         "hwb cold": lambda src, out: ([*hwb, str(src), "-o", str(out)], cold_dirs("hwb-cold")),
-        "build": lambda src, out: ([ctx.python, "-m", "build", "--wheel", str(src), "--outdir", str(out)], {}),
+        "build": lambda src, out: (
+            [ctx.python, "-m", "build", "--wheel", str(src), "--outdir", str(out)],
+            {},
+        ),
         "build --installer uv": lambda src, out: (
-            [ctx.python, "-m", "build", "--wheel", "--installer", "uv", str(src), "--outdir", str(out)], {}
+            [ctx.python, "-m", "build", "--wheel", "--installer", "uv", str(src), "--outdir", str(out)],
+            {},
         ),
         "uv build": lambda src, out: (
-            [ctx.uv, "build", "--wheel", "--quiet", "--python", ctx.python, str(src), "--out-dir", str(out)], {}
+            [ctx.uv, "build", "--wheel", "--quiet", "--python", ctx.python, str(src), "--out-dir", str(out)],
+            {},
         ),
         "uv build cold": lambda src, out: (
             [ctx.uv, "build", "--wheel", "--quiet", "--python", ctx.python, str(src), "--out-dir", str(out)],
@@ -115,7 +127,9 @@ def _touch(src: Path) -> Path:
     return src
 
 
-def time_one(ctx: Context, name: str, build: Callable[..., tuple[list[str], dict[str, str]]], pristine: Path) -> float:
+def time_one(
+    ctx: Context, name: str, build: Callable[..., tuple[list[str], dict[str, str]]], pristine: Path
+) -> float:
     run = ctx.fresh(name)
     src, out = run / "src", run / "out"
     shutil.copytree(pristine, src)
@@ -126,7 +140,9 @@ def time_one(ctx: Context, name: str, build: Callable[..., tuple[list[str], dict
     elapsed = time.perf_counter() - start
     wheels = sorted(out.glob("*.whl")) if out.is_dir() else []
     if proc.returncode != 0 or len(wheels) != 1:
-        raise RuntimeError(f"exit {proc.returncode}, wheels {wheels}: {' '.join(args)}\n{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"exit {proc.returncode}, wheels {wheels}: {' '.join(args)}\n{proc.stderr[-2000:]}"
+        )
     shutil.rmtree(run, ignore_errors=True)
     return elapsed
 
@@ -184,7 +200,7 @@ def markdown(results: dict[tuple[str, str], Cell], start: tuple[float, float], r
         for name in names:
             cell = results.get((project, name))
             if cell is None:
-                cells.append("–")
+                cells.append("-")
             elif cell.median is None:
                 cells.append("failed")
             elif name == "floor" or not floor:
@@ -212,12 +228,14 @@ def goals(results: dict[tuple[str, str], Cell], start: tuple[float, float]) -> l
             value = ratio(project, name)
             if value is not None:
                 verdict = "met" if value <= goal else "NOT met"
-                out.append(f"- {project}, {name} ≤ {goal:g}× floor: x{value:.2f}, {verdict}")
+                out.append(f"- {project}, {name} ≤ {goal:g}x floor: x{value:.2f}, {verdict}")
         value = ratio(project, "hwb cold", "uv build cold")
         if value is not None:
-            out.append(f"- {project}, hwb cold ≤ uv build cold: x{value:.2f}, {'met' if value <= 1 else 'NOT met'}")
+            out.append(
+                f"- {project}, hwb cold ≤ uv build cold: x{value:.2f}, {'met' if value <= 1 else 'NOT met'}"
+            )
     value = start[0] / start[1]
-    out.append(f"- CLI start-up ≤ 2× `python -c pass`: x{value:.2f}, {'met' if value <= 2 else 'NOT met'}")
+    out.append(f"- CLI start-up ≤ 2x `python -c pass`: x{value:.2f}, {'met' if value <= 2 else 'NOT met'}")
     return out
 
 

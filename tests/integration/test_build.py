@@ -142,7 +142,7 @@ def test_interrupt_leaves_nothing_behind(project_copy, tmp_path):
     out = tmp_path / "dist"
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    env = {**os.environ, "TMPDIR": str(tmp), "HWB_LOG_DIR": str(tmp_path / "logs")}
+    env = {**os.environ, "TMPDIR": str(tmp), "HWB_LOG_DIR": str(tmp_path / "logs"), "HWB_CACHE": "false"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "headless_wheel_builder", "build", str(project_copy("tiny-backend")),
          "-C", "mode=hang", "-o", str(out)],
@@ -150,7 +150,7 @@ def test_interrupt_leaves_nothing_behind(project_copy, tmp_path):
     )
     deadline = time.monotonic() + 60
     # Wait until the backend is running (the build folder exists), then press Ctrl-C.
-    while time.monotonic() < deadline and not any(tmp.glob("hwb-build-*/envs")):
+    while time.monotonic() < deadline and not any(tmp.glob("hwb-build-*/out")):
         time.sleep(0.2)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)

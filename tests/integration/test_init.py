@@ -94,7 +94,7 @@ def test_six_migrated_from_setup_py_builds_an_equivalent_wheel(hwb: Any, tmp_pat
     """THE done-when test of issue 3's ``hwb init --from-setup``."""
     (six,) = [p for p in load_projects() if p.name == "six"]
     assert six.version == "1.17.0"
-    sdist = fetch_sdist(six, cache_dir(), Path(sys.executable))  # sha256-checked against the TSV
+    sdist, _ = fetch_sdist(six, cache_dir(), Path(sys.executable))  # sha256-checked against the TSV
     with tarfile.open(sdist) as tf:
         tf.extractall(tmp_path / "unpacked", filter="data")
     legacy = tmp_path / "unpacked" / "six-1.17.0"

@@ -42,7 +42,8 @@ def test_progress_on_a_terminal_and_none_when_piped(project_copy, tmp_path):
     src = project_copy("tiny-backend")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CI",
                                                              "GITHUB_ACTIONS", "GITLAB_CI")}
-    env.update({"TERM": "xterm-256color", "HWB_LOG_DIR": str(tmp_path / "logs"), "COLUMNS": "100"})
+    env.update({"TERM": "xterm-256color", "HWB_LOG_DIR": str(tmp_path / "logs"), "COLUMNS": "100",
+                "HWB_CACHE": "false"})
     code, screen = _run_on_pty(["build", str(src), "-C", "mode=slow", "-o", str(tmp_path / "tty")], env)
     assert code == 0, screen
     assert "Building sdist with tinybackend" in screen  # the spinner's live step text

@@ -40,3 +40,21 @@ def test_render_has_what_why_hint_and_redacts(monkeypatch):
     assert data["error"] == "backend-failed"
     assert "s3cr3t" not in str(data)
     assert isinstance(exc, HwbError)
+
+
+def test_diagnose_names_known_causes():
+    from headless_wheel_builder.core.diagnose import diagnose
+
+    cases = {
+        "meson-python: error: Dist currently only works with Git or Mercurial repos": "meson-python",
+        "error: failed to get `pyo3` as a dependency ... index.crates.io": "crates.io",
+        "fatal error: Python.h: No such file or directory": "Python development headers",
+        "ModuleNotFoundError: No module named 'numpy'": "'numpy'",
+        "hwb: stopped: timed out after 3 seconds": "3-second --timeout",
+        "curl: (6) Could not resolve host: example.org": "example.org",
+    }
+    for output, needle in cases.items():
+        found = diagnose(output)
+        assert found is not None, output
+        assert needle in found.why, (output, found.why)
+    assert diagnose("all good, nothing to see") is None

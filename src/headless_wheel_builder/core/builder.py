@@ -228,7 +228,7 @@ def _run_plan(
         for dist in options.distributions:
             built.append(session.build(dist, resolved.project_dir, staging))
         return built
-    if resolved.is_sdist:
+    if resolved.is_sdist and resolved.kind != "directory":
         # Already an sdist: the wheel is built from it, as it would be from PyPI.
         return [session.build("wheel", resolved.project_dir, staging)]
     sdist = session.build_sdist_or_none(resolved.project_dir, staging)

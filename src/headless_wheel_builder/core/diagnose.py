@@ -26,6 +26,11 @@ _RULES: list[tuple[re.Pattern[str], str, str]] = [
         "raise --timeout, or find out why the backend hangs (`-v` streams its output)",
     ),
     (
+        re.compile(r"Dist currently only works with Git or Mercurial repos"),
+        "meson-python builds sdists only from a git or Mercurial checkout, and this folder is neither",
+        "build from the project's git checkout (or a git URL), or build only the wheel with --wheel",
+    ),
+    (
         re.compile(r"(?:index\.crates\.io|crates\.io|static\.crates\.io)", re.I),
         "cargo tried to download crates from crates.io, which cannot be reached",
         "vendor the crates into the sdist (`cargo vendor` + .cargo/config.toml) or allow access to crates.io",

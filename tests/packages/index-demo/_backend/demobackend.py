@@ -1,4 +1,5 @@
 """A minimal PEP 517 backend for hwb's index tests: everything comes from demo.json."""
+
 from __future__ import annotations
 
 import base64
@@ -49,7 +50,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     files = {
         f"{dist}/__init__.py": _module(data),
         f"{distinfo}/METADATA": _metadata(data),
-        f"{distinfo}/WHEEL": b"Wheel-Version: 1.0\nGenerator: demobackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{distinfo}/WHEEL": b"Wheel-Version: 1.0\nGenerator: demobackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n",  # noqa: E501
     }
     record = [_record_line(n, d) for n, d in files.items()] + [f"{distinfo}/RECORD,,"]
     files[f"{distinfo}/RECORD"] = ("\n".join(record) + "\n").encode()
