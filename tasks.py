@@ -47,7 +47,7 @@ def ensure_venv() -> None:
 
 
 def lint() -> None:
-    sh(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py")
+    sh(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py", ".ci")
     sh(PY, "-m", "mypy")
     sh(BIN / "lint-imports")
 
@@ -58,7 +58,9 @@ def test(pytest_args: list[str]) -> None:
     state = engines.start()
     try:
         # pytest exits 5 when nothing was collected: that is a failure for us as well.
-        sh(PY, "-m", "pytest", *pytest_args)
+        # Two workers (this machine kind has 2 cores); the slowest tests are listed at the end.
+        parallel = [] if any(a == "-n" or a.startswith("-n") for a in pytest_args) else ["-n", "auto"]
+        sh(PY, "-m", "pytest", *parallel, "--durations=25", *pytest_args)
     finally:
         engines.stop(state)
 
