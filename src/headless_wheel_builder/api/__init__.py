@@ -1,0 +1,336 @@
+"""hwb's public Python API: one typed function per command.  The CLI is a thin layer over
+these; ``docs/API.md`` documents them and they stay stable.
+
+>>> from headless_wheel_builder import api
+>>> report = api.build("path/to/project", api.BuildOptions(outdir=Path("dist")))  # doctest: +SKIP
+>>> [a.info.filename for a in report.artifacts]  # doctest: +SKIP
+
+Each name is imported on first use (PEP 562), so ``hwb build`` does not pay for the
+publishing, versioning, CI or container stages it does not use."""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from headless_wheel_builder.api._build import (
+        InspectReport as InspectReport,
+    )
+    from headless_wheel_builder.api._build import (
+        build as build,
+    )
+    from headless_wheel_builder.api._build import (
+        check as check,
+    )
+    from headless_wheel_builder.api._build import (
+        init as init,
+    )
+    from headless_wheel_builder.api._build import (
+        inspect as inspect,
+    )
+    from headless_wheel_builder.api._cache import (
+        cache_clear as cache_clear,
+    )
+    from headless_wheel_builder.api._cache import (
+        cache_info as cache_info,
+    )
+    from headless_wheel_builder.api._cache import (
+        cache_prune as cache_prune,
+    )
+    from headless_wheel_builder.api._ci import (
+        ci_generate as ci_generate,
+    )
+    from headless_wheel_builder.api._ci import (
+        ci_trusted_publisher as ci_trusted_publisher,
+    )
+    from headless_wheel_builder.api._ci import (
+        detect_ci as detect_ci,
+    )
+    from headless_wheel_builder.api._config import (
+        build_options as build_options,
+    )
+    from headless_wheel_builder.api._config import (
+        resolve_config as resolve_config,
+    )
+    from headless_wheel_builder.api._config import (
+        wants_matrix as wants_matrix,
+    )
+    from headless_wheel_builder.api._container import (
+        build_in_container as build_in_container,
+    )
+    from headless_wheel_builder.api._container import (
+        choose_isolation as choose_isolation,
+    )
+    from headless_wheel_builder.api._container import (
+        container_options as container_options,
+    )
+    from headless_wheel_builder.api._matrix import (
+        build_matrix as build_matrix,
+    )
+    from headless_wheel_builder.api._matrix import (
+        matrix_options as matrix_options,
+    )
+    from headless_wheel_builder.api._matrix import (
+        plan_matrix as plan_matrix,
+    )
+    from headless_wheel_builder.api._publish import (
+        index as index,
+    )
+    from headless_wheel_builder.api._publish import (
+        publish as publish,
+    )
+    from headless_wheel_builder.api._publish import (
+        yank as yank,
+    )
+    from headless_wheel_builder.api._version import (
+        changelog as changelog,
+    )
+    from headless_wheel_builder.api._version import (
+        lint_commits as lint_commits,
+    )
+    from headless_wheel_builder.api._version import (
+        release as release,
+    )
+    from headless_wheel_builder.api._version import (
+        version_bump as version_bump,
+    )
+    from headless_wheel_builder.api._version import (
+        version_plan as version_plan,
+    )
+    from headless_wheel_builder.cache.manage import (
+        CacheInfo as CacheInfo,
+    )
+    from headless_wheel_builder.cache.manage import (
+        PruneReport as PruneReport,
+    )
+    from headless_wheel_builder.ci.detect import (
+        CiEnvironment as CiEnvironment,
+    )
+    from headless_wheel_builder.ci.generate import (
+        CiOptions as CiOptions,
+    )
+    from headless_wheel_builder.ci.generate import (
+        CiReport as CiReport,
+    )
+    from headless_wheel_builder.ci.trusted_publisher import (
+        TrustedPublisher as TrustedPublisher,
+    )
+    from headless_wheel_builder.config.resolve import (
+        Settings as Settings,
+    )
+    from headless_wheel_builder.core.analyzer import (
+        ProjectInfo as ProjectInfo,
+    )
+    from headless_wheel_builder.core.builder import (
+        BuildOptions as BuildOptions,
+    )
+    from headless_wheel_builder.core.builder import (
+        BuildReport as BuildReport,
+    )
+    from headless_wheel_builder.core.builder import (
+        BuiltArtifact as BuiltArtifact,
+    )
+    from headless_wheel_builder.core.builder import (
+        Distribution as Distribution,
+    )
+    from headless_wheel_builder.core.check import (
+        CheckReport as CheckReport,
+    )
+    from headless_wheel_builder.core.container_build import (
+        ContainerBuildReport as ContainerBuildReport,
+    )
+    from headless_wheel_builder.core.container_build import (
+        ContainerOptions as ContainerOptions,
+    )
+    from headless_wheel_builder.core.init import (
+        InitOptions as InitOptions,
+    )
+    from headless_wheel_builder.core.init import (
+        InitReport as InitReport,
+    )
+    from headless_wheel_builder.isolation.strategy import (
+        IsolationChoice as IsolationChoice,
+    )
+    from headless_wheel_builder.matrix.builder import (
+        MatrixReport as MatrixReport,
+    )
+    from headless_wheel_builder.matrix.jobs import (
+        JobSettings as JobSettings,
+    )
+    from headless_wheel_builder.matrix.jobs import (
+        MatrixObserver as MatrixObserver,
+    )
+    from headless_wheel_builder.matrix.plan import (
+        MatrixOptions as MatrixOptions,
+    )
+    from headless_wheel_builder.matrix.plan import (
+        MatrixPlan as MatrixPlan,
+    )
+    from headless_wheel_builder.publish.base import (
+        PublishReport as PublishReport,
+    )
+    from headless_wheel_builder.publish.local_index import (
+        LocalIndexReport as LocalIndexReport,
+    )
+    from headless_wheel_builder.publish.options import (
+        PublishOptions as PublishOptions,
+    )
+    from headless_wheel_builder.publish.yank import (
+        YankReport as YankReport,
+    )
+    from headless_wheel_builder.version.changelog_file import (
+        ChangelogReport as ChangelogReport,
+    )
+    from headless_wheel_builder.version.lint import (
+        LintReport as LintReport,
+    )
+    from headless_wheel_builder.version.manager import (
+        VersionPlan as VersionPlan,
+    )
+    from headless_wheel_builder.version.release import (
+        ReleaseOptions as ReleaseOptions,
+    )
+    from headless_wheel_builder.version.release import (
+        ReleaseReport as ReleaseReport,
+    )
+
+#: public name -> the module that defines it
+_WHERE: dict[str, str] = {
+    "BuildOptions": "headless_wheel_builder.core.builder",
+    "BuildReport": "headless_wheel_builder.core.builder",
+    "BuiltArtifact": "headless_wheel_builder.core.builder",
+    "CacheInfo": "headless_wheel_builder.cache.manage",
+    "ChangelogReport": "headless_wheel_builder.version.changelog_file",
+    "CheckReport": "headless_wheel_builder.core.check",
+    "CiEnvironment": "headless_wheel_builder.ci.detect",
+    "CiOptions": "headless_wheel_builder.ci.generate",
+    "CiReport": "headless_wheel_builder.ci.generate",
+    "ContainerBuildReport": "headless_wheel_builder.core.container_build",
+    "ContainerOptions": "headless_wheel_builder.core.container_build",
+    "Distribution": "headless_wheel_builder.core.builder",
+    "InitOptions": "headless_wheel_builder.core.init",
+    "InitReport": "headless_wheel_builder.core.init",
+    "InspectReport": "headless_wheel_builder.api._build",
+    "IsolationChoice": "headless_wheel_builder.isolation.strategy",
+    "JobSettings": "headless_wheel_builder.matrix.jobs",
+    "LintReport": "headless_wheel_builder.version.lint",
+    "LocalIndexReport": "headless_wheel_builder.publish.local_index",
+    "MatrixObserver": "headless_wheel_builder.matrix.jobs",
+    "MatrixOptions": "headless_wheel_builder.matrix.plan",
+    "MatrixPlan": "headless_wheel_builder.matrix.plan",
+    "MatrixReport": "headless_wheel_builder.matrix.builder",
+    "ProjectInfo": "headless_wheel_builder.core.analyzer",
+    "PruneReport": "headless_wheel_builder.cache.manage",
+    "PublishOptions": "headless_wheel_builder.publish.options",
+    "PublishReport": "headless_wheel_builder.publish.base",
+    "ReleaseOptions": "headless_wheel_builder.version.release",
+    "ReleaseReport": "headless_wheel_builder.version.release",
+    "Settings": "headless_wheel_builder.config.resolve",
+    "TrustedPublisher": "headless_wheel_builder.ci.trusted_publisher",
+    "VersionPlan": "headless_wheel_builder.version.manager",
+    "YankReport": "headless_wheel_builder.publish.yank",
+    "build": "headless_wheel_builder.api._build",
+    "build_in_container": "headless_wheel_builder.api._container",
+    "build_matrix": "headless_wheel_builder.api._matrix",
+    "build_options": "headless_wheel_builder.api._config",
+    "cache_clear": "headless_wheel_builder.api._cache",
+    "cache_info": "headless_wheel_builder.api._cache",
+    "cache_prune": "headless_wheel_builder.api._cache",
+    "changelog": "headless_wheel_builder.api._version",
+    "check": "headless_wheel_builder.api._build",
+    "choose_isolation": "headless_wheel_builder.api._container",
+    "ci_generate": "headless_wheel_builder.api._ci",
+    "ci_trusted_publisher": "headless_wheel_builder.api._ci",
+    "container_options": "headless_wheel_builder.api._container",
+    "detect_ci": "headless_wheel_builder.api._ci",
+    "index": "headless_wheel_builder.api._publish",
+    "init": "headless_wheel_builder.api._build",
+    "inspect": "headless_wheel_builder.api._build",
+    "lint_commits": "headless_wheel_builder.api._version",
+    "matrix_options": "headless_wheel_builder.api._matrix",
+    "plan_matrix": "headless_wheel_builder.api._matrix",
+    "publish": "headless_wheel_builder.api._publish",
+    "release": "headless_wheel_builder.api._version",
+    "resolve_config": "headless_wheel_builder.api._config",
+    "version_bump": "headless_wheel_builder.api._version",
+    "version_plan": "headless_wheel_builder.api._version",
+    "wants_matrix": "headless_wheel_builder.api._config",
+    "yank": "headless_wheel_builder.api._publish",
+}
+
+__all__ = [
+    "BuildOptions",
+    "BuildReport",
+    "BuiltArtifact",
+    "CacheInfo",
+    "ChangelogReport",
+    "CheckReport",
+    "CiEnvironment",
+    "CiOptions",
+    "CiReport",
+    "ContainerBuildReport",
+    "ContainerOptions",
+    "Distribution",
+    "InitOptions",
+    "InitReport",
+    "InspectReport",
+    "IsolationChoice",
+    "JobSettings",
+    "LintReport",
+    "LocalIndexReport",
+    "MatrixObserver",
+    "MatrixOptions",
+    "MatrixPlan",
+    "MatrixReport",
+    "ProjectInfo",
+    "PruneReport",
+    "PublishOptions",
+    "PublishReport",
+    "ReleaseOptions",
+    "ReleaseReport",
+    "Settings",
+    "TrustedPublisher",
+    "VersionPlan",
+    "YankReport",
+    "build",
+    "build_in_container",
+    "build_matrix",
+    "build_options",
+    "cache_clear",
+    "cache_info",
+    "cache_prune",
+    "changelog",
+    "check",
+    "choose_isolation",
+    "ci_generate",
+    "ci_trusted_publisher",
+    "container_options",
+    "detect_ci",
+    "index",
+    "init",
+    "inspect",
+    "lint_commits",
+    "matrix_options",
+    "plan_matrix",
+    "publish",
+    "release",
+    "resolve_config",
+    "version_bump",
+    "version_plan",
+    "wants_matrix",
+    "yank",
+]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'headless_wheel_builder.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,81 @@
+"""hwb's public API: build functions (see headless_wheel_builder.api)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from headless_wheel_builder._log import Progress, redact
+from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.core.builder import (
+    BuildOptions,
+    BuildReport,
+    build_project,
+)
+from headless_wheel_builder.core.check import CheckReport, check_files
+from headless_wheel_builder.core.init import InitOptions, InitReport
+from headless_wheel_builder.core.source import ResolvedSource, resolve_source
+
+
+def build(
+    source: str | os.PathLike[str] = ".",
+    options: BuildOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build ``source`` (a folder, an sdist/zip, or a git URL) into ``options.outdir``.
+
+    Raises a subclass of :class:`~headless_wheel_builder.errors.HwbError` on failure; the
+    output folder then holds nothing from this call.
+    """
+    return build_project(os.fspath(source), options or BuildOptions(), progress)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InspectReport:
+    """What ``hwb inspect`` found: where the project came from and what it is."""
+
+    source: ResolvedSource
+    project: ProjectInfo
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.project.to_dict()
+        data["source"] = {
+            "kind": self.source.kind,
+            "spec": redact(self.source.spec),
+            "git_ref": self.source.git_ref,
+            "git_commit": self.source.git_commit,
+        }
+        if self.source.kind != "directory":
+            # The files were in a temporary folder that no longer exists.
+            data["path"] = redact(self.source.spec)
+        return data
+
+
+def inspect(source: str | os.PathLike[str] = ".", *, subdirectory: str | None = None) -> InspectReport:
+    """Analyse ``source`` without building it (archives and git URLs are fetched first)."""
+    workdir = Path(tempfile.mkdtemp(prefix="hwb-inspect-"))
+    try:
+        resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
+        return InspectReport(source=resolved, project=analyze(resolved.project_dir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def check(paths: Sequence[str | os.PathLike[str]], *, strict: bool = False) -> CheckReport:
+    """Validate wheels and sdists (files or folders of them) as ``hwb check`` does."""
+    return check_files([Path(p) for p in paths], strict=strict)
+
+
+def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None) -> InitReport:
+    """Write ``path/pyproject.toml``: scaffold one for plain code, or (``from_setup``) migrate
+    ``setup.py``/``setup.cfg`` to PEP 621 without running them.  Nothing is written with
+    ``dry_run``; the report holds the text and what was translated, kept and dropped."""
+    from headless_wheel_builder.core.init import init_project
+
+    return init_project(path, options or InitOptions())

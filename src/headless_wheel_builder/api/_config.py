@@ -1,0 +1,71 @@
+"""hwb's public API: config functions (see headless_wheel_builder.api)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from headless_wheel_builder.config.resolve import Settings
+from headless_wheel_builder.core.builder import (
+    BuildOptions,
+)
+
+
+def resolve_config(
+    project_dir: str | os.PathLike[str] | None = ".",
+    *,
+    cli: Mapping[str, Any] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    identifier: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve every option through hwb's cascade (defaults < ``[tool.hwb]`` < ``hwb.toml`` <
+    overrides < ``HWB_*`` < ``cli``); raises ConfigError listing every problem."""
+    from headless_wheel_builder.config.resolve import resolve
+
+    return resolve(
+        Path(project_dir) if project_dir is not None else None,
+        cli=cli,
+        environ=environ,
+        config_file=Path(config_file) if config_file is not None else None,
+        identifier=identifier,
+    )
+
+
+def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
+    """The :class:`BuildOptions` that resolved ``settings`` describe."""
+    installer = settings["installer"]
+    return BuildOptions(
+        outdir=Path(settings["outdir"]),
+        distributions=tuple(settings["distributions"]),
+        subdirectory=settings["subdirectory"],
+        config_settings=dict(settings["config-settings"]),
+        isolation=bool(settings["isolation"]),
+        installer=None if installer == "auto" else installer,
+        python=settings["python"],
+        build_constraints=tuple(Path(p) for p in settings["build-constraints"]),
+        verbose=verbose,
+        timeout=settings["timeout"],
+        cache=bool(settings["cache"]),
+        refresh=bool(settings["refresh"]),
+        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
+        cache_env=tuple(settings["cache-env"]),
+    )
+
+
+#: Options that only a build matrix reads; any of them set (not default) selects the matrix.
+_MATRIX_ONLY = ("platforms", "archs", "select", "skip", "jobs", "fail-fast", "repair", "manylinux",
+                "test-command", "test-requires")  # fmt: skip
+
+
+def wants_matrix(settings: Settings) -> bool:
+    """Whether ``settings`` ask for a build matrix rather than one build: several Pythons (or
+    ``all``), ``pythons`` set in a file or variable, or any matrix-only option set."""
+    pythons = [p for v in settings["pythons"] for p in str(v).split(",") if p.strip()]
+    if len(pythons) > 1 or any(p.strip().lower() == "all" for p in pythons):
+        return True
+    if pythons and settings.values["pythons"].source != "cli":
+        return True
+    return any(settings.values[name].source != "default" for name in _MATRIX_ONLY)

@@ -1,0 +1,169 @@
+"""hwb's public API: version functions (see headless_wheel_builder.api)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from headless_wheel_builder._log import Progress, redact
+from headless_wheel_builder.core.builder import (
+    BuildOptions,
+)
+from headless_wheel_builder.publish.options import PublishOptions
+from headless_wheel_builder.version.changelog_file import ChangelogReport
+from headless_wheel_builder.version.config import ChangelogFormat
+from headless_wheel_builder.version.lint import LintReport
+from headless_wheel_builder.version.manager import Requested, VersionPlan
+from headless_wheel_builder.version.release import ReleaseOptions, ReleaseReport
+
+
+def version_plan(
+    project_dir: str | os.PathLike[str] = ".",
+    *,
+    package: str | None = None,
+    level: Requested = "auto",
+    pre: str | None = None,
+    today: date | None = None,
+) -> list[VersionPlan]:
+    """The next version of each selected package, from its commits since the last release.
+    Writes nothing; a plan's ``next`` is None when nothing warrants a release."""
+    from headless_wheel_builder.version.manager import plan_versions
+
+    return plan_versions(Path(project_dir), package=package, requested=level, pre=pre, today=today)
+
+
+def version_bump(
+    project_dir: str | os.PathLike[str] = ".",
+    *,
+    package: str | None = None,
+    level: Requested = "auto",
+    pre: str | None = None,
+    commit: bool = False,
+    tag: bool = False,
+    changelog: bool = False,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ReleaseReport:
+    """Write the next version into the project's files (and changelog); optionally commit and
+    make an annotated tag.  Raises NothingToRelease (writing nothing) when no commit warrants it."""
+    from headless_wheel_builder.version.release import bump
+
+    plans = version_plan(project_dir, package=package, level=level, pre=pre, today=today)
+    return bump(plans, commit=commit, tag=tag, changelog=changelog, dry_run=dry_run, today=today)
+
+
+def changelog(
+    project_dir: str | os.PathLike[str] = ".",
+    *,
+    package: str | None = None,
+    since: str | None = None,
+    fmt: ChangelogFormat | None = None,
+    template: str | os.PathLike[str] | None = None,
+    write: bool = False,
+    history: bool = False,
+    today: date | None = None,
+) -> list[ChangelogReport]:
+    """The upcoming release's changelog section (with ``history`` every release's), in a format
+    or a Jinja2 ``template``; ``write`` puts it into the changelog file, older entries untouched."""
+    from headless_wheel_builder.version.changelog_file import make_changelog
+
+    return make_changelog(
+        Path(project_dir),
+        package=package,
+        since=since,
+        fmt=fmt,
+        write=write,
+        history=history,
+        template=Path(template) if template is not None else None,
+        today=today,
+    )
+
+
+def lint_commits(
+    project_dir: str | os.PathLike[str] = ".",
+    *,
+    message: str | None = None,
+    message_file: str | os.PathLike[str] | None = None,
+    rev_range: str | None = None,
+) -> LintReport:
+    """Check commit messages against Conventional Commits: one ``message``, a ``message_file``
+    (what a commit-msg hook gets) or every commit in ``rev_range`` (``A..B``)."""
+    from headless_wheel_builder.version import lint
+    from headless_wheel_builder.version.config import load_config
+    from headless_wheel_builder.version.git import repo_root
+
+    config = load_config(Path(project_dir))
+    if message_file is not None:
+        return lint.lint_file(Path(message_file), config=config)
+    if message is not None:
+        return lint.lint_text(message, ref="message", config=config)
+    return lint.lint_range(repo_root(Path(project_dir)), rev_range or "HEAD", config=config)
+
+
+def release(
+    project_dir: str | os.PathLike[str] = ".",
+    options: ReleaseOptions | None = None,
+    *,
+    build_options: BuildOptions | None = None,
+    publish_options: PublishOptions | None = None,
+    progress: Progress | None = None,
+) -> ReleaseReport:
+    """version → changelog → build → check → publish → commit + annotated tag (+ push).
+
+    Publishes only when a repository is given (``options.repository`` or
+    ``[tool.hwb.version.release] repository``).  Stops before publishing or pushing when an
+    earlier step fails, and restores the files it changed; ``dry_run`` only plans.
+    """
+    import dataclasses
+
+    from packaging.version import Version
+
+    from headless_wheel_builder.api._build import build, check
+    from headless_wheel_builder.api._publish import publish
+    from headless_wheel_builder.errors import CheckError
+    from headless_wheel_builder.version.release import run_release
+
+    opts = options or ReleaseOptions()
+    root = Path(project_dir).resolve()
+    plans = version_plan(root, package=opts.package, level=opts.level, pre=opts.pre, today=opts.today)
+    settings = plans[0].target.config.release
+    repository = (opts.repository or settings.repository) if opts.publish else None
+
+    def _build(plan: VersionPlan, outdir: Path) -> list[Path]:
+        base = build_options or BuildOptions()
+        report = build(plan.target.project_dir, dataclasses.replace(base, outdir=outdir), progress=progress)
+        return [a.info.path for a in report.artifacts]
+
+    def _check(plan: VersionPlan, paths: Sequence[Path]) -> str:
+        report = check(paths)
+        wrong = [f.path.name for f in report.files if f.artifact and Version(f.artifact.version) != plan.next]
+        if not report.ok or wrong:
+            raise CheckError(
+                f"the release artifacts of {plan.name or 'the project'} {plan.next} are not fit to publish",
+                why=f"version is not {plan.next}: {', '.join(wrong)}" if wrong else "hwb check found errors",
+                hint=f"run hwb check {' '.join(str(p) for p in paths)}; nothing was published or tagged",
+            )
+        return f"{len(paths)} file(s) valid, version {plan.next}"
+
+    def _publish(paths: Sequence[Path]) -> str:
+        assert repository is not None
+        base = publish_options or PublishOptions(project_dir=root)
+        report = publish(paths, dataclasses.replace(base, repository=repository), progress=progress)
+        done = [f"{f.filename} {f.status}" for f in report.files]
+        return f"to {report.target}: {', '.join(done)}"
+
+    return run_release(
+        plans,
+        build=_build,
+        check=_check,
+        publish=_publish if repository else None,
+        publish_target=redact(repository) if repository else None,
+        outdir=opts.outdir or root / settings.outdir,
+        dry_run=opts.dry_run,
+        push=settings.push if opts.push is None else opts.push,
+        remote=opts.remote or settings.remote,
+        today=opts.today,
+        progress=progress,
+    )
