@@ -597,3 +597,30 @@ def test_hwb_publish_to_s3(
     result = hwb("publish", conflicting, "--repository", bucket.url("cli"), env=env)
     assert result.code == 63
     assert "already exists with different content" in result.stderr
+
+
+@pytest.mark.network
+def test_real_projects_from_the_corpus_install_from_s3(bucket: Bucket, tmp_path: Path) -> None:
+    """Two real PyPI projects (six and idna, sha256-checked sdists from the shared corpus): built
+    by hwb, published with their sdists, then installed by pip and uv from the bucket's index."""
+    from .corpus import cache_dir, fetch_sdist, load_projects
+
+    wanted = {p.name: p for p in load_projects() if p.name in ("six", "idna")}
+    files: list[Path] = []
+    for _, project in sorted(wanted.items()):
+        sdist, _ = fetch_sdist(project, cache_dir(), Path(sys.executable))
+        report = api.build(sdist, api.BuildOptions(outdir=tmp_path / "dist", cache=False))
+        files += [sdist, *(a.info.path for a in report.artifacts)]
+    published = bucket.publish("corpus", files)
+    assert [f.status for f in published.files] == ["uploaded"] * 4
+    index_url = f"{bucket.endpoint}/{bucket.name}/corpus/simple/"
+    pins = [f"{p.name}=={p.version}" for p in wanted.values()]
+    venv = fresh_venv(tmp_path / "pip-venv")
+    result = pip(venv, "install", "--index-url", index_url, *pins, tmp=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    uv_venv = fresh_venv(tmp_path / "uv-venv")
+    result = uv_pip(uv_venv, "install", "--index-url", index_url, *pins, tmp=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for python in (venv, uv_venv):
+        assert installed_version(python, "six") == wanted["six"].version
+        assert installed_version(python, "idna") == wanted["idna"].version

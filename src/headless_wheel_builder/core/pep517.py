@@ -8,6 +8,8 @@ hook, and translates every failure into an :class:`HwbError` that names the caus
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -76,7 +78,8 @@ class HookSession:
         with phase(self.timings, "build"):
             self.progress.step(f"Building {dist} with {self._backend_name(builder)}")
             try:
-                path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
+                with relay_backend_warnings():
+                    path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
             except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                 raise self._translate(exc, dist, builder) from None
         self.progress.done(f"Built {path.name}")
@@ -124,7 +127,8 @@ class HookSession:
                 extra: set[str] = set(recalled)
             else:
                 try:
-                    extra = set(builder.get_requires_for_build(dist, dict(self.options.config_settings)))
+                    with relay_backend_warnings():
+                        extra = set(builder.get_requires_for_build(dist, dict(self.options.config_settings)))
                 except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                     raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
                 if memo:
@@ -184,7 +188,8 @@ class HookSession:
             srcdir, python_executable=str(self.interpreter.executable), runner=self._runner
         )
         try:
-            missing = builder.check_dependencies(dist, dict(self.options.config_settings))
+            with relay_backend_warnings():
+                missing = builder.check_dependencies(dist, dict(self.options.config_settings))
         except Exception as exc:  # noqa: BLE001 - translated into an HwbError
             raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
         if missing:
@@ -267,3 +272,22 @@ class HookSession:
 
 def kind_of(path: Path) -> Literal["wheel", "sdist"]:
     return "wheel" if path.name.endswith(".whl") else "sdist"
+
+
+@contextmanager
+def relay_backend_warnings() -> Iterator[None]:
+    """Log the warnings a backend reported (pyproject-hooks re-raises them in this process as
+    ``BuildBackendWarning``) instead of letting them escape: under ``-W error`` — or a test
+    suite's ``filterwarnings = error`` — a backend's deprecation notice must not fail the build."""
+    import warnings
+
+    from pyproject_hooks import BuildBackendWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BuildBackendWarning)
+        yield
+    for item in caught:
+        if issubclass(item.category, BuildBackendWarning):
+            logger.warning("build backend: %s", item.message)
+        else:  # not ours to swallow: hand it on as it was raised
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
