@@ -258,7 +258,7 @@ def test_hwb_matrix_github_format_is_ready_for_strategy_matrix(hwb, tmp_path):
     explained = hwb("matrix", src, "--python", "3.7,3.12", "--json")
     assert explained.code == 0, explained.stderr
     skipped = {s["identifier"]: s["reason"] for s in explained.json["skipped"]}
-    assert skipped == {"cp37-manylinux_x86_64": "requires-python '>=3.8' excludes Python 3.7"}
+    assert skipped == {"cp37-manylinux_x86_64": "requires-python '>=3.9' excludes Python 3.7"}
 
     empty = hwb("matrix", src, "--python", "3.12", "--skip", "*", "--format", "github")
     assert empty.code == 44

@@ -274,6 +274,9 @@ def kind_of(path: Path) -> Literal["wheel", "sdist"]:
     return "wheel" if path.name.endswith(".whl") else "sdist"
 
 
+_SHOWN_BACKEND_WARNINGS: set[str] = set()
+
+
 @contextmanager
 def relay_backend_warnings() -> Iterator[None]:
     """Log the warnings a backend reported (pyproject-hooks re-raises them in this process as
@@ -288,6 +291,9 @@ def relay_backend_warnings() -> Iterator[None]:
         yield
     for item in caught:
         if issubclass(item.category, BuildBackendWarning):
-            logger.warning("build backend: %s", item.message)
+            text = str(item.message)
+            if text not in _SHOWN_BACKEND_WARNINGS:  # a backend repeats itself in every hook
+                _SHOWN_BACKEND_WARNINGS.add(text)
+                logger.warning("build backend: %s", text)
         else:  # not ours to swallow: hand it on as it was raised
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
