@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import Progress, logger, phase
@@ -268,10 +268,6 @@ class HookSession:
         error.__cause__ = exc
         logger.debug("backend failure", exc_info=exc)
         return error
-
-
-def kind_of(path: Path) -> Literal["wheel", "sdist"]:
-    return "wheel" if path.name.endswith(".whl") else "sdist"
 
 
 _SHOWN_BACKEND_WARNINGS: set[str] = set()
