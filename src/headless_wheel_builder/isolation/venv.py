@@ -9,6 +9,7 @@ are translated for uv when no ``UV_*`` equivalent is set.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import venv as _stdlib_venv
@@ -135,10 +136,12 @@ class VenvEnv:
             try:
                 _stdlib_venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(path)
             except Exception as exc:
+                no_space = isinstance(exc, OSError) and exc.errno == errno.ENOSPC  # a full disk
                 raise EnvironmentCreationError(
                     "could not create the build environment",
                     why=f"python -m venv failed: {exc}",
-                    hint="install your distribution's venv package (e.g. python3-venv)",
+                    hint=f"free space in {path.parent} (or point TMPDIR at a larger disk)" if no_space
+                    else "install your distribution's venv package (e.g. python3-venv)",
                 ) from exc
         else:
             try:
