@@ -162,3 +162,16 @@ def _to_toml(hwb: dict[str, Any]) -> str:
     import tomli_w
 
     return tomli_w.dumps({"project": {"name": "x", "version": "1"}, "tool": {"hwb": hwb}})
+
+
+@pytest.mark.parametrize(
+    "golden", sorted((ROOT / "tests" / "golden" / "errors").glob("*.txt")), ids=lambda p: p.name
+)
+def test_troubleshooting_quotes_the_golden_error_texts(golden: Path) -> None:
+    """TROUBLESHOOTING.md shows each golden error's exact `error:` and `hint:` lines."""
+    page = (DOCS / "TROUBLESHOOTING.md").read_text(encoding="utf-8")
+    for line in golden.read_text(encoding="utf-8").splitlines():
+        if not line.startswith(("error:", "hint:")):
+            continue
+        pattern = re.sub(r"<[A-Z]+>", lambda _: ".+?", re.escape(line))
+        assert re.search(f"^{pattern}$", page, flags=re.MULTILINE), f"{golden.name}: {line}"
