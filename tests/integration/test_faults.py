@@ -2,8 +2,10 @@
 network that drops mid-response, a hanging and a noisy backend.  Each must end in a clear error
 and leave nothing partial in the output folder, the build cache or an index.
 
-Kill rounds are bounded (ROUNDS each, random delays) so the whole file stays fast; the seed is
-printed on failure through the assertion messages so a round can be replayed.
+Kill rounds are bounded (ROUNDS per scenario).  Each scenario first times one uninterrupted run
+and then kills at a random point inside that time, so the kills land all along the operation;
+a scenario fails if too few rounds were really cut short (it would prove nothing).  Messages
+carry the seed: ``HWB_FAULT_SEED=<seed>`` replays the same delays and signals.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -36,10 +39,6 @@ SEED = int(os.environ.get("HWB_FAULT_SEED", time.time_ns() % 100_000))
 ARTIFACT_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
-def _rng(name: str) -> random.Random:
-    return random.Random(f"{SEED}-{name}")
-
-
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("FORCE_COLOR", None)
@@ -47,33 +46,56 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _start(args: Sequence[str | os.PathLike[str]], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "headless_wheel_builder", *map(os.fspath, args)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def _kill_at_random(proc: subprocess.Popen[str], rng: random.Random, max_delay: float) -> str:
-    """Wait a random time, then SIGKILL or SIGINT ``proc``; returns what was done."""
-    delay = rng.uniform(0.05, max_delay)
-    sig = rng.choice((signal.SIGKILL, signal.SIGINT))
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=delay)
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    _, stderr = proc.communicate(timeout=60)
-    # SIGINT is a clean interrupt (130) unless it came before Python installed its handler.
-    if sig == signal.SIGINT and proc.returncode not in (0, 130, -signal.SIGINT):
-        raise AssertionError(f"SIGINT after {delay:.2f}s gave exit {proc.returncode}:\n{stderr}")
-    return f"seed={SEED} {sig.name} after {delay:.2f}s -> exit {proc.returncode}"
+def _argv(args: Sequence[str | os.PathLike[str]]) -> list[str]:
+    return [sys.executable, "-m", "headless_wheel_builder", *map(os.fspath, args)]
 
 
 def _run(args: Sequence[str | os.PathLike[str]], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "headless_wheel_builder", *map(os.fspath, args)],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
+    return subprocess.run(_argv(args), env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+class Killer:
+    """Runs hwb and SIGKILLs or SIGINTs it after a random delay; counts the runs cut short."""
+
+    def __init__(self, name: str) -> None:
+        self.rng = random.Random(f"{SEED}-{name}")
+        self.span = 1.0
+        self.cut_short = 0
+
+    def calibrate(self, args: Sequence[str | os.PathLike[str]], env: dict[str, str]) -> None:
+        """Time one uninterrupted run: later kills fall at random points inside that time."""
+        start = time.monotonic()
+        done = _run(args, env)
+        assert done.returncode == 0, done.stderr
+        self.span = time.monotonic() - start
+
+    def run(self, args: Sequence[str | os.PathLike[str]], env: dict[str, str], span: float = 0) -> str:
+        delay = self.rng.uniform(0.05, 0.9 * (span or self.span))
+        sig = self.rng.choice((signal.SIGKILL, signal.SIGINT))
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            _argv(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=delay)
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        _, stderr = proc.communicate(timeout=60)
+        if proc.returncode == 0 and not span:  # it finished first: aim earlier from now on
+            self.span = min(self.span, time.monotonic() - started)
+        what = f"seed={SEED} {sig.name} after {delay:.2f}s -> exit {proc.returncode}"
+        # SIGINT is a clean interrupt: exit 130 (or -2 before Python's handler is installed).
+        if sig == signal.SIGINT and proc.returncode not in (0, 130, -signal.SIGINT):
+            raise AssertionError(f"{what}:\n{stderr}")
+        if sig == signal.SIGINT and proc.returncode == 130:
+            assert "Traceback" not in stderr, f"{what}:\n{stderr}"
+        self.cut_short += proc.returncode != 0
+        return what
+
+    def check_cut_short(self, rounds: int) -> None:
+        assert self.cut_short >= min(2, rounds), (
+            f"seed={SEED}: only {self.cut_short} of {rounds} runs were cut short"
+        )
 
 
 def _assert_only_valid_artifacts(outdir: Path, what: str) -> None:
@@ -91,45 +113,39 @@ def _assert_only_valid_artifacts(outdir: Path, what: str) -> None:
 
 def test_build_killed_at_random_points_leaves_nothing_partial(project_copy, tmp_path):
     src = project_copy("tiny-backend")
-    out, tmp = tmp_path / "dist", tmp_path / "tmp"
+    out, tmp, cache = tmp_path / "dist", tmp_path / "tmp", tmp_path / "cache"
     tmp.mkdir()
-    env = _env(tmp_path, HWB_CACHE="true", HWB_CACHE_DIR=str(tmp_path / "cache"), TMPDIR=str(tmp))
-    rng = _rng("build")
-    started = time.monotonic()
+    env = _env(tmp_path, HWB_CACHE="true", HWB_CACHE_DIR=str(cache), TMPDIR=str(tmp))
+    killer = Killer("build")
+    killer.calibrate(["build", src, "-o", tmp_path / "warm", "--no-cache"], env)  # a fast build
     for _ in range(ROUNDS):
-        mode = rng.choice(("slow", ""))  # slow: 2 s inside each backend hook; "": a fast build
-        args = ["build", src, "-o", out, "--no-cache" if rng.random() < 0.2 else "-q"]
-        proc = _start([*args, *(("-C", f"mode={mode}") if mode else ())], env)
-        what = _kill_at_random(proc, rng, max_delay=2.5)
+        # slow: 2 s inside each backend hook, so kills land in the backend as well.
+        slow = killer.rng.random() < 0.5
+        args = ["build", src, "-o", out, *(("-C", "mode=slow") if slow else ())]
+        if killer.rng.random() < 0.5:
+            shutil.rmtree(cache / "wheels", ignore_errors=True)  # make the run write the cache
+        what = killer.run(args, env, span=killer.span + (4.5 if slow else 0))
         _assert_only_valid_artifacts(out, what)
-        # A killed run's artifacts could be served by the cache later: the cache must hold only
-        # complete entries, which the next successful build proves below.
-        if rng.random() < 0.3:
-            for leftover in out.glob("*"):
-                leftover.unlink()  # sometimes start the next round from an empty folder
-    # Any temporary file left by a hard kill is aged past the stale limit (as if the kill had
-    # happened long ago) and one more is planted: the next successful run removes them all.
-    planted = out / f"{TEMP_PREFIX}0123456789abcdef-tiny_pkg-0.3.0-py3-none-any.whl.part"
+        if killer.rng.random() < 0.3:
+            shutil.rmtree(out, ignore_errors=True)  # sometimes start the next round afresh
+    killer.check_cut_short(ROUNDS)
+    # Temporary files left by hard kills are aged past the stale limit (as if the kill had been
+    # long ago) and one more is planted: the next successful run removes them all.
     out.mkdir(exist_ok=True)
-    planted.write_bytes(b"partial")
+    (out / f"{TEMP_PREFIX}0123456789abcdef-tiny_pkg-0.3.0-py3-none-any.whl.part").write_bytes(b"part")
     old = time.time() - 7200
     for leftover in out.glob(f"{TEMP_PREFIX}*"):
         os.utime(leftover, (old, old))
-    final = _run(["build", src, "-o", out, "--json"], env)
-    assert final.returncode == 0, f"seed={SEED}\n{final.stderr}"
-    report = json.loads(final.stdout)
-    expected = ["tiny_pkg-0.3.0-py3-none-any.whl", "tiny_pkg-0.3.0.tar.gz"]
-    assert sorted(p.name for p in out.iterdir()) == expected  # the stale temporaries are gone
-    for artifact in report["artifacts"]:
-        path = Path(artifact["path"])
-        assert validate(path) == []
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == artifact["sha256"]
-    # A second build is served from the cache (what the killed runs may have written there).
-    out2 = tmp_path / "dist2"
-    again = _run(["build", src, "-o", out2, "--json"], env)
-    assert again.returncode == 0, f"seed={SEED}\n{again.stderr}"
-    assert [validate(Path(a["path"])) for a in json.loads(again.stdout)["artifacts"]] == [[], []]
-    assert time.monotonic() - started < 90
+    # Whatever the killed runs left in the cache: the builds it serves are complete and valid.
+    for mode in ("mode=slow", "mode="):
+        final = _run(["build", src, "-o", out, "-C", mode, "--json"], env)
+        assert final.returncode == 0, f"seed={SEED}\n{final.stderr}"
+        expected = ["tiny_pkg-0.3.0-py3-none-any.whl", "tiny_pkg-0.3.0.tar.gz"]
+        assert sorted(p.name for p in out.iterdir()) == expected  # the stale temporaries are gone
+        for artifact in json.loads(final.stdout)["artifacts"]:
+            path = Path(artifact["path"])
+            assert validate(path) == []
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == artifact["sha256"]
 
 
 # --- killed mid-upload -----------------------------------------------------------------------------
@@ -140,35 +156,45 @@ def pypiserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from start_pypiserver(tmp_path_factory.mktemp("pypiserver"))
 
 
-def _big_wheels(folder: Path, name: str, count: int, size: int, rng: random.Random) -> list[Path]:
-    """``count`` valid wheels of ``name`` with ``size`` incompressible bytes each (slow to upload)."""
+def _big_wheels(
+    folder: Path, name: str, versions: Sequence[str], size: int, rng: random.Random
+) -> list[Path]:
+    """Valid wheels of ``name`` with ``size`` incompressible bytes each (slow to upload)."""
     return [
         FakeWheel(
             name=name,
-            version=f"1.{i}",
+            version=version,
             files={f"{name}/__init__.py": "", f"{name}/blob.bin": rng.randbytes(size)},
         ).build(folder)
-        for i in range(count)
+        for version in versions
     ]
 
 
 def test_publish_killed_mid_upload_then_completes(pypiserver, tmp_path):
-    rng = _rng("upload")
-    wheels = _big_wheels(tmp_path / "w", "fault_upload", 4, 3_000_000, rng)
+    killer = Killer("upload")
     env = _env(tmp_path, HWB_PUBLISH_USERNAME=pypiserver.username, HWB_PUBLISH_PASSWORD=pypiserver.password)
-    for _ in range(ROUNDS):
-        proc = _start(["publish", *wheels, "-r", pypiserver.url], env)
-        what = _kill_at_random(proc, rng, max_delay=1.5)
+    mine = {}
+
+    def batch(i: int) -> list[Path]:
+        wheels = _big_wheels(
+            tmp_path / "w", "fault_upload", [f"{i}.{j}" for j in range(3)], 2_000_000, killer.rng
+        )
+        mine.update({w.name: w for w in wheels})
+        return wheels
+
+    killer.calibrate(["publish", *batch(0), "-r", pypiserver.url], env)
+    for i in range(1, ROUNDS + 1):
+        what = killer.run(["publish", *batch(i), "-r", pypiserver.url], env)
         for held in pypiserver.root.glob("fault_upload-*"):
-            assert held.name in {w.name for w in wheels}, f"{what}: {held.name}"
-            assert held.read_bytes() == (tmp_path / "w" / held.name).read_bytes(), f"{what}: partial {held}"
-    final = _run(["publish", *wheels, "-r", pypiserver.url, "--json"], env)
+            assert held.read_bytes() == mine[held.name].read_bytes(), f"{what}: partial {held.name}"
+    killer.check_cut_short(ROUNDS)
+    final = _run(["publish", *mine.values(), "-r", pypiserver.url, "--json"], env)
     assert final.returncode == 0, f"seed={SEED}\n{final.stderr}"
-    assert {f["status"] for f in json.loads(final.stdout)["files"]} <= {"uploaded", "skipped"}
+    assert {f["status"] for f in json.loads(final.stdout)["files"]} == {"uploaded", "skipped"}
     held = sorted(p.name for p in pypiserver.root.iterdir() if p.name.startswith("fault_upload-"))
-    assert held == sorted(w.name for w in wheels)  # each exactly once
-    for wheel in wheels:
-        digest = hashlib.sha256((pypiserver.root / wheel.name).read_bytes()).hexdigest()
+    assert held == sorted(mine)  # each file exactly once
+    for name, wheel in mine.items():
+        digest = hashlib.sha256((pypiserver.root / name).read_bytes()).hexdigest()
         assert digest == hashlib.sha256(wheel.read_bytes()).hexdigest()
 
 
@@ -188,6 +214,9 @@ class _Links(HTMLParser):
 def _check_pages(read: Any, what: str) -> dict[str, Any]:
     """Root and project pages parse (JSON and HTML) and agree; returns the root JSON page."""
     root = json.loads(read("simple/index.json"))
+    root_links = _Links()
+    root_links.feed(read("simple/index.html").decode())
+    assert len(root_links.hrefs) == len(root["projects"]), what
     for project in root["projects"]:
         page = json.loads(read(f"simple/{project['name']}/index.json"))
         links = _Links()
@@ -197,16 +226,14 @@ def _check_pages(read: Any, what: str) -> dict[str, Any]:
     return dict(root)
 
 
-def test_static_index_killed_is_old_or_new(hwb, tmp_path):
-    rng = _rng("index")
-    dists = tmp_path / "dists"
-    _big_wheels(dists, "fault_index", 3, 200_000, rng)
-    out = tmp_path / "site"
-    first = hwb("index", dists, "--out", out)
-    assert first.code == 0, first.stderr
+def test_static_index_killed_is_old_or_new(tmp_path):
+    killer = Killer("index")
+    dists, out = tmp_path / "dists", tmp_path / "site"
+    _big_wheels(dists, "fault_index", ["1.0", "1.1", "1.2"], 300_000, killer.rng)
+    env = _env(tmp_path)
+    killer.calibrate(["index", dists, "--out", out], env)
     generations = [{"fault-index"}]  # the projects of each complete index, oldest first
     current = 0
-    env = _env(tmp_path)
 
     def projects(what: str) -> set[str]:
         return {p["name"] for p in _check_pages(lambda rel: (out / rel).read_bytes(), what)["projects"]}
@@ -214,12 +241,12 @@ def test_static_index_killed_is_old_or_new(hwb, tmp_path):
     for i in range(ROUNDS):
         FakeWheel(name=f"gen{i}", version="1.0", files={f"gen{i}/__init__.py": ""}).build(dists)
         generations.append(generations[-1] | {f"gen{i}"})
-        proc = _start(["index", dists, "--out", out], env)
-        what = _kill_at_random(proc, rng, max_delay=0.8)
+        what = killer.run(["index", dists, "--out", out], env)
         found = projects(what)
         # The old complete index (the last one seen) or the new one; nothing in between.
         assert found in (generations[current], generations[-1]), what
         current = generations.index(found)
+    killer.check_cut_short(ROUNDS)
     final = _run(["index", dists, "--out", out], env)
     assert final.returncode == 0, final.stderr
     assert projects("final") == generations[-1]
@@ -227,26 +254,29 @@ def test_static_index_killed_is_old_or_new(hwb, tmp_path):
 
 @pytest.mark.usefixtures("s3_env")
 def test_s3_publish_killed_mid_index_update_then_completes(moto_server, bucket, tmp_path):  # noqa: F811
-    rng = _rng("s3")
+    killer = Killer("s3")
     env = _env(tmp_path, AWS_ENDPOINT_URL_S3=moto_server.endpoint)
-    batches = [_big_wheels(tmp_path / f"b{i}", f"fault_s3_{i}", 2, 500_000, rng) for i in range(ROUNDS)]
 
     def read(rel: str) -> bytes:
         status, _, body = bucket.get(f"k/{rel}")
         assert status == 200, rel
         return body
 
-    published: list[Path] = []
-    for batch in batches:
-        proc = _start(["publish", *batch, "--repository", bucket.url("k")], env)
-        what = _kill_at_random(proc, rng, max_delay=2.0)
-        published += batch
-        if bucket.get("k/simple/index.json")[0] == 200:
-            _check_pages(read, what)
+    def batch(i: int) -> list[Path]:
+        return _big_wheels(tmp_path / f"b{i}", f"fault_s3_{i}", ["1.0", "1.1"], 300_000, killer.rng)
+
+    published = batch(0)
+    killer.calibrate(["publish", *published, "--repository", bucket.url("k")], env)
+    for i in range(1, ROUNDS + 1):
+        files = batch(i)
+        what = killer.run(["publish", *files, "--repository", bucket.url("k")], env)
+        published += files
+        _check_pages(read, what)
+    killer.check_cut_short(ROUNDS)
     final = _run(["publish", *published, "--repository", bucket.url("k"), "--json"], env)
     assert final.returncode == 0, f"seed={SEED}\n{final.stderr}"
     root = _check_pages(read, "final")
-    assert {p["name"] for p in root["projects"]} == {f"fault-s3-{i}" for i in range(ROUNDS)}
+    assert {p["name"] for p in root["projects"]} == {f"fault-s3-{i}" for i in range(ROUNDS + 1)}
     for wheel in published:
         project = wheel.name.split("-")[0].replace("_", "-")
         page = json.loads(read(f"simple/{project}/index.json"))
@@ -266,8 +296,12 @@ def tmpfs(tmp_path: Path) -> Iterator[Any]:
     def _mount(size: str = "2m", name: str = "fs") -> Path:
         where = tmp_path / name
         where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
         mounted.append(where)
@@ -366,12 +400,29 @@ def dropping_index() -> Iterator[str]:
 
 
 def test_network_drop_during_dependency_install(hwb, project_copy, tmp_path, dropping_index):
-    env = {"PIP_INDEX_URL": dropping_index, "UV_INDEX_URL": dropping_index, "UV_DEFAULT_INDEX": None,
-           "PIP_FIND_LINKS": None, "UV_FIND_LINKS": None, "UV_OFFLINE": None, "UV_INDEX": "",
-           "UV_HTTP_RETRIES": "1"}
+    env = {
+        "PIP_INDEX_URL": dropping_index,
+        "UV_INDEX_URL": dropping_index,
+        "UV_DEFAULT_INDEX": None,
+        "PIP_FIND_LINKS": None,
+        "UV_FIND_LINKS": None,
+        "UV_OFFLINE": None,
+        "UV_INDEX": "",
+        "UV_HTTP_RETRIES": "1",
+    }
     out = tmp_path / "o"
-    result = hwb("build", project_copy("pure-hatch"), "--wheel", "--installer", "uv", "--no-cache",
-                 "-o", out, env=env, timeout=180)
+    result = hwb(
+        "build",
+        project_copy("pure-hatch"),
+        "--wheel",
+        "--installer",
+        "uv",
+        "--no-cache",
+        "-o",
+        out,
+        env=env,
+        timeout=180,
+    )
     assert result.code == 32, result.stderr
     assert "could not install the build requirements" in result.stderr
     assert dropping_index.removeprefix("http://").split("/")[0] in result.stderr
@@ -383,13 +434,12 @@ def test_network_drop_during_dependency_install(hwb, project_copy, tmp_path, dro
 
 
 def test_noisy_backend_is_logged_whole_and_stays_small(project_copy, tmp_path):
-    env = _env(tmp_path)
+    argv = _argv(["build", project_copy("tiny-backend"), "--wheel", "-C", "mode=noisy", "-o", tmp_path / "o"])
+    if Path("/usr/bin/time").exists():  # GNU time reports the peak memory of hwb
+        argv = ["/usr/bin/time", "-f", "maxrss=%M", *argv]
     proc = subprocess.Popen(
-        ["/usr/bin/time", "-f", "maxrss=%M", sys.executable, "-m", "headless_wheel_builder", "build",
-         str(project_copy("tiny-backend")), "--wheel", "-C", "mode=noisy", "-o", str(tmp_path / "o")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    ) if Path("/usr/bin/time").exists() else _start(
-        ["build", project_copy("tiny-backend"), "--wheel", "-C", "mode=noisy", "-o", tmp_path / "o"], env)
+        argv, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr[-2000:]
     assert "noisy line" not in stdout + stderr
