@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
 from headless_wheel_builder.cache.session import BuildCache
+from headless_wheel_builder.core._reproducible import pin_source_date_epoch
 from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
 from headless_wheel_builder.core.pep517 import HookSession
@@ -116,6 +117,7 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
     workdir = Path(tempfile.mkdtemp(prefix="hwb-build-"))
+    restore_epoch = None
     try:
         with phase(timings, "resolve"):
             progress.step(f"Resolving {source}")
@@ -125,6 +127,8 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
             project = analyze(resolved.project_dir)
             interpreter = find_python(options.python)
             _check_requires_python(project, interpreter)
+            # Reproducible builds (docs/SECURITY.md): SOURCE_DATE_EPOCH from the last commit.
+            restore_epoch = pin_source_date_epoch(resolved.kind, resolved.project_dir)
         log_file = new_log_file(project.name or resolved.project_dir.name)
         staging = workdir / "out"
         session = HookSession(
@@ -188,6 +192,8 @@ def build_project(source: str | Path, options: BuildOptions, progress: Progress 
             hint="nothing was written to the output folder; run the command again",
         ) from exc
     finally:
+        if restore_epoch is not None:
+            restore_epoch()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
