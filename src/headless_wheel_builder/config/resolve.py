@@ -328,5 +328,6 @@ _OTHER_ENV = frozenset(
         "HWB_TEST_CACHE",
         "HWB_CORPUS_TSV",
         "HWB_CACHE_DIR",
+        "HWB_MAX_ARCHIVE_SIZE",
     }
 )

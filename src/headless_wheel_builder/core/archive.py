@@ -59,14 +59,17 @@ def extract_archive(
     archive: Path,
     dest: Path,
     *,
-    max_total_size: int = MAX_TOTAL_SIZE,
+    max_total_size: int | None = None,
     max_members: int = MAX_MEMBERS,
 ) -> Path:
     """Safely extract a .tar.gz / .zip into ``dest``; return the project folder inside.
 
     That is the single top-level folder when there is one (the sdist layout
-    ``{name}-{version}/``), else ``dest`` itself.
+    ``{name}-{version}/``), else ``dest`` itself.  ``max_total_size`` None: the
+    ``HWB_MAX_ARCHIVE_SIZE`` environment variable (bytes), else :data:`MAX_TOTAL_SIZE`.
     """
+    if max_total_size is None:
+        max_total_size = _size_cap_from_env()
     kind = archive_kind(archive)
     if kind is None:
         raise ArchiveError(
@@ -83,6 +86,19 @@ def extract_archive(
     extract = _extract_zip if kind == "zip" else _extract_tar
     names = extract(archive, dest, limits)
     return _project_root(dest, names)
+
+
+def _size_cap_from_env() -> int:
+    text = os.environ.get("HWB_MAX_ARCHIVE_SIZE", "").strip()
+    if not text:
+        return MAX_TOTAL_SIZE
+    if not text.isdigit() or int(text) <= 0:
+        raise ArchiveError(
+            f"invalid HWB_MAX_ARCHIVE_SIZE {text!r}",
+            why="it must be a positive whole number of bytes",
+            hint=f"unset it to use the default ({MAX_TOTAL_SIZE:,} bytes), or give e.g. 8589934592",
+        )
+    return int(text)
 
 
 class _Limits:

@@ -225,7 +225,7 @@ def clone(git: GitSpec, text: str, workdir: Path) -> tuple[Path, str | None]:
     workdir.mkdir(parents=True, exist_ok=True)
     dest = Path(tempfile.mkdtemp(prefix="git-checkout-", dir=workdir))
     logger.debug("cloning %s (%s %s) into %s", shown_spec(git.url), kind, name, dest)
-    url = git.url
+    url = runner.url
     if kind == "tag":  # shallow: the tag is on HEAD, so scm tools compute exactly its version
         runner.step("clone", "--depth", "1", "--branch", name, "--", url, str(dest))
         tag_ref = f"refs/tags/{name}"
@@ -261,10 +261,14 @@ class _GitRunner:
     def __init__(self, git: GitSpec, text: str) -> None:
         self.git = git
         self.text = text
+        # Credentials never go in git's argument list (visible to every local user): the URL
+        # git sees has none, and they travel as an HTTP header in git's environment.
+        self.url, self._auth_env = _credentials_to_env(git.url)
 
     def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> _proc.ProcResult:
         try:
             env = {**_GIT_ENV, "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND") or _GIT_SSH_DEFAULT}
+            env.update(self._auth_env)
             return _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=env, check=check)
         except _proc.ProcessFailed as exc:
             if exc.not_found:
@@ -285,10 +289,34 @@ class _GitRunner:
         return found if result.returncode == 0 and _FULL_SHA_RE.match(found) else None
 
 
+def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its userinfo, and the git config (as environment variables, git >= 2.31)
+    that sends it as a Basic ``Authorization`` header to that origin only (http/https)."""
+    import base64
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
+        return url, {}
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    if not password and len(user) < 16:  # a plain user name: git's credential helpers use it
+        return url, {}
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    bare = parts._replace(netloc=host).geturl()
+    given = os.environ.get("GIT_CONFIG_COUNT", "")
+    count = int(given) if given.isdigit() else 0
+    return bare, {
+        "GIT_CONFIG_COUNT": str(count + 1),
+        f"GIT_CONFIG_KEY_{count}": f"http.{parts.scheme}://{host}/.extraHeader",
+        f"GIT_CONFIG_VALUE_{count}": f"Authorization: Basic {token}",
+    }
+
+
 def _ls_remote(runner: _GitRunner) -> dict[str, str]:
     """The remote's branches and tags (full ref name -> commit id) in one round-trip."""
     refs: dict[str, str] = {}
-    for line in runner.step("ls-remote", "--", runner.git.url).splitlines():
+    for line in runner.step("ls-remote", "--", runner.url).splitlines():
         sha, tab, name = line.partition("\t")
         if tab and _FULL_SHA_RE.match(sha) and name.startswith(("refs/heads/", "refs/tags/")):
             refs[name.removesuffix("^{}")] = sha

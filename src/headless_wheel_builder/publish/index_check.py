@@ -164,6 +164,13 @@ def discover_index(candidates: list[str], client: httpx.Client, auth: tuple[str,
         try:
             response = client.get(candidate, headers={"Accept": ACCEPT}, auth=auth)
         except httpx.HTTPError as exc:
+            if _untrusted_certificate(exc):  # every candidate is on this host: say so now
+                raise PublishError(
+                    f"the TLS certificate of {redact(candidate)} is not trusted",
+                    why=redact(str(exc)),
+                    hint="if the registry uses a private CA, pass its certificates with --ca-bundle "
+                    "(or SSL_CERT_FILE); hwb never turns certificate checks off",
+                ) from exc
             logger.debug("index candidate %s: %s", redact(candidate), exc)
             continue
         content_type = response.headers.get("content-type", "")
@@ -171,3 +178,17 @@ def discover_index(candidates: list[str], client: httpx.Client, auth: tuple[str,
             return candidate
         logger.debug("index candidate %s: HTTP %s %s", redact(candidate), response.status_code, content_type)
     return None
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """Whether a failed request failed on certificate verification (docs/SECURITY.md)."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,67 @@
+"""Static security checks on hwb's own source (docs/SECURITY.md): TLS verification is never
+turned off in code, and only _proc.py starts processes (never through a shell)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "headless_wheel_builder"
+
+#: Ways Python code turns certificate or hostname checks off.
+TLS_OFF = [
+    re.compile(r"verify\s*=\s*False"),
+    re.compile(r"_create_unverified_context"),
+    re.compile(r"CERT_NONE"),
+    re.compile(r"check_hostname\s*=\s*False"),
+    re.compile(r"PYTHONHTTPSVERIFY"),
+    re.compile(r"ssl_verify\s*=\s*False|verify_ssl\s*=\s*False|insecure\s*=\s*True"),
+    re.compile(r"disable_warnings\("),
+    re.compile(r"--trusted-host|--insecure|sslVerify=false|http\.sslVerify", re.I),
+]
+SHELL = [re.compile(r"shell\s*=\s*True"), re.compile(r"os\.system\(|os\.popen\(|\bpty\.spawn\(")]
+
+
+def _sources() -> list[Path]:
+    files = sorted(SRC.rglob("*.py"))
+    assert len(files) > 50  # the walk found the package
+    return files
+
+
+def _hits(patterns: list[re.Pattern[str]]) -> list[str]:
+    found = []
+    for path in _sources():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if any(p.search(line) for p in patterns):
+                found.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
+    return found
+
+
+def test_tls_verification_is_never_disabled_in_src() -> None:
+    assert _hits(TLS_OFF) == []
+
+
+def test_nothing_runs_through_a_shell() -> None:
+    assert _hits(SHELL) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["requests.post(url, verify=False)", "ctx = ssl._create_unverified_context()",
+     "ctx.check_hostname = False", "os.system('x')", "subprocess.run(cmd, shell=True)"],
+)  # fmt: skip
+def test_the_patterns_catch_what_they_are_for(line: str) -> None:
+    assert any(p.search(line) for p in TLS_OFF + SHELL)
+
+
+def test_only_proc_imports_subprocess() -> None:
+    users = [
+        str(path.relative_to(SRC))
+        for path in _sources()
+        if re.search(
+            r"^\s*(import subprocess|from subprocess import)", path.read_text(encoding="utf-8"), re.M
+        )
+    ]
+    assert users == ["_proc.py"]
