@@ -416,3 +416,40 @@ def test_untrusted_certificate_fails_even_with_verify_off_switches(
     assert "certificate" not in trusted.stderr.lower()
     assert "HTTP 403" in trusted.stderr
     assert SECRET not in trusted.stdout + trusted.stderr
+
+
+def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -> None:
+    """With the real git: the token moved out of argv still authenticates (one origin only)."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append((self.path, self.headers.get("Authorization")))
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        token = "glpat-SecurityTest0123456789"
+        port = server.server_address[1]
+        result = hwb(
+            "build", "--outdir", tmp_path / "out", f"git+http://oauth2:{token}@127.0.0.1:{port}/r.git@v1"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 14, result.stderr
+    assert token not in result.stdout + result.stderr
+    expected = "Basic " + base64.b64encode(f"oauth2:{token}".encode()).decode()
+    assert seen, "git never reached the server"
+    assert all(auth == expected for _, auth in seen), seen
+    assert all(token not in path for path, _ in seen)
