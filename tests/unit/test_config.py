@@ -197,3 +197,17 @@ def _dump(table: dict) -> str:
 def test_unknown_user_in_a_path_is_kept_literally(tmp_path):
     got = resolve(tmp_path, environ={"HWB_OUTDIR": "~no-such-user-hwb/x"})
     assert got["outdir"] == Path("~no-such-user-hwb/x")
+
+
+def test_every_hwb_variable_the_code_reads_is_known():
+    """An HWB_* name read anywhere in src/ is an option's variable or a documented extra, so
+    setting it never earns an "ignoring HWB_…" warning."""
+    import re
+
+    from headless_wheel_builder.config.resolve import _OTHER_ENV
+
+    used = set()
+    for path in (ROOT / "src").rglob("*.py"):
+        used |= set(re.findall(r"\bHWB_[A-Z][A-Z0-9_]*", path.read_text()))
+    known = {o.env for o in OPTIONS} | _OTHER_ENV
+    assert used - known == set()

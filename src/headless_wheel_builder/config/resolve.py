@@ -329,5 +329,11 @@ _OTHER_ENV = frozenset(
         "HWB_CORPUS_TSV",
         "HWB_CACHE_DIR",
         "HWB_MAX_ARCHIVE_SIZE",
+        "HWB_PUBLISH_REPOSITORY",
+        "HWB_PYPIRC",
+        "HWB_CODEARTIFACT_ENDPOINT_URL",
+        "HWB_REQUIREMENT",
+        "HWB_CORPUS_PYTHON",
+        "HWB_UPDATE_GOLDEN",
     }
 )
