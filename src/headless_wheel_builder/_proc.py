@@ -9,8 +9,10 @@ error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -119,6 +121,8 @@ def run(
                 encoding="utf-8",
                 errors="replace",
                 bufsize=1,
+                # Its own process group, so a timeout or Ctrl-C also stops what it started.
+                start_new_session=os.name == "posix",
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
             raise ProcessFailed(argv, None, str(exc), log_file, not_found=True) from exc
@@ -129,7 +133,7 @@ def run(
 
             def _kill() -> None:
                 timed_out.set()
-                proc.kill()
+                _kill_tree(proc)
 
             timer = threading.Timer(timeout, _kill)
             timer.daemon = True
@@ -153,7 +157,7 @@ def run(
             returncode = proc.wait()
         except BaseException:
             # Ctrl-C or any error while reading: never leave the child behind.
-            proc.kill()
+            _kill_tree(proc)
             proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
@@ -192,6 +196,15 @@ class HookRunner(Protocol):
     def __call__(
         self, cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None: ...
+
+
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc`` and every process in its group: a backend's hanging compiler holds the
+    output pipe open, and reading it would otherwise wait for that process to end."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.kill()
 
 
 def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = None) -> HookRunner:
