@@ -372,13 +372,15 @@ HALF_A_PAGE = (
 
 
 @pytest.fixture
-def dropping_index() -> Iterator[str]:
-    """An index URL on loopback whose server promises a page, sends part of it, then hangs up."""
+def dropping_index() -> Iterator[tuple[str, list[bytes]]]:
+    """An index URL on loopback whose server promises a page, sends part of it, then hangs up;
+    with the list of the requests it received."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
     server.settimeout(0.2)
     stop = threading.Event()
+    requests: list[bytes] = []
 
     def serve() -> None:
         while not stop.is_set():
@@ -387,22 +389,23 @@ def dropping_index() -> Iterator[str]:
             except OSError:
                 continue
             with conn, contextlib.suppress(OSError):
-                conn.recv(65536)
+                requests.append(conn.recv(65536))
                 conn.sendall(HALF_A_PAGE)
                 conn.shutdown(socket.SHUT_RDWR)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple"
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/simple", requests
     stop.set()
     thread.join(timeout=5)
     server.close()
 
 
 def test_network_drop_during_dependency_install(hwb, project_copy, tmp_path, dropping_index):
+    index, requests = dropping_index
     env = {
-        "PIP_INDEX_URL": dropping_index,
-        "UV_INDEX_URL": dropping_index,
+        "PIP_INDEX_URL": index,
+        "UV_INDEX_URL": index,
         "UV_DEFAULT_INDEX": None,
         "PIP_FIND_LINKS": None,
         "UV_FIND_LINKS": None,
@@ -424,10 +427,64 @@ def test_network_drop_during_dependency_install(hwb, project_copy, tmp_path, dro
         timeout=180,
     )
     assert result.code == 32, result.stderr
+    assert any(r.startswith(b"GET /simple/hatchling/") for r in requests)  # the drop really happened
     assert "could not install the build requirements" in result.stderr
-    assert dropping_index.removeprefix("http://").split("/")[0] in result.stderr
+    assert f"{index}/hatchling/" in result.stderr  # names the index
     assert "hint: " in result.stderr
+    assert "PIP_INDEX_URL" in result.stderr.split("hint: ")[-1]
     assert not out.exists() or list(out.iterdir()) == []
+
+
+# --- a hanging backend: --timeout stops it, and all of its processes ---------------------------------
+
+
+def _processes_under(folder: Path) -> list[str]:
+    """Command lines of the processes whose working directory is inside ``folder``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if proc.name.isdigit() and Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+HANG_IN_A_CHILD = """
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    import subprocess
+    subprocess.run([sys.executable, "-c", "import time; time.sleep(600)"])  # a hung compiler
+"""
+
+
+@pytest.mark.parametrize("where", ["backend", "child-of-backend"])
+def test_hanging_backend_is_stopped_with_its_processes(hwb, project_copy, tmp_path, where):
+    src = project_copy("tiny-backend")
+    if where == "child-of-backend":  # the hung process holds the output pipe open as well
+        with (src / "_backend" / "tinybackend.py").open("a") as backend:
+            backend.write(HANG_IN_A_CHILD)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    start = time.monotonic()
+    result = hwb(
+        "build",
+        src,
+        "--wheel",
+        "-C",
+        "mode=hang",
+        "--timeout",
+        "2",
+        "-o",
+        tmp_path / "o",
+        env={"TMPDIR": str(tmp)},
+        timeout=60,  # before the fix, reading the pipe waited for the hung grandchild
+    )
+    assert time.monotonic() - start < 60
+    assert result.code == 42, result.stderr
+    assert "2-second --timeout" in result.stderr
+    assert "hint: " in result.stderr
+    time.sleep(0.5)
+    assert _processes_under(tmp_path) == []  # the backend (sleeping 600 s) did not outlive hwb
+    assert list(tmp.iterdir()) == []
+    assert not (tmp_path / "o").exists() or list((tmp_path / "o").iterdir()) == []
 
 
 # --- a noisy backend: memory and terminal stay bounded, the log keeps everything --------------------
