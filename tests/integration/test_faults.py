@@ -124,8 +124,11 @@ def test_build_killed_at_random_points_leaves_nothing_partial(project_copy, tmp_
         args = ["build", src, "-o", out, *(("-C", "mode=slow") if slow else ())]
         if killer.rng.random() < 0.5:
             shutil.rmtree(cache / "wheels", ignore_errors=True)  # make the run write the cache
+        before = set(tmp.iterdir())
         what = killer.run(args, env, span=killer.span + (4.5 if slow else 0))
         _assert_only_valid_artifacts(out, what)
+        if "SIGINT" in what:  # an interrupted run cleans up its temporary folder (a SIGKILL cannot)
+            assert set(tmp.iterdir()) <= before, what
         if killer.rng.random() < 0.3:
             shutil.rmtree(out, ignore_errors=True)  # sometimes start the next round afresh
     killer.check_cut_short(ROUNDS)
