@@ -47,7 +47,7 @@ def ensure_venv() -> None:
 
 
 def lint() -> None:
-    sh(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py", ".ci")
+    sh(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "fuzz", "tasks.py", ".ci")
     sh(PY, "-m", "mypy")
     sh(BIN / "lint-imports")
 
@@ -60,7 +60,13 @@ def test(pytest_args: list[str]) -> None:
         # pytest exits 5 when nothing was collected: that is a failure for us as well.
         # Two workers (this machine kind has 2 cores); the slowest tests are listed at the end.
         parallel = [] if any(a == "-n" or a.startswith("-n") for a in pytest_args) else ["-n", "auto"]
-        sh(PY, "-m", "pytest", *parallel, "--durations=25", *pytest_args)
+        # Branch coverage, gated by [tool.coverage.report] fail_under; CLI subprocesses are measured
+        # too (coverage's patch = ["subprocess"]) and write their data next to pyproject.toml.
+        os.environ["COVERAGE_FILE"] = str(ROOT / ".coverage")
+        cov = ["--cov=headless_wheel_builder", "--cov-branch", "--cov-report=term"]
+        if pytest_args:  # a selection of tests is measured but not held to the whole suite's gate
+            cov.append("--cov-fail-under=0")
+        sh(PY, "-m", "pytest", *parallel, *cov, "--durations=25", *pytest_args)
     finally:
         engines.stop(state)
 
