@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 import atheris  # type: ignore[import-untyped]
@@ -33,14 +32,6 @@ def _inside(path: Path, root: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
-def _known_unwrapped(exc: BaseException) -> bool:
-    frames = traceback.extract_tb(exc.__traceback__)
-    last = frames[-1] if frames else None
-    if isinstance(exc, KeyError):
-        return "linkname" in str(exc) and last is not None and last.filename.endswith("tarfile.py")
-    return last is not None and last.filename.endswith("zipfile.py") and last.name == "is_dir"
-
-
 def test_one_input(data: bytes) -> None:
     if not data:
         return
@@ -54,14 +45,6 @@ def test_one_input(data: bytes) -> None:
             project = extract_archive(archive, dest, max_total_size=1 << 20, max_members=200)
         except ArchiveError:
             pass
-        except (KeyError, IndexError) as exc:
-            # KNOWN BUGS (reported with issue 11; archive.py is being changed by the security
-            # work): tarfile raises KeyError("linkname ... not found") for a hard link to a
-            # member that is not in the archive, and zipfile raises IndexError for a member
-            # with an empty name; extract_archive does not yet turn either into an ArchiveError.
-            # Anything else still crashes the fuzzer.  Remove this clause once they are wrapped.
-            if not _known_unwrapped(exc):
-                raise
         else:
             assert _inside(project, dest)
             for path in dest.rglob("*"):

@@ -29,6 +29,21 @@ class HwbResult:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_hwb_logger() -> Iterator[None]:
+    """The CLI's configure_logging (run in-process by some tests) detaches hwb's logger from
+    the root logger; give every test the library default so caplog sees hwb's records."""
+    import logging
+
+    log = logging.getLogger("headless_wheel_builder")
+    saved = (log.handlers[:], log.level, log.propagate)
+    log.handlers[:] = []
+    log.setLevel(logging.NOTSET)
+    log.propagate = True
+    yield
+    log.handlers[:], log.level, log.propagate = saved[0], saved[1], saved[2]
+
+
 @pytest.fixture
 def packages() -> Path:
     return PACKAGES

@@ -73,6 +73,9 @@ class Killer:
         delay = self.rng.uniform(0.05, 0.9 * (span or self.span))
         sig = self.rng.choice((signal.SIGKILL, signal.SIGINT))
         started = time.monotonic()
+        # A process killed this way cannot save coverage data, and a SIGINT that lands while
+        # coverage is still starting up turns into "Fatal Python error": leave it unmeasured.
+        env = {k: v for k, v in env.items() if not k.startswith("COVERAGE_")}
         proc = subprocess.Popen(
             _argv(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

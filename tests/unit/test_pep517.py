@@ -21,3 +21,11 @@ def test_backend_warnings_are_logged_not_raised(caplog):
 def test_other_warnings_pass_through():
     with pytest.warns(DeprecationWarning, match="ours"), relay_backend_warnings():
         warnings.warn("ours", DeprecationWarning, stacklevel=1)
+
+
+def test_a_repeated_backend_warning_is_shown_once_per_build(caplog):
+    shown: set[str] = set()
+    for _ in range(3):
+        with relay_backend_warnings(shown):
+            warnings.warn("said in every hook", BuildBackendWarning, stacklevel=1)
+    assert caplog.text.count("said in every hook") == 1

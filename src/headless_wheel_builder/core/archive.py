@@ -241,12 +241,27 @@ def _check_tar_members(archive: Path, tf: tarfile.TarFile, limits: _Limits) -> l
         else:
             links.add(member.name, parts, symlink_target=None)
         checked.append(member)
-    for member in checked:
+    first_file: dict[tuple[str, ...], int] = {}
+    for index, member in enumerate(checked):
+        if member.isreg():
+            first_file.setdefault(_member_parts(archive, member.name), index)
+    for index, member in enumerate(checked):
         parts = _member_parts(archive, member.name)
         if member.issym():
             links.check_symlink(member.name, parts, member.linkname)
         elif member.islnk():
             links.check_hardlink(member.name, member.linkname)
+            # tarfile can only link to a regular file stored *before* the link.
+            target = first_file.get(
+                tuple(p for p in member.linkname.replace("\\", "/").split("/") if p not in ("", "."))
+            )
+            if target is None or target >= index:
+                raise _unsafe(
+                    archive,
+                    member.name,
+                    f"it is a hard link to {member.linkname!r}, "
+                    "which is not a file stored before it in the archive",
+                )
     return [_sanitised(m) for m in checked]
 
 
@@ -273,6 +288,8 @@ def _extract_zip(archive: Path, dest: Path, limits: _Limits) -> list[tuple[str, 
             for info in infos:
                 limits.add(info.filename, info.file_size)
                 parts = _member_parts(archive, info.filename)
+                if not parts and not info.filename.endswith("/"):
+                    raise _unsafe(archive, info.filename, "it has no file name")
                 if info.flag_bits & 0x1:
                     raise _unsafe(archive, info.filename, "it is encrypted")
                 kind = stat.S_IFMT(info.external_attr >> 16)

@@ -60,6 +60,7 @@ class HookSession:
         self.progress = progress
         self.timings = timings
         self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
+        self._warned: set[str] = set()  # backend warnings already shown in this build
         self._runner = _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout)
         self._env_cache: EnvCache | None = None
         if options.cache and options.isolation:
@@ -78,7 +79,7 @@ class HookSession:
         with phase(self.timings, "build"):
             self.progress.step(f"Building {dist} with {self._backend_name(builder)}")
             try:
-                with relay_backend_warnings():
+                with relay_backend_warnings(self._warned):
                     path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
             except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                 raise self._translate(exc, dist, builder) from None
@@ -127,7 +128,7 @@ class HookSession:
                 extra: set[str] = set(recalled)
             else:
                 try:
-                    with relay_backend_warnings():
+                    with relay_backend_warnings(self._warned):
                         extra = set(builder.get_requires_for_build(dist, dict(self.options.config_settings)))
                 except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                     raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
@@ -188,7 +189,7 @@ class HookSession:
             srcdir, python_executable=str(self.interpreter.executable), runner=self._runner
         )
         try:
-            with relay_backend_warnings():
+            with relay_backend_warnings(self._warned):
                 missing = builder.check_dependencies(dist, dict(self.options.config_settings))
         except Exception as exc:  # noqa: BLE001 - translated into an HwbError
             raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
@@ -270,11 +271,8 @@ class HookSession:
         return error
 
 
-_SHOWN_BACKEND_WARNINGS: set[str] = set()
-
-
 @contextmanager
-def relay_backend_warnings() -> Iterator[None]:
+def relay_backend_warnings(shown: set[str] | None = None) -> Iterator[None]:
     """Log the warnings a backend reported (pyproject-hooks re-raises them in this process as
     ``BuildBackendWarning``) instead of letting them escape: under ``-W error`` — or a test
     suite's ``filterwarnings = error`` — a backend's deprecation notice must not fail the build."""
@@ -288,8 +286,10 @@ def relay_backend_warnings() -> Iterator[None]:
     for item in caught:
         if issubclass(item.category, BuildBackendWarning):
             text = str(item.message)
-            if text not in _SHOWN_BACKEND_WARNINGS:  # a backend repeats itself in every hook
-                _SHOWN_BACKEND_WARNINGS.add(text)
-                logger.warning("build backend: %s", text)
+            if shown is not None:  # a backend repeats itself in every hook: say it once
+                if text in shown:
+                    continue
+                shown.add(text)
+            logger.warning("build backend: %s", text)
         else:  # not ours to swallow: hand it on as it was raised
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
