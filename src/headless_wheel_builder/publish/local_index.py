@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,12 +150,36 @@ def _place(source: Path, dest: Path, dist: DistEntry) -> None:
 
 
 def _swap(new: Path, target: Path, staging: Path) -> None:
-    """Put ``new`` in place of ``target`` with two renames (the old tree is deleted after)."""
+    """Put ``new`` in place of ``target``.  Where the kernel can exchange two paths in one step
+    (Linux ``renameat2(RENAME_EXCHANGE)``) the index is never missing, even if hwb is killed
+    in between; elsewhere two renames leave a moment without it.  The old tree ends up in
+    ``staging`` and is deleted with it."""
     try:
         if target.exists():
+            if _exchange(new, target):
+                return  # ``new`` now names the old tree, inside staging
             target.rename(staging / "old")
         new.rename(target)
     except OSError as exc:
         raise OutputError(
             f"cannot write {target}", why=exc.strerror or str(exc), hint="check the folder's permissions"
         ) from exc
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; False when this system cannot (then nothing was changed)."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+    import errno
+
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # a libc older than glibc 2.28
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # kernel or filesystem says no
+        return False
+    raise OSError(code, os.strerror(code), str(b))
