@@ -217,18 +217,33 @@ class _Links(HTMLParser):
             self.hrefs.extend(v for k, v in attrs if k == "href" and v)
 
 
-def _check_pages(read: Any, what: str) -> dict[str, Any]:
-    """Root and project pages parse (JSON and HTML) and agree; returns the root JSON page."""
+def _check_pages(read: Any, what: str, *, html_may_lag: bool = False) -> dict[str, Any]:
+    """Root and project pages parse (JSON and HTML) and agree; returns the root JSON page.
+
+    ``html_may_lag``: on S3 the JSON pages are the state (conditional writes) and the HTML pages
+    are derived from them right after, so a publisher killed in between leaves HTML that lists
+    a subset — never a file that is not there; the next publish rewrites it (docs/PUBLISHING-S3.md).
+    """
     root = json.loads(read("simple/index.json"))
     root_links = _Links()
     root_links.feed(read("simple/index.html").decode())
-    assert len(root_links.hrefs) == len(root["projects"]), what
+    names = {f"{p['name']}/" for p in root["projects"]}
+    if html_may_lag:
+        assert set(root_links.hrefs) <= names, what
+    else:
+        assert set(root_links.hrefs) == names, what
     for project in root["projects"]:
         page = json.loads(read(f"simple/{project['name']}/index.json"))
+        files = {f["filename"] for f in page["files"]}
+        if html_may_lag and f"{project['name']}/" not in root_links.hrefs:
+            continue  # its HTML page may not exist yet
         links = _Links()
         links.feed(read(f"simple/{project['name']}/index.html").decode())
         linked = {h.split("#")[0].rsplit("/", 1)[-1] for h in links.hrefs}
-        assert {f["filename"] for f in page["files"]} == linked, what
+        if html_may_lag:
+            assert linked <= files, what
+        else:
+            assert files == linked, what
     return dict(root)
 
 
@@ -277,7 +292,7 @@ def test_s3_publish_killed_mid_index_update_then_completes(moto_server, bucket, 
         files = batch(i)
         what = killer.run(["publish", *files, "--repository", bucket.url("k")], env)
         published += files
-        _check_pages(read, what)
+        _check_pages(read, what, html_may_lag=True)
     killer.check_cut_short(ROUNDS)
     final = _run(["publish", *published, "--repository", bucket.url("k"), "--json"], env)
     assert final.returncode == 0, f"seed={SEED}\n{final.stderr}"
