@@ -22,8 +22,8 @@ from pathlib import Path
 import atheris  # type: ignore[import-untyped]
 
 with atheris.instrument_imports():
-    from headless_wheel_builder.core.archive import extract_archive
     from headless_wheel_builder.errors import ArchiveError
+    from headless_wheel_builder.source.archive import extract_archive
 
 _SUFFIXES = (".tar.gz", ".tar", ".zip", ".tgz", ".tar.xz", ".tar.bz2")
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from headless_wheel_builder.core.output import TEMP_PREFIX, validate
+from headless_wheel_builder.artifacts.output import TEMP_PREFIX, validate
 from tests.integration.publish_servers import Server, start_pypiserver
 from tests.integration.test_s3 import bucket, moto_server, s3_env  # noqa: F401 - fixtures
 from tests.unit._distfactory import FakeWheel

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder.core.source import ResolvedSource, resolve_source
 from headless_wheel_builder.errors import GitError, NotAProjectError, SourceNotFoundError
+from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program"),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder.isolation.python import available
-from headless_wheel_builder.matrix.elf import versioned_symbols
+from headless_wheel_builder.repair.elf import versioned_symbols
 from tests.conftest import PACKAGES, ROOT
 
 from .corpus import cache_dir, fetch_sdist, load_projects

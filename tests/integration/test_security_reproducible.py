@@ -76,8 +76,8 @@ def test_same_commit_twice_gives_the_same_bytes(hwb, tmp_path: Path) -> None:
 def test_pin_sets_restores_and_respects_the_user(tmp_path: Path, monkeypatch) -> None:
     import os
 
+    from headless_wheel_builder.build._reproducible import commit_epoch, pin_source_date_epoch
     from headless_wheel_builder.cache.keys import env_values
-    from headless_wheel_builder.core._reproducible import commit_epoch, pin_source_date_epoch
 
     repo = _repo(tmp_path)
     plain = tmp_path / "plain"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from headless_wheel_builder.core import analyzer
-from headless_wheel_builder.core._detect import MAX_SOURCE_REASONS, find_compiled_sources
-from headless_wheel_builder.core.analyzer import (
+from headless_wheel_builder.analyze import analyzer
+from headless_wheel_builder.analyze._detect import MAX_SOURCE_REASONS, find_compiled_sources
+from headless_wheel_builder.analyze.analyzer import (
     LEGACY_BACKEND,
     LEGACY_REQUIRES,
     ProjectInfo,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from headless_wheel_builder.core.check import CheckReport, FileReport, check_files
-from headless_wheel_builder.core.output import Problem
+from headless_wheel_builder.artifacts.check import CheckReport, FileReport, check_files
+from headless_wheel_builder.artifacts.output import Problem
 from tests.unit._distfactory import FakeSdist, FakeWheel
 
 

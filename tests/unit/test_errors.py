@@ -43,7 +43,7 @@ def test_render_has_what_why_hint_and_redacts(monkeypatch):
 
 
 def test_diagnose_names_known_causes():
-    from headless_wheel_builder.core.diagnose import diagnose
+    from headless_wheel_builder.build.diagnose import diagnose
 
     cases = {
         "meson-python: error: Dist currently only works with Git or Mercurial repos": "meson-python",

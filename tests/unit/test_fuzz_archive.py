@@ -20,8 +20,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
-from headless_wheel_builder.core.archive import extract_archive
 from headless_wheel_builder.errors import ArchiveError
+from headless_wheel_builder.source.archive import extract_archive
 
 from ._fuzz import FUZZ, explains
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from headless_wheel_builder.core._sdist_rules import _check_sdist_filename
-from headless_wheel_builder.core._validate_common import Collector
-from headless_wheel_builder.core._wheel_rules import _check_wheel_filename
-from headless_wheel_builder.core.output import describe, validate
-from headless_wheel_builder.core.validate import artifact_kind, metadata_member
+from headless_wheel_builder.artifacts._sdist_rules import _check_sdist_filename
+from headless_wheel_builder.artifacts._validate_common import Collector
+from headless_wheel_builder.artifacts._wheel_rules import _check_wheel_filename
+from headless_wheel_builder.artifacts.output import describe, validate
+from headless_wheel_builder.artifacts.validate import artifact_kind, metadata_member
 from headless_wheel_builder.errors import HwbError, ValidationError
 
 from ._fuzz import FUZZ, any_text, explains, project_names, versions, wheel_tags

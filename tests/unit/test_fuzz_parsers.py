@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
-from headless_wheel_builder.core.analyzer import ProjectInfo, analyze, load_pyproject
-from headless_wheel_builder.core.git import GitSpec, parse_git_url
+from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze, load_pyproject
 from headless_wheel_builder.errors import GitError, HwbError
 from headless_wheel_builder.publish.index import (
     IndexFile,
@@ -32,6 +31,7 @@ from headless_wheel_builder.publish.index import (
     render_project_html,
     render_project_json,
 )
+from headless_wheel_builder.source.git import GitSpec, parse_git_url
 
 from ._fuzz import FUZZ, explains, project_names, versions
 

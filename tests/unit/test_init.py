@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from headless_wheel_builder.api import InitOptions, init
-from headless_wheel_builder.core._legacy_fields import dotted_module, spdx_license
-from headless_wheel_builder.core._setup_cfg import remove_options
-from headless_wheel_builder.core._setup_py import (
+from headless_wheel_builder.errors import NotAProjectError, ProjectError, UsageError
+from headless_wheel_builder.migrate._legacy_fields import dotted_module, spdx_license
+from headless_wheel_builder.migrate._setup_cfg import remove_options
+from headless_wheel_builder.migrate._setup_py import (
     Attr,
     FileAttr,
     FileText,
@@ -22,8 +23,7 @@ from headless_wheel_builder.core._setup_py import (
     Unresolved,
     read_setup_py,
 )
-from headless_wheel_builder.core.init import default_requires_python, detect_layout
-from headless_wheel_builder.errors import NotAProjectError, ProjectError, UsageError
+from headless_wheel_builder.migrate.init import default_requires_python, detect_layout
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder.core.container_build import _json_docs, inner_error
+from headless_wheel_builder.build.in_container import _json_docs, inner_error
 from headless_wheel_builder.errors import (
     ContainerEngineUnavailableError,
     ContainerError,

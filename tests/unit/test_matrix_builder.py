@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder import api
-from headless_wheel_builder.errors import MatrixError, OutputError, WheelTestError
-from headless_wheel_builder.matrix.artifacts import (
+from headless_wheel_builder.artifacts.manifest import (
     sha256sums_text,
     verify_sha256sums,
     write_manifest,
     write_sha256sums,
 )
+from headless_wheel_builder.build.tester import render_command, shell_argv
+from headless_wheel_builder.errors import MatrixError, OutputError, WheelTestError
 from headless_wheel_builder.matrix.builder import covers
-from headless_wheel_builder.matrix.identifiers import Identifier
 from headless_wheel_builder.matrix.jobs import JobResult
-from headless_wheel_builder.matrix.tester import render_command, shell_argv
+from headless_wheel_builder.platforms import Identifier
 
 
 def ident(minor: int, platform: str = "linux", arch: str = "x86_64") -> Identifier:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from headless_wheel_builder.core.analyzer import analyze
+from headless_wheel_builder.analyze.analyzer import analyze
 from headless_wheel_builder.errors import InterpreterNotFoundError, UsageError
 from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.matrix.identifiers import (
+from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan
+from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
     Identifier,
     apply_select_skip,
@@ -22,7 +23,6 @@ from headless_wheel_builder.matrix.identifiers import (
     parse_pythons,
     requires_python_excludes,
 )
-from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan
 from tests.conftest import PACKAGES
 
 

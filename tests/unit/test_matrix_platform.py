@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.matrix._apple_windows import (
+from headless_wheel_builder.repair._apple_windows import (
     DelocateRepairer,
     DelvewheelRepairer,
     detect_msvc,
     macos_build_environ,
 )
-from headless_wheel_builder.matrix.elf import ElfError, glibc_version, versioned_symbols
-from headless_wheel_builder.matrix.platform import (
+from headless_wheel_builder.repair.elf import ElfError, glibc_version, versioned_symbols
+from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     Policy,
     check_final_tags,
@@ -26,7 +26,7 @@ from headless_wheel_builder.matrix.platform import (
     parse_policy,
     too_new_symbols,
 )
-from headless_wheel_builder.matrix.tools import ToolEnv
+from headless_wheel_builder.repair.tools import ToolEnv
 
 STRINGS = [b"libc.so.6", b"GLIBC_2.2.5", b"GLIBC_2.25", b"getrandom", b"memcpy", b"local_fn", b"GLIBC_2.34"]
 
@@ -250,8 +250,8 @@ def test_msvc_detection():
 
 
 def test_macos_variables_reach_every_backend_process():
-    from headless_wheel_builder.matrix.identifiers import Identifier
     from headless_wheel_builder.matrix.jobs import platform_environ, with_environ
+    from headless_wheel_builder.platforms import Identifier
 
     calls = []
 

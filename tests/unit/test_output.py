@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from headless_wheel_builder.core import output
-from headless_wheel_builder.core.output import (
+from headless_wheel_builder.artifacts import output
+from headless_wheel_builder.artifacts.output import (
     TEMP_PREFIX,
     describe,
     place_artifacts,
     read_metadata,
     validate,
 )
-from headless_wheel_builder.core.validate import MAX_PER_CODE
+from headless_wheel_builder.artifacts.validate import MAX_PER_CODE
 from headless_wheel_builder.errors import OutputError, ValidationError
 from tests.unit._distfactory import FakeSdist, FakeWheel, record_hash, symlink
 

@@ -7,7 +7,7 @@ import warnings
 import pytest
 from pyproject_hooks import BuildBackendWarning
 
-from headless_wheel_builder.core.pep517 import relay_backend_warnings
+from headless_wheel_builder.build.pep517 import relay_backend_warnings
 
 
 def test_backend_warnings_are_logged_not_raised(caplog):

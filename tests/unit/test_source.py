@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from headless_wheel_builder.core import source
-from headless_wheel_builder.core.archive import extract_archive
-from headless_wheel_builder.core.source import GitSpec, parse_git_url, resolve_source
 from headless_wheel_builder.errors import (
     ArchiveError,
     GitError,
@@ -22,6 +19,9 @@ from headless_wheel_builder.errors import (
     SourceNotFoundError,
     UsageError,
 )
+from headless_wheel_builder.source import source
+from headless_wheel_builder.source.archive import extract_archive
+from headless_wheel_builder.source.source import GitSpec, parse_git_url, resolve_source
 
 PYPROJECT = b'[project]\nname = "demo"\nversion = "1.0"\n'
 
@@ -350,7 +350,7 @@ def test_good_sdist_without_data_filter(tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.skipif(not hasattr(tarfile, "data_filter"), reason="needs tarfile.data_filter")
 def test_data_filter_backs_up_own_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from headless_wheel_builder.core import archive as archive_mod
+    from headless_wheel_builder.source import archive as archive_mod
 
     monkeypatch.setattr(archive_mod._LinkChecker, "_escapes", lambda self, base, target: False)
     archive = _tar(tmp_path / "evil.tar.gz", [_link("demo/passwd", "/etc/passwd")])
@@ -557,7 +557,7 @@ def test_zip_size_cap(tmp_path: Path) -> None:
 
 
 def test_default_caps() -> None:
-    from headless_wheel_builder.core import archive
+    from headless_wheel_builder.source import archive
 
     assert archive.MAX_TOTAL_SIZE == 4 * 1024**3
     assert archive.MAX_MEMBERS == 100_000
@@ -607,6 +607,6 @@ def test_extract_archive_refuses_unknown_suffix(tmp_path: Path) -> None:
 
 
 def test_extract_archive_reexported() -> None:
-    from headless_wheel_builder.core import archive
+    from headless_wheel_builder.source import archive
 
     assert source.extract_archive is archive.extract_archive

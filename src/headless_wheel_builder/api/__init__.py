@@ -14,6 +14,9 @@ import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from headless_wheel_builder.analyze.analyzer import (
+        ProjectInfo as ProjectInfo,
+    )
     from headless_wheel_builder.api._build import (
         InspectReport as InspectReport,
     )
@@ -98,6 +101,27 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._version import (
         version_plan as version_plan,
     )
+    from headless_wheel_builder.artifacts.check import (
+        CheckReport as CheckReport,
+    )
+    from headless_wheel_builder.build.in_container import (
+        ContainerBuildReport as ContainerBuildReport,
+    )
+    from headless_wheel_builder.build.in_container import (
+        ContainerOptions as ContainerOptions,
+    )
+    from headless_wheel_builder.build.pipeline import (
+        BuildOptions as BuildOptions,
+    )
+    from headless_wheel_builder.build.pipeline import (
+        BuildReport as BuildReport,
+    )
+    from headless_wheel_builder.build.pipeline import (
+        BuiltArtifact as BuiltArtifact,
+    )
+    from headless_wheel_builder.build.pipeline import (
+        Distribution as Distribution,
+    )
     from headless_wheel_builder.cache.manage import (
         CacheInfo as CacheInfo,
     )
@@ -119,36 +143,6 @@ if TYPE_CHECKING:
     from headless_wheel_builder.config.resolve import (
         Settings as Settings,
     )
-    from headless_wheel_builder.core.analyzer import (
-        ProjectInfo as ProjectInfo,
-    )
-    from headless_wheel_builder.core.builder import (
-        BuildOptions as BuildOptions,
-    )
-    from headless_wheel_builder.core.builder import (
-        BuildReport as BuildReport,
-    )
-    from headless_wheel_builder.core.builder import (
-        BuiltArtifact as BuiltArtifact,
-    )
-    from headless_wheel_builder.core.builder import (
-        Distribution as Distribution,
-    )
-    from headless_wheel_builder.core.check import (
-        CheckReport as CheckReport,
-    )
-    from headless_wheel_builder.core.container_build import (
-        ContainerBuildReport as ContainerBuildReport,
-    )
-    from headless_wheel_builder.core.container_build import (
-        ContainerOptions as ContainerOptions,
-    )
-    from headless_wheel_builder.core.init import (
-        InitOptions as InitOptions,
-    )
-    from headless_wheel_builder.core.init import (
-        InitReport as InitReport,
-    )
     from headless_wheel_builder.isolation.strategy import (
         IsolationChoice as IsolationChoice,
     )
@@ -166,6 +160,12 @@ if TYPE_CHECKING:
     )
     from headless_wheel_builder.matrix.plan import (
         MatrixPlan as MatrixPlan,
+    )
+    from headless_wheel_builder.migrate.init import (
+        InitOptions as InitOptions,
+    )
+    from headless_wheel_builder.migrate.init import (
+        InitReport as InitReport,
     )
     from headless_wheel_builder.publish.base import (
         PublishReport as PublishReport,
@@ -197,20 +197,20 @@ if TYPE_CHECKING:
 
 #: public name -> the module that defines it
 _WHERE: dict[str, str] = {
-    "BuildOptions": "headless_wheel_builder.core.builder",
-    "BuildReport": "headless_wheel_builder.core.builder",
-    "BuiltArtifact": "headless_wheel_builder.core.builder",
+    "BuildOptions": "headless_wheel_builder.build.pipeline",
+    "BuildReport": "headless_wheel_builder.build.pipeline",
+    "BuiltArtifact": "headless_wheel_builder.build.pipeline",
     "CacheInfo": "headless_wheel_builder.cache.manage",
     "ChangelogReport": "headless_wheel_builder.version.changelog_file",
-    "CheckReport": "headless_wheel_builder.core.check",
+    "CheckReport": "headless_wheel_builder.artifacts.check",
     "CiEnvironment": "headless_wheel_builder.ci.detect",
     "CiOptions": "headless_wheel_builder.ci.generate",
     "CiReport": "headless_wheel_builder.ci.generate",
-    "ContainerBuildReport": "headless_wheel_builder.core.container_build",
-    "ContainerOptions": "headless_wheel_builder.core.container_build",
-    "Distribution": "headless_wheel_builder.core.builder",
-    "InitOptions": "headless_wheel_builder.core.init",
-    "InitReport": "headless_wheel_builder.core.init",
+    "ContainerBuildReport": "headless_wheel_builder.build.in_container",
+    "ContainerOptions": "headless_wheel_builder.build.in_container",
+    "Distribution": "headless_wheel_builder.build.pipeline",
+    "InitOptions": "headless_wheel_builder.migrate.init",
+    "InitReport": "headless_wheel_builder.migrate.init",
     "InspectReport": "headless_wheel_builder.api._build",
     "IsolationChoice": "headless_wheel_builder.isolation.strategy",
     "JobSettings": "headless_wheel_builder.matrix.jobs",
@@ -220,7 +220,7 @@ _WHERE: dict[str, str] = {
     "MatrixOptions": "headless_wheel_builder.matrix.plan",
     "MatrixPlan": "headless_wheel_builder.matrix.plan",
     "MatrixReport": "headless_wheel_builder.matrix.builder",
-    "ProjectInfo": "headless_wheel_builder.core.analyzer",
+    "ProjectInfo": "headless_wheel_builder.analyze.analyzer",
     "PruneReport": "headless_wheel_builder.cache.manage",
     "PublishOptions": "headless_wheel_builder.publish.options",
     "PublishReport": "headless_wheel_builder.publish.base",

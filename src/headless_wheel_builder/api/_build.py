@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import Progress, redact
-from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
-from headless_wheel_builder.core.builder import (
+from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.artifacts.check import CheckReport, check_files
+from headless_wheel_builder.build.pipeline import (
     BuildOptions,
     BuildReport,
     build_project,
 )
-from headless_wheel_builder.core.check import CheckReport, check_files
-from headless_wheel_builder.core.init import InitOptions, InitReport
-from headless_wheel_builder.core.source import ResolvedSource, resolve_source
+from headless_wheel_builder.migrate.init import InitOptions, InitReport
+from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
 
 def build(
@@ -76,6 +76,6 @@ def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None)
     """Write ``path/pyproject.toml``: scaffold one for plain code, or (``from_setup``) migrate
     ``setup.py``/``setup.cfg`` to PEP 621 without running them.  Nothing is written with
     ``dry_run``; the report holds the text and what was translated, kept and dropped."""
-    from headless_wheel_builder.core.init import init_project
+    from headless_wheel_builder.migrate.init import init_project
 
     return init_project(path, options or InitOptions())

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from headless_wheel_builder.config.resolve import Settings
-from headless_wheel_builder.core.builder import (
+from headless_wheel_builder.build.pipeline import (
     BuildOptions,
 )
+from headless_wheel_builder.config.resolve import Settings
 
 
 def resolve_config(

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from headless_wheel_builder._log import Progress
+from headless_wheel_builder.analyze.analyzer import ProjectInfo
+from headless_wheel_builder.build.in_container import ContainerBuildReport, ContainerOptions
 from headless_wheel_builder.config.resolve import Settings
-from headless_wheel_builder.core.analyzer import ProjectInfo
-from headless_wheel_builder.core.container_build import ContainerBuildReport, ContainerOptions
 from headless_wheel_builder.isolation.engine import EngineName
 from headless_wheel_builder.isolation.strategy import IsolationChoice
 
@@ -82,6 +82,6 @@ def build_in_container(
     inside; the artifacts are placed in ``options.outdir`` owned by the calling user.  The
     container is removed on every path out, also on Ctrl-C.  Raises an HwbError on failure
     (ContainerError subclasses for the engine's own problems)."""
-    from headless_wheel_builder.core.container_build import build_in_container as _build
+    from headless_wheel_builder.build.in_container import build_in_container as _build
 
     return _build(source, options or ContainerOptions(), progress)

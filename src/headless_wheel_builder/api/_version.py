@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from headless_wheel_builder._log import Progress, redact
-from headless_wheel_builder.core.builder import (
+from headless_wheel_builder.build.pipeline import (
     BuildOptions,
 )
 from headless_wheel_builder.publish.options import PublishOptions

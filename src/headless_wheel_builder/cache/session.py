@@ -19,10 +19,10 @@ from headless_wheel_builder.cache.envs import EnvCache
 from headless_wheel_builder.cache.wheels import WheelCache
 
 if TYPE_CHECKING:
-    from headless_wheel_builder.core.analyzer import ProjectInfo
-    from headless_wheel_builder.core.builder import BuildOptions
-    from headless_wheel_builder.core.source import ResolvedSource
+    from headless_wheel_builder.analyze.analyzer import ProjectInfo
+    from headless_wheel_builder.build.pipeline import BuildOptions
     from headless_wheel_builder.isolation.python import Interpreter
+    from headless_wheel_builder.source.source import ResolvedSource
 
 
 class BuildCache:

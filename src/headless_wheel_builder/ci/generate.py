@@ -132,9 +132,9 @@ class WriteResult:
 def _matrix_args(project_dir: Path) -> tuple[str, tuple[str, ...]]:
     """Flags for ``hwb matrix`` in the plan job (only for what [tool.hwb] leaves unset) and the
     Pythons of the GitLab matrix."""
+    from headless_wheel_builder.analyze.analyzer import analyze
     from headless_wheel_builder.config.resolve import resolve
-    from headless_wheel_builder.core.analyzer import analyze
-    from headless_wheel_builder.matrix.identifiers import parse_pythons, requires_python_excludes
+    from headless_wheel_builder.platforms import parse_pythons, requires_python_excludes
 
     settings = resolve(project_dir, environ={})
     args: list[str] = []
@@ -167,7 +167,7 @@ def generate_pipeline(
 ) -> GeneratedPipeline:
     """Render the pipeline for the project in ``project_dir``."""
     from headless_wheel_builder.__about__ import __version__
-    from headless_wheel_builder.core.analyzer import analyze
+    from headless_wheel_builder.analyze.analyzer import analyze
 
     if options.provider not in PROVIDERS:
         raise CiError(f"unknown CI provider {options.provider!r}", hint="use github or gitlab")

@@ -26,19 +26,17 @@ from typing import Any
 from packaging.utils import parse_wheel_filename
 
 from headless_wheel_builder._log import logger, new_log_file, redact
-from headless_wheel_builder.core.analyzer import analyze
-from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
-from headless_wheel_builder.core.pep517 import HookSession
-from headless_wheel_builder.core.source import ResolvedSource, extract_archive, resolve_source
-from headless_wheel_builder.errors import InterruptedBuild, MatrixError, UsageError, ValidationError
-from headless_wheel_builder.matrix.artifacts import (
+from headless_wheel_builder.analyze.analyzer import analyze
+from headless_wheel_builder.artifacts.manifest import (
     MANIFEST_NAME,
     MANIFEST_SCHEMA,
     SUMS_NAME,
     write_manifest,
     write_sha256sums,
 )
-from headless_wheel_builder.matrix.identifiers import Identifier
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.build.pep517 import HookSession
+from headless_wheel_builder.errors import InterruptedBuild, MatrixError, UsageError, ValidationError
 from headless_wheel_builder.matrix.jobs import (
     JobContext,
     JobResult,
@@ -51,6 +49,8 @@ from headless_wheel_builder.matrix.jobs import (
     run_test_job,
 )
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
+from headless_wheel_builder.platforms import Identifier
+from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,13 +17,14 @@ from typing import Any, Literal, Protocol
 
 from headless_wheel_builder._log import logger, new_log_file, phase
 from headless_wheel_builder._proc import HookRunner
-from headless_wheel_builder.core.builder import BuildOptions
-from headless_wheel_builder.core.output import ArtifactInfo, describe, validate
-from headless_wheel_builder.core.pep517 import HookSession
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, validate
+from headless_wheel_builder.build.pep517 import HookSession
+from headless_wheel_builder.build.pipeline import BuildOptions
+from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.errors import BuildError, HwbError, RepairError, ValidationError, WheelTestError
 from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.matrix.identifiers import Identifier, host_platform
-from headless_wheel_builder.matrix.platform import (
+from headless_wheel_builder.platforms import Identifier, host_platform
+from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     RepairContext,
     Repairer,
@@ -33,8 +34,7 @@ from headless_wheel_builder.matrix.platform import (
     needs_repair,
     parse_policy,
 )
-from headless_wheel_builder.matrix.tester import WheelTestResult, run_wheel_test
-from headless_wheel_builder.matrix.tools import ToolEnv, ensure_tool
+from headless_wheel_builder.repair.tools import ToolEnv, ensure_tool
 
 JobState = Literal["queued", "building", "repairing", "testing", "ok", "failed", "cancelled"]
 Status = Literal["ok", "failed", "cancelled"]
@@ -174,7 +174,7 @@ def repairer_for(ident: Identifier, settings: JobSettings, tools: Tools) -> Repa
     if ident.platform == "linux":
         policy = parse_policy(settings.manylinux, libc=ident.libc) if settings.manylinux else None
         return AuditwheelRepairer(tools.get("auditwheel"), policy=policy, arch=ident.arch, libc=ident.libc)
-    from headless_wheel_builder.matrix._apple_windows import DelocateRepairer, DelvewheelRepairer
+    from headless_wheel_builder.repair._apple_windows import DelocateRepairer, DelvewheelRepairer
 
     if ident.platform == "macos":
         return DelocateRepairer(tools.get("delocate"), arch=ident.arch)
@@ -206,11 +206,11 @@ class _PlatformSession(HookSession):
 def platform_environ(ident: Identifier, *, project_pure: bool | None) -> dict[str, str]:
     """Build variables for ``ident`` (logic only on macOS and Windows, see _apple_windows)."""
     if ident.platform == "macos":
-        from headless_wheel_builder.matrix._apple_windows import macos_build_environ
+        from headless_wheel_builder.repair._apple_windows import macos_build_environ
 
         return macos_build_environ(ident.arch)
     if ident.platform == "windows" and project_pure is not True:
-        from headless_wheel_builder.matrix._apple_windows import detect_msvc
+        from headless_wheel_builder.repair._apple_windows import detect_msvc
 
         msvc = detect_msvc()
         if not msvc.found:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from headless_wheel_builder.core.analyzer import ProjectInfo
+from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.errors import InterpreterNotFoundError
 from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
-from headless_wheel_builder.matrix.identifiers import (
+from headless_wheel_builder.matrix.jobs import JobSettings
+from headless_wheel_builder.platforms import (
     Identifier,
     Skipped,
     apply_select_skip,
@@ -26,7 +27,6 @@ from headless_wheel_builder.matrix.identifiers import (
     parse_pythons,
     requires_python_excludes,
 )
-from headless_wheel_builder.matrix.jobs import JobSettings
 
 #: GitHub Actions runs at most 256 jobs per matrix.
 GITHUB_MAX_JOBS = 256

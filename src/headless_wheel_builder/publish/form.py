@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packaging.metadata import RawMetadata, parse_email
 
-from headless_wheel_builder.core.validate import artifact_kind, metadata_member
+from headless_wheel_builder.artifacts.validate import artifact_kind, metadata_member
 
 __all__ = ["Digests", "MultipartBody", "digests", "form_fields"]
 

@@ -320,8 +320,8 @@ def dist_entry(
     ``Requires-Python`` comes from the core metadata; a wheel's METADATA becomes the PEP 658
     sidecar unless ``sidecar`` is false.  Raises ValidationError for unreadable files.
     """
-    from headless_wheel_builder.core.output import describe
-    from headless_wheel_builder.core.validate import metadata_member
+    from headless_wheel_builder.artifacts.output import describe
+    from headless_wheel_builder.artifacts.validate import metadata_member
 
     info = describe(path)
     _, metadata = metadata_member(path)

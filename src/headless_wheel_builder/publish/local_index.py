@@ -67,7 +67,7 @@ def build_local_index(
     dist_dir: Path, *, out: Path | None = None, base_url: str | None = None
 ) -> LocalIndexReport:
     """Write ``<out>/simple/`` (``out`` defaults to ``dist_dir``) for the dists in ``dist_dir``."""
-    from headless_wheel_builder.core.output import validate
+    from headless_wheel_builder.artifacts.output import validate
 
     if not dist_dir.is_dir():
         raise SourceNotFoundError(

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from packaging.metadata import parse_email
 
-from headless_wheel_builder.core.check import check_files
-from headless_wheel_builder.core.validate import metadata_member
+from headless_wheel_builder.artifacts.check import check_files
+from headless_wheel_builder.artifacts.validate import metadata_member
 from headless_wheel_builder.errors import CheckError, PublishError, ValidationError
 
 if TYPE_CHECKING:

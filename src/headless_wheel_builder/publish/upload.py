@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, redact
+from headless_wheel_builder.artifacts.output import describe
 from headless_wheel_builder.config.files import discover, load_explicit, section
-from headless_wheel_builder.core.output import describe
 from headless_wheel_builder.errors import FileConflictError, PublishError, UploadError
 from headless_wheel_builder.publish.attest import attestations_field
 from headless_wheel_builder.publish.base import FileResult, PublishReport

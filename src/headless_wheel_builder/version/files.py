@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from packaging.version import Version
 
-from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.errors import HwbError, VersionError
 from headless_wheel_builder.version.config import FileSpec
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from headless_wheel_builder.core._setup_py import literal_in_file
 from headless_wheel_builder.errors import NotAProjectError, OutputError, SourceNotFoundError, UsageError
+from headless_wheel_builder.migrate._setup_py import literal_in_file
 
 __all__ = ["BACKENDS", "Backend", "InitOptions", "InitReport", "Layout", "detect_layout", "init_project"]
 
@@ -330,10 +330,10 @@ def init_project(path: str | os.PathLike[str], options: InitOptions) -> InitRepo
     if not root.is_dir():
         raise SourceNotFoundError(f"{root} is not a folder", hint="pass the project's folder")
     if options.from_setup:
-        from headless_wheel_builder.core.migrate import migrate_project
+        from headless_wheel_builder.migrate.from_setup import migrate_project
 
         return migrate_project(root, options)
-    from headless_wheel_builder.core._toml import compose, load_document
+    from headless_wheel_builder.migrate._toml import compose, load_document
 
     existing = load_document(root / "pyproject.toml", force=options.force)
     build_system, project, tool, report = scaffold(root, options)

@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from headless_wheel_builder.core._metadata_sources import ProjectFiles, cfg_get, read_text, table
+from headless_wheel_builder.analyze._metadata_sources import ProjectFiles, cfg_get, read_text, table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +29,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
-    from headless_wheel_builder.core.analyzer import BackendFamily
+    from headless_wheel_builder.analyze.analyzer import BackendFamily
 
 #: Stop walking the tree for compiled sources after this many files.
 MAX_WALK_FILES = 20_000

@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder._log import logger
-from headless_wheel_builder.core.output import (
+from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
     Problem,
     describe,
     read_metadata,
     validate,
 )
-from headless_wheel_builder.core.validate import artifact_kind
+from headless_wheel_builder.artifacts.validate import artifact_kind
 from headless_wheel_builder.errors import ValidationError
 
 __all__ = ["CheckReport", "FileReport", "check_files"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from headless_wheel_builder.core._legacy_values import (
+from headless_wheel_builder.migrate._legacy_values import (
     Attr,
     FileAttr,
     FileDirective,

@@ -24,9 +24,9 @@ from packaging.utils import parse_wheel_filename
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.matrix.elf import VersionedSymbol, glibc_version, wheel_versioned_symbols
-from headless_wheel_builder.matrix.identifiers import Platform
-from headless_wheel_builder.matrix.tools import ToolEnv
+from headless_wheel_builder.platforms import Platform
+from headless_wheel_builder.repair.elf import VersionedSymbol, glibc_version, wheel_versioned_symbols
+from headless_wheel_builder.repair.tools import ToolEnv
 
 RepairMode = Literal["auto", "always", "never"]
 _POLICY_RE = re.compile(r"^(?:(?P<libc>many|musl)linux_?)?(?P<major>\d+)[._](?P<minor>\d+)$")

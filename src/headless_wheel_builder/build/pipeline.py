@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
+from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.build._reproducible import pin_source_date_epoch
+from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.cache.session import BuildCache
-from headless_wheel_builder.core._reproducible import pin_source_date_epoch
-from headless_wheel_builder.core.analyzer import ProjectInfo, analyze
-from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
-from headless_wheel_builder.core.pep517 import HookSession
-from headless_wheel_builder.core.source import ResolvedSource, extract_archive, resolve_source
 from headless_wheel_builder.errors import (
     BuildError,
     InterruptedBuild,
@@ -30,6 +29,7 @@ from headless_wheel_builder.errors import (
 )
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter, find_python
+from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
 
 Distribution = Literal["sdist", "wheel", "editable"]
 ConfigSettings = Mapping[str, "str | list[str]"]

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder.core._legacy_values import Attr, FileDirective, FileText, FindPackages
+from headless_wheel_builder.migrate._legacy_values import Attr, FileDirective, FileText, FindPackages
 
 __all__ = ["FileDirective", "SetupCfg", "read_setup_cfg", "remove_options"]
 

@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from headless_wheel_builder.core.archive import ARCHIVE_SUFFIXES, archive_kind, extract_archive
-from headless_wheel_builder.core.git import (
-    GitSpec,
-    clean_subdirectory,
-    clone,
-    head_commit,
-    parse_git_url,
-    shown_spec,
-)
 from headless_wheel_builder.errors import (
     GitError,
     NotAProjectError,
     SourceError,
     SourceNotFoundError,
     UsageError,
+)
+from headless_wheel_builder.source.archive import ARCHIVE_SUFFIXES, archive_kind, extract_archive
+from headless_wheel_builder.source.git import (
+    GitSpec,
+    clean_subdirectory,
+    clone,
+    head_commit,
+    parse_git_url,
+    shown_spec,
 )
 
 __all__ = [

@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder.core._legacy_values import (
+from headless_wheel_builder.migrate._legacy_values import (
     Attr,
     FileAttr,
     FileText,
@@ -24,7 +24,7 @@ from headless_wheel_builder.core._legacy_values import (
     assigned_names,
     literal_in_file,
 )
-from headless_wheel_builder.core._setup_expr import Evaluator, Here, Module, Namespace, Open, Unknown
+from headless_wheel_builder.migrate._setup_expr import Evaluator, Here, Module, Namespace, Open, Unknown
 
 _SETUP_MODULES = {"setuptools", "distutils.core"}
 

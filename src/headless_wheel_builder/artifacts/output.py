@@ -29,7 +29,7 @@ from packaging.utils import (
 )
 
 from headless_wheel_builder._log import logger
-from headless_wheel_builder.core.validate import (
+from headless_wheel_builder.artifacts.validate import (
     ArtifactKind,
     Problem,
     artifact_kind,

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from headless_wheel_builder.core import _detect, _metadata_sources
-from headless_wheel_builder.core._metadata_sources import ProjectFiles, table
+from headless_wheel_builder.analyze import _detect, _metadata_sources
+from headless_wheel_builder.analyze._metadata_sources import ProjectFiles, table
 from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
 
 if sys.version_info >= (3, 11):

@@ -37,9 +37,14 @@ import zlib
 from pathlib import Path
 from typing import Literal
 
-from headless_wheel_builder.core._sdist_rules import sdist_members, validate_sdist
-from headless_wheel_builder.core._validate_common import MAX_PER_CODE, Problem, parse_metadata, read_member
-from headless_wheel_builder.core._wheel_rules import validate_wheel
+from headless_wheel_builder.artifacts._sdist_rules import sdist_members, validate_sdist
+from headless_wheel_builder.artifacts._validate_common import (
+    MAX_PER_CODE,
+    Problem,
+    parse_metadata,
+    read_member,
+)
+from headless_wheel_builder.artifacts._wheel_rules import validate_wheel
 from headless_wheel_builder.errors import ValidationError
 
 __all__ = [

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import Progress, logger, phase
+from headless_wheel_builder.build.diagnose import diagnose
 from headless_wheel_builder.cache.envs import EnvCache, recall_requires, remember_requires
 from headless_wheel_builder.cache.keys import requires_key
 from headless_wheel_builder.cache.store import cache_root
-from headless_wheel_builder.core.diagnose import diagnose
 from headless_wheel_builder.errors import (
     BackendError,
     BackendUnavailableError,
@@ -34,7 +34,7 @@ from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 if TYPE_CHECKING:
     from build import ProjectBuilder
 
-    from headless_wheel_builder.core.builder import BuildOptions, Distribution
+    from headless_wheel_builder.build.pipeline import BuildOptions, Distribution
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
 TAIL = 50

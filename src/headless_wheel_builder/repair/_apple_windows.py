@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.matrix.platform import RepairContext, _run_repair
-from headless_wheel_builder.matrix.tools import ToolEnv
+from headless_wheel_builder.repair.platform import RepairContext, _run_repair
+from headless_wheel_builder.repair.tools import ToolEnv
 
 #: The oldest macOS each architecture's CPython.org installers support (cibuildwheel's defaults).
 DEFAULT_DEPLOYMENT_TARGET = {"x86_64": "10.9", "arm64": "11.0", "universal2": "10.9"}

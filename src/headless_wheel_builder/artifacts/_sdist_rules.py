@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 from packaging.utils import InvalidSdistFilename, parse_sdist_filename
 from packaging.version import Version
 
-from headless_wheel_builder.core._validate_common import (
+from headless_wheel_builder.artifacts._validate_common import (
     MAX_METADATA_BYTES,
     Collector,
     Problem,

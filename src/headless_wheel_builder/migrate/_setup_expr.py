@@ -7,7 +7,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from headless_wheel_builder.core._legacy_values import Attr, FileAttr, FileText, FindPackages
+from headless_wheel_builder.migrate._legacy_values import Attr, FileAttr, FileText, FindPackages
 
 __all__ = ["HERE", "Evaluator", "Here", "Module", "Namespace", "Open", "Unknown"]
 

@@ -20,7 +20,7 @@ from packaging.tags import parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from headless_wheel_builder.core._validate_common import (
+from headless_wheel_builder.artifacts._validate_common import (
     Collector,
     Problem,
     identity_problems,

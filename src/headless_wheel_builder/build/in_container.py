@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import NullProgress, Progress, new_log_file, phase
-from headless_wheel_builder.core.analyzer import analyze
-from headless_wheel_builder.core.output import ArtifactInfo, describe, place_artifacts, validate
-from headless_wheel_builder.core.source import resolve_source
+from headless_wheel_builder.analyze.analyzer import analyze
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
 from headless_wheel_builder.errors import (
     BuildError,
     ContainerError,
@@ -53,6 +52,7 @@ from headless_wheel_builder.isolation.images import (
     ensure_image,
     parse_target,
 )
+from headless_wheel_builder.source.source import resolve_source
 
 
 @dataclass(frozen=True, kw_only=True)
