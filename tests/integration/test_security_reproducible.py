@@ -73,11 +73,15 @@ def test_same_commit_twice_gives_the_same_bytes(hwb, tmp_path: Path) -> None:
     assert _tar_times(sdist4) == {user_epoch}
 
 
-def test_pin_sets_restores_and_respects_the_user(tmp_path: Path, monkeypatch) -> None:
+def test_the_epoch_is_computed_per_source_and_respects_the_user(tmp_path: Path, monkeypatch) -> None:
     import os
 
-    from headless_wheel_builder.build._reproducible import commit_epoch, pin_source_date_epoch
-    from headless_wheel_builder.cache.keys import env_values
+    from headless_wheel_builder.build._reproducible import (
+        commit_epoch,
+        effective_epoch,
+        epoch_environ,
+        source_epoch,
+    )
 
     repo = _repo(tmp_path)
     plain = tmp_path / "plain"
@@ -87,17 +91,12 @@ def test_pin_sets_restores_and_respects_the_user(tmp_path: Path, monkeypatch) ->
     assert commit_epoch(plain) is None
     assert commit_epoch(repo / "src") == str(COMMIT_EPOCH)
 
-    pin_source_date_epoch("directory", plain)()
-    assert "SOURCE_DATE_EPOCH" not in os.environ
-    restore = pin_source_date_epoch("sdist", repo)  # an archive: its own dates, none from git
-    assert "SOURCE_DATE_EPOCH" not in os.environ
-    restore()
-
-    restore = pin_source_date_epoch("git", repo)
-    assert os.environ["SOURCE_DATE_EPOCH"] == str(COMMIT_EPOCH)
-    assert "SOURCE_DATE_EPOCH" in env_values(())  # so the wheel cache key records it
-    restore()
-    assert "SOURCE_DATE_EPOCH" not in os.environ
+    assert source_epoch("directory", plain) is None
+    assert source_epoch("sdist", repo) is None  # an archive: its own dates, none from git
+    assert source_epoch("git", repo) == str(COMMIT_EPOCH)
+    assert epoch_environ(str(COMMIT_EPOCH)) == {"SOURCE_DATE_EPOCH": str(COMMIT_EPOCH)}
+    assert epoch_environ(None) == {}
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # hwb's own environment is never changed
 
     # A commit that leaves the folder alone changes nothing; one that changes it does.
     later = {**git_env(tmp_path / "git-home"), "GIT_COMMITTER_DATE": "2011-01-01T00:00:00+00:00"}
@@ -109,5 +108,5 @@ def test_pin_sets_restores_and_respects_the_user(tmp_path: Path, monkeypatch) ->
     assert commit_epoch(repo / "src") == str(COMMIT_EPOCH)  # a subfolder the commit did not touch
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "42")
-    pin_source_date_epoch("git", repo)()
-    assert os.environ["SOURCE_DATE_EPOCH"] == "42"
+    assert source_epoch("git", repo) is None  # the user's own value is kept, not replaced
+    assert effective_epoch(None) == "42"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder.build.in_container import _json_docs, inner_error
+from headless_wheel_builder.build.in_container import RESULT_NAME, _parse_result, _read_result, inner_error
 from headless_wheel_builder.errors import (
+    BuildError,
     ContainerEngineUnavailableError,
     ContainerError,
     ContainerImageError,
@@ -206,13 +207,20 @@ def test_pythons_are_chosen_from_what_the_image_has():
         select_pythons(FOUND, ("3.13",))
 
 
-def test_inner_errors_keep_their_class_and_the_reports_are_parsed(tmp_path):
-    text = (
-        '{"ok": false}\n{"ok": false, "error": "matrix-failed", "exit_code": 44, "message": "m", "why": "w"}'
-    )
-    docs = _json_docs(text)
-    assert len(docs) == 2
-    error = inner_error(docs[1], log_file=Path(tmp_path / "log"))
+def test_inner_errors_keep_their_class_and_the_result_file_is_versioned(tmp_path):
+    import json
+
+    error_doc = {"ok": False, "error": "matrix-failed", "exit_code": 44, "message": "m", "why": "w"}
+    envelope = {"schema": "hwb-result/1", "ok": False, "result": error_doc}
+    assert _parse_result(json.dumps(envelope)) == error_doc
+    # Console output, an unknown schema version or a bare report is never taken for a result.
+    assert _parse_result("Successfully built x.whl") is None
+    assert _parse_result(json.dumps({**envelope, "schema": "hwb-result/99"})) is None
+    assert _parse_result(json.dumps(error_doc)) is None
+    (tmp_path / RESULT_NAME).write_text("{not json")
+    with pytest.raises(BuildError, match="no readable result file"):
+        _read_result(tmp_path / RESULT_NAME, None)
+    error = inner_error(error_doc, log_file=Path(tmp_path / "log"))
     assert isinstance(error, MatrixError)
     assert error.exit_code == 44
     assert error.what == "in the container: m"

@@ -250,7 +250,8 @@ def test_msvc_detection():
 
 
 def test_macos_variables_reach_every_backend_process():
-    from headless_wheel_builder.matrix.jobs import platform_environ, with_environ
+    from headless_wheel_builder.build.pep517 import _with_environ as with_environ
+    from headless_wheel_builder.matrix.jobs import platform_environ
     from headless_wheel_builder.platforms import Identifier
 
     calls = []

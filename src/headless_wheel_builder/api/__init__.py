@@ -110,16 +110,16 @@ if TYPE_CHECKING:
     from headless_wheel_builder.build.in_container import (
         ContainerOptions as ContainerOptions,
     )
-    from headless_wheel_builder.build.pipeline import (
+    from headless_wheel_builder.build.plan import (
         BuildOptions as BuildOptions,
     )
-    from headless_wheel_builder.build.pipeline import (
+    from headless_wheel_builder.build.plan import (
         BuildReport as BuildReport,
     )
-    from headless_wheel_builder.build.pipeline import (
+    from headless_wheel_builder.build.plan import (
         BuiltArtifact as BuiltArtifact,
     )
-    from headless_wheel_builder.build.pipeline import (
+    from headless_wheel_builder.build.plan import (
         Distribution as Distribution,
     )
     from headless_wheel_builder.cache.manage import (
@@ -146,12 +146,6 @@ if TYPE_CHECKING:
     from headless_wheel_builder.isolation.strategy import (
         IsolationChoice as IsolationChoice,
     )
-    from headless_wheel_builder.matrix.builder import (
-        MatrixReport as MatrixReport,
-    )
-    from headless_wheel_builder.matrix.jobs import (
-        JobSettings as JobSettings,
-    )
     from headless_wheel_builder.matrix.jobs import (
         MatrixObserver as MatrixObserver,
     )
@@ -160,6 +154,9 @@ if TYPE_CHECKING:
     )
     from headless_wheel_builder.matrix.plan import (
         MatrixPlan as MatrixPlan,
+    )
+    from headless_wheel_builder.matrix.schedule import (
+        MatrixReport as MatrixReport,
     )
     from headless_wheel_builder.migrate.init import (
         InitOptions as InitOptions,
@@ -197,9 +194,9 @@ if TYPE_CHECKING:
 
 #: public name -> the module that defines it
 _WHERE: dict[str, str] = {
-    "BuildOptions": "headless_wheel_builder.build.pipeline",
-    "BuildReport": "headless_wheel_builder.build.pipeline",
-    "BuiltArtifact": "headless_wheel_builder.build.pipeline",
+    "BuildOptions": "headless_wheel_builder.build.plan",
+    "BuildReport": "headless_wheel_builder.build.plan",
+    "BuiltArtifact": "headless_wheel_builder.build.plan",
     "CacheInfo": "headless_wheel_builder.cache.manage",
     "ChangelogReport": "headless_wheel_builder.version.changelog_file",
     "CheckReport": "headless_wheel_builder.artifacts.check",
@@ -208,18 +205,17 @@ _WHERE: dict[str, str] = {
     "CiReport": "headless_wheel_builder.ci.generate",
     "ContainerBuildReport": "headless_wheel_builder.build.in_container",
     "ContainerOptions": "headless_wheel_builder.build.in_container",
-    "Distribution": "headless_wheel_builder.build.pipeline",
+    "Distribution": "headless_wheel_builder.build.plan",
     "InitOptions": "headless_wheel_builder.migrate.init",
     "InitReport": "headless_wheel_builder.migrate.init",
     "InspectReport": "headless_wheel_builder.api._build",
     "IsolationChoice": "headless_wheel_builder.isolation.strategy",
-    "JobSettings": "headless_wheel_builder.matrix.jobs",
     "LintReport": "headless_wheel_builder.version.lint",
     "LocalIndexReport": "headless_wheel_builder.publish.local_index",
     "MatrixObserver": "headless_wheel_builder.matrix.jobs",
     "MatrixOptions": "headless_wheel_builder.matrix.plan",
     "MatrixPlan": "headless_wheel_builder.matrix.plan",
-    "MatrixReport": "headless_wheel_builder.matrix.builder",
+    "MatrixReport": "headless_wheel_builder.matrix.schedule",
     "ProjectInfo": "headless_wheel_builder.analyze.analyzer",
     "PruneReport": "headless_wheel_builder.cache.manage",
     "PublishOptions": "headless_wheel_builder.publish.options",
@@ -276,7 +272,6 @@ __all__ = [
     "InitReport",
     "InspectReport",
     "IsolationChoice",
-    "JobSettings",
     "LintReport",
     "LocalIndexReport",
     "MatrixObserver",

@@ -13,11 +13,8 @@ from typing import Any
 from headless_wheel_builder._log import Progress, redact
 from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.artifacts.check import CheckReport, check_files
-from headless_wheel_builder.build.pipeline import (
-    BuildOptions,
-    BuildReport,
-    build_project,
-)
+from headless_wheel_builder.build.pipeline import build_project
+from headless_wheel_builder.build.plan import BuildOptions, BuildReport
 from headless_wheel_builder.migrate.init import InitOptions, InitReport
 from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from headless_wheel_builder.build.pipeline import (
-    BuildOptions,
-)
+from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.config.resolve import Settings
 
 
@@ -34,9 +32,12 @@ def resolve_config(
     )
 
 
-def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
-    """The :class:`BuildOptions` that resolved ``settings`` describe."""
+def build_options(settings: Settings, *, verbose: bool = False, matrix: bool = False) -> BuildOptions:
+    """The :class:`BuildOptions` that resolved ``settings`` describe.  A single build repairs
+    its wheel only when ``repair`` was set (a plain build equals ``python -m build``'s); a
+    ``matrix`` job always follows ``repair`` (default ``auto``)."""
     installer = settings["installer"]
+    repair_set = matrix or settings.values["repair"].source != "default"
     return BuildOptions(
         outdir=Path(settings["outdir"]),
         distributions=tuple(settings["distributions"]),
@@ -52,6 +53,10 @@ def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
         refresh=bool(settings["refresh"]),
         cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
         cache_env=tuple(settings["cache-env"]),
+        repair=settings["repair"] if repair_set else None,
+        manylinux=settings["manylinux"],
+        test_command=settings["test-command"],
+        test_requires=tuple(settings["test-requires"]),
     )
 
 

@@ -6,10 +6,11 @@ import os
 from collections.abc import Callable
 
 from headless_wheel_builder.api._config import build_options
+from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.config.resolve import Settings
-from headless_wheel_builder.matrix.builder import MatrixReport
-from headless_wheel_builder.matrix.jobs import JobSettings, MatrixObserver
+from headless_wheel_builder.matrix.jobs import MatrixObserver
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan
+from headless_wheel_builder.matrix.schedule import MatrixReport
 
 
 def matrix_options(
@@ -22,14 +23,8 @@ def matrix_options(
     the settings of one identifier (``[[tool.hwb.overrides]]``), e.g.
     ``lambda ident: resolve_config(folder, cli=..., identifier=ident)``."""
 
-    def job(resolved: Settings) -> JobSettings:
-        return JobSettings(
-            build=build_options(resolved, verbose=verbose),
-            repair=resolved["repair"],
-            manylinux=resolved["manylinux"],
-            test_command=resolved["test-command"],
-            test_requires=tuple(resolved["test-requires"]),
-        )
+    def job(resolved: Settings) -> BuildOptions:
+        return build_options(resolved, verbose=verbose, matrix=True)
 
     return MatrixOptions(
         job=job(settings),
@@ -50,7 +45,7 @@ def plan_matrix(
     """The identifiers a matrix would build, and why others are skipped.  ``local=False`` (what
     ``hwb matrix`` shows): every platform asked for, for CI runners; ``local=True``: what this
     machine would build (a named Python that is missing raises InterpreterNotFoundError)."""
-    from headless_wheel_builder.matrix.builder import plan_matrix as _plan
+    from headless_wheel_builder.matrix.schedule import plan_matrix as _plan
 
     return _plan(source, options or MatrixOptions(), local=local)
 
@@ -67,7 +62,7 @@ def build_matrix(
     are written to the output folder.  With ``check`` a failed identifier raises
     :class:`~headless_wheel_builder.errors.MatrixError` after the others finished and the
     successful wheels were placed; without, inspect ``report.ok`` / ``report.failed``."""
-    from headless_wheel_builder.matrix.builder import build_matrix as _build
+    from headless_wheel_builder.matrix.schedule import build_matrix as _build
 
     report = _build(source, options or MatrixOptions(), observer)
     if check:

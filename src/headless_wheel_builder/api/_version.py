@@ -8,9 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from headless_wheel_builder._log import Progress, redact
-from headless_wheel_builder.build.pipeline import (
-    BuildOptions,
-)
+from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.version.changelog_file import ChangelogReport
 from headless_wheel_builder.version.config import ChangelogFormat

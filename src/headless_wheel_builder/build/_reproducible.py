@@ -3,20 +3,21 @@ changed the project folder.
 
 Backends that honour ``SOURCE_DATE_EPOCH`` (hatchling, flit, setuptools' sdists, maturin…)
 then write the same bytes for the same commit.  A value the user set is never changed.
-The variable is set in this process's environment for the duration of one build (so the
-hooks inherit it and the wheel cache key records it, see cache/keys.py) and restored after.
+The value is computed once per source (``build/pipeline.py``'s source stage) and handed to
+every process of every build from it (backend hooks, the repair tool), in a venv, a matrix
+job or a container alike; the wheel cache key records it (``cache/session.py``).  hwb's own
+environment is never changed.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger
 
-__all__ = ["commit_epoch", "pin_source_date_epoch"]
+__all__ = ["commit_epoch", "effective_epoch", "epoch_environ", "source_epoch"]
 
 _VAR = "SOURCE_DATE_EPOCH"
 
@@ -42,23 +43,23 @@ def commit_epoch(folder: Path) -> str | None:
     return value if result.returncode == 0 and value.isdigit() else None
 
 
-def pin_source_date_epoch(kind: str, project_dir: Path) -> Callable[[], None]:
-    """Set ``SOURCE_DATE_EPOCH`` for a git URL or a folder in a git checkout, unless the user
-    set it; return the function that restores the environment."""
+def source_epoch(kind: str, project_dir: Path) -> str | None:
+    """The ``SOURCE_DATE_EPOCH`` hwb pins for a source: the last commit that changed the
+    project folder of a git URL or of a folder in a git checkout.  None when the user set the
+    variable (theirs is kept: every process inherits it) or the source has no git history."""
     if os.environ.get(_VAR) or kind not in ("git", "directory"):
-        return _nothing
+        return None
     epoch = commit_epoch(project_dir)
-    if epoch is None:
-        return _nothing
-    logger.debug("%s=%s (the last commit's time)", _VAR, epoch)
-    os.environ[_VAR] = epoch
-
-    def _restore() -> None:
-        if os.environ.get(_VAR) == epoch:
-            del os.environ[_VAR]
-
-    return _restore
+    if epoch is not None:
+        logger.debug("%s=%s (the last commit's time)", _VAR, epoch)
+    return epoch
 
 
-def _nothing() -> None:
-    return None
+def epoch_environ(epoch: str | None) -> dict[str, str]:
+    """The variables a build gets for ``epoch`` (none: the user's own, or nothing)."""
+    return {_VAR: epoch} if epoch else {}
+
+
+def effective_epoch(epoch: str | None) -> str | None:
+    """What the backend sees: hwb's pin, else the user's own value."""
+    return epoch or os.environ.get(_VAR) or None

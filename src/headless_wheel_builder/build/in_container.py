@@ -1,34 +1,41 @@
-"""Build in a container: hwb runs itself inside a manylinux/musllinux (or custom) image.
+"""Build in a container: hwb runs its own pipeline inside a manylinux/musllinux (or custom)
+image.
 
-One container per call, for every Python asked for.  The host's ``headless_wheel_builder``
-package is mounted read-only and run with the image's newest Python >= 3.10 in a virtual
-environment holding hwb's build-time dependencies (pip, from a named cache volume), so the code
-in the container is exactly the code on the host.  Inside, ``hwb build --repair …`` builds each
-wheel with uv isolation, repairs it with auditwheel and checks it; the results are copied out
-with the engine's ``cp`` (so they belong to the calling user), validated again and placed
-atomically in the output folder.  The container is removed on every path out.
+One container per call, for every Python asked for.  The host runs the source stage
+(``build.pipeline.prepare_source``: resolve, analyse, pin ``SOURCE_DATE_EPOCH``, which is
+passed in), then looks the whole build up in the wheel cache (keyed by the source, the image's
+id, the Pythons and the arguments of the build inside): a hit is placed without starting a
+container.  On a miss, the host's ``headless_wheel_builder`` package is mounted read-only and
+run with the image's newest Python >= 3.10 in a virtual environment holding hwb's build-time
+dependencies, so the code in the container is exactly the code on the host.  Inside,
+``hwb build --repair …`` runs the same pipeline as on the host (one build or a matrix), and
+hands its result back as a versioned JSON result file (``.hwb-result.json``, schema
+``hwb-result/1``) in the output folder — never by parsing console output.  The results are
+copied out with the engine's ``cp`` (so they belong to the calling user), validated again,
+stored in the wheel cache and placed atomically in the output folder.  The container is
+removed on every path out.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from headless_wheel_builder import _proc
 from headless_wheel_builder._log import NullProgress, Progress, new_log_file, phase
-from headless_wheel_builder.analyze.analyzer import analyze
 from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.build.pipeline import interruptible, prepare_source, workspace
+from headless_wheel_builder.build.plan import BuildOptions, SourceFacts
+from headless_wheel_builder.cache.session import BuildCache
 from headless_wheel_builder.errors import (
     BuildError,
     ContainerError,
     ContainerKilledError,
     HwbError,
-    InterruptedBuild,
     ValidationError,
     all_error_classes,
 )
@@ -52,7 +59,13 @@ from headless_wheel_builder.isolation.images import (
     ensure_image,
     parse_target,
 )
-from headless_wheel_builder.source.source import resolve_source
+from headless_wheel_builder.source.source import ResolvedSource
+
+#: The build inside writes its JSON result here (``hwb --result-file``); copied out with
+#: the artifacts, read, and never placed in the output folder (its name starts with a dot).
+RESULT_NAME = ".hwb-result.json"
+#: The result file layouts this host understands (``cli/_output.py`` writes them).
+RESULT_SCHEMAS = ("hwb-result/1",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +98,11 @@ class ContainerOptions:
     subdirectory: str | None = None
     verbose: bool = False
     timeout: float | None = None
+    # -- the wheel cache on the host (docs/CACHING.md) --
+    cache: bool = True
+    refresh: bool = False
+    cache_dir: Path | None = None
+    cache_env: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,9 +113,12 @@ class ContainerBuildReport:
     pythons: tuple[str, ...]
     artifacts: tuple[ArtifactInfo, ...]
     inner: Mapping[str, Any]
-    """The JSON report of ``hwb build`` in the container."""
+    """The JSON result of ``hwb build`` in the container (its result file)."""
     timings: Mapping[str, float]
     log_path: Path | None
+    cached: bool = False
+    """Served from the wheel cache: no container was started."""
+    source_date_epoch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,46 +127,106 @@ class ContainerBuildReport:
             "pythons": list(self.pythons),
             "artifacts": [a.to_dict() for a in self.artifacts],
             "build": dict(self.inner),
+            "cached": self.cached,
+            "source_date_epoch": self.source_date_epoch,
             "timings": dict(self.timings),
             "log": str(self.log_path) if self.log_path else None,
         }
 
 
 def build_in_container(
-    source: str | os.PathLike[str], options: ContainerOptions, progress: Progress | None = None
+    source: str | os.PathLike[str] | ResolvedSource,
+    options: ContainerOptions,
+    progress: Progress | None = None,
 ) -> ContainerBuildReport:
     """Build ``source`` in a container as ``options`` say; raise an HwbError on failure."""
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
-    workdir = Path(tempfile.mkdtemp(prefix="hwb-container-"))
-    try:
+    with interruptible("build (its container was removed)"), workspace("hwb-container-") as workdir:
         with phase(timings, "resolve"):
-            progress.step(f"Resolving {source}")
-            resolved = resolve_source(
-                os.fspath(source), subdirectory=options.subdirectory, workdir=workdir / "src"
-            )
-            project = analyze(resolved.project_dir)
+            progress.step(f"Resolving {source.spec if isinstance(source, ResolvedSource) else source}")
+            spec = source if isinstance(source, ResolvedSource) else os.fspath(source)
+            facts = prepare_source(spec, BuildOptions(subdirectory=options.subdirectory), workdir)
             engine = find_engine(options.engine)
-        log_file = new_log_file(f"{project.name or resolved.project_dir.name}-container")
+        project = facts.project
+        log_file = new_log_file(f"{project.name or facts.source.project_dir.name}-container")
         with phase(timings, "image"):
             image = _image(engine, options, progress, log_file)
-        with terminate_as_interrupt():
-            container, pythons, inner = _run(engine, image, resolved.project_dir, options, progress,
-                                             log_file, timings, workdir / "out")  # fmt: skip
+        build = _Build(engine=engine, image=image, facts=facts, options=options, progress=progress,
+                       log_file=log_file, timings=timings, out=workdir / "out")  # fmt: skip
+        cache, key = _cache(build)
+        served = cache.fetch(key, build.out) if cache and key else None
+        if served is None:
+            with terminate_as_interrupt():
+                container, inner = _run(build)
+            if cache is not None and key is not None:
+                cache.put(key, sorted(p for p in build.out.iterdir() if p.is_file()), project)
+        else:
+            progress.done("Found in the cache")
+            container, inner = "", _read_result(build.out / RESULT_NAME, log_file)
         with phase(timings, "place"):
-            artifacts = _place(workdir / "out", options.outdir)
+            artifacts = _place(build.out, options.outdir)
         return ContainerBuildReport(
-            engine=engine.name, image=image, container=container, pythons=pythons,
+            engine=engine.name, image=image, container=container, pythons=tuple(inner.get("pythons", ())),
             artifacts=tuple(artifacts), inner=inner, timings=timings, log_path=log_file,
+            cached=served is not None, source_date_epoch=_epoch(facts),
         )  # fmt: skip
-    except KeyboardInterrupt as exc:
-        raise InterruptedBuild(
-            "interrupted",
-            why="the build was stopped before it finished; its container was removed",
-            hint="nothing was written to the output folder; run the command again",
-        ) from exc
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Build:
+    """One container build on its way: what the host knows before a container starts."""
+
+    engine: Engine
+    image: str
+    facts: SourceFacts
+    options: ContainerOptions
+    progress: Progress
+    log_file: Path
+    timings: dict[str, float]
+    out: Path
+
+
+def _epoch(facts: SourceFacts) -> str | None:
+    from headless_wheel_builder.build._reproducible import effective_epoch
+
+    return effective_epoch(facts.epoch)
+
+
+def _environment(build: _Build) -> dict[str, str]:
+    """The container's variables: the user's, and ``SOURCE_DATE_EPOCH`` from the source stage
+    (the copy in the container may have no git history to read it from)."""
+    epoch = _epoch(build.facts)
+    return {**({"SOURCE_DATE_EPOCH": epoch} if epoch else {}), **build.options.environment}
+
+
+def _cache(build: _Build) -> tuple[BuildCache | None, str | None]:
+    """The host's wheel cache and the key of this container build (None, None when off)."""
+    options = build.options
+    cache = BuildCache.for_options(
+        BuildOptions(outdir=options.outdir, subdirectory=options.subdirectory, cache=options.cache,
+                     refresh=options.refresh, cache_dir=options.cache_dir, cache_env=options.cache_env)
+    )  # fmt: skip
+    if cache is None:
+        return None, None
+    identity = {
+        "image": image_id(build.engine, build.image),
+        "pythons": list(options.pythons),
+        "build_args": list(options.build_args),
+        "environment": _environment(build),
+        "before_all": list(options.before_all),
+        "compiler_cache": options.compiler_cache,
+    }
+    return cache, cache.container_key(build.facts, identity)
+
+
+def image_id(engine: Engine, image: str) -> str:
+    """The content id of ``image`` (``sha256:…``): a re-tagged or re-pulled image is another key."""
+    try:
+        result = _proc.capture(engine.command("image", "inspect", "--format", "{{.Id}}", image), timeout=60)
+    except _proc.ProcessFailed:
+        return image
+    return result.output.strip() or image
 
 
 def _image(engine: Engine, options: ContainerOptions, progress: Progress, log_file: Path) -> str:
@@ -163,29 +244,21 @@ def _image(engine: Engine, options: ContainerOptions, progress: Progress, log_fi
     return image
 
 
-def _run(
-    engine: Engine,
-    image: str,
-    project_dir: Path,
-    options: ContainerOptions,
-    progress: Progress,
-    log_file: Path,
-    timings: dict[str, float],
-    out: Path,
-) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+def _run(build: _Build) -> tuple[str, dict[str, Any]]:
+    options, progress = build.options, build.progress
     environment, mounts = container_environment(
-        project_dir,
+        build.facts.source.project_dir,
         host_settings=options.host_settings,
         caches=options.caches,
         compiler_cache=options.compiler_cache,
-        environment=options.environment,
+        environment=_environment(build),
     )
     config = ContainerConfig(
-        image=image, mounts=tuple(mounts), environment=environment, gpus=options.gpus,
-        engine_args=options.engine_args, log_file=log_file, verbose=options.verbose,
+        image=build.image, mounts=tuple(mounts), environment=environment, gpus=options.gpus,
+        engine_args=options.engine_args, log_file=build.log_file, verbose=options.verbose,
     )  # fmt: skip
-    progress.step(f"Starting a {engine.name} container from {image}")
-    with phase(timings, "container"), ContainerEnv.start(engine, config) as box:
+    progress.step(f"Starting a {build.engine.name} container from {build.image}")
+    with phase(build.timings, "container"), ContainerEnv.start(build.engine, config) as box:
         box.shell("mkdir -p /hwb/src /hwb/out /hwb/logs /hwb/home && cp -R /hwb/src-ro/. /hwb/src/",
                   action="copied the sources")  # fmt: skip
         found = list_pythons(box)
@@ -197,17 +270,21 @@ def _run(
             progress.step(f"before-all: {command}")
             box.shell(command, action=f"ran before-all {command!r}")
         progress.step(f"Building in the container ({', '.join(pythons)})")
-        inner = _inner_build(box, pythons, options, log_file)
+        _inner_build(box, pythons, options, build.log_file)
         progress.step("Copying the artifacts out")
-        box.copy_out("/hwb/out", out)
-        return box.name, tuple(pythons), inner
+        box.copy_out("/hwb/out", build.out)
+    # The Pythons the image provided, kept with the result (a cache hit starts no container).
+    result = {**_read_result(build.out / RESULT_NAME, build.log_file), "pythons": pythons}
+    envelope = {"schema": RESULT_SCHEMAS[0], "ok": True, "result": result}
+    (build.out / RESULT_NAME).write_text(json.dumps(envelope, indent=2), encoding="utf-8")
+    return box.name, result
 
 
-def _inner_build(
-    box: ContainerEnv, pythons: list[str], options: ContainerOptions, log_file: Path
-) -> dict[str, Any]:
+def _inner_build(box: ContainerEnv, pythons: list[str], options: ContainerOptions, log_file: Path) -> None:
+    """Run the pipeline in the container; an error there becomes the same error here."""
     cmd = [box.python_executable, "-m", "headless_wheel_builder", "build", "/hwb/src", "-o", "/hwb/out",
-           "--json", "--python", ",".join(pythons), *options.build_args]  # fmt: skip
+           "--result-file", f"/hwb/out/{RESULT_NAME}", "--python", ",".join(pythons),
+           *options.build_args]  # fmt: skip
     if options.verbose:
         cmd.append("-v")
     prelude = ""
@@ -218,45 +295,50 @@ def _inner_build(
     env = {"PYTHONPATH": "/hwb/lib", "PYTHONDONTWRITEBYTECODE": "1", "HWB_LOG_DIR": "/hwb/logs",
            "HWB_CACHE_DIR": "/hwb/tool-cache", "HOME": "/hwb/home"}  # fmt: skip
     try:
-        box.exec(["sh", "-c", prelude + 'exec "$@" >/hwb/report.json', "sh", *cmd],
-                 action="built the project", env=env)  # fmt: skip
+        box.exec(["sh", "-c", prelude + 'exec "$@"', "sh", *cmd], action="built the project", env=env)
     except ContainerKilledError:
         raise
     except ContainerError as exc:
-        docs = _json_docs(_read_report(box))
-        error = next((d for d in reversed(docs) if "error" in d and "exit_code" in d), None)
-        if error is None:
+        error = _result_in_box(box)
+        if error is None or "error" not in error:
             raise
         raise inner_error(error, log_file=log_file, details=exc.details) from exc
-    docs = _json_docs(_read_report(box))
-    if not docs:
-        raise BuildError("the build in the container wrote no report", log_path=log_file)
-    return docs[0]
 
 
-def _read_report(box: ContainerEnv) -> str:
+def _result_in_box(box: ContainerEnv) -> dict[str, Any] | None:
+    """The result file of a build that failed (it is still in the container)."""
     try:
-        return box.exec(["cat", "/hwb/report.json"], action="read the report", quiet=True).output
+        text = box.exec(["cat", f"/hwb/out/{RESULT_NAME}"], action="read the result", quiet=True).output
     except ContainerError:
-        return ""
+        return None
+    return _parse_result(text)
 
 
-def _json_docs(text: str) -> list[dict[str, Any]]:
-    """Every JSON object in ``text`` (the CLI may print a report and then an error)."""
-    decoder = json.JSONDecoder()
-    docs: list[dict[str, Any]] = []
-    index = 0
-    while True:
-        start = text.find("{", index)
-        if start < 0:
-            return docs
-        try:
-            value, index = decoder.raw_decode(text, start)
-        except ValueError:
-            index = start + 1
-            continue
-        if isinstance(value, dict):
-            docs.append(value)
+def _parse_result(text: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("schema") not in RESULT_SCHEMAS:
+        return None
+    result = data.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def _read_result(path: Path, log_file: Path | None) -> dict[str, Any]:
+    """The result file the build inside wrote; BuildError when it is missing or unreadable."""
+    try:
+        data = _parse_result(path.read_text(encoding="utf-8"))
+    except OSError:
+        data = None
+    if data is None:
+        raise BuildError(
+            "the build in the container wrote no readable result file",
+            why=f"{RESULT_NAME} is missing, not JSON, or not of a known schema ({', '.join(RESULT_SCHEMAS)})",
+            hint="the log shows the build's output; hwb on the host and in the container must be the same",
+            log_path=log_file,
+        )
+    return data
 
 
 def inner_error(data: Mapping[str, Any], *, log_file: Path | None, details: str | None = None) -> HwbError:

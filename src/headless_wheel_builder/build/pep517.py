@@ -8,7 +8,8 @@ hook, and translates every failure into an :class:`HwbError` that names the caus
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 if TYPE_CHECKING:
     from build import ProjectBuilder
 
-    from headless_wheel_builder.build.pipeline import BuildOptions, Distribution
+    from headless_wheel_builder.build.plan import BuildOptions, Distribution
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
 TAIL = 50
@@ -52,7 +53,10 @@ class HookSession:
         log_file: Path,
         progress: Progress,
         timings: dict[str, float],
+        environ: Mapping[str, str] | None = None,
     ) -> None:
+        """``environ``: variables every backend process gets on top of hwb's own environment
+        (``SOURCE_DATE_EPOCH``, a platform's build variables); the hook's own win."""
         self.workdir = workdir
         self.interpreter = interpreter
         self.options = options
@@ -61,7 +65,10 @@ class HookSession:
         self.timings = timings
         self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
         self._warned: set[str] = set()  # backend warnings already shown in this build
-        self._runner = _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout)
+        self._runner = _with_environ(
+            _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout),
+            dict(environ or {}),
+        )
         self._env_cache: EnvCache | None = None
         if options.cache and options.isolation:
             self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh)
@@ -88,16 +95,10 @@ class HookSession:
 
     def build_sdist_or_none(self, srcdir: Path, outdir: Path) -> Path | None:
         """Build the sdist, or return None when the backend says it cannot make one."""
-        import pyproject_hooks
-        from build import BuildBackendException
-
         try:
             return self.build("sdist", srcdir, outdir)
         except BackendError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, BuildBackendException) and isinstance(
-                cause.exception, pyproject_hooks.UnsupportedOperation
-            ):
+            if cannot_build_sdist(exc):
                 return None
             raise
 
@@ -114,7 +115,7 @@ class HookSession:
                 why=str(exc),
                 hint="see https://packaging.python.org/en/latest/specifications/pyproject-toml/",
             ) from exc
-        backend = self._backend_name(probe)
+        backend, _ = build_system_of(srcdir)
         requires = tuple(sorted(probe.build_system_requires))
         if not self.options.isolation:
             return self._prepare_unisolated(dist, srcdir)
@@ -151,7 +152,7 @@ class HookSession:
         """Where a cached environment remembers this hook's answer (see cache/keys.py)."""
         if self._env_cache is None or self.options.refresh:
             return None
-        backend_path = probe._build_system.get("backend-path")
+        _, backend_path = build_system_of(srcdir)
         return requires_key(dist, backend, backend_path, self.options.config_settings, srcdir)
 
     def _env_for(self, backend: str, requires: tuple[str, ...]) -> tuple[VenvEnv, set[str]]:
@@ -206,7 +207,7 @@ class HookSession:
 
     @staticmethod
     def _backend_name(builder: ProjectBuilder) -> str:
-        return str(builder._backend)
+        return build_system_of(Path(builder.source_dir))[0]
 
     def _translate(
         self,
@@ -269,6 +270,52 @@ class HookSession:
         error.__cause__ = exc
         logger.debug("backend failure", exc_info=exc)
         return error
+
+
+def cannot_build_sdist(exc: BaseException) -> bool:
+    """Is ``exc`` a backend saying it cannot build an sdist (PEP 517 ``UnsupportedOperation``)?"""
+    import pyproject_hooks
+    from build import BuildBackendException
+
+    cause = exc.__cause__
+    return isinstance(cause, BuildBackendException) and isinstance(
+        cause.exception, pyproject_hooks.UnsupportedOperation
+    )
+
+
+#: The backend ``python -m build`` (and PEP 517) assume when pyproject.toml names none.
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+
+
+def build_system_of(srcdir: Path) -> tuple[str, list[str] | None]:
+    """``build-backend`` and ``backend-path`` of the project in ``srcdir``, read from its
+    pyproject.toml (pypa/build validated the table already; its parsed copy is private)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    try:
+        table = tomllib.loads((srcdir / "pyproject.toml").read_text(encoding="utf-8")).get("build-system")
+    except (OSError, tomllib.TOMLDecodeError):
+        table = None
+    if not isinstance(table, dict) or "build-backend" not in table:
+        return LEGACY_BACKEND, None
+    path = table.get("backend-path")
+    return str(table["build-backend"]), [str(p) for p in path] if isinstance(path, list) else None
+
+
+def _with_environ(runner: _proc.HookRunner, environ: Mapping[str, str]) -> _proc.HookRunner:
+    """``runner``, adding ``environ`` to every backend process (the hook's own values win)."""
+    if not environ:
+        return runner
+
+    def _runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        runner(cmd, cwd, {**environ, **(extra_environ or {})})
+
+    return _runner
 
 
 @contextmanager

@@ -1,206 +1,351 @@
-"""The build pipeline for one project: source -> analysis -> environment -> PEP 517 build ->
-validation -> atomic placement in the output folder.
+"""The one build pipeline: source -> analysis -> environment -> PEP 517 build -> validation ->
+repair -> test -> atomic placement.
 
-Hook calling is pypa/build's ``ProjectBuilder`` (on pyproject-hooks); hwb supplies the
-isolated environment, the subprocess runner (quiet with a log file, or streaming), the error
-translation and the output handling.  Everything is built in a private temporary folder;
-only validated artifacts are moved, atomically, into ``outdir``.
+Every build walks through :func:`run_pipeline`, whatever started it: ``hwb build``, each job
+of a matrix (``matrix/schedule.py``), the build inside a container (``build/in_container.py``
+runs ``hwb build`` there), ``hwb release``, the pytest plugin, the MCP server and the Python
+API.  So reproducibility (``SOURCE_DATE_EPOCH``), the wheel cache, validation, repair and the
+test step apply to each of them by construction.
+
+- :func:`prepare_source` is the source stage: it makes the source local, analyses it and
+  pins ``SOURCE_DATE_EPOCH`` (:class:`~.plan.SourceFacts`, shared by all runs from it);
+- :func:`run_pipeline` takes one :class:`~.plan.PipelineRun` through the other stages;
+- :func:`build_project` is both, for one source and one interpreter.
+
+Hook calling is pypa/build's ``ProjectBuilder`` (``build/pep517.py``).  Everything is built
+in a private temporary folder; only validated artifacts are moved, atomically, into
+``outdir``.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
 from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
-from headless_wheel_builder.build._reproducible import pin_source_date_epoch
+from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
 from headless_wheel_builder.build.pep517 import HookSession
+from headless_wheel_builder.build.plan import (
+    BuildOptions,
+    BuildReport,
+    BuiltArtifact,
+    PipelineRun,
+    SourceFacts,
+)
+from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.cache.session import BuildCache
 from headless_wheel_builder.errors import (
     BuildError,
+    HwbError,
     InterruptedBuild,
     ValidationError,
+    WheelTestError,
 )
-from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter, find_python
+from headless_wheel_builder.platforms import Identifier, host_libc, host_platform, native_arch
+from headless_wheel_builder.repair.stage import RepairInfo, repair_wheel
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
 
-Distribution = Literal["sdist", "wheel", "editable"]
-ConfigSettings = Mapping[str, "str | list[str]"]
+__all__ = ["Cancelled", "build_project", "prepare_source", "run_pipeline", "workspace"]
 
 
-@dataclass(frozen=True, kw_only=True)
-class BuildOptions:
-    """Everything that shapes one build.  The defaults match ``python -m build``."""
-
-    outdir: Path = Path("dist")
-    distributions: tuple[Distribution, ...] = ()
-    """Empty: sdist, then the wheel from that sdist (an sdist source: the wheel only).
-    Given: each one built directly from the source tree."""
-    subdirectory: str | None = None
-    config_settings: ConfigSettings = field(default_factory=dict)
-    isolation: bool = True
-    installer: Installer | None = None
-    """None: uv, falling back to pip when uv cannot run."""
-    python: str | None = None
-    """A version (``3.12``), or a path; None: the interpreter running hwb."""
-    build_constraints: tuple[Path, ...] = ()
-    verbose: bool = False
-    timeout: float | None = None
-    """Seconds any one step (environment, install, hook) may take."""
-    # -- caches (cache/): reused build environments and built artifacts --
-    cache: bool = True
-    """Reuse cached build environments and serve unchanged builds from the wheel cache."""
-    refresh: bool = False
-    """Rebuild (and re-cache) the environments and artifacts even when cached."""
-    cache_dir: Path | None = None
-    """None: ``HWB_CACHE_DIR``, else the user cache folder."""
-    cache_env: tuple[str, ...] = ()
-    """Environment variables whose values are part of the wheel cache key."""
+class Cancelled(Exception):
+    """A run's ``cancel`` event was set (a matrix stopping at its first failure)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class BuiltArtifact:
-    info: ArtifactInfo
-    python: str
-    backend: str
-    cached: bool = False
-    """Served from the wheel cache, not built."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.info.to_dict(), "python": self.python, "backend": self.backend, "cached": self.cached}
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildReport:
-    source: ResolvedSource
-    project: ProjectInfo
-    interpreter: Interpreter
-    installer: str | None
-    artifacts: tuple[BuiltArtifact, ...]
-    timings: Mapping[str, float]
-    log_path: Path | None
-
-    def to_dict(self) -> dict[str, Any]:
-        from headless_wheel_builder._log import redact
-
-        return {
-            "ok": True,
-            "source": {
-                "kind": self.source.kind,
-                "spec": redact(self.source.spec),
-                "project_dir": str(self.source.project_dir),
-                "git_ref": self.source.git_ref,
-                "git_commit": self.source.git_commit,
-            },
-            "project": {
-                "name": self.project.name,
-                "backend": self.project.backend,
-                "backend_family": self.project.backend_family,
-            },
-            "interpreter": self.interpreter.to_dict(),
-            "installer": self.installer,
-            "artifacts": [a.to_dict() for a in self.artifacts],
-            "timings": dict(self.timings),
-            "log": str(self.log_path) if self.log_path else None,
-        }
-
-
-def build_project(source: str | Path, options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Build ``source`` as ``options`` say; raise an :class:`HwbError` on any failure."""
-    progress = progress or NullProgress()
-    timings: dict[str, float] = {}
-    workdir = Path(tempfile.mkdtemp(prefix="hwb-build-"))
-    restore_epoch = None
+@contextmanager
+def workspace(prefix: str) -> Iterator[Path]:
+    """A private temporary folder, removed on every way out (Ctrl-C included)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        with phase(timings, "resolve"):
-            progress.step(f"Resolving {source}")
-            resolved = resolve_source(
-                str(source), subdirectory=options.subdirectory, workdir=workdir / "source"
-            )
-            project = analyze(resolved.project_dir)
-            interpreter = find_python(options.python)
-            _check_requires_python(project, interpreter)
-            # Reproducible builds (docs/SECURITY.md): SOURCE_DATE_EPOCH from the last commit.
-            restore_epoch = pin_source_date_epoch(resolved.kind, resolved.project_dir)
-        log_file = new_log_file(project.name or resolved.project_dir.name)
-        staging = workdir / "out"
-        session = HookSession(
-            workdir=workdir / "envs",
-            interpreter=interpreter,
-            options=options,
-            log_file=log_file,
-            progress=progress,
-            timings=timings,
-        )
-        # -- wheel cache (cache/session.py): serve an unchanged build, or store this one --
-        cache = BuildCache.for_options(options)
-        with phase(timings, "cache"):
-            key = cache.key(resolved, project, interpreter) if cache else None
-            cached = cache.fetch(key, staging) if cache and key else None
-        if cached is not None:
-            progress.done("Found in the cache")
-            built = cached
-        else:
-            built = _run_plan(resolved, project, options, session, staging, workdir)
-        with phase(timings, "validate"):
-            progress.step("Validating artifacts")
-            fresh = built if cached is None else []
-            problems = [p for path in fresh for p in validate(path) if p.severity == "error"]
-            if problems:
-                noun = "an invalid artifact" if len(built) == 1 else "invalid artifacts"
-                raise ValidationError(
-                    f"the backend produced {noun}",
-                    why="; ".join(str(p) for p in problems[:10]),
-                    hint="this is a bug in the build backend or its configuration; "
-                    "`hwb check` on the file gives the full list",
-                )
-            infos = [describe(path) for path in built]
-        if cache is not None and cached is None:
-            with phase(timings, "cache"):
-                cache.put(cache.key(resolved, project, interpreter), built, project)
-        with phase(timings, "place"):
-            final = place_artifacts(built, options.outdir)
-        artifacts = tuple(
-            BuiltArtifact(
-                info=_relocated(info, path),
-                python=interpreter.full_version,
-                backend=project.backend,
-                cached=cached is not None,
-            )
-            for info, path in zip(infos, final, strict=True)
-        )
-        return BuildReport(
-            source=resolved,
-            project=project,
-            interpreter=interpreter,
-            installer=session.installer_used,
-            artifacts=artifacts,
-            timings=timings,
-            log_path=log_file,
-        )
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def interruptible(what: str) -> Iterator[None]:
+    """Ctrl-C becomes :class:`InterruptedBuild` (nothing was placed; run again)."""
+    try:
+        yield
     except KeyboardInterrupt as exc:
         raise InterruptedBuild(
             "interrupted",
-            why="the build was stopped before it finished",
+            why=f"the {what} was stopped before it finished",
             hint="nothing was written to the output folder; run the command again",
         ) from exc
-    finally:
-        if restore_epoch is not None:
-            restore_epoch()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _relocated(info: ArtifactInfo, path: Path) -> ArtifactInfo:
-    from dataclasses import replace
+def prepare_source(source: str | Path | ResolvedSource, options: BuildOptions, workdir: Path) -> SourceFacts:
+    """The source stage: make ``source`` local under ``workdir``, analyse it, and pin
+    ``SOURCE_DATE_EPOCH`` to its last commit (docs/SECURITY.md, reproducible builds)."""
+    if isinstance(source, ResolvedSource):
+        resolved = source
+    else:
+        resolved = resolve_source(str(source), subdirectory=options.subdirectory, workdir=workdir / "source")
+    return SourceFacts(
+        source=resolved,
+        project=analyze(resolved.project_dir),
+        epoch=source_epoch(resolved.kind, resolved.project_dir),
+    )
 
-    return replace(info, path=path.resolve())
+
+def build_project(
+    source: str | Path | ResolvedSource, options: BuildOptions, progress: Progress | None = None
+) -> BuildReport:
+    """Build ``source`` as ``options`` say, into ``options.outdir``; raise an
+    :class:`HwbError` on any failure (the output folder then holds nothing from this call)."""
+    progress = progress or NullProgress()
+    with interruptible("build"), workspace("hwb-build-") as workdir:
+        timings: dict[str, float] = {}
+        with phase(timings, "resolve"):
+            progress.step(f"Resolving {source.spec if isinstance(source, ResolvedSource) else source}")
+            facts = prepare_source(source, options, workdir)
+            interpreter = find_python(options.python)
+        run = PipelineRun(facts=facts, options=options, interpreter=interpreter, workdir=workdir)
+        return run_pipeline(run, progress, timings=timings)
+
+
+def run_pipeline(
+    run: PipelineRun, progress: Progress | None = None, *, timings: dict[str, float] | None = None
+) -> BuildReport:
+    """Take ``run`` through environment, PEP 517 build, validation, repair, test and (with
+    ``run.place``) placement; see the module docstring.  ``timings`` (seconds per stage) is
+    added to, and reported."""
+    facts = run.facts
+    _check_requires_python(facts.project, run.interpreter)
+    walk = _Walk(
+        run=run,
+        log_file=new_log_file(run.log_name or facts.project.name or facts.source.project_dir.name),
+        environ={**epoch_environ(facts.epoch), **run.environ},
+        progress=progress or NullProgress(),
+        timings={} if timings is None else timings,
+    )
+    try:
+        return _stages(walk)
+    except HwbError as exc:
+        if exc.log_path is None:
+            exc.log_path = walk.log_file
+        raise
+
+
+@dataclass(kw_only=True)
+class _Walk:
+    """One run on its way through the stages: where it logs, what its processes get."""
+
+    run: PipelineRun
+    log_file: Path
+    environ: dict[str, str]
+    progress: Progress
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class _Built:
+    files: list[Path]
+    cached: bool = False
+    repair: RepairInfo | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _stages(walk: _Walk) -> BuildReport:
+    run, timings = walk.run, walk.timings
+    facts, options = run.facts, run.options
+    session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter, options=options,
+                          log_file=walk.log_file, progress=walk.progress, timings=timings,
+                          environ=walk.environ)  # fmt: skip
+    built = _cached_or_built(walk, session)
+    test, test_error = _test(walk, built.files)
+    if test_error is not None and run.place:
+        raise test_error
+    infos = [describe(path) for path in built.files]
+    files = built.files
+    if run.place:
+        with phase(timings, "place"):
+            files = place_artifacts(files, options.outdir)
+    pairs = zip(infos, files, strict=True)
+    artifacts = [_artifact(info, path, run, cached=built.cached) for info, path in pairs]
+    return BuildReport(
+        source=facts.source,
+        project=facts.project,
+        interpreter=run.interpreter,
+        installer=session.installer_used,
+        artifacts=tuple(artifacts),
+        timings=timings,
+        log_path=walk.log_file,
+        source_date_epoch=effective_epoch(facts.epoch),
+        repair=built.repair,
+        test=test,
+        test_error=test_error,
+        warnings=built.warnings,
+    )
+
+
+def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
+    """The wheel cache stage around build, validation and repair: serve a hit, or build and
+    store the result (the repaired artifacts, so a hit needs no repair either)."""
+    run, timings = walk.run, walk.timings
+    staging = run.workdir / "out"
+    cache = BuildCache.for_options(run.options)
+    if cache is not None:
+        with phase(timings, "cache"):
+            served = cache.fetch(cache.key(run.facts, run, walk.environ), staging)
+        if served is not None:
+            walk.progress.done("Found in the cache")
+            return _Built(files=served, cached=True)
+    files = _build(run, session, staging, walk.progress, timings)
+    _validate(files, timings, walk.progress)
+    built = _repair(walk, files)
+    if cache is not None:
+        with phase(timings, "cache"):
+            cache.put(cache.key(run.facts, run, walk.environ), built.files, run.facts.project)
+    return built
+
+
+# -- the stages ------------------------------------------------------------------------
+
+
+def _check_cancel(run: PipelineRun) -> None:
+    if run.cancel is not None and run.cancel.is_set():
+        raise Cancelled
+
+
+def _build(
+    run: PipelineRun, session: HookSession, staging: Path, progress: Progress, timings: dict[str, float]
+) -> list[Path]:
+    """The PEP 517 stage: what ``options.distributions`` ask for, from the run's tree."""
+    _check_cancel(run)
+    options = run.options
+    tree, is_sdist = _tree(run, timings, progress)
+    if options.distributions:
+        return [session.build(dist, tree, staging) for dist in options.distributions]
+    if is_sdist:
+        # Already an sdist: the wheel is built from it, as it would be from PyPI.
+        return [session.build("wheel", tree, staging)]
+    sdist = session.build_sdist_or_none(tree, staging)
+    if sdist is None:
+        logger.warning("the backend cannot build an sdist; building the wheel from the source tree")
+        return [session.build("wheel", tree, staging)]
+    unpacked = extract_archive(sdist, run.workdir / "sdist")
+    return [sdist, session.build("wheel", unpacked, staging)]
+
+
+def _tree(run: PipelineRun, timings: dict[str, float], progress: Progress) -> tuple[Path, bool]:
+    """The folder to build from: the source's, or a private copy of ``run.tree``."""
+    source = run.facts.source
+    if run.tree is None:
+        return source.project_dir, source.is_sdist and source.kind != "directory"
+    progress.step("Copying the sources")
+    with phase(timings, "copy"):
+        return copy_tree(run.tree, run.workdir / "src"), run.tree_is_sdist
+
+
+def copy_tree(src: Path, dest: Path) -> Path:
+    """Copy a source tree for one build (no ``build/``, ``*.egg-info`` or caches shared)."""
+    top_ignored = {"build", ".tox", ".nox", ".venv", "wheelhouse"}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skip = {n for n in names if n == "__pycache__"}
+        if Path(folder) == src:
+            skip |= {n for n in names if n in top_ignored or n.endswith(".egg-info")}
+        return skip
+
+    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
+    return dest
+
+
+def _validate(built: list[Path], timings: dict[str, float], progress: Progress) -> None:
+    """The validation stage: every artifact the backend wrote, before anything else sees it."""
+    with phase(timings, "validate"):
+        progress.step("Validating artifacts")
+        problems = [p for path in built for p in validate(path) if p.severity == "error"]
+    if problems:
+        noun = "an invalid artifact" if len(built) == 1 else "invalid artifacts"
+        raise ValidationError(
+            f"the backend produced {noun}",
+            why="; ".join(str(p) for p in problems[:10]),
+            hint="this is a bug in the build backend or its configuration; "
+            "`hwb check` on the file gives the full list",
+        )
+
+
+def _repair(walk: _Walk, built: list[Path]) -> _Built:
+    """The repair stage (only when ``options.repair`` is set): the wheel, repaired if it
+    needs it, its final tags checked."""
+    run = walk.run
+    mode = run.options.repair
+    wheels = [p for p in built if p.name.endswith(".whl")]
+    if mode is None or len(wheels) != 1 or "editable" in run.options.distributions:
+        return _Built(files=built)
+    _check_cancel(run)
+    identifier = run.identifier or _host_identifier(run.interpreter)
+    walk.progress.step(f"Checking {wheels[0].name} for repair")
+    with phase(walk.timings, "repair"):
+        outcome = repair_wheel(wheels[0], identifier=identifier, mode=mode, manylinux=run.options.manylinux,
+                               dest=run.workdir / "repaired", log_file=walk.log_file,
+                               timeout=run.options.timeout, environ=walk.environ)  # fmt: skip
+    if outcome.repair is not None:
+        walk.progress.done(f"Repaired {outcome.repair.original} -> {outcome.repair.repaired}")
+    for warning in outcome.warnings:
+        logger.warning("%s", warning)
+    files = [outcome.wheel if p == wheels[0] else p for p in built]
+    return _Built(files=files, repair=outcome.repair, warnings=outcome.warnings)
+
+
+def _test(walk: _Walk, built: list[Path]) -> tuple[WheelTestResult | None, WheelTestError | None]:
+    """The test stage (only with a test command): the wheel in a fresh venv."""
+    run = walk.run
+    command = run.options.test_command
+    wheels = [p for p in built if p.name.endswith(".whl")]
+    if not command or not wheels:
+        return None, None
+    _check_cancel(run)
+    walk.progress.step(f"Testing {wheels[0].name}: {command}")
+    try:
+        with phase(walk.timings, "test"):
+            result = test_wheel(run, wheels[0], walk.log_file)
+    except WheelTestError as exc:
+        return None, exc
+    return result, None
+
+
+def test_wheel(run: PipelineRun, wheel: Path, log_file: Path | None) -> WheelTestResult:
+    """Run ``run``'s test command against ``wheel`` (also one another run built)."""
+    options = run.options
+    return run_wheel_test(
+        wheel,
+        interpreter=run.interpreter,
+        command=options.test_command or "",
+        requires=options.test_requires,
+        project_dir=run.facts.source.project_dir,
+        workdir=run.workdir / "test",
+        installer=options.installer,
+        log_file=log_file,
+        timeout=options.timeout,
+    )
+
+
+def _artifact(info: ArtifactInfo, path: Path, run: PipelineRun, *, cached: bool) -> BuiltArtifact:
+    return BuiltArtifact(
+        info=replace(info, path=path.resolve()),
+        python=run.interpreter.full_version,
+        backend=run.facts.project.backend,
+        cached=cached,
+    )
+
+
+def _host_identifier(interpreter: Interpreter) -> Identifier:
+    """The identifier of a build for ``interpreter`` on this machine."""
+    major, minor, _ = interpreter.version
+    return Identifier(
+        platform=host_platform(), arch=native_arch(), major=major, minor=minor, libc=host_libc()
+    )
 
 
 def _check_requires_python(project: ProjectInfo, interpreter: Interpreter) -> None:
@@ -219,29 +364,3 @@ def _check_requires_python(project: ProjectInfo, interpreter: Interpreter) -> No
             why=f"its requires-python is {project.requires_python!r}",
             hint="choose a matching interpreter with --python",
         )
-
-
-def _run_plan(
-    resolved: ResolvedSource,
-    project: ProjectInfo,
-    options: BuildOptions,
-    session: HookSession,
-    staging: Path,
-    workdir: Path,
-) -> list[Path]:
-    built: list[Path] = []
-    if options.distributions:
-        for dist in options.distributions:
-            built.append(session.build(dist, resolved.project_dir, staging))
-        return built
-    if resolved.is_sdist and resolved.kind != "directory":
-        # Already an sdist: the wheel is built from it, as it would be from PyPI.
-        return [session.build("wheel", resolved.project_dir, staging)]
-    sdist = session.build_sdist_or_none(resolved.project_dir, staging)
-    if sdist is None:
-        logger.warning("the backend cannot build an sdist; building the wheel from the source tree")
-        return [session.build("wheel", resolved.project_dir, staging)]
-    built.append(sdist)
-    unpacked = extract_archive(sdist, workdir / "sdist")
-    built.append(session.build("wheel", unpacked, staging))
-    return built

@@ -19,9 +19,10 @@ from headless_wheel_builder.cache.envs import EnvCache
 from headless_wheel_builder.cache.wheels import WheelCache
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from headless_wheel_builder.analyze.analyzer import ProjectInfo
-    from headless_wheel_builder.build.pipeline import BuildOptions
-    from headless_wheel_builder.isolation.python import Interpreter
+    from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
     from headless_wheel_builder.source.source import ResolvedSource
 
 
@@ -42,12 +43,13 @@ class BuildCache:
             return None
         return cls(store.cache_root(options.cache_dir), options)
 
-    def key(self, resolved: ResolvedSource, project: ProjectInfo, interpreter: Interpreter) -> str:
-        """The wheel key; the source part is computed once, the environment part each call
-        (it is known only once the environment exists)."""
-        options = self.options
+    def key(self, facts: SourceFacts, run: PipelineRun, environ: Mapping[str, str]) -> str:
+        """The key of ``run``'s artifacts; the source part is computed once, the environment
+        part each call (it is known only once the environment exists).  ``environ``: the
+        variables the run adds for its processes (``SOURCE_DATE_EPOCH``, platform ones)."""
+        options, interpreter, project = self.options, run.interpreter, facts.project
         if self._source is None:
-            self._source = self._source_parts(resolved, project)
+            self._source = self._source_parts(facts.source, project)
         env_path = EnvCache(self.root).path_for(
             interpreter, project.build_requires, options.installer, options.build_constraints
         )
@@ -59,8 +61,12 @@ class BuildCache:
                 "hwb": __version__,
                 **self._source,
                 "plan": list(options.distributions) or "default",
+                "from_sdist": run.tree_is_sdist,
+                "identifier": str(run.identifier) if run.identifier else None,
                 # An editable wheel points at its source folder: another folder, another wheel.
-                "editable_path": str(resolved.project_dir) if "editable" in options.distributions else None,
+                "editable_path": str(facts.source.project_dir)
+                if "editable" in options.distributions
+                else None,
                 "config_settings": {k: options.config_settings[k] for k in sorted(options.config_settings)},
                 "interpreter": keys.interpreter_identity(
                     interpreter.executable, interpreter.full_version, interpreter.implementation
@@ -70,9 +76,20 @@ class BuildCache:
                 "requires": sorted(project.build_requires),
                 "resolved": env_meta.get("installed") if env_meta else None,
                 "constraints": keys.files_digest(options.build_constraints),
-                "env": keys.env_values(options.cache_env),
+                "repair": [options.repair, options.manylinux],
+                "env": keys.env_values(options.cache_env, {**os.environ, **environ}),
             }
         )
+
+    def container_key(self, facts: SourceFacts, build: Mapping[str, object]) -> str:
+        """The key of a whole container build: the source, and ``build`` (the image's id,
+        the Pythons, the arguments of the build inside, the container's variables)."""
+        if self._source is None:
+            self._source = self._source_parts(facts.source, facts.project)
+        from headless_wheel_builder.__about__ import __version__
+
+        return keys.digest({"hwb": __version__, **self._source, "container": dict(build),
+                            "env": keys.env_values(self.options.cache_env)})  # fmt: skip
 
     def _source_parts(self, resolved: ResolvedSource, project: ProjectInfo) -> dict[str, object]:
         parts: dict[str, object] = {}

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
@@ -99,10 +100,25 @@ def configure_logging(style: Style) -> None:
     logger.propagate = False
 
 
+#: ``--result-file``: where the command's JSON document is also written (see :func:`emit_json`).
+RESULT_FILE: list[Path] = []
+#: The version of the result file's layout: ``{"schema": RESULT_SCHEMA, "ok": …, "result": …}``
+#: where ``result`` is the document ``--json`` prints (a report, or an error).
+RESULT_SCHEMA = "hwb-result/1"
+
+
 def emit_json(data: Any, stream: IO[str] | None = None) -> None:
-    """Print one JSON document to stdout (redacted)."""
+    """Print one JSON document to stdout (redacted); with ``--result-file`` also write it to
+    that file inside a versioned envelope (:data:`RESULT_SCHEMA`), atomically (a reader sees
+    all of it or none)."""
     text = json.dumps(data, indent=2, sort_keys=False, default=str)
     (stream or sys.stdout).write(redact(text) + "\n")
+    for path in RESULT_FILE:
+        ok = bool(data.get("ok", True)) if isinstance(data, dict) else True
+        document = {"schema": RESULT_SCHEMA, "ok": ok, "result": data}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(redact(json.dumps(document, indent=2, default=str)) + "\n", encoding="utf-8")
+        tmp.replace(path)
 
 
 def out(text: str) -> None:

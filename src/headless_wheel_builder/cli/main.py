@@ -84,6 +84,13 @@ def add_common_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         help="log lines on stderr as text or one JSON object per line (also: HWB_LOG_FORMAT)",
     )
     group.add_argument(
+        "--result-file",
+        metavar="FILE",
+        default=default,
+        help="also write the JSON document (a result or an error) to FILE, in an envelope with a "
+        "schema version, atomically; implies --json",
+    )
+    group.add_argument(
         "--config",
         metavar="FILE",
         default=default,
@@ -143,10 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from headless_wheel_builder.errors import HwbError
 
+    if args.result_file:
+        from pathlib import Path
+
+        from headless_wheel_builder.cli._output import RESULT_FILE
+
+        RESULT_FILE[:] = [Path(args.result_file).resolve()]
     style = Style.detect(
         verbose=args.verbose,
         quiet=args.quiet,
-        as_json=args.json,
+        as_json=args.json or bool(args.result_file),
         debug=args.debug,
         no_color=args.no_color,
         log_format=args.log_format,

@@ -1,64 +1,33 @@
-"""One job of the matrix: build a wheel for one identifier, repair it, check it, test it.
+"""One job of the matrix: one run of the build pipeline for one identifier.
 
 Each job has its own folder: its own copy of the unpacked sdist (so no ``build/`` or
 ``*.egg-info`` is shared), its own build environment, its own test environment and its own
-log file.  Failures become a :class:`JobResult` with the error; they never stop other jobs.
+log file.  The pipeline (``build/pipeline.py``) builds, validates, repairs and tests the
+wheel, with the wheel cache and ``SOURCE_DATE_EPOCH`` as for any build; the job only turns
+its outcome into a :class:`JobResult`.  Failures never stop other jobs.
 """
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from headless_wheel_builder._log import logger, new_log_file, phase
-from headless_wheel_builder._proc import HookRunner
-from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, validate
-from headless_wheel_builder.build.pep517 import HookSession
-from headless_wheel_builder.build.pipeline import BuildOptions
-from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
-from headless_wheel_builder.errors import BuildError, HwbError, RepairError, ValidationError, WheelTestError
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe
+from headless_wheel_builder.build.pipeline import Cancelled, run_pipeline, test_wheel
+from headless_wheel_builder.build.plan import BuildOptions, BuildReport, PipelineRun, SourceFacts
+from headless_wheel_builder.build.tester import WheelTestResult
+from headless_wheel_builder.errors import BuildError, HwbError
 from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.platforms import Identifier, host_platform
-from headless_wheel_builder.repair.platform import (
-    AuditwheelRepairer,
-    RepairContext,
-    Repairer,
-    RepairMode,
-    abi3_audit,
-    check_final_tags,
-    needs_repair,
-    parse_policy,
-)
-from headless_wheel_builder.repair.tools import ToolEnv, ensure_tool
+from headless_wheel_builder.platforms import Identifier
+from headless_wheel_builder.repair.stage import RepairInfo
 
 JobState = Literal["queued", "building", "repairing", "testing", "ok", "failed", "cancelled"]
 Status = Literal["ok", "failed", "cancelled"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class JobSettings:
-    """What may differ per identifier (``[[tool.hwb.overrides]]`` apply here)."""
-
-    build: BuildOptions = field(default_factory=BuildOptions)
-    repair: RepairMode = "auto"
-    manylinux: str | None = None
-    test_command: str | None = None
-    test_requires: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class RepairInfo:
-    tool: str
-    original: str
-    repaired: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"tool": self.tool, "from": self.original, "to": self.repaired}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +43,8 @@ class JobResult:
     test: WheelTestResult | None = None
     error: HwbError | None = None
     warnings: tuple[str, ...] = ()
+    cached: bool = False
+    """The wheel was served from the wheel cache."""
     timings: Mapping[str, float] = field(default_factory=dict)
     log_path: Path | None = None
 
@@ -88,6 +59,7 @@ class JobResult:
             "status": self.status,
             "built": self.built,
             "covered_by": self.covered_by,
+            "cached": self.cached,
             "filename": self.wheel.filename if self.wheel else None,
             "sha256": self.wheel.sha256 if self.wheel else None,
             "size": self.wheel.size if self.wheel else None,
@@ -125,82 +97,36 @@ class NullObserver:
         logger.info("%s: %s", result.identifier, result.status)
 
 
-class _RowProgress:
+class RowProgress:
     """The library's Progress protocol, forwarded to one row of the observer."""
 
     def __init__(self, observer: MatrixObserver, identifier: str, state: JobState) -> None:
         self.observer, self.identifier, self.state = observer, identifier, state
 
     def step(self, message: str) -> None:
-        self.observer.update(self.identifier, self.state, message)
+        self.observer.update(self.identifier, self._state(message), message)
 
     def done(self, message: str) -> None:
-        self.observer.update(self.identifier, self.state, message)
+        self.observer.update(self.identifier, self._state(message), message)
 
-
-class Tools:
-    """Repair tools, installed on first use (one at a time, shared by all jobs)."""
-
-    def __init__(self, factory: Callable[[str], ToolEnv] = ensure_tool) -> None:
-        self._factory = factory
-        self._lock = threading.Lock()
-        self._made: dict[str, ToolEnv] = {}
-
-    def get(self, name: str) -> ToolEnv:
-        with self._lock:
-            if name not in self._made:
-                self._made[name] = self._factory(name)
-            return self._made[name]
+    def _state(self, message: str) -> JobState:
+        if message.startswith(("Checking", "Repaired")):
+            return "repairing"
+        return "testing" if message.startswith("Testing") else self.state
 
 
 @dataclass(frozen=True, kw_only=True)
 class JobContext:
     """Shared by every job of one matrix run."""
 
+    facts: SourceFacts
     workdir: Path
     tree: Path
     """The unpacked sdist (or the source tree): copied, never built in place."""
-    project_dir: Path
-    """What ``{project}`` means in the test command."""
-    project_name: str
-    project_pure: bool | None
+    tree_is_sdist: bool
     observer: MatrixObserver
     cancel: threading.Event
-    tools: Tools
     verbose: bool = False
-
-
-def repairer_for(ident: Identifier, settings: JobSettings, tools: Tools) -> Repairer:
-    if ident.platform == "linux":
-        policy = parse_policy(settings.manylinux, libc=ident.libc) if settings.manylinux else None
-        return AuditwheelRepairer(tools.get("auditwheel"), policy=policy, arch=ident.arch, libc=ident.libc)
-    from headless_wheel_builder.repair._apple_windows import DelocateRepairer, DelvewheelRepairer
-
-    if ident.platform == "macos":
-        return DelocateRepairer(tools.get("delocate"), arch=ident.arch)
-    return DelvewheelRepairer(tools.get("delvewheel"))
-
-
-def with_environ(runner: HookRunner, environ: Mapping[str, str]) -> HookRunner:
-    """A hook runner that adds ``environ`` to every backend process (the caller's wins)."""
-
-    def _runner(
-        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
-    ) -> None:
-        runner(cmd, cwd, {**environ, **(extra_environ or {})})
-
-    return _runner
-
-
-class _PlatformSession(HookSession):
-    """A HookSession whose backend processes also get the platform's build variables
-    (macOS: ``MACOSX_DEPLOYMENT_TARGET``, ``ARCHFLAGS``)."""
-
-    def __init__(self, *, environ: Mapping[str, str], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if environ:
-            # pyproject-hooks takes the runner when each ProjectBuilder is made.
-            self._runner = with_environ(self._runner, environ)
 
 
 def platform_environ(ident: Identifier, *, project_pure: bool | None) -> dict[str, str]:
@@ -220,179 +146,110 @@ def platform_environ(ident: Identifier, *, project_pure: bool | None) -> dict[st
     return {}
 
 
-def _copy_tree(src: Path, dest: Path) -> Path:
-    top_ignored = {"build", ".tox", ".nox", ".venv", "wheelhouse"}
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skip = {n for n in names if n == "__pycache__"}
-        if Path(folder) == src:
-            skip |= {n for n in names if n in top_ignored or n.endswith(".egg-info")}
-        return skip
-
-    shutil.copytree(src, dest, symlinks=True, ignore=ignore)
-    return dest
+def _run(ctx: JobContext, ident: Identifier, interpreter: Interpreter, options: BuildOptions) -> PipelineRun:
+    name = str(ident)
+    return PipelineRun(
+        facts=ctx.facts,
+        options=replace(options, distributions=("wheel",), verbose=ctx.verbose),
+        interpreter=interpreter,
+        workdir=ctx.workdir / "jobs" / name,
+        tree=ctx.tree,
+        tree_is_sdist=ctx.tree_is_sdist,
+        identifier=ident,
+        environ=platform_environ(ident, project_pure=ctx.facts.project.pure),
+        place=False,
+        cancel=ctx.cancel,
+        log_name=f"{ctx.facts.project.name or 'project'}-{name}",
+    )
 
 
 def run_build_job(
-    ctx: JobContext, ident: Identifier, interpreter: Interpreter, settings: JobSettings
+    ctx: JobContext, ident: Identifier, interpreter: Interpreter, options: BuildOptions
 ) -> tuple[JobResult, Path | None]:
-    """Build, repair, check and test the wheel of ``ident``; returns the result and the
-    staged wheel (None on failure)."""
+    """One pipeline run for ``ident``; returns the result and the staged wheel (None on
+    failure; a wheel whose test failed still serves the identifiers it covers)."""
     name = str(ident)
-    folder = ctx.workdir / "jobs" / name
-    timings: dict[str, float] = {}
-    log_file = new_log_file(f"{ctx.project_name}-{name}")
     start = time.perf_counter()
-    warnings: list[str] = []
-    repair: RepairInfo | None = None
-    test: WheelTestResult | None = None
-    staged: Path | None = None
+    ctx.observer.update(name, "building", "")
     try:
-        ctx.observer.update(name, "building", "copying the sources")
-        with phase(timings, "copy"):
-            source = _copy_tree(ctx.tree, folder / "src")
-        options = replace(settings.build, verbose=ctx.verbose)
-        session = _PlatformSession(
-            environ=platform_environ(ident, project_pure=ctx.project_pure),
-            workdir=folder / "envs",
-            interpreter=interpreter,
-            options=options,
-            log_file=log_file,
-            progress=_RowProgress(ctx.observer, name, "building"),
-            timings=timings,
-        )
-        wheel = session.build("wheel", source, folder / "wheel")
-        problems = [p for p in validate(wheel) if p.severity == "error"]
-        if problems:
-            raise ValidationError(
-                "the backend produced an invalid wheel",
-                why="; ".join(str(p) for p in problems[:10]),
-                hint=f"`hwb check {wheel.name}` gives the full list",
-            )
-        _check_cancel(ctx)
-        if needs_repair(wheel, ident.platform, settings.repair) and ident.platform == host_platform():
-            ctx.observer.update(name, "repairing", "")
-            with phase(timings, "repair"):
-                repairer = repairer_for(ident, settings, ctx.tools)
-                repaired = repairer.repair(wheel, RepairContext(dest=folder / "repaired", log_file=log_file))
-            repair = RepairInfo(tool=repairer.name, original=wheel.name, repaired=repaired.name)
-            wheel = repaired
-        policy = parse_policy(settings.manylinux, libc=ident.libc) if settings.manylinux else None
-        warnings += check_final_tags(
-            wheel, ident.platform, policy=policy, allow_unrepaired=settings.repair == "never"
-        )
-        with phase(timings, "repair"):
-            abi3_audit(wheel, log_file=log_file)
-        staged = wheel
-        if settings.test_command:
-            _check_cancel(ctx)
-            ctx.observer.update(name, "testing", settings.test_command)
-            with phase(timings, "test"):
-                test = _test(ctx, wheel, interpreter, settings, folder, log_file)
-        status: Status = "ok"
-        error: HwbError | None = None
-    except _Cancelled:
-        status, error, staged = "cancelled", None, None
-    except HwbError as exc:
-        # A wheel whose test failed is still a good wheel for the identifiers it serves.
-        status, error = "failed", exc
-        staged = staged if isinstance(exc, WheelTestError) else None
-        if exc.log_path is None:
-            exc.log_path = log_file
-    except OSError as exc:
-        status, staged = "failed", None
-        error = BuildError(f"building {name} failed", why=f"{exc.strerror or exc}: {exc.filename or ''}")
-        error.log_path = log_file
-    timings["total"] = round(time.perf_counter() - start, 3)
+        run = _run(ctx, ident, interpreter, options)
+        report = run_pipeline(run, RowProgress(ctx.observer, name, "building"))
+    except Cancelled:
+        return _ended(name, interpreter, "cancelled", start), None
+    except (HwbError, OSError) as exc:
+        return _ended(name, interpreter, "failed", start, error=_as_error(exc, name)), None
+    wheel = report.artifacts[0].info
     result = JobResult(
         identifier=name,
         python=interpreter.full_version,
-        status=status,
-        wheel=describe(staged) if staged else None,
-        repair=repair,
-        test=test,
-        error=error,
-        warnings=tuple(warnings),
-        timings=timings,
-        log_path=log_file,
+        status="failed" if report.test_error else "ok",
+        wheel=wheel,
+        repair=report.repair,
+        test=report.test,
+        error=report.test_error,
+        warnings=report.warnings,
+        cached=report.cached,
+        timings={**report.timings, "total": round(time.perf_counter() - start, 3)},
+        log_path=report.log_path,
     )
-    return result, staged
+    return result, wheel.path
+
+
+def _ended(name: str, interpreter: Interpreter, status: Status, start: float, *,
+           error: HwbError | None = None) -> JobResult:  # fmt: skip
+    return JobResult(identifier=name, python=interpreter.full_version, status=status, error=error,
+                     log_path=error.log_path if error else None,
+                     timings={"total": round(time.perf_counter() - start, 3)})  # fmt: skip
+
+
+def _as_error(exc: HwbError | OSError, name: str) -> HwbError:
+    if isinstance(exc, HwbError):
+        return exc
+    return BuildError(f"building {name} failed", why=f"{exc.strerror or exc}: {exc.filename or ''}")
 
 
 def run_test_job(
     ctx: JobContext,
     ident: Identifier,
     interpreter: Interpreter,
-    settings: JobSettings,
+    options: BuildOptions,
     wheel: Path,
     covered_by: str,
 ) -> JobResult:
-    """For an identifier served by another identifier's wheel: test that wheel here."""
+    """For an identifier served by another identifier's wheel: the test stage alone, here."""
     name = str(ident)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    log_file = new_log_file(f"{ctx.project_name}-{name}-test")
     test: WheelTestResult | None = None
     error: HwbError | None = None
     status: Status = "ok"
+    label = f"{ctx.facts.project.name or 'project'}-{name}-test"
+    log_file = new_log_file(label) if options.test_command else None
     try:
-        if settings.test_command:
-            _check_cancel(ctx)
+        if options.test_command:
+            if ctx.cancel.is_set():
+                raise Cancelled
             ctx.observer.update(name, "testing", f"{wheel.name} (built by {covered_by})")
             with phase(timings, "test"):
-                test = _test(ctx, wheel, interpreter, settings, ctx.workdir / "jobs" / name, log_file)
-    except _Cancelled:
+                test = test_wheel(_run(ctx, ident, interpreter, options), wheel, log_file)
+    except Cancelled:
         status = "cancelled"
     except HwbError as exc:
         status, error = "failed", exc
     timings["total"] = round(time.perf_counter() - start, 3)
+    return JobResult(identifier=name, python=interpreter.full_version, status=status, built=False,
+                     covered_by=covered_by, wheel=describe(wheel), test=test, error=error,
+                     timings=timings, log_path=log_file)  # fmt: skip
+
+
+def build_outcome(report: BuildReport) -> JobResult:
+    """The sdist row of the matrix table for the run that built the sdist."""
     return JobResult(
-        identifier=name,
-        python=interpreter.full_version,
-        status=status,
-        built=False,
-        covered_by=covered_by,
-        wheel=describe(wheel),
-        test=test,
-        error=error,
-        timings=timings,
-        log_path=log_file if settings.test_command else None,
+        identifier="sdist",
+        python=report.interpreter.full_version,
+        status="ok",
+        wheel=None,
+        cached=report.cached,
+        timings={"total": round(sum(report.timings.values()), 3)},
+        log_path=report.log_path,
     )
-
-
-def _test(
-    ctx: JobContext,
-    wheel: Path,
-    interpreter: Interpreter,
-    settings: JobSettings,
-    folder: Path,
-    log_file: Path,
-) -> WheelTestResult:
-    return run_wheel_test(
-        wheel,
-        interpreter=interpreter,
-        command=settings.test_command or "",
-        requires=settings.test_requires,
-        project_dir=ctx.project_dir,
-        workdir=folder / "test",
-        installer=settings.build.installer,
-        log_file=log_file,
-        timeout=settings.build.timeout,
-    )
-
-
-class _Cancelled(Exception):
-    pass
-
-
-def _check_cancel(ctx: JobContext) -> None:
-    if ctx.cancel.is_set():
-        raise _Cancelled
-
-
-def ensure_repairable(ident: Identifier, settings: JobSettings) -> None:
-    """Fail early (before any build) on an unknown policy."""
-    if settings.manylinux and ident.platform == "linux":
-        parse_policy(settings.manylinux, libc=ident.libc)
-    if settings.repair not in ("auto", "always", "never"):
-        raise RepairError(f"unknown repair mode {settings.repair!r}", why="expected auto, always or never")

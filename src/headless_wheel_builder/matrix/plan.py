@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headless_wheel_builder.analyze.analyzer import ProjectInfo
+from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.errors import InterpreterNotFoundError
 from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
-from headless_wheel_builder.matrix.jobs import JobSettings
 from headless_wheel_builder.platforms import (
     Identifier,
     Skipped,
@@ -47,9 +47,10 @@ GITHUB_RUNNERS = {
 class MatrixOptions:
     """What to build (the selection) and how (``job``; per identifier via ``settings_for``)."""
 
-    job: JobSettings = field(default_factory=JobSettings)
+    job: BuildOptions = field(default_factory=lambda: BuildOptions(repair="auto"))
+    """How every identifier is built (``repair`` defaults to ``auto`` in a matrix)."""
     pythons: tuple[str, ...] = ()
-    """``3.12``, ``cp312``, ``all``, or interpreter paths; empty: ``job.build.python`` or the
+    """``3.12``, ``cp312``, ``all``, or interpreter paths; empty: ``job.python`` or the
     interpreter running hwb."""
     platforms: tuple[str, ...] = ()
     """linux, macos, windows; empty: this machine's."""
@@ -60,10 +61,10 @@ class MatrixOptions:
     jobs: int | None = None
     """Parallel jobs; None: the number of CPU cores."""
     fail_fast: bool = False
-    overrides: Callable[[str], JobSettings] | None = None
+    overrides: Callable[[str], BuildOptions] | None = None
     """Settings for one identifier (``[[tool.hwb.overrides]]``); None: ``job`` for all."""
 
-    def settings_for(self, identifier: str) -> JobSettings:
+    def settings_for(self, identifier: str) -> BuildOptions:
         return self.overrides(identifier) if self.overrides is not None else self.job
 
 
@@ -142,7 +143,7 @@ def make_plan(
     ``local``: keep only what this machine can build, each with its interpreter; a Python
     named explicitly but not installed raises InterpreterNotFoundError (from ``all``: skipped).
     """
-    requests = parse_pythons(options.pythons or [options.job.build.python or current().short_version])
+    requests = parse_pythons(options.pythons or [options.job.python or current().short_version])
     found: dict[tuple[int, int], Interpreter] = {}
     for request in requests:
         if request.path is not None:

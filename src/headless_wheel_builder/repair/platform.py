@@ -15,8 +15,8 @@ unless repair is switched off.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -74,6 +74,8 @@ class RepairContext:
     dest: Path
     log_file: Path | None = None
     timeout: float | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    """Build variables the tool also sees (``SOURCE_DATE_EPOCH`` for reproducible output)."""
 
 
 class Repairer(Protocol):
@@ -96,7 +98,8 @@ def _run_repair(
     context.dest.mkdir(parents=True, exist_ok=True)
     before = set(context.dest.glob("*.whl"))
     try:
-        _proc.run(cmd, extra_env=extra_env, log_file=context.log_file, timeout=context.timeout)
+        environ = {**context.environ, **(extra_env or {})}
+        _proc.run(cmd, extra_env=environ or None, log_file=context.log_file, timeout=context.timeout)
     except _proc.ProcessFailed as exc:
         lines = [line for line in exc.tail.splitlines() if line.strip()]
         raise RepairError(

@@ -1,11 +1,16 @@
-"""Run a build matrix: one sdist, built once, then wheels fanned out from it in parallel.
+"""Schedule a build matrix: one sdist, built once, then one run of the build pipeline per
+identifier, in parallel.
 
-1. The source is resolved and analysed; :func:`~.plan.make_plan` picks the identifiers.
-2. The sdist is built once (unless the source is an sdist, or only wheels were asked for).
-3. Jobs run on ``jobs`` worker threads (each job's work is in subprocesses).  When the
-   project may be pure (the analyzer says so, or cannot tell), the first wheel is built alone:
-   a ``py3-none-any`` (or ``abi3``) wheel then serves the other identifiers, which are only
-   tested with it.  An abi3 wheel found later removes the builds it makes unnecessary.
+1. The source stage runs once (``build.pipeline.prepare_source``: resolve, analyse, pin
+   ``SOURCE_DATE_EPOCH``); :func:`~.plan.make_plan` picks the identifiers.
+2. The sdist is built once, by the pipeline (unless the source is an sdist, or only wheels
+   were asked for).
+3. Jobs run on ``jobs`` worker threads (each job's work is in subprocesses); each job is one
+   pipeline run (``matrix/jobs.py``), so it is built, validated, repaired, tested and served
+   from or stored in the wheel cache like any build.  When the project may be pure (the
+   analyzer says so, or cannot tell), the first wheel is built alone: a ``py3-none-any`` (or
+   ``abi3``) wheel then serves the other identifiers, which are only tested with it.  An abi3
+   wheel found later removes the builds it makes unnecessary.
 4. A failure does not stop the other jobs unless ``fail_fast``; the successful wheels, the
    sdist, ``hwb-manifest.json`` and ``SHA256SUMS`` are placed in the output folder.
 """
@@ -13,8 +18,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -25,8 +28,7 @@ from typing import Any
 
 from packaging.utils import parse_wheel_filename
 
-from headless_wheel_builder._log import logger, new_log_file, redact
-from headless_wheel_builder.analyze.analyzer import analyze
+from headless_wheel_builder._log import logger, redact
 from headless_wheel_builder.artifacts.manifest import (
     MANIFEST_NAME,
     MANIFEST_SCHEMA,
@@ -34,23 +36,26 @@ from headless_wheel_builder.artifacts.manifest import (
     write_manifest,
     write_sha256sums,
 )
-from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
-from headless_wheel_builder.build.pep517 import HookSession
-from headless_wheel_builder.errors import InterruptedBuild, MatrixError, UsageError, ValidationError
+from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts
+from headless_wheel_builder.build._reproducible import effective_epoch
+from headless_wheel_builder.build.pep517 import cannot_build_sdist
+from headless_wheel_builder.build.pipeline import interruptible, prepare_source, run_pipeline, workspace
+from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
+from headless_wheel_builder.errors import BackendError, MatrixError, UsageError
 from headless_wheel_builder.matrix.jobs import (
     JobContext,
     JobResult,
     MatrixObserver,
     NullObserver,
-    Tools,
-    _RowProgress,
-    ensure_repairable,
+    RowProgress,
+    build_outcome,
     run_build_job,
     run_test_job,
 )
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
 from headless_wheel_builder.platforms import Identifier
-from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
+from headless_wheel_builder.repair.stage import check_repairable
+from headless_wheel_builder.source.source import ResolvedSource, extract_archive
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +69,7 @@ class MatrixReport:
     sums_path: Path
     jobs: int
     seconds: float
+    source_date_epoch: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,6 +93,7 @@ class MatrixReport:
             "ok": self.ok,
             "project": {"name": self.plan.project.name, "version": self.plan.project.version},
             "source": {"kind": self.source.kind, "spec": redact(self.source.spec)},
+            "source_date_epoch": self.source_date_epoch,
             "build_once": self.plan.build_once,
             "jobs": self.jobs,
             "seconds": round(self.seconds, 3),
@@ -133,34 +140,33 @@ def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
     return False
 
 
-def plan_matrix(source: str | os.PathLike[str], options: MatrixOptions, *, local: bool = False) -> MatrixPlan:
+def plan_matrix(
+    source: str | os.PathLike[str] | ResolvedSource, options: MatrixOptions, *, local: bool = False
+) -> MatrixPlan:
     """What :func:`build_matrix` would build (``local``) or what CI runners should build."""
-    workdir = Path(tempfile.mkdtemp(prefix="hwb-plan-"))
-    try:
-        resolved = resolve_source(
-            os.fspath(source), subdirectory=options.job.build.subdirectory, workdir=workdir / "source"
-        )
-        return make_plan(analyze(resolved.project_dir), options, local=local)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    with workspace("hwb-plan-") as workdir:
+        facts = prepare_source(_spec(source), options.job, workdir)
+        return make_plan(facts.project, options, local=local)
+
+
+def _spec(source: str | os.PathLike[str] | ResolvedSource) -> str | ResolvedSource:
+    return source if isinstance(source, ResolvedSource) else os.fspath(source)
 
 
 def build_matrix(
-    source: str | os.PathLike[str], options: MatrixOptions, observer: MatrixObserver | None = None
+    source: str | os.PathLike[str] | ResolvedSource,
+    options: MatrixOptions,
+    observer: MatrixObserver | None = None,
 ) -> MatrixReport:
     """Build every identifier the options select; see the module docstring."""
     observer = observer or NullObserver()
     start = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="hwb-matrix-"))
-    base = options.job.build
+    base = options.job
     if "editable" in base.distributions:
         raise UsageError("a build matrix cannot build editable wheels", hint="drop --editable")
-    try:
-        resolved = resolve_source(
-            os.fspath(source), subdirectory=base.subdirectory, workdir=workdir / "source"
-        )
-        project = analyze(resolved.project_dir)
-        plan = make_plan(project, options, local=True)
+    with interruptible("matrix"), workspace("hwb-matrix-") as workdir:
+        facts = prepare_source(_spec(source), base, workdir)
+        plan = make_plan(facts.project, options, local=True)
         if not plan.builds:
             reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
             raise MatrixError(
@@ -168,84 +174,54 @@ def build_matrix(
             )
         settings = {str(b.identifier): options.settings_for(str(b.identifier)) for b in plan.builds}
         for build in plan.builds:
-            ensure_repairable(build.identifier, settings[str(build.identifier)])
+            job = settings[str(build.identifier)]
+            check_repairable(build.identifier, job.repair or "auto", job.manylinux)
+        resolved = facts.source
         with_sdist = not resolved.is_sdist and (not base.distributions or "sdist" in base.distributions)
         observer.planned((["sdist"] if with_sdist else []) + [str(b.identifier) for b in plan.builds])
         staged_sdist, tree = (
-            _sdist(resolved, plan, options, observer, workdir)
-            if with_sdist
-            else (
-                None,
-                resolved.project_dir,
-            )
+            _sdist(facts, plan, base, observer, workdir) if with_sdist else (None, resolved.project_dir)
         )
         jobs = max(1, options.jobs or os.cpu_count() or 1)
         ctx = JobContext(
+            facts=facts,
             workdir=workdir,
             tree=tree,
-            project_dir=resolved.project_dir,
-            project_name=project.name or resolved.project_dir.name,
-            project_pure=project.pure,
+            tree_is_sdist=staged_sdist is not None or resolved.is_sdist,
             observer=observer,
             cancel=threading.Event(),
-            tools=Tools(),
             verbose=base.verbose and jobs == 1,
         )
         results, staged = _Scheduler(ctx, plan, settings, jobs, options.fail_fast, observer).run()
-        return _finish(resolved, plan, results, staged, staged_sdist, base.outdir, jobs, start)
-    except KeyboardInterrupt as exc:
-        raise InterruptedBuild(
-            "interrupted",
-            why="the matrix was stopped before it finished",
-            hint="nothing was written to the output folder; run the command again",
-        ) from exc
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        return _finish(facts, plan, results, staged, staged_sdist, base.outdir, jobs, start)
 
 
 def _sdist(
-    resolved: ResolvedSource,
-    plan: MatrixPlan,
-    options: MatrixOptions,
-    observer: MatrixObserver,
-    workdir: Path,
+    facts: SourceFacts, plan: MatrixPlan, options: BuildOptions, observer: MatrixObserver, workdir: Path
 ) -> tuple[Path | None, Path]:
-    """Build the sdist once; return it and the unpacked tree the wheels are built from."""
+    """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
+    built from."""
     interpreter = plan.builds[0].interpreter
     assert interpreter is not None
     observer.update("sdist", "building", "")
-    begin = time.perf_counter()
-    log_file = new_log_file(f"{plan.project.name or 'project'}-sdist")
-    session = HookSession(
-        workdir=workdir / "sdist-envs",
+    run = PipelineRun(
+        facts=facts,
+        options=replace(options, distributions=("sdist",), repair=None, test_command=None),
         interpreter=interpreter,
-        options=options.job.build,
-        log_file=log_file,
-        progress=_RowProgress(observer, "sdist", "building"),
-        timings={},
+        workdir=workdir / "sdist-run",
+        place=False,
+        log_name=f"{plan.project.name or 'project'}-sdist",
     )
-    sdist = session.build_sdist_or_none(resolved.project_dir, workdir / "sdist-out")
-    if sdist is None:
+    try:
+        report = run_pipeline(run, RowProgress(observer, "sdist", "building"))
+    except BackendError as exc:
+        if not cannot_build_sdist(exc):
+            raise
         logger.warning("the backend cannot build an sdist; building the wheels from the source tree")
         observer.update("sdist", "cancelled", "the backend cannot build one")
-        return None, resolved.project_dir
-    problems = [p for p in validate(sdist) if p.severity == "error"]
-    if problems:
-        raise ValidationError(
-            "the backend produced an invalid sdist",
-            why="; ".join(str(p) for p in problems[:10]),
-            log_path=log_file,
-        )
-    observer.finished(
-        JobResult(
-            identifier="sdist",
-            python=interpreter.full_version,
-            status="ok",
-            wheel=None,
-            timings={"total": round(time.perf_counter() - begin, 3)},
-            log_path=log_file,
-        )
-    )
+        return None, facts.source.project_dir
+    observer.finished(build_outcome(report))
+    sdist = report.artifacts[0].info.path
     return sdist, extract_archive(sdist, workdir / "sdist-tree")
 
 
@@ -256,7 +232,7 @@ class _Scheduler:
         self,
         ctx: JobContext,
         plan: MatrixPlan,
-        settings: dict[str, Any],
+        settings: dict[str, BuildOptions],
         jobs: int,
         fail_fast: bool,
         observer: MatrixObserver,
@@ -353,7 +329,7 @@ def _dedupe_abi3(results: list[JobResult], plan: MatrixPlan, staged: dict[str, P
 
 
 def _finish(
-    resolved: ResolvedSource,
+    facts: SourceFacts,
     plan: MatrixPlan,
     results: list[JobResult],
     staged: dict[str, Path],
@@ -378,7 +354,8 @@ def _finish(
     sdist_info = final_info[sdist.name] if sdist else None
     entries = [(info.filename, info.sha256) for info in final_info.values()]
     report = MatrixReport(
-        source=resolved,
+        source=facts.source,
+        source_date_epoch=effective_epoch(facts.epoch),
         plan=plan,
         sdist=sdist_info,
         results=tuple(placed),

@@ -18,8 +18,8 @@ from headless_wheel_builder.artifacts.manifest import (
 )
 from headless_wheel_builder.build.tester import render_command, shell_argv
 from headless_wheel_builder.errors import MatrixError, OutputError, WheelTestError
-from headless_wheel_builder.matrix.builder import covers
 from headless_wheel_builder.matrix.jobs import JobResult
+from headless_wheel_builder.matrix.schedule import covers
 from headless_wheel_builder.platforms import Identifier
 
 
@@ -111,7 +111,7 @@ def test_sha256sums_and_manifest_are_written_whole(tmp_path):
 
 
 def test_failed_identifiers_are_named_in_one_error(tmp_path):
-    from headless_wheel_builder.matrix.builder import MatrixReport
+    from headless_wheel_builder.matrix.schedule import MatrixReport
 
     error = WheelTestError("the test command failed for p.whl", why="`pytest` exited with 1")
     results = (
