@@ -88,8 +88,8 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
         cli: dict[str, Any] = {"outdir": here(outdir)}
         if distributions:
             cli["distributions"] = list(distributions)
-        settings = await call(api.resolve_config, folder if folder.is_dir() else base, cli=cli)
-        report = await call(api.build, folder, api.build_options(settings))
+        # As `hwb build` in that folder: its configuration decides venv, container or matrix.
+        report = await call(api.build_from_config, folder, cli=cli)
         return report.to_dict()
 
     @server.tool(

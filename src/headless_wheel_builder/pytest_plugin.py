@@ -116,18 +116,41 @@ def hwb_wheel_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     return build_wheel_env(project, tmp_path_factory.mktemp("hwb-wheel"))
 
 
+def _installable(files: tuple[Path, ...]) -> Path:
+    """The built wheel that installs on the running interpreter."""
+    from packaging.tags import sys_tags
+    from packaging.utils import parse_wheel_filename
+
+    from headless_wheel_builder.errors import BuildError
+
+    supported = set(sys_tags())
+    for path in files:
+        if path.name.endswith(".whl") and supported & set(parse_wheel_filename(path.name)[3]):
+            return path
+    raise BuildError(
+        "no built wheel installs on this Python",
+        why=f"built: {', '.join(p.name for p in files) or 'nothing'}",
+        hint="check the project's [tool.hwb] pythons/platform settings",
+    )
+
+
 def build_wheel_env(project: Path, workdir: Path) -> WheelEnv:
-    """Build ``project`` (sdist, then the wheel from it) into ``workdir`` and install the wheel
-    into ``workdir/venv``.  A build failure fails the session's first test that needs it."""
+    """Build ``project`` as ``hwb build`` would (its ``[tool.hwb]`` / ``hwb.toml`` apply: config
+    settings, isolation, repair) for the running Python, into ``workdir``, and install the
+    wheel into ``workdir/venv``.  A build failure fails the session's first test that needs it."""
+    import sys
+
     from headless_wheel_builder import api
     from headless_wheel_builder.errors import HwbError
     from headless_wheel_builder.isolation.python import current
     from headless_wheel_builder.isolation.venv import VenvEnv
 
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
     try:
-        report = api.build(project, api.BuildOptions(outdir=workdir / "dist"))
-        wheel = next(a.info.path for a in report.artifacts if a.info.path.suffix == ".whl")
-        sdist = next((a.info.path for a in report.artifacts if a.info.path.suffix != ".whl"), None)
+        report = api.build_from_config(project, cli={"outdir": workdir / "dist", "pythons": [python],
+                                                     "python": python})  # fmt: skip
+        wheel = _installable(report.files)
+        sdist = next((path for path in report.files if path.name.endswith(".tar.gz")), None)
         venv = VenvEnv.create(workdir / "venv", current())
         venv.install([str(wheel)])
     except HwbError as exc:

@@ -47,17 +47,19 @@ def test_which_wheel_serves_which_identifier(wheel, built, other, expected):
 
 
 def test_matrix_mode_is_chosen_by_the_options(tmp_path):
+    from headless_wheel_builder.api._config import wants_matrix
+
     def settings(**cli):
         return api.resolve_config(tmp_path, cli=cli, environ={})
 
-    assert not api.wants_matrix(settings())
-    assert not api.wants_matrix(settings(python="3.12", pythons=["3.12"]))
-    assert api.wants_matrix(settings(pythons=["3.9", "3.10"]))
-    assert api.wants_matrix(settings(pythons=["all"]))
-    assert api.wants_matrix(settings(repair="auto"))
-    assert api.wants_matrix(settings(**{"test-command": "pytest"}))
+    assert not wants_matrix(settings())
+    assert not wants_matrix(settings(python="3.12", pythons=["3.12"]))
+    assert wants_matrix(settings(pythons=["3.9", "3.10"]))
+    assert wants_matrix(settings(pythons=["all"]))
+    assert wants_matrix(settings(repair="auto"))
+    assert wants_matrix(settings(**{"test-command": "pytest"}))
     (tmp_path / "hwb.toml").write_text('pythons = ["3.12"]\n')
-    assert api.wants_matrix(settings())  # pythons from a file: the matrix, even for one
+    assert wants_matrix(settings())  # pythons from a file: the matrix, even for one
 
 
 def test_overrides_reach_each_identifier(tmp_path):

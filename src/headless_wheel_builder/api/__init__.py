@@ -1,5 +1,6 @@
 """hwb's public Python API: one typed function per command.  The CLI is a thin layer over
-these; ``docs/API.md`` documents them and they stay stable.
+these; ``docs/API.md`` documents them and they stay stable.  Only the names in ``__all__``
+are public; everything else in the package is private and may change.
 
 >>> from headless_wheel_builder import api
 >>> report = api.build("path/to/project", api.BuildOptions(outdir=Path("dist")))  # doctest: +SKIP
@@ -14,186 +15,69 @@ import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from headless_wheel_builder.analyze.analyzer import (
-        ProjectInfo as ProjectInfo,
-    )
-    from headless_wheel_builder.api._build import (
-        InspectReport as InspectReport,
-    )
-    from headless_wheel_builder.api._build import (
-        build as build,
-    )
-    from headless_wheel_builder.api._build import (
-        check as check,
-    )
-    from headless_wheel_builder.api._build import (
-        init as init,
-    )
-    from headless_wheel_builder.api._build import (
-        inspect as inspect,
-    )
-    from headless_wheel_builder.api._cache import (
-        cache_clear as cache_clear,
-    )
-    from headless_wheel_builder.api._cache import (
-        cache_info as cache_info,
-    )
-    from headless_wheel_builder.api._cache import (
-        cache_prune as cache_prune,
-    )
-    from headless_wheel_builder.api._ci import (
-        ci_generate as ci_generate,
-    )
-    from headless_wheel_builder.api._ci import (
-        ci_trusted_publisher as ci_trusted_publisher,
-    )
-    from headless_wheel_builder.api._ci import (
-        detect_ci as detect_ci,
-    )
-    from headless_wheel_builder.api._config import (
-        build_options as build_options,
-    )
-    from headless_wheel_builder.api._config import (
-        resolve_config as resolve_config,
-    )
-    from headless_wheel_builder.api._config import (
-        wants_matrix as wants_matrix,
-    )
-    from headless_wheel_builder.api._container import (
-        build_in_container as build_in_container,
-    )
-    from headless_wheel_builder.api._container import (
-        choose_isolation as choose_isolation,
-    )
-    from headless_wheel_builder.api._container import (
-        container_options as container_options,
-    )
-    from headless_wheel_builder.api._matrix import (
-        build_matrix as build_matrix,
-    )
-    from headless_wheel_builder.api._matrix import (
-        matrix_options as matrix_options,
-    )
-    from headless_wheel_builder.api._matrix import (
-        plan_matrix as plan_matrix,
-    )
-    from headless_wheel_builder.api._publish import (
-        index as index,
-    )
-    from headless_wheel_builder.api._publish import (
-        publish as publish,
-    )
-    from headless_wheel_builder.api._publish import (
-        yank as yank,
-    )
-    from headless_wheel_builder.api._version import (
-        changelog as changelog,
-    )
-    from headless_wheel_builder.api._version import (
-        lint_commits as lint_commits,
-    )
-    from headless_wheel_builder.api._version import (
-        release as release,
-    )
-    from headless_wheel_builder.api._version import (
-        version_bump as version_bump,
-    )
-    from headless_wheel_builder.api._version import (
-        version_plan as version_plan,
-    )
-    from headless_wheel_builder.artifacts.check import (
-        CheckReport as CheckReport,
-    )
-    from headless_wheel_builder.build.in_container import (
-        ContainerBuildReport as ContainerBuildReport,
-    )
-    from headless_wheel_builder.build.in_container import (
-        ContainerOptions as ContainerOptions,
-    )
-    from headless_wheel_builder.build.plan import (
-        BuildOptions as BuildOptions,
-    )
-    from headless_wheel_builder.build.plan import (
-        BuildReport as BuildReport,
-    )
-    from headless_wheel_builder.build.plan import (
-        BuiltArtifact as BuiltArtifact,
-    )
-    from headless_wheel_builder.build.plan import (
-        Distribution as Distribution,
-    )
-    from headless_wheel_builder.cache.manage import (
-        CacheInfo as CacheInfo,
-    )
-    from headless_wheel_builder.cache.manage import (
-        PruneReport as PruneReport,
-    )
-    from headless_wheel_builder.ci.detect import (
-        CiEnvironment as CiEnvironment,
-    )
-    from headless_wheel_builder.ci.generate import (
-        CiOptions as CiOptions,
-    )
-    from headless_wheel_builder.ci.generate import (
-        CiReport as CiReport,
-    )
-    from headless_wheel_builder.ci.trusted_publisher import (
-        TrustedPublisher as TrustedPublisher,
-    )
-    from headless_wheel_builder.config.resolve import (
-        Settings as Settings,
-    )
-    from headless_wheel_builder.isolation.strategy import (
-        IsolationChoice as IsolationChoice,
-    )
-    from headless_wheel_builder.matrix.jobs import (
-        MatrixObserver as MatrixObserver,
-    )
-    from headless_wheel_builder.matrix.plan import (
-        MatrixOptions as MatrixOptions,
-    )
-    from headless_wheel_builder.matrix.plan import (
-        MatrixPlan as MatrixPlan,
-    )
-    from headless_wheel_builder.matrix.schedule import (
-        MatrixReport as MatrixReport,
-    )
-    from headless_wheel_builder.migrate.init import (
-        InitOptions as InitOptions,
-    )
-    from headless_wheel_builder.migrate.init import (
-        InitReport as InitReport,
-    )
-    from headless_wheel_builder.publish.base import (
-        PublishReport as PublishReport,
-    )
-    from headless_wheel_builder.publish.local_index import (
-        LocalIndexReport as LocalIndexReport,
-    )
-    from headless_wheel_builder.publish.options import (
-        PublishOptions as PublishOptions,
-    )
-    from headless_wheel_builder.publish.yank import (
-        YankReport as YankReport,
-    )
-    from headless_wheel_builder.version.changelog_file import (
-        ChangelogReport as ChangelogReport,
-    )
-    from headless_wheel_builder.version.lint import (
-        LintReport as LintReport,
-    )
-    from headless_wheel_builder.version.manager import (
-        VersionPlan as VersionPlan,
-    )
-    from headless_wheel_builder.version.release import (
-        ReleaseOptions as ReleaseOptions,
-    )
-    from headless_wheel_builder.version.release import (
-        ReleaseReport as ReleaseReport,
-    )
+    from headless_wheel_builder.analyze.analyzer import ProjectInfo as ProjectInfo
+    from headless_wheel_builder.api._build import InspectReport as InspectReport
+    from headless_wheel_builder.api._build import build as build
+    from headless_wheel_builder.api._build import check as check
+    from headless_wheel_builder.api._build import init as init
+    from headless_wheel_builder.api._build import inspect as inspect
+    from headless_wheel_builder.api._cache import cache_clear as cache_clear
+    from headless_wheel_builder.api._cache import cache_info as cache_info
+    from headless_wheel_builder.api._cache import cache_prune as cache_prune
+    from headless_wheel_builder.api._ci import ci_generate as ci_generate
+    from headless_wheel_builder.api._ci import ci_trusted_publisher as ci_trusted_publisher
+    from headless_wheel_builder.api._ci import detect_ci as detect_ci
+    from headless_wheel_builder.api._config import build_options as build_options
+    from headless_wheel_builder.api._config import resolve_config as resolve_config
+    from headless_wheel_builder.api._configured import AnyBuildReport as AnyBuildReport
+    from headless_wheel_builder.api._configured import build_from_config as build_from_config
+    from headless_wheel_builder.api._container import build_in_container as build_in_container
+    from headless_wheel_builder.api._container import container_options as container_options
+    from headless_wheel_builder.api._matrix import build_matrix as build_matrix
+    from headless_wheel_builder.api._matrix import matrix_options as matrix_options
+    from headless_wheel_builder.api._matrix import plan_matrix as plan_matrix
+    from headless_wheel_builder.api._publish import index as index
+    from headless_wheel_builder.api._publish import publish as publish
+    from headless_wheel_builder.api._publish import yank as yank
+    from headless_wheel_builder.api._version import changelog as changelog
+    from headless_wheel_builder.api._version import lint_commits as lint_commits
+    from headless_wheel_builder.api._version import release as release
+    from headless_wheel_builder.api._version import version_bump as version_bump
+    from headless_wheel_builder.api._version import version_plan as version_plan
+    from headless_wheel_builder.artifacts.check import CheckReport as CheckReport
+    from headless_wheel_builder.build.in_container import ContainerBuildReport as ContainerBuildReport
+    from headless_wheel_builder.build.in_container import ContainerOptions as ContainerOptions
+    from headless_wheel_builder.build.plan import BuildOptions as BuildOptions
+    from headless_wheel_builder.build.plan import BuildReport as BuildReport
+    from headless_wheel_builder.build.plan import BuiltArtifact as BuiltArtifact
+    from headless_wheel_builder.build.plan import Distribution as Distribution
+    from headless_wheel_builder.cache.manage import CacheInfo as CacheInfo
+    from headless_wheel_builder.cache.manage import PruneReport as PruneReport
+    from headless_wheel_builder.ci.detect import CiEnvironment as CiEnvironment
+    from headless_wheel_builder.ci.generate import CiOptions as CiOptions
+    from headless_wheel_builder.ci.generate import CiReport as CiReport
+    from headless_wheel_builder.ci.trusted_publisher import TrustedPublisher as TrustedPublisher
+    from headless_wheel_builder.config.resolve import Settings as Settings
+    from headless_wheel_builder.isolation.strategy import IsolationChoice as IsolationChoice
+    from headless_wheel_builder.matrix.jobs import MatrixObserver as MatrixObserver
+    from headless_wheel_builder.matrix.plan import MatrixOptions as MatrixOptions
+    from headless_wheel_builder.matrix.plan import MatrixPlan as MatrixPlan
+    from headless_wheel_builder.matrix.schedule import MatrixReport as MatrixReport
+    from headless_wheel_builder.migrate.init import InitOptions as InitOptions
+    from headless_wheel_builder.migrate.init import InitReport as InitReport
+    from headless_wheel_builder.publish.base import PublishReport as PublishReport
+    from headless_wheel_builder.publish.local_index import LocalIndexReport as LocalIndexReport
+    from headless_wheel_builder.publish.options import PublishOptions as PublishOptions
+    from headless_wheel_builder.publish.yank import YankReport as YankReport
+    from headless_wheel_builder.version.changelog_file import ChangelogReport as ChangelogReport
+    from headless_wheel_builder.version.lint import LintReport as LintReport
+    from headless_wheel_builder.version.manager import VersionPlan as VersionPlan
+    from headless_wheel_builder.version.release import ReleaseOptions as ReleaseOptions
+    from headless_wheel_builder.version.release import ReleaseReport as ReleaseReport
 
 #: public name -> the module that defines it
 _WHERE: dict[str, str] = {
+    "AnyBuildReport": "headless_wheel_builder.api._configured",
     "BuildOptions": "headless_wheel_builder.build.plan",
     "BuildReport": "headless_wheel_builder.build.plan",
     "BuiltArtifact": "headless_wheel_builder.build.plan",
@@ -227,6 +111,7 @@ _WHERE: dict[str, str] = {
     "VersionPlan": "headless_wheel_builder.version.manager",
     "YankReport": "headless_wheel_builder.publish.yank",
     "build": "headless_wheel_builder.api._build",
+    "build_from_config": "headless_wheel_builder.api._configured",
     "build_in_container": "headless_wheel_builder.api._container",
     "build_matrix": "headless_wheel_builder.api._matrix",
     "build_options": "headless_wheel_builder.api._config",
@@ -235,7 +120,6 @@ _WHERE: dict[str, str] = {
     "cache_prune": "headless_wheel_builder.api._cache",
     "changelog": "headless_wheel_builder.api._version",
     "check": "headless_wheel_builder.api._build",
-    "choose_isolation": "headless_wheel_builder.api._container",
     "ci_generate": "headless_wheel_builder.api._ci",
     "ci_trusted_publisher": "headless_wheel_builder.api._ci",
     "container_options": "headless_wheel_builder.api._container",
@@ -251,11 +135,11 @@ _WHERE: dict[str, str] = {
     "resolve_config": "headless_wheel_builder.api._config",
     "version_bump": "headless_wheel_builder.api._version",
     "version_plan": "headless_wheel_builder.api._version",
-    "wants_matrix": "headless_wheel_builder.api._config",
     "yank": "headless_wheel_builder.api._publish",
 }
 
 __all__ = [
+    "AnyBuildReport",
     "BuildOptions",
     "BuildReport",
     "BuiltArtifact",
@@ -289,6 +173,7 @@ __all__ = [
     "VersionPlan",
     "YankReport",
     "build",
+    "build_from_config",
     "build_in_container",
     "build_matrix",
     "build_options",
@@ -297,7 +182,6 @@ __all__ = [
     "cache_prune",
     "changelog",
     "check",
-    "choose_isolation",
     "ci_generate",
     "ci_trusted_publisher",
     "container_options",
@@ -313,7 +197,6 @@ __all__ = [
     "resolve_config",
     "version_bump",
     "version_plan",
-    "wants_matrix",
     "yank",
 ]
 

@@ -15,33 +15,42 @@ from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.artifacts.check import CheckReport, check_files
 from headless_wheel_builder.build.pipeline import build_project
 from headless_wheel_builder.build.plan import BuildOptions, BuildReport
+from headless_wheel_builder.config.resolve import Settings
+from headless_wheel_builder.isolation.strategy import IsolationChoice
 from headless_wheel_builder.migrate.init import InitOptions, InitReport
 from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
 
 def build(
-    source: str | os.PathLike[str] = ".",
+    source: str | os.PathLike[str] | ResolvedSource = ".",
     options: BuildOptions | None = None,
     *,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build ``source`` (a folder, an sdist/zip, or a git URL) into ``options.outdir``.
+    """Build ``source`` (a folder, an sdist/zip, or a git URL) into ``options.outdir``, through
+    the one pipeline: environment, PEP 517 build, validation, repair (``options.repair``),
+    test (``options.test_command``), placement.
 
     Raises a subclass of :class:`~headless_wheel_builder.errors.HwbError` on failure; the
     output folder then holds nothing from this call.
     """
-    return build_project(os.fspath(source), options or BuildOptions(), progress)
+    spec = source if isinstance(source, ResolvedSource) else os.fspath(source)
+    return build_project(spec, options or BuildOptions(), progress)
 
 
 @dataclass(frozen=True, kw_only=True)
 class InspectReport:
-    """What ``hwb inspect`` found: where the project came from and what it is."""
+    """What ``hwb inspect`` found: where the project came from, what it is, and where a
+    build of it would run with the resolved configuration."""
 
     source: ResolvedSource
     project: ProjectInfo
+    isolation: IsolationChoice | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = self.project.to_dict()
+        if self.isolation is not None:
+            data["isolation_choice"] = self.isolation.to_dict()
         data["source"] = {
             "kind": self.source.kind,
             "spec": redact(self.source.spec),
@@ -54,12 +63,27 @@ class InspectReport:
         return data
 
 
-def inspect(source: str | os.PathLike[str] = ".", *, subdirectory: str | None = None) -> InspectReport:
-    """Analyse ``source`` without building it (archives and git URLs are fetched first)."""
+def inspect(
+    source: str | os.PathLike[str] = ".",
+    *,
+    subdirectory: str | None = None,
+    settings: Settings | None = None,
+) -> InspectReport:
+    """Analyse ``source`` without building it (archives and git URLs are fetched first).
+    ``report.isolation`` says where a build would run with ``settings`` (resolved
+    configuration; None: the defaults of ``--isolation auto``)."""
+    from headless_wheel_builder.isolation.strategy import choose_isolation
+
     workdir = Path(tempfile.mkdtemp(prefix="hwb-inspect-"))
     try:
         resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
-        return InspectReport(source=resolved, project=analyze(resolved.project_dir))
+        project = analyze(resolved.project_dir)
+        if settings is None:
+            choice = choose_isolation("auto", pure=project.pure)
+        else:
+            choice = choose_isolation(settings["isolation-mode"], pure=project.pure,
+                                      target=settings["manylinux"], repair=settings["repair"])  # fmt: skip
+        return InspectReport(source=resolved, project=project, isolation=choice)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

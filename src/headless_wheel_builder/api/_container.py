@@ -6,23 +6,10 @@ import os
 from pathlib import Path
 
 from headless_wheel_builder._log import Progress
-from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.build.in_container import ContainerBuildReport, ContainerOptions
 from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.isolation.engine import EngineName
-from headless_wheel_builder.isolation.strategy import IsolationChoice
-
-
-def choose_isolation(project: ProjectInfo, settings: Settings | None = None) -> IsolationChoice:
-    """Where a build of ``project`` runs with ``settings`` (default: ``--isolation auto``) and
-    why; a fallback from a container to a venv carries a warning saying what was lost."""
-    from headless_wheel_builder.isolation.strategy import choose_isolation as _choose
-
-    if settings is None:
-        return _choose("auto", pure=project.pure)
-    return _choose(
-        settings["isolation-mode"], pure=project.pure, target=settings["manylinux"], repair=settings["repair"]
-    )
+from headless_wheel_builder.source.source import ResolvedSource
 
 
 def container_options(
@@ -68,11 +55,15 @@ def container_options(
         outdir=Path(settings["outdir"]),
         subdirectory=settings["subdirectory"],
         verbose=verbose,
+        cache=bool(settings["cache"]),
+        refresh=bool(settings["refresh"]),
+        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
+        cache_env=tuple(settings["cache-env"]),
     )
 
 
 def build_in_container(
-    source: str | os.PathLike[str] = ".",
+    source: str | os.PathLike[str] | ResolvedSource = ".",
     options: ContainerOptions | None = None,
     *,
     progress: Progress | None = None,

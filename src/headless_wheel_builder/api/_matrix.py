@@ -11,6 +11,7 @@ from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.matrix.jobs import MatrixObserver
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan
 from headless_wheel_builder.matrix.schedule import MatrixReport
+from headless_wheel_builder.source.source import ResolvedSource
 
 
 def matrix_options(
@@ -40,7 +41,10 @@ def matrix_options(
 
 
 def plan_matrix(
-    source: str | os.PathLike[str] = ".", options: MatrixOptions | None = None, *, local: bool = False
+    source: str | os.PathLike[str] | ResolvedSource = ".",
+    options: MatrixOptions | None = None,
+    *,
+    local: bool = False,
 ) -> MatrixPlan:
     """The identifiers a matrix would build, and why others are skipped.  ``local=False`` (what
     ``hwb matrix`` shows): every platform asked for, for CI runners; ``local=True``: what this
@@ -51,7 +55,7 @@ def plan_matrix(
 
 
 def build_matrix(
-    source: str | os.PathLike[str] = ".",
+    source: str | os.PathLike[str] | ResolvedSource = ".",
     options: MatrixOptions | None = None,
     *,
     observer: MatrixObserver | None = None,

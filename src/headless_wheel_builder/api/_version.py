@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from headless_wheel_builder._log import Progress, redact
 from headless_wheel_builder.build.plan import BuildOptions
@@ -105,10 +106,15 @@ def release(
     options: ReleaseOptions | None = None,
     *,
     build_options: BuildOptions | None = None,
+    build_cli: Mapping[str, Any] | None = None,
     publish_options: PublishOptions | None = None,
     progress: Progress | None = None,
 ) -> ReleaseReport:
     """version → changelog → build → check → publish → commit + annotated tag (+ push).
+
+    The build is :func:`build_from_config` of each released package (its ``[tool.hwb]`` /
+    ``hwb.toml`` apply, as for ``hwb build``; ``build_cli`` are command-line values that win),
+    or, with ``build_options``, exactly those options.
 
     Publishes only when a repository is given (``options.repository`` or
     ``[tool.hwb.version.release] repository``).  Stops before publishing or pushing when an
@@ -119,6 +125,7 @@ def release(
     from packaging.version import Version
 
     from headless_wheel_builder.api._build import build, check
+    from headless_wheel_builder.api._configured import build_from_config
     from headless_wheel_builder.api._publish import publish
     from headless_wheel_builder.errors import CheckError
     from headless_wheel_builder.version.release import run_release
@@ -130,9 +137,11 @@ def release(
     repository = (opts.repository or settings.repository) if opts.publish else None
 
     def _build(plan: VersionPlan, outdir: Path) -> list[Path]:
-        base = build_options or BuildOptions()
-        report = build(plan.target.project_dir, dataclasses.replace(base, outdir=outdir), progress=progress)
-        return [a.info.path for a in report.artifacts]
+        if build_options is not None:
+            options = dataclasses.replace(build_options, outdir=outdir)
+            return list(build(plan.target.project_dir, options, progress=progress).files)
+        cli = {**(build_cli or {}), "outdir": outdir}
+        return list(build_from_config(plan.target.project_dir, cli=cli, progress=progress).files)
 
     def _check(plan: VersionPlan, paths: Sequence[Path]) -> str:
         report = check(paths)

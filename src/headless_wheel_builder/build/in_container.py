@@ -120,6 +120,11 @@ class ContainerBuildReport:
     """Served from the wheel cache: no container was started."""
     source_date_epoch: str | None = None
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The placed artifacts."""
+        return tuple(a.path for a in self.artifacts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": True,

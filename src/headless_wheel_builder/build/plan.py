@@ -154,6 +154,11 @@ class BuildReport:
     def cached(self) -> bool:
         return bool(self.artifacts) and all(a.cached for a in self.artifacts)
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The artifacts' paths (in the output folder once placed)."""
+        return tuple(a.info.path for a in self.artifacts)
+
     def to_dict(self) -> dict[str, Any]:
         from headless_wheel_builder._log import redact
 

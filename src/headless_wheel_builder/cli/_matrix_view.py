@@ -12,7 +12,7 @@ from headless_wheel_builder.cli._output import err, out
 
 if TYPE_CHECKING:
     from headless_wheel_builder.api import MatrixPlan, MatrixReport
-    from headless_wheel_builder.cli._output import Style
+    from headless_wheel_builder.cli._output import CliProgress, Style
     from headless_wheel_builder.matrix.jobs import JobResult, JobState
 
 _COLORS = {
@@ -35,10 +35,14 @@ class _Row:
 
 
 class MatrixView:
-    """Implements the library's ``MatrixObserver``; thread-safe (jobs report from workers)."""
+    """Implements the library's ``MatrixObserver``; thread-safe (jobs report from workers).
 
-    def __init__(self, style: Style) -> None:
+    The live table starts when a matrix starts (``planned``), ending ``progress`` (the
+    spinner of a single build) first: a build that turns out not to be a matrix never shows it."""
+
+    def __init__(self, style: Style, progress: CliProgress | None = None) -> None:
         self.style = style
+        self.progress = progress
         self.live_mode = (
             style.tty and not (style.verbose or style.quiet or style.ci) and style.log_format == "text"
         )
@@ -47,7 +51,12 @@ class MatrixView:
         self._live: Any = None
 
     def __enter__(self) -> MatrixView:
-        if self.live_mode:
+        return self
+
+    def _start(self) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+        if self.live_mode and self._live is None:
             from rich.console import Console
             from rich.live import Live
 
@@ -56,7 +65,6 @@ class MatrixView:
                 console=console, refresh_per_second=4, get_renderable=self._table, redirect_stdout=False
             )
             self._live.start()
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -69,6 +77,7 @@ class MatrixView:
     # -- MatrixObserver -----------------------------------------------------------------
 
     def planned(self, rows: list[str]) -> None:
+        self._start()
         with self._lock:
             for name in rows:
                 self._rows.setdefault(name, _Row())

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from headless_wheel_builder.cli import _isolation
 
 if TYPE_CHECKING:
+    from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import CliProgress, Style
-    from headless_wheel_builder.config.resolve import Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -200,67 +200,61 @@ def selection_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def config_dir(args: argparse.Namespace) -> Path:
-    """Where configuration files are looked for: a local SOURCE folder, else the current one."""
-    source = Path(args.source)
-    if source.is_dir():
-        return source / args.subdirectory if args.subdirectory else source
-    return Path.cwd()
+    """Where configuration files are looked for (the API's rule: a local SOURCE folder, else
+    the current one)."""
+    from headless_wheel_builder.api._configured import config_folder
 
-
-def resolve_settings(args: argparse.Namespace) -> Settings:
-    from headless_wheel_builder import api
-
-    return api.resolve_config(config_dir(args), cli=cli_values(args), config_file=args.config)
+    return config_folder(args.source, args.subdirectory)
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
+    from headless_wheel_builder.cli._matrix_view import MatrixView
+
+    with MatrixView(style, progress) as view:
+        report = api.build_from_config(
+            args.source,
+            cli=cli_values(args),
+            config_file=args.config,
+            progress=progress,
+            observer=view,
+            verbose=bool(style.verbose),
+            check=False,
+        )
+    _render(report, style)
+    if isinstance(report, api.MatrixReport):
+        report.raise_for_failures()
+    return 0
+
+
+def _render(report: api.AnyBuildReport, style: Style) -> None:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._matrix_view import render_report
     from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
-    settings = resolve_settings(args)
-    done, settings = _isolation.run_isolated(args, settings, style, progress)
-    if done is not None:
-        return done
-    if api.wants_matrix(settings):
-        return _run_matrix(args, settings, style, progress)
-    options = api.build_options(settings, verbose=bool(style.verbose))
-    report = api.build(args.source, options, progress=progress)
-    step_summary(report)
+    if isinstance(report, api.BuildReport):
+        step_summary(report)
     if style.json:
         emit_json(report.to_dict())
-        return 0
+    elif isinstance(report, api.MatrixReport):
+        render_report(report)
+    elif isinstance(report, api.ContainerBuildReport):
+        names = [a.filename for a in report.artifacts]
+        cached = " (cached)" if report.cached else ""
+        out(f"Successfully built {' and '.join(names)} in {report.engine} ({report.image}){cached}")
+        for artifact in report.artifacts:
+            out(f"  {artifact.path}")
+    else:
+        _render_build(report, style)
+
+
+def _render_build(report: api.BuildReport, style: Style) -> None:
+    from headless_wheel_builder.cli._output import out
+
     names = [a.info.filename for a in report.artifacts]
-    cached = " (cached)" if report.artifacts and all(a.cached for a in report.artifacts) else ""
-    out(f"Successfully built {' and '.join(names)}{cached}")
+    out(f"Successfully built {' and '.join(names)}{' (cached)' if report.cached else ''}")
     for artifact in report.artifacts:
         out(f"  {artifact.info.path}")
     if style.verbose:
         timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
         out(f"Timings: {timing}")
-    return 0
-
-
-def _run_matrix(args: argparse.Namespace, settings: Settings, style: Style, progress: CliProgress) -> int:
-    from headless_wheel_builder import api
-    from headless_wheel_builder.cli._matrix_view import MatrixView, render_report
-    from headless_wheel_builder.cli._output import emit_json
-
-    given = cli_values(args)
-    folder = config_dir(args)
-    options = api.matrix_options(
-        settings,
-        verbose=bool(style.verbose),
-        settings_for=lambda ident: api.resolve_config(
-            folder, cli=given, config_file=args.config, identifier=ident
-        ),
-    )
-    # The matrix shows its own live table: end the spinner of the single-build progress.
-    progress.__exit__(None, None, None)
-    with MatrixView(style) as view:
-        report = api.build_matrix(args.source, options, observer=view, check=False)
-    if style.json:
-        emit_json(report.to_dict())
-    else:
-        render_report(report)
-    report.raise_for_failures()
-    return 0

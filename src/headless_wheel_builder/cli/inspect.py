@@ -26,16 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
+    from headless_wheel_builder.cli.build import config_dir
 
     progress.step(f"Inspecting {args.source}")
-    report = api.inspect(args.source, subdirectory=args.subdirectory)
-    data = report.to_dict()
-    choice = api.choose_isolation(report.project)  # what --isolation auto would do (ISOLATION.md)
-    data["isolation_choice"] = choice.to_dict()
+    settings = api.resolve_config(config_dir(args), config_file=args.config)
+    report = api.inspect(args.source, subdirectory=args.subdirectory, settings=settings)
     if style.json:
-        emit_json(data)
+        emit_json(report.to_dict())
         return 0
-    project = report.project
+    project, choice = report.project, report.isolation
+    assert choice is not None
 
     def show(label: str, value: object) -> None:
         out(f"{label + ':':<18}{value}")

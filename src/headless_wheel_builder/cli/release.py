@@ -63,10 +63,9 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         push=args.push,
         remote=args.remote,
     )
-    build_options = api.BuildOptions(
-        python=args.python, installer=args.installer, verbose=bool(style.verbose)
-    )
-    report = api.release(args.project, options, build_options=build_options, progress=progress)
+    build_cli = {name: value for name, value in (("python", args.python), ("installer", args.installer))
+                 if value is not None}  # fmt: skip
+    report = api.release(args.project, options, build_cli=build_cli, progress=progress)
     if style.json:
         emit_json(report.to_dict())
         return 0

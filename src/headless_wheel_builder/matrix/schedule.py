@@ -87,6 +87,11 @@ class MatrixReport:
                 seen.setdefault(result.wheel.filename, result.wheel)
         return tuple(seen.values())
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The placed sdist and wheels."""
+        return tuple(a.path for a in ((self.sdist,) if self.sdist else ()) + self.wheels)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": MANIFEST_SCHEMA,
