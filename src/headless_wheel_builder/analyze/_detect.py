@@ -29,7 +29,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
-    from headless_wheel_builder.analyze.analyzer import BackendFamily
+    from headless_wheel_builder.analyze._family import BackendFamily
 
 #: Stop walking the tree for compiled sources after this many files.
 MAX_WALK_FILES = 20_000

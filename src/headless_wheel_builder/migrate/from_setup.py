@@ -22,8 +22,8 @@ from typing import Any
 from headless_wheel_builder.errors import NotAProjectError, ProjectError
 from headless_wheel_builder.migrate import _setup_cfg, _setup_py
 from headless_wheel_builder.migrate._legacy_fields import Translation
-from headless_wheel_builder.migrate._toml import compose, load_document
-from headless_wheel_builder.migrate.init import InitOptions, InitReport, write_atomically
+from headless_wheel_builder.migrate._toml import compose, load_document, write_atomically
+from headless_wheel_builder.migrate.options import InitOptions, InitReport
 
 __all__ = ["migrate_project", "read_legacy"]
 
