@@ -370,7 +370,7 @@ def requires_python_skip_reason(sdist: Path, interp: Interpreter) -> str | None:
 def pep625_sdist_problems(sdist: Path, name: str, version: str) -> list[str]:
     """Ways ``sdist`` breaks PEP 625: ``{normalized name}-{version}.tar.gz`` whose single
     top-level folder is ``{normalized name}-{version}`` and holds PKG-INFO."""
-    stem = f"{re.sub(r'[-_.]+', '_', name).lower()}-{Version(version)}"
+    stem = f"{canonicalize_name(name).replace('-', '_')}-{Version(version)}"
     problems = []
     if sdist.name != f"{stem}.tar.gz":
         problems.append(f"sdist filename {sdist.name!r} is not {stem + '.tar.gz'!r} (PEP 625)")

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from headless_wheel_builder.errors import NotAProjectError, ProjectError
 from headless_wheel_builder.migrate import _setup_cfg, _setup_py
 from headless_wheel_builder.migrate._legacy_fields import Translation
@@ -74,13 +77,17 @@ def _merge_requires(existing: Any, ours: list[str]) -> list[str]:
     if existing is None or "build-system" not in existing:
         return ours
     theirs = existing["build-system"].get("requires", [])
-    names = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in ours}
-    extra = [
-        str(r)
-        for r in theirs
-        if re.split(r"[<>=!~;\[ ]", str(r), maxsplit=1)[0].lower().replace("_", "-") not in names | {"wheel"}
-    ]
+    names = {_requirement_name(r) for r in ours}
+    extra = [str(r) for r in theirs if _requirement_name(str(r)) not in names | {"wheel"}]
     return [*ours, *extra]
+
+
+def _requirement_name(text: str) -> str:
+    """The canonical project name of a requirement (of its first word when it does not parse)."""
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return canonicalize_name(re.split(r"[<>=!~;\[ ]", text.strip(), maxsplit=1)[0])
 
 
 def _build_system(existing: Any, requires: list[str], notes: list[str]) -> dict[str, Any]:
