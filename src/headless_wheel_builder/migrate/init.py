@@ -17,6 +17,7 @@ import datetime
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -162,18 +163,50 @@ def scaffold(
     """The ``[build-system]``, ``[project]`` and ``[tool.*]`` tables for ``root``, and the
     report (without text) describing them."""
     layout = detect_layout(root, options.name)
+    name = _project_name(options, layout)
+    requires, backend_obj = _BUILD_SYSTEMS[options.backend]
+    build_system: dict[str, Any] = {"requires": list(requires), "build-backend": backend_obj}
+    project: dict[str, Any] = {"name": name}
+    notes: list[str] = []
+    module_file = layout.path if layout.kind == "module" else f"{layout.path}/__init__.py"
+    version_file = _version(root, options, layout, module_file, project, notes)
+    description = _docstring(root / module_file)
+    if description:
+        project["description"] = description
+    readme = _readme(root)
+    if readme:
+        project["readme"] = readme
+    project["requires-python"] = options.requires_python or default_requires_python()
+    project["dependencies"] = []
+    notes.append('no license set: add license = "<SPDX id>" to [project] before publishing')
+    tool = _TOOL_TABLES[options.backend](layout, name, version_file)
+    report = InitReport(
+        pyproject=root / "pyproject.toml", written=False, text="", mode="scaffold", backend=options.backend,
+        name=name, version=None if version_file else project["version"],
+        version_source=version_file or "static", layout=layout.kind, notes=tuple(notes),
+    )  # fmt: skip
+    return build_system, project, tool, report
+
+
+def _project_name(options: InitOptions, layout: Layout) -> str:
     name = options.name or layout.import_name.replace("_", "-")
     if not _NAME_RE.match(name):
         raise UsageError(
             f"{name!r} is not a valid project name",
             hint="letters, digits, '-', '_' and '.', starting and ending alphanumeric",
         )
-    requires, backend_obj = _BUILD_SYSTEMS[options.backend]
-    build_system: dict[str, Any] = {"requires": list(requires), "build-backend": backend_obj}
-    project: dict[str, Any] = {"name": name}
-    tool: dict[str, dict[str, Any]] = {}
-    notes: list[str] = []
-    module_file = layout.path if layout.kind == "module" else f"{layout.path}/__init__.py"
+    return name
+
+
+def _version(
+    root: Path,
+    options: InitOptions,
+    layout: Layout,
+    module_file: str,
+    project: dict[str, Any],
+    notes: list[str],
+) -> str | None:
+    """Set ``project``'s version (static, or dynamic from a file); the version file, if any."""
     version_file = None if options.version else _version_file(root, layout)
     if options.backend == "flit" and version_file and version_file != module_file:
         notes.append(
@@ -189,48 +222,55 @@ def scaffold(
         project["version"] = static or "0.1.0"
         if not static:
             notes.append("no __version__ found: version set to 0.1.0")
-    description = _docstring(root / module_file)
-    if description:
-        project["description"] = description
-    readme = _readme(root)
-    if readme:
-        project["readme"] = readme
-    project["requires-python"] = options.requires_python or default_requires_python()
-    project["dependencies"] = []
-    notes.append('no license set: add license = "<SPDX id>" to [project] before publishing')
-    match options.backend:
-        case "hatchling":
-            target = "only-include" if layout.kind == "module" else "packages"
-            tool["hatch.build.targets.wheel"] = {target: [layout.path]}
-            if version_file:
-                tool["hatch.version"] = {"path": version_file}
-        case "setuptools":
-            if layout.kind == "module":
-                tool["setuptools"] = {"py-modules": [layout.import_name]}
-                if layout.path.startswith("src/"):
-                    tool["setuptools"]["package-dir"] = {"": "src"}
-            else:
-                where = ["src"] if layout.kind == "src" else ["."]
-                include = [layout.import_name, f"{layout.import_name}.*"]
-                tool["setuptools.packages.find"] = {"where": where, "include": include}
-            if version_file:
-                tool["setuptools.dynamic"] = {"version": {"attr": _dotted(version_file)}}
-        case "flit":
-            if _import_name(name) != layout.import_name:
-                tool["flit.module"] = {"name": layout.import_name}
-        case "pdm":
-            build: dict[str, Any] = {"includes": [layout.path]}
-            if layout.path.startswith("src/"):
-                build["package-dir"] = "src"
-            tool["pdm.build"] = build
-            if version_file:
-                tool["pdm.version"] = {"source": "file", "path": version_file}
-    report = InitReport(
-        pyproject=root / "pyproject.toml", written=False, text="", mode="scaffold", backend=options.backend,
-        name=name, version=None if version_file else project["version"],
-        version_source=version_file or "static", layout=layout.kind, notes=tuple(notes),
-    )  # fmt: skip
-    return build_system, project, tool, report
+    return version_file
+
+
+def _hatchling_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    target = "only-include" if layout.kind == "module" else "packages"
+    tool: dict[str, dict[str, Any]] = {"hatch.build.targets.wheel": {target: [layout.path]}}
+    if version_file:
+        tool["hatch.version"] = {"path": version_file}
+    return tool
+
+
+def _setuptools_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    tool: dict[str, dict[str, Any]] = {}
+    if layout.kind == "module":
+        tool["setuptools"] = {"py-modules": [layout.import_name]}
+        if layout.path.startswith("src/"):
+            tool["setuptools"]["package-dir"] = {"": "src"}
+    else:
+        where = ["src"] if layout.kind == "src" else ["."]
+        include = [layout.import_name, f"{layout.import_name}.*"]
+        tool["setuptools.packages.find"] = {"where": where, "include": include}
+    if version_file:
+        tool["setuptools.dynamic"] = {"version": {"attr": _dotted(version_file)}}
+    return tool
+
+
+def _flit_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    if _import_name(name) != layout.import_name:
+        return {"flit.module": {"name": layout.import_name}}
+    return {}
+
+
+def _pdm_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    build: dict[str, Any] = {"includes": [layout.path]}
+    if layout.path.startswith("src/"):
+        build["package-dir"] = "src"
+    tool: dict[str, dict[str, Any]] = {"pdm.build": build}
+    if version_file:
+        tool["pdm.version"] = {"source": "file", "path": version_file}
+    return tool
+
+
+#: The [tool.*] tables each backend needs to find the code (and a version file).
+_TOOL_TABLES: dict[Backend, Callable[[Layout, str, str | None], dict[str, dict[str, Any]]]] = {
+    "hatchling": _hatchling_tool,
+    "setuptools": _setuptools_tool,
+    "flit": _flit_tool,
+    "pdm": _pdm_tool,
+}
 
 
 def init_project(path: str | os.PathLike[str], options: InitOptions) -> InitReport:
