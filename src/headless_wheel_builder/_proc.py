@@ -97,71 +97,17 @@ def run(
     ``check`` is true, on a timeout, or when the program does not exist.
     """
     argv = tuple(os.fspath(a) for a in args)
-    full_env = _merged_env(env, extra_env)
-    keep: deque[str] = deque(maxlen=max(tail_lines, 1))
-    everything: list[str] | None = [] if tail_lines <= 0 else None
-    log: IO[str] | None = None
     scrub = Redactor()
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
-        log.write(scrub(f"$ {' '.join(argv)}\n"))
-        log.flush()
-    emit = echo if echo is not None else (lambda line: (sys.stderr.write(line), sys.stderr.flush()))
+    lines = _Lines(tail_lines)
+    log = _open_log(log_file, argv, scrub)
+    emit = echo if echo is not None else _to_stderr
+    full_env = _merged_env(env, extra_env)
     try:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=os.fspath(cwd) if cwd is not None else None,
-                env=full_env,
-                stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-                # Its own process group, so a timeout or Ctrl-C also stops what it started.
-                start_new_session=os.name == "posix",
-            )
-        except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
-            raise ProcessFailed(argv, None, str(exc), log_file, not_found=True) from exc
-
+        proc = _start(argv, cwd=cwd, env=full_env, stdin_data=stdin_data, log_file=log_file)
         timed_out = threading.Event()
-        timer: threading.Timer | None = None
-        if timeout is not None:
-
-            def _kill() -> None:
-                timed_out.set()
-                _kill_tree(proc)
-
-            timer = threading.Timer(timeout, _kill)
-            timer.daemon = True
-            timer.start()
+        timer = _watchdog(proc, timeout, timed_out)
         try:
-            if stdin_data is not None and proc.stdin is not None:
-                proc.stdin.write(stdin_data)
-                proc.stdin.close()
-            assert proc.stdout is not None
-            for raw_line in proc.stdout:
-                # Whatever a child prints is redacted before it is kept, logged or shown.
-                line = scrub(raw_line)
-                keep.append(line)
-                if everything is not None:
-                    everything.append(line)
-                if log is not None:
-                    log.write(line)
-                if stream:
-                    emit(line)
-            proc.stdout.close()
-            returncode = proc.wait()
-        except BaseException:
-            # Ctrl-C or any error while reading: never leave the child behind.
-            _kill_tree(proc)
-            proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-            raise
+            returncode = _pump(proc, stdin_data, scrub, lines, log, emit if stream else None)
         finally:
             if timer is not None:
                 timer.cancel()
@@ -169,12 +115,120 @@ def run(
         if log is not None:
             log.close()
 
-    output = "".join(everything if everything is not None else keep)
+    output = lines.text()
     if timed_out.is_set():
         raise ProcessFailed(argv, returncode, output, log_file, timed_out=True)
     if check and returncode != 0:
         raise ProcessFailed(argv, returncode, output, log_file)
     return ProcResult(argv, returncode, output)
+
+
+class _Lines:
+    """The output kept for the result: the last ``tail_lines`` lines, or all when <= 0."""
+
+    def __init__(self, tail_lines: int) -> None:
+        self.keep: deque[str] = deque(maxlen=max(tail_lines, 1))
+        self.everything: list[str] | None = [] if tail_lines <= 0 else None
+
+    def add(self, line: str) -> None:
+        self.keep.append(line)
+        if self.everything is not None:
+            self.everything.append(line)
+
+    def text(self) -> str:
+        return "".join(self.everything if self.everything is not None else self.keep)
+
+
+def _to_stderr(line: str) -> None:
+    sys.stderr.write(line)
+    sys.stderr.flush()
+
+
+def _open_log(log_file: Path | None, argv: tuple[str, ...], scrub: Redactor) -> IO[str] | None:
+    if log_file is None:
+        return None
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
+    log.write(scrub(f"$ {' '.join(argv)}\n"))
+    log.flush()
+    return log
+
+
+def _start(
+    argv: tuple[str, ...],
+    *,
+    cwd: StrPath | None,
+    env: dict[str, str],
+    stdin_data: str | None,
+    log_file: Path | None,
+) -> subprocess.Popen[str]:
+    try:
+        return subprocess.Popen(
+            argv,
+            cwd=os.fspath(cwd) if cwd is not None else None,
+            env=env,
+            stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            # Its own process group, so a timeout or Ctrl-C also stops what it started.
+            start_new_session=os.name == "posix",
+        )
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+        raise ProcessFailed(argv, None, str(exc), log_file, not_found=True) from exc
+
+
+def _watchdog(
+    proc: subprocess.Popen[str], timeout: float | None, timed_out: threading.Event
+) -> threading.Timer | None:
+    """A timer that kills ``proc``'s process tree after ``timeout`` seconds (and says so)."""
+    if timeout is None:
+        return None
+
+    def _kill() -> None:
+        timed_out.set()
+        _kill_tree(proc)
+
+    timer = threading.Timer(timeout, _kill)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _pump(
+    proc: subprocess.Popen[str],
+    stdin_data: str | None,
+    scrub: Redactor,
+    lines: _Lines,
+    log: IO[str] | None,
+    emit: Callable[[str], None] | None,
+) -> int:
+    """Feed stdin, read every line until the child exits, and return its exit code."""
+    try:
+        if stdin_data is not None and proc.stdin is not None:
+            proc.stdin.write(stdin_data)
+            proc.stdin.close()
+        assert proc.stdout is not None
+        for raw_line in proc.stdout:
+            # Whatever a child prints is redacted before it is kept, logged or shown.
+            line = scrub(raw_line)
+            lines.add(line)
+            if log is not None:
+                log.write(line)
+            if emit is not None:
+                emit(line)
+        proc.stdout.close()
+        return proc.wait()
+    except BaseException:
+        # Ctrl-C or any error while reading: never leave the child behind.
+        _kill_tree(proc)
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        raise
 
 
 def capture(

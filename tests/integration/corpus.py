@@ -370,7 +370,7 @@ def requires_python_skip_reason(sdist: Path, interp: Interpreter) -> str | None:
 def pep625_sdist_problems(sdist: Path, name: str, version: str) -> list[str]:
     """Ways ``sdist`` breaks PEP 625: ``{normalized name}-{version}.tar.gz`` whose single
     top-level folder is ``{normalized name}-{version}`` and holds PKG-INFO."""
-    stem = f"{re.sub(r'[-_.]+', '_', name).lower()}-{Version(version)}"
+    stem = f"{canonicalize_name(name).replace('-', '_')}-{Version(version)}"
     problems = []
     if sdist.name != f"{stem}.tar.gz":
         problems.append(f"sdist filename {sdist.name!r} is not {stem + '.tar.gz'!r} (PEP 625)")
@@ -485,41 +485,51 @@ def run_hwb_build(
     start = time.monotonic()
     proc = run(cmd, env=env, cwd=outdir.parent)
     seconds = time.monotonic() - start
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError as exc:
-        raise AssertionError(f"hwb --json printed no JSON object: {exc}\n{_tail(proc.stdout)}") from exc
-    if not isinstance(report, dict) or report.get("ok") is not True:
-        raise AssertionError(f"hwb --json did not report ok: {_tail(proc.stdout)}")
-    artifacts = report.get("artifacts")
-    missing = [k for k in ("source", "artifacts", "timings") if k not in report]
-    if missing:
-        raise AssertionError(f"hwb --json lacks {missing}: {_tail(proc.stdout)}")
-    if not isinstance(artifacts, list) or not artifacts:
-        raise AssertionError(f"hwb --json reported no artifacts: {_tail(proc.stdout)}")
-    problems = []
-    for art in artifacts:
-        path = Path(art["path"])
-        if not path.is_file():
-            problems.append(f"reported artifact {path} does not exist")
-            continue
-        if path.parent.resolve() != outdir.resolve():
-            problems.append(f"{path.name} is not in --outdir {outdir}")
-        if art.get("filename") != path.name:
-            problems.append(f"{path.name}: filename field is {art.get('filename')!r}")
-        if art.get("size") != path.stat().st_size:
-            problems.append(f"{path.name}: size {art.get('size')} != {path.stat().st_size}")
-        if art.get("sha256") != sha256_file(path):
-            problems.append(f"{path.name}: sha256 field does not match the file")
-        if art.get("cached"):
-            problems.append(f"{path.name} came from hwb's wheel cache: nothing was built")
-        if art.get("kind") == "wheel":
-            _, _, _, tags = parse_wheel_filename(path.name)
-            if sorted(art.get("tags") or []) != sorted(str(t) for t in tags):
-                problems.append(f"{path.name}: tags {art.get('tags')} != filename's {sorted(map(str, tags))}")
+    report, artifacts = _json_report(proc.stdout)
+    problems = [problem for art in artifacts for problem in _artifact_problems(art, outdir)]
     if problems:
         raise AssertionError("hwb --json report is wrong:\n  " + "\n  ".join(problems))
     return HwbRun(report=report, seconds=seconds, artifacts=artifacts)
+
+
+def _json_report(stdout: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``--json`` report, and its artifacts, checked for shape."""
+    try:
+        report = json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        raise AssertionError(f"hwb --json printed no JSON object: {exc}\n{_tail(stdout)}") from exc
+    if not isinstance(report, dict) or report.get("ok") is not True:
+        raise AssertionError(f"hwb --json did not report ok: {_tail(stdout)}")
+    artifacts = report.get("artifacts")
+    missing = [k for k in ("source", "artifacts", "timings") if k not in report]
+    if missing:
+        raise AssertionError(f"hwb --json lacks {missing}: {_tail(stdout)}")
+    if not isinstance(artifacts, list) or not artifacts:
+        raise AssertionError(f"hwb --json reported no artifacts: {_tail(stdout)}")
+    return report, artifacts
+
+
+def _artifact_problems(art: dict[str, Any], outdir: Path) -> list[str]:
+    """What is wrong with one reported artifact: missing, misplaced, mis-described or cached."""
+    path = Path(art["path"])
+    if not path.is_file():
+        return [f"reported artifact {path} does not exist"]
+    checks = [
+        (path.parent.resolve() != outdir.resolve(), f"{path.name} is not in --outdir {outdir}"),
+        (art.get("filename") != path.name, f"{path.name}: filename field is {art.get('filename')!r}"),
+        (
+            art.get("size") != path.stat().st_size,
+            f"{path.name}: size {art.get('size')} != {path.stat().st_size}",
+        ),
+        (art.get("sha256") != sha256_file(path), f"{path.name}: sha256 field does not match the file"),
+        (bool(art.get("cached")), f"{path.name} came from hwb's wheel cache: nothing was built"),
+    ]
+    problems = [message for failed, message in checks if failed]
+    if art.get("kind") == "wheel":
+        _, _, _, tags = parse_wheel_filename(path.name)
+        if sorted(art.get("tags") or []) != sorted(str(t) for t in tags):
+            problems.append(f"{path.name}: tags {art.get('tags')} != filename's {sorted(map(str, tags))}")
+    return problems
 
 
 # --------------------------------------------------------------------------- equivalence
@@ -556,8 +566,6 @@ def _dist_info_dirs(names: Sequence[str]) -> list[str]:
 def record_problems(wheel: Path) -> list[str]:
     """Check a wheel's RECORD independently of hwb: it exists, lists every file exactly once,
     and each hash (sha256 or stronger, urlsafe base64 without padding) and size is right."""
-    weak = {"md5", "sha1", "sha224"}
-    problems: list[str] = []
     with zipfile.ZipFile(wheel) as zf:
         files = [i for i in zf.infolist() if not i.is_dir()]
         names = [i.filename for i in files]
@@ -568,40 +576,49 @@ def record_problems(wheel: Path) -> list[str]:
         if record_name not in names:
             return [f"{record_name} is missing"]
         text = zf.read(record_name).decode("utf-8")
-        rows = list(csv.reader(io.StringIO(text)))
-        listed: dict[str, tuple[str, str]] = {}
-        for row in rows:
-            if not row:
-                continue
-            if len(row) != 3:
-                problems.append(f"RECORD row {row!r} does not have 3 fields")
-                continue
-            path, digest, size = row
-            if path in listed:
-                problems.append(f"RECORD lists {path} twice")
-            listed[path] = (digest, size)
+        listed, problems = _record_rows(list(csv.reader(io.StringIO(text))))
         signatures = {f"{dist_infos[0]}/RECORD.jws", f"{dist_infos[0]}/RECORD.p7s"}
         for info in files:
             name = info.filename
             if name not in listed:
                 if name not in signatures:
                     problems.append(f"{name}: not listed in RECORD")
-                continue
-            digest, size = listed[name]
-            if name == record_name or name in signatures:
-                continue
-            algo, _, expected = digest.partition("=")
-            if algo not in hashlib.algorithms_guaranteed or algo in weak or not expected:
-                problems.append(f"{name}: RECORD hash {digest!r} is not sha256 or stronger")
-                continue
-            data = zf.read(info)
-            actual = base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
-            if actual != expected:
-                problems.append(f"{name}: RECORD hash {expected} != actual {actual}")
-            if size != str(len(data)):
-                problems.append(f"{name}: RECORD size {size!r} != actual {len(data)}")
+            elif name != record_name and name not in signatures:
+                problems.extend(_record_row_problems(zf, info, *listed[name]))
         for path in sorted(set(listed) - set(names)):
             problems.append(f"{path}: listed in RECORD but not in the wheel")
+    return problems
+
+
+def _record_rows(rows: list[list[str]]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """RECORD's rows as {path: (hash, size)}, and the malformed or repeated ones."""
+    listed: dict[str, tuple[str, str]] = {}
+    problems: list[str] = []
+    for row in rows:
+        if not row:
+            continue
+        if len(row) != 3:
+            problems.append(f"RECORD row {row!r} does not have 3 fields")
+            continue
+        path, digest, size = row
+        if path in listed:
+            problems.append(f"RECORD lists {path} twice")
+        listed[path] = (digest, size)
+    return listed, problems
+
+
+def _record_row_problems(zf: zipfile.ZipFile, info: zipfile.ZipInfo, digest: str, size: str) -> list[str]:
+    name = info.filename
+    algo, _, expected = digest.partition("=")
+    if algo not in hashlib.algorithms_guaranteed or algo in {"md5", "sha1", "sha224"} or not expected:
+        return [f"{name}: RECORD hash {digest!r} is not sha256 or stronger"]
+    problems: list[str] = []
+    data = zf.read(info)
+    actual = base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
+    if actual != expected:
+        problems.append(f"{name}: RECORD hash {expected} != actual {actual}")
+    if size != str(len(data)):
+        problems.append(f"{name}: RECORD size {size!r} != actual {len(data)}")
     return problems
 
 

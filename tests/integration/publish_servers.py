@@ -23,6 +23,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 
 BIN = Path(os.environ.get("VIRTUAL_ENV") or Path(__file__).resolve().parents[2] / ".venv") / "bin"
 
@@ -278,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
             links = "".join(
                 f'<a href="/files/{name}#sha256={hashlib.sha256(data).hexdigest()}">{name}</a>\n'
                 for name, data in sorted(idx.files.items())
-                if name.replace("_", "-").startswith(project + "-")
+                if _project_of(name) == canonicalize_name(project)
             )
             if not links:
                 self._send(404, b"not found", "text/html")
@@ -399,3 +406,13 @@ def start_oidc_index(root: Path) -> Iterator[OidcIndex]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def _project_of(filename: str) -> str | None:
+    """The canonical project name of a wheel or sdist filename (None for anything else)."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[0]
+        return parse_sdist_filename(filename)[0]
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None

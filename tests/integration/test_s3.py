@@ -27,8 +27,9 @@ import pytest
 
 from headless_wheel_builder import api
 from headless_wheel_builder.errors import AuthenticationError, FileConflictError, StorageError, UsageError
-from headless_wheel_builder.publish.options import PublishOptions, make_publisher
+from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.publish.s3_store import MULTIPART_THRESHOLD
+from headless_wheel_builder.publish.select import make_publisher
 from tests.unit._distfactory import FakeWheel
 
 from ._indexdemo import build_demo, free_port, fresh_venv, installed_version, pip, uv_pip

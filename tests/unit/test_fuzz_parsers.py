@@ -27,7 +27,6 @@ from headless_wheel_builder.errors import GitError, HwbError
 from headless_wheel_builder.publish.index import (
     IndexFile,
     ProjectPage,
-    normalize,
     render_project_html,
     render_project_json,
 )
@@ -299,7 +298,7 @@ _files = st.lists(
 @FUZZ(max_examples=200)
 @given(name=st.one_of(project_names, _free_text.filter(bool)), files=_files)
 def test_index_pages_parse_back(name: str, files: list[IndexFile]) -> None:
-    page = ProjectPage(name=normalize(name), files=tuple(files))
+    page = ProjectPage(name=canonicalize_name(name), files=tuple(files))
     parser = _Links()
     parser.feed(render_project_html(page).decode("utf-8"))
     parser.close()

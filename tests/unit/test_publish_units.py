@@ -14,7 +14,7 @@ import pytest
 from headless_wheel_builder.errors import CheckError, ConfigError, PublishError, TrustedPublishingError
 from headless_wheel_builder.publish.attest import attestation_files, attestations_field
 from headless_wheel_builder.publish.credentials import _explicit, _pypirc
-from headless_wheel_builder.publish.form import MultipartBody, digests, form_fields
+from headless_wheel_builder.publish.form import ProgressFile, digests, form_data, form_fields
 from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.publish.preflight import preflight
 from headless_wheel_builder.publish.registries import index_candidates, resolve_repository
@@ -194,15 +194,27 @@ def test_every_metadata_field_is_mapped(tmp_path: Path) -> None:
     assert ("pyversion", "source") in form_fields(sdist, digests(sdist))
 
 
-def test_multipart_body_length_and_progress(tmp_path: Path) -> None:
+def test_upload_form_is_encoded_by_httpx_with_length_and_progress(tmp_path: Path) -> None:
     wheel = FakeWheel().build(tmp_path)
+    size = wheel.stat().st_size
     seen: list[tuple[int, int]] = []
-    body = MultipartBody([("name", "démo")], wheel, on_progress=lambda s, t: seen.append((s, t)))
-    data = b"".join(body)
-    assert len(data) == len(body)
-    assert seen[-1] == (wheel.stat().st_size, wheel.stat().st_size)
-    request = httpx.Request("POST", "https://x/", content=data, headers={"Content-Type": body.content_type})
-    assert wheel.read_bytes() in request.read()
+    fields = [("name", "démo"), ("classifiers", "A"), ("classifiers", "B")]
+    with ProgressFile(wheel, on_progress=lambda s, t: seen.append((s, t))) as content:
+        request = httpx.Request(
+            "POST",
+            "https://x/",
+            data=form_data(fields),
+            files={"content": (wheel.name, content, "application/octet-stream")},
+        )
+        body = request.read()
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert int(request.headers["Content-Length"]) == len(body)  # exact length, never chunked
+    assert "Transfer-Encoding" not in request.headers
+    assert wheel.read_bytes() in body
+    assert f'name="content"; filename="{wheel.name}"'.encode() in body
+    assert body.count(b'name="classifiers"') == 2
+    assert "démo".encode() in body
+    assert seen[-1] == (size, size)
 
 
 # --- attestations ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import sys
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -29,7 +29,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
-    from headless_wheel_builder.analyze.analyzer import BackendFamily
+    from headless_wheel_builder.analyze._family import BackendFamily
 
 #: Stop walking the tree for compiled sources after this many files.
 MAX_WALK_FILES = 20_000
@@ -72,34 +72,60 @@ def requirement_names(requires: tuple[str, ...]) -> list[str]:
 def version_source(files: ProjectFiles, family: BackendFamily, requires: tuple[str, ...]) -> str | None:
     """Name where a dynamic (or undeclared) version comes from; None when unknown."""
     pyproject, names = files.pyproject, requirement_names(requires)
-    hatch = table(pyproject, "tool", "hatch", "version")
-    if family in ("hatchling", "other") and hatch:
-        source = str(hatch.get("source", "regex"))
-        if source == "vcs":
-            return "hatch-vcs"
-        detail = hatch.get("variable" if source == "env" else "path")
-        return f"hatch: {source} {detail}" if detail else f"hatch: {source}"
-    pdm = table(pyproject, "tool", "pdm", "version")
-    if family in ("pdm", "other") and pdm:
-        source = str(pdm.get("source", "file"))
-        detail = {"file": pdm.get("path"), "call": pdm.get("getter")}.get(source)
-        return f"pdm: {source} {detail}" if detail else f"pdm: {source}"
-    skbuild = table(pyproject, "tool", "scikit-build", "metadata", "version")
-    if family == "scikit-build-core" and skbuild:
-        provider = str(skbuild.get("provider", "")).rpartition(".")[2]
-        if provider == "setuptools_scm":
-            return "setuptools-scm"
-        return f"scikit-build-core: {provider} {skbuild.get('input', '')}".rstrip()
-    if family in ("maturin", "meson-python"):
-        return f"{family}: {'Cargo.toml' if family == 'maturin' else 'meson.build'}"
-    if family == "flit":
-        return "flit: __version__ in module"
+    for tool_source in (_hatch_version, _pdm_version, _skbuild_version, _family_version):
+        if (found := tool_source(pyproject, family)) is not None:
+            return found
     if table(pyproject, "tool", "setuptools_scm") or "setuptools-scm" in names:
         return "setuptools-scm"
     pdv = table(pyproject, "tool", "poetry-dynamic-versioning")
     if pdv.get("enable") is True or "poetry-dynamic-versioning" in names:
         return "poetry-dynamic-versioning"
-    dyn = table(pyproject, "tool", "setuptools", "dynamic", "version")
+    if (found := _setuptools_version(files)) is not None:
+        return found
+    return "setup.py" if files.setup_py is not None and family in ("setuptools", "other") else None
+
+
+def _hatch_version(pyproject: Mapping[str, Any], family: BackendFamily) -> str | None:
+    hatch = table(pyproject, "tool", "hatch", "version")
+    if family not in ("hatchling", "other") or not hatch:
+        return None
+    source = str(hatch.get("source", "regex"))
+    if source == "vcs":
+        return "hatch-vcs"
+    detail = hatch.get("variable" if source == "env" else "path")
+    return f"hatch: {source} {detail}" if detail else f"hatch: {source}"
+
+
+def _pdm_version(pyproject: Mapping[str, Any], family: BackendFamily) -> str | None:
+    pdm = table(pyproject, "tool", "pdm", "version")
+    if family not in ("pdm", "other") or not pdm:
+        return None
+    source = str(pdm.get("source", "file"))
+    detail = {"file": pdm.get("path"), "call": pdm.get("getter")}.get(source)
+    return f"pdm: {source} {detail}" if detail else f"pdm: {source}"
+
+
+def _skbuild_version(pyproject: Mapping[str, Any], family: BackendFamily) -> str | None:
+    skbuild = table(pyproject, "tool", "scikit-build", "metadata", "version")
+    if family != "scikit-build-core" or not skbuild:
+        return None
+    provider = str(skbuild.get("provider", "")).rpartition(".")[2]
+    if provider == "setuptools_scm":
+        return "setuptools-scm"
+    return f"scikit-build-core: {provider} {skbuild.get('input', '')}".rstrip()
+
+
+def _family_version(pyproject: Mapping[str, Any], family: BackendFamily) -> str | None:
+    """Backends whose version always comes from one place."""
+    if family in ("maturin", "meson-python"):
+        return f"{family}: {'Cargo.toml' if family == 'maturin' else 'meson.build'}"
+    if family == "flit":
+        return "flit: __version__ in module"
+    return None
+
+
+def _setuptools_version(files: ProjectFiles) -> str | None:
+    dyn = table(files.pyproject, "tool", "setuptools", "dynamic", "version")
     for kind in ("attr", "file"):
         if kind in dyn:
             value = dyn[kind]
@@ -109,7 +135,7 @@ def version_source(files: ProjectFiles, family: BackendFamily, requires: tuple[s
     if cfg_version and cfg_version.startswith(("attr:", "file:")):
         kind, _, target = cfg_version.partition(":")
         return f"setuptools: {kind} {target.strip()}"
-    return "setup.py" if files.setup_py is not None and family in ("setuptools", "other") else None
+    return None
 
 
 def read_dynamic_version(files: ProjectFiles, source: str, name: str | None) -> str | None:
@@ -281,27 +307,49 @@ def platform_status(
 
 def _config_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[str], list[str]]:
     """(signals that the build compiles, signals that custom build code runs)."""
-    pyproject, hard, soft = files.pyproject, [], []
+    hard: list[str] = []
+    soft: list[str] = []
+    for reasons in (_setuptools_reasons, _hatch_reasons, _pdm_reasons, _poetry_reasons):
+        more_hard, more_soft = reasons(files, family)
+        hard.extend(more_hard)
+        soft.extend(more_soft)
+    return hard, soft
+
+
+def _setuptools_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[str], list[str]]:
+    hard: list[str] = []
     if files.setup_py is not None and family in ("setuptools", "other"):
         code = re.sub(r"#[^\n]*", "", files.setup_py)
         for pattern, reason in _SETUP_PY_MARKERS:
             if match := pattern.search(code):
                 hard.append(reason.format(*match.groups()))
-    if table(pyproject, "tool", "setuptools").get("ext-modules"):
+    if table(files.pyproject, "tool", "setuptools").get("ext-modules"):
         hard.append("[tool.setuptools] ext-modules")
-    rust = table(pyproject, "tool", "setuptools-rust")
+    rust = table(files.pyproject, "tool", "setuptools-rust")
     if rust.get("ext-modules") or rust.get("bins"):
         hard.append("[tool.setuptools-rust] extensions")
+    return hard, []
+
+
+def _hatch_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[str], list[str]]:
+    hard: list[str] = []
+    soft: list[str] = []
     hook_tables = ("tool.hatch.build.hooks", "tool.hatch.build.targets.wheel.hooks")
     for key in hook_tables if family in ("hatchling", "other") else ():
-        for hook, config in table(pyproject, *key.split(".")).items():
+        for hook, config in table(files.pyproject, *key.split(".")).items():
             if isinstance(config, Mapping) and config.get("enable-by-default") is False:
                 continue
             if hook in _HATCH_COMPILING_HOOKS:
                 hard.append(f"[{key}.{hook}] compiles extensions")
             elif hook not in _HATCH_PURE_HOOKS:
                 soft.append(f"[{key}.{hook}] build hook")
-    pdm = table(pyproject, "tool", "pdm") if family in ("pdm", "other") else {}
+    return hard, soft
+
+
+def _pdm_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[str], list[str]]:
+    hard: list[str] = []
+    soft: list[str] = []
+    pdm = table(files.pyproject, "tool", "pdm") if family in ("pdm", "other") else {}
     pdm_build = table(pdm, "build")
     purelib = pdm_build.get("is-purelib", pdm.get("is-purelib"))
     if purelib is False:
@@ -312,12 +360,16 @@ def _config_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[st
         soft.append(f"[tool.pdm] build = {pdm['build']!r}")
     if family == "pdm" and (files.root / "pdm_build.py").is_file():
         soft.append("pdm_build.py build hook")
-    poetry_build = table(pyproject, "tool", "poetry").get("build") if family in ("poetry", "other") else None
+    return hard, soft
+
+
+def _poetry_reasons(files: ProjectFiles, family: BackendFamily) -> tuple[list[str], list[str]]:
+    if family not in ("poetry", "other"):
+        return [], []
+    poetry_build = table(files.pyproject, "tool", "poetry").get("build")
     if isinstance(poetry_build, Mapping) and poetry_build.get("script"):
         poetry_build = poetry_build["script"]
-    if isinstance(poetry_build, str):
-        soft.append(f"[tool.poetry.build] script {poetry_build}")
-    return hard, soft
+    return [], [f"[tool.poetry.build] script {poetry_build}"] if isinstance(poetry_build, str) else []
 
 
 def find_compiled_sources(root: Path, limit: int = MAX_SOURCE_REASONS) -> list[str]:

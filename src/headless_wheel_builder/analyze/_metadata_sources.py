@@ -104,9 +104,30 @@ def read_text(path: Path) -> str | None:
 def check_pyproject(data: Mapping[str, Any], path: Path, text: str) -> None:
     """Raise PyprojectError, naming the line, when a standard key hwb relies on has the
     wrong shape (see :func:`.analyzer.load_pyproject`); ``text`` is the file's source."""
+    fail = _Failure(path, text)
+    _check_build_system(data.get("build-system"), fail)
+    _check_project(data.get("project"), fail)
 
-    def fail(key: str, problem: str, needle: str | None = None) -> PyprojectError:
-        lines = text.splitlines()
+
+class _Failure:
+    """Makes the PyprojectError for a key of one file, pointing at the key's line."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+
+    def __call__(self, key: str, problem: str, needle: str | None = None) -> PyprojectError:
+        path = self.path
+        number = self._line(key, needle)
+        where = f"{path}:{number + 1}" if number is not None else str(path)
+        return PyprojectError(
+            f"{path.name}: `{key}` is invalid",
+            why=f"{where}: {problem}",
+            hint=f"fix `{key}` in {path}; see {_SPEC_URL}",
+        )
+
+    def _line(self, key: str, needle: str | None) -> int | None:
+        lines = self.text.splitlines()
         # Search from the key's [section] header; the offending value, else ``key =``.
         section, _, rest = key.partition(".")
         header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*\]")
@@ -118,46 +139,44 @@ def check_pyproject(data: Mapping[str, Any], path: Path, text: str) -> None:
             for n, line in enumerate(lines)
             if n >= start and (needle in line if needle else assign.match(line))
         )
-        number = next(found, None)
-        where = f"{path}:{number + 1}" if number is not None else str(path)
-        return PyprojectError(
-            f"{path.name}: `{key}` is invalid",
-            why=f"{where}: {problem}",
-            hint=f"fix `{key}` in {path}; see {_SPEC_URL}",
-        )
+        return next(found, None)
 
-    def check_strings(container: Mapping[str, Any], section: str, key: str) -> None:
+    def check_strings(self, container: Mapping[str, Any], section: str, key: str) -> None:
         value = container.get(key)
         if value is not None and not (
             isinstance(value, list) and all(isinstance(item, str) for item in value)
         ):
-            raise fail(f"{section}.{key}", f"must be a list of strings, not {value!r}")
+            raise self(f"{section}.{key}", f"must be a list of strings, not {value!r}")
 
-    build_system = data.get("build-system")
-    if build_system is not None:
-        if not isinstance(build_system, Mapping):
-            raise fail("build-system", "must be a table ([build-system])")
-        if "requires" not in build_system:
+
+def _check_build_system(build_system: object, fail: _Failure) -> None:
+    if build_system is None:
+        return
+    if not isinstance(build_system, Mapping):
+        raise fail("build-system", "must be a table ([build-system])")
+    if "requires" not in build_system:
+        raise fail(
+            "build-system.requires",
+            "[build-system] has no `requires` key, which PEP 518 makes mandatory",
+            "[build-system]",
+        )
+    fail.check_strings(build_system, "build-system", "requires")
+    for index, req in enumerate(build_system["requires"]):
+        try:
+            Requirement(req)
+        except InvalidRequirement as exc:
             raise fail(
-                "build-system.requires",
-                "[build-system] has no `requires` key, which PEP 518 makes mandatory",
-                "[build-system]",
-            )
-        check_strings(build_system, "build-system", "requires")
-        for index, req in enumerate(build_system["requires"]):
-            try:
-                Requirement(req)
-            except InvalidRequirement as exc:
-                raise fail(
-                    f"build-system.requires[{index}]",
-                    f"{req!r} is not a valid PEP 508 requirement: {str(exc).splitlines()[0]}",
-                    req,
-                ) from exc
-        backend = build_system.get("build-backend")
-        if backend is not None and not (isinstance(backend, str) and backend.strip()):
-            raise fail("build-system.build-backend", f"must be a non-empty string, not {backend!r}")
-        check_strings(build_system, "build-system", "backend-path")
-    project = data.get("project")
+                f"build-system.requires[{index}]",
+                f"{req!r} is not a valid PEP 508 requirement: {str(exc).splitlines()[0]}",
+                req,
+            ) from exc
+    backend = build_system.get("build-backend")
+    if backend is not None and not (isinstance(backend, str) and backend.strip()):
+        raise fail("build-system.build-backend", f"must be a non-empty string, not {backend!r}")
+    fail.check_strings(build_system, "build-system", "backend-path")
+
+
+def _check_project(project: object, fail: _Failure) -> None:
     if project is None:
         return
     if not isinstance(project, Mapping):
@@ -165,7 +184,7 @@ def check_pyproject(data: Mapping[str, Any], path: Path, text: str) -> None:
     for key in ("name", "version", "requires-python"):
         if key in project and not isinstance(project[key], str):
             raise fail(f"project.{key}", f"must be a string, not {project[key]!r}")
-    check_strings(project, "project", "dynamic")
+    fail.check_strings(project, "project", "dynamic")
 
 
 # --- the cascade ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder.analyze import _detect, _metadata_sources
+from headless_wheel_builder.analyze._family import BackendFamily
 from headless_wheel_builder.analyze._metadata_sources import ProjectFiles, table
 from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
 
@@ -33,18 +34,6 @@ __all__ = [
     "analyze",
     "backend_family",
     "load_pyproject",
-]
-
-BackendFamily = Literal[
-    "setuptools",
-    "hatchling",
-    "flit",
-    "pdm",
-    "poetry",
-    "maturin",
-    "scikit-build-core",
-    "meson-python",
-    "other",
 ]
 
 #: What PEP 517 says a frontend uses when ``[build-system]`` is missing.

@@ -24,8 +24,8 @@ def publish(
     Every file is checked first (as ``hwb check`` does, plus what PyPI refuses); nothing is
     uploaded when any check fails.  Identical files already in the repository are skipped.
     """
-    from headless_wheel_builder.publish.options import make_publisher
     from headless_wheel_builder.publish.preflight import preflight
+    from headless_wheel_builder.publish.select import make_publisher
 
     options = options or PublishOptions()
     files = preflight([Path(p) for p in paths], options)

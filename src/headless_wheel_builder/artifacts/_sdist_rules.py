@@ -66,37 +66,53 @@ def _check_sdist_filename(out: Collector, filename: str) -> _SdistName | None:
 
 def sdist_members(path: Path) -> tuple[list[_Member], dict[str, bytes]]:
     """Members of a ``.tar.gz`` or ``.zip`` sdist, and the bytes of every ``*/PKG-INFO``."""
+    if path.name.endswith(".zip"):
+        return _zip_members(path)
+    return _tar_members(path)
+
+
+def _is_pkg_info(name: str) -> bool:
+    return name.count("/") == 1 and name.endswith("/PKG-INFO")
+
+
+def _zip_members(path: Path) -> tuple[list[_Member], dict[str, bytes]]:
     members: list[_Member] = []
     pkg_infos: dict[str, bytes] = {}
-    if path.name.endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = info.filename.rstrip("/")
-                if info.is_dir():
-                    members.append(_Member(name, "dir", ""))
-                elif stat.S_ISLNK(info.external_attr >> 16):
-                    link = zf.read(info)[:4096].decode("utf-8", "replace")
-                    members.append(_Member(name, "symlink", link))
-                else:
-                    members.append(_Member(name, "file", ""))
-                    if name.count("/") == 1 and name.endswith("/PKG-INFO"):
-                        pkg_infos[name] = read_member(zf, info.filename)
-        return members, pkg_infos
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = info.filename.rstrip("/")
+            if info.is_dir():
+                members.append(_Member(name, "dir", ""))
+            elif stat.S_ISLNK(info.external_attr >> 16):
+                link = zf.read(info)[:4096].decode("utf-8", "replace")
+                members.append(_Member(name, "symlink", link))
+            else:
+                members.append(_Member(name, "file", ""))
+                if _is_pkg_info(name):
+                    pkg_infos[name] = read_member(zf, info.filename)
+    return members, pkg_infos
+
+
+def _tar_kind(ti: tarfile.TarInfo) -> Literal["file", "dir", "symlink", "hardlink", "other"]:
+    if ti.isfile():
+        return "file"
+    if ti.isdir():
+        return "dir"
+    if ti.issym():
+        return "symlink"
+    if ti.islnk():
+        return "hardlink"
+    return "other"
+
+
+def _tar_members(path: Path) -> tuple[list[_Member], dict[str, bytes]]:
+    members: list[_Member] = []
+    pkg_infos: dict[str, bytes] = {}
     with tarfile.open(path, "r:gz") as tf:
         for ti in tf:
-            kind: Literal["file", "dir", "symlink", "hardlink", "other"]
-            if ti.isfile():
-                kind = "file"
-            elif ti.isdir():
-                kind = "dir"
-            elif ti.issym():
-                kind = "symlink"
-            elif ti.islnk():
-                kind = "hardlink"
-            else:
-                kind = "other"
+            kind = _tar_kind(ti)
             members.append(_Member(ti.name, kind, ti.linkname))
-            if kind == "file" and ti.name.count("/") == 1 and ti.name.endswith("/PKG-INFO"):
+            if kind == "file" and _is_pkg_info(ti.name):
                 if ti.size > MAX_METADATA_BYTES:
                     raise ValidationError(f"{ti.name} is larger than {MAX_METADATA_BYTES} bytes")
                 fh = tf.extractfile(ti)
@@ -114,34 +130,9 @@ def validate_sdist(path: Path) -> list[Problem]:
         out.add("S-TAR", f"cannot read the sdist archive: {exc}")
         return out.result()
     for member in members:
-        reason = unsafe_reason(member.name)
-        if reason is None and member.kind == "symlink":
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.link))
-            if unsafe_reason(member.link) or target.split("/")[0] != member.name.split("/")[0]:
-                reason = f"symlink to {member.link!r} points outside the sdist's directory"
-        elif reason is None and member.kind == "hardlink" and unsafe_reason(member.link):
-            reason = f"hard link to {member.link!r} points outside the archive"
-        elif reason is None and member.kind == "other":
-            reason = "device, fifo or other special file"
-        if reason:
+        if reason := _unsafe_member(member):
             out.add("S-TAR", f"unsafe member {member.name!r}: {reason}")
-
-    tops = sorted({m.name.split("/", 1)[0] for m in members})
-    top_is_dir = len(tops) == 1 and any(
-        m.name.startswith(f"{tops[0]}/") or (m.name == tops[0] and m.kind == "dir") for m in members
-    )
-    expected = parsed.stem if parsed else None
-    if len(tops) != 1 or not top_is_dir:
-        want = f"{expected}/" if expected else "'{name}-{version}/'"
-        out.add(
-            "S-LAYOUT", f"expected a single top-level directory {want}, found: {', '.join(tops) or 'nothing'}"
-        )
-    elif expected is not None and tops[0] != expected:
-        out.add(
-            "S-LAYOUT", f"top-level directory is '{tops[0]}/', expected '{expected}/' (from the filename)"
-        )
-
-    top = expected if expected in tops else (tops[0] if len(tops) == 1 else None)
+    top = _check_layout(out, members, parsed.stem if parsed else None)
     if top is None:
         return out.result()
     member_name = f"{top}/PKG-INFO"
@@ -153,3 +144,37 @@ def validate_sdist(path: Path) -> list[Problem]:
     if parsed is not None:
         identity_problems(out, "S-METADATA", member_name, data, parsed.name, parsed.version)
     return out.result()
+
+
+def _unsafe_member(member: _Member) -> str | None:
+    """Why ``member`` must not be unpacked, or None."""
+    reason = unsafe_reason(member.name)
+    if reason is not None:
+        return reason
+    if member.kind == "symlink":
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.link))
+        if unsafe_reason(member.link) or target.split("/")[0] != member.name.split("/")[0]:
+            return f"symlink to {member.link!r} points outside the sdist's directory"
+    elif member.kind == "hardlink" and unsafe_reason(member.link):
+        return f"hard link to {member.link!r} points outside the archive"
+    elif member.kind == "other":
+        return "device, fifo or other special file"
+    return None
+
+
+def _check_layout(out: Collector, members: list[_Member], expected: str | None) -> str | None:
+    """Report a layout other than one ``{name}-{version}/`` folder; the top folder to read."""
+    tops = sorted({m.name.split("/", 1)[0] for m in members})
+    top_is_dir = len(tops) == 1 and any(
+        m.name.startswith(f"{tops[0]}/") or (m.name == tops[0] and m.kind == "dir") for m in members
+    )
+    if len(tops) != 1 or not top_is_dir:
+        want = f"{expected}/" if expected else "'{name}-{version}/'"
+        out.add(
+            "S-LAYOUT", f"expected a single top-level directory {want}, found: {', '.join(tops) or 'nothing'}"
+        )
+    elif expected is not None and tops[0] != expected:
+        out.add(
+            "S-LAYOUT", f"top-level directory is '{tops[0]}/', expected '{expected}/' (from the filename)"
+        )
+    return expected if expected in tops else (tops[0] if len(tops) == 1 else None)

@@ -13,6 +13,7 @@ import re
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -97,33 +98,24 @@ def _check_wheel_archive(out: Collector, zf: zipfile.ZipFile, parsed: _WheelName
         if reason:
             out.add("W-ZIP", f"unsafe member {name!r}: {reason}")
     files = {info.filename: info for info in infos if not info.is_dir()}
-
-    dist_infos = sorted(
-        {n.split("/", 1)[0] for n in counts if n.split("/", 1)[0].endswith(".dist-info") and "/" in n}
-    )
-    if not dist_infos:
-        out.add("W-DIST-INFO", "no '*.dist-info/' directory at the top of the wheel")
+    dist_info = _dist_info(out, counts)
+    if dist_info is None:
         return
-    if len(dist_infos) > 1:
-        out.add("W-DIST-INFO", f"several .dist-info directories: {', '.join(dist_infos)}")
-        return
-    dist_info = dist_infos[0]
     if parsed is not None:
-        d_name, _, d_version = dist_info[: -len(".dist-info")].rpartition("-")
-        try:
-            matches = canonicalize_name(d_name) == parsed.name and Version(d_version) == parsed.version
-        except InvalidVersion:
-            matches = False
-        if not matches:
-            out.add(
-                "W-DIST-INFO",
-                f"directory {dist_info!r} does not match the filename: expected "
-                f"'{normal_name(parsed.name)}-{parsed.version}.dist-info'",
-            )
+        _check_dist_info_name(out, dist_info, parsed)
+    _check_dist_info_files(out, zf, files, dist_info, parsed)
+
+
+def _check_dist_info_files(
+    out: Collector,
+    zf: zipfile.ZipFile,
+    files: dict[str, zipfile.ZipInfo],
+    dist_info: str,
+    parsed: _WheelName | None,
+) -> None:
     missing = [f for f in ("METADATA", "WHEEL", "RECORD") if f"{dist_info}/{f}" not in files]
     for name in missing:
         out.add("W-DIST-INFO", f"'{dist_info}/{name}' is missing")
-
     if "WHEEL" not in missing:
         _check_wheel_file(out, read_member(zf, f"{dist_info}/WHEEL"), f"{dist_info}/WHEEL", parsed)
     if "RECORD" not in missing:
@@ -134,6 +126,34 @@ def _check_wheel_archive(out: Collector, zf: zipfile.ZipFile, parsed: _WheelName
         metadata_problems(out, "W-METADATA", member, data)
         if parsed is not None:
             identity_problems(out, "W-METADATA", member, data, parsed.name, parsed.version)
+
+
+def _dist_info(out: Collector, names: Iterable[str]) -> str | None:
+    """The wheel's one ``.dist-info`` folder (reported when there is none, or several)."""
+    dist_infos = sorted(
+        {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info") and "/" in n}
+    )
+    if not dist_infos:
+        out.add("W-DIST-INFO", "no '*.dist-info/' directory at the top of the wheel")
+        return None
+    if len(dist_infos) > 1:
+        out.add("W-DIST-INFO", f"several .dist-info directories: {', '.join(dist_infos)}")
+        return None
+    return dist_infos[0]
+
+
+def _check_dist_info_name(out: Collector, dist_info: str, parsed: _WheelName) -> None:
+    d_name, _, d_version = dist_info[: -len(".dist-info")].rpartition("-")
+    try:
+        matches = canonicalize_name(d_name) == parsed.name and Version(d_version) == parsed.version
+    except InvalidVersion:
+        matches = False
+    if not matches:
+        out.add(
+            "W-DIST-INFO",
+            f"directory {dist_info!r} does not match the filename: expected "
+            f"'{normal_name(parsed.name)}-{parsed.version}.dist-info'",
+        )
 
 
 def _check_wheel_file(out: Collector, data: bytes, member: str, parsed: _WheelName | None) -> None:
@@ -155,7 +175,10 @@ def _check_wheel_file(out: Collector, data: bytes, member: str, parsed: _WheelNa
     build = msg.get("Build")
     if parsed is not None and build is not None and build.strip() != (parsed.build or ""):
         out.add("W-WHEEL", f"{member}: Build is {build!r} but the filename says {parsed.build or 'none'!r}")
-    tag_lines = [t.strip() for t in msg.get_all("Tag") or []]
+    _check_tags(out, [t.strip() for t in msg.get_all("Tag") or []], member, parsed)
+
+
+def _check_tags(out: Collector, tag_lines: list[str], member: str, parsed: _WheelName | None) -> None:
     if not tag_lines:
         out.add("W-TAGS", f"{member} has no Tag lines")
         return
@@ -186,30 +209,34 @@ def _check_record(
     exempt = {f"{dist_info}/{name}" for name in _RECORD_EXEMPT}
     listed: set[str] = set()
     for lineno, row in enumerate(rows, 1):
-        if not row:
-            continue
-        if len(row) != 3:
-            out.add("W-RECORD", f"{record} line {lineno}: expected 'path,hash,size', found {row!r}")
-            continue
-        member, hash_field, size_field = row
-        if member in listed:
-            out.add("W-RECORD", f"{record} line {lineno}: {member!r} is listed twice")
+        member = _record_member(out, record, lineno, row, listed)
+        if member is None:
             continue
         listed.add(member)
         if member == record:
-            if hash_field or size_field:
+            if row[1] or row[2]:
                 out.add("W-RECORD", f"{record} lists itself with a hash or size; expected '{record},,'")
-            continue
-        if member not in files:
+        elif member not in files:
             out.add("W-RECORD-MISSING", f"{member!r} is listed in RECORD but not in the wheel")
-            continue
-        if member in exempt:
-            continue
-        _check_record_row(out, zf, files[member], hash_field, size_field)
+        elif member not in exempt:
+            _check_record_row(out, zf, files[member], row[1], row[2])
     if record not in listed:
         out.add("W-RECORD", f"{record} does not list itself (expected a '{record},,' row)")
     for member in sorted(set(files) - listed - exempt):
         out.add("W-RECORD-UNLISTED", f"{member!r} is in the wheel but not listed in RECORD")
+
+
+def _record_member(out: Collector, record: str, lineno: int, row: list[str], listed: set[str]) -> str | None:
+    """The path of one RECORD row, or None for an empty, malformed or repeated row."""
+    if not row:
+        return None
+    if len(row) != 3:
+        out.add("W-RECORD", f"{record} line {lineno}: expected 'path,hash,size', found {row!r}")
+        return None
+    if row[0] in listed:
+        out.add("W-RECORD", f"{record} line {lineno}: {row[0]!r} is listed twice")
+        return None
+    return row[0]
 
 
 def _check_record_row(

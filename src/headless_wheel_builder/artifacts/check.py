@@ -235,6 +235,9 @@ def _render_error(mime: str, text: str, params: dict[str, str]) -> str | None:
 # --- wheel contents --------------------------------------------------------------------
 
 
+_Finding = tuple[str, Literal["error", "warning"], str]
+
+
 def wheel_contents_problems(path: Path) -> list[Problem]:
     """check-wheel-contents' checks W001-W007 (W008 onwards are not applied)."""
     try:
@@ -242,46 +245,60 @@ def wheel_contents_problems(path: Path) -> list[Problem]:
             contents = _read_contents(zf)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return []  # reported by validate()
-    problems: list[Problem] = []
+    findings = [*_content_findings(contents), *_library_findings(sorted(contents))]
+    return [
+        Problem(path=path, code=code, message=message, severity=severity)
+        for code, severity, message in findings
+    ]
 
-    def add(code: str, severity: Literal["error", "warning"], message: str) -> None:
-        problems.append(Problem(path=path, code=code, message=message, severity=severity))
 
+def _content_findings(contents: dict[str, str]) -> list[_Finding]:
+    """W001 (bytecode) and W002 (duplicate files)."""
+    found: list[_Finding] = []
     names = sorted(contents)
     bytecode = [n for n in names if n.endswith((".pyc", ".pyo"))]
     if bytecode:
-        add("W001", "error", f"the wheel contains bytecode files: {_some(bytecode)}")
+        found.append(("W001", "error", f"the wheel contains bytecode files: {_some(bytecode)}"))
     by_digest: defaultdict[str, list[str]] = defaultdict(list)
     for name in names:
         if contents[name] not in _ALLOWED_DUPLICATES and not _is_record(name):
             by_digest[contents[name]].append(name)
-    for group in by_digest.values():
-        if len(group) > 1:
-            add("W002", "error", f"files with identical contents: {_some(group)}")
+    found.extend(
+        ("W002", "error", f"files with identical contents: {_some(group)}")
+        for group in by_digest.values()
+        if len(group) > 1
+    )
+    return found
 
+
+def _library_findings(names: list[str]) -> list[_Finding]:
+    """W003-W007: what sits at the top of the library, and whether it can be imported."""
     lib = _library_files(names)
     tops = {parts[0] for parts in lib.values() if len(parts) > 1}
     top_files = sorted(full for full, parts in lib.items() if len(parts) == 1)
     non_modules = [f for f in top_files if not _MODULE_RE.search(f) and not f.endswith(".pth")]
-    if non_modules:
-        add("W003", "warning", f"non-module files at the top of the library: {_some(non_modules)}")
     unimportable = [
         full
         for full, parts in sorted(lib.items())
         if (base := _module_base(parts[-1])) is not None
         and not all(p.isidentifier() and not keyword.iskeyword(p) for p in (*parts[:-1], base))
     ]
-    if unimportable:
-        add("W004", "warning", f"modules at paths that cannot be imported: {_some(unimportable)}")
     common = sorted(tops & _COMMON_DIRS)
-    if common:
-        add("W005", "error", f"common top-level directories in the library: {', '.join(common)}")
     inits = [f for f in top_files if f.rsplit("/", 1)[-1] == "__init__.py"]
-    if inits:
-        add("W006", "error", f"__init__.py at the top of the library: {_some(inits)}")
-    if not lib:
-        add("W007", "warning", "the wheel's library is empty (no files outside .dist-info/.data)")
-    return problems
+    checks: list[tuple[object, _Finding]] = [
+        (
+            non_modules,
+            ("W003", "warning", f"non-module files at the top of the library: {_some(non_modules)}"),
+        ),
+        (
+            unimportable,
+            ("W004", "warning", f"modules at paths that cannot be imported: {_some(unimportable)}"),
+        ),
+        (common, ("W005", "error", f"common top-level directories in the library: {', '.join(common)}")),
+        (inits, ("W006", "error", f"__init__.py at the top of the library: {_some(inits)}")),
+        (not lib, ("W007", "warning", "the wheel's library is empty (no files outside .dist-info/.data)")),
+    ]
+    return [finding for condition, finding in checks if condition]
 
 
 def _read_contents(zf: zipfile.ZipFile) -> dict[str, str]:

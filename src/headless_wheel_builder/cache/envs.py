@@ -17,6 +17,8 @@ import time
 from collections.abc import Collection
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
 from headless_wheel_builder.errors import EnvironmentCreationError
@@ -167,7 +169,7 @@ def installed_distributions(path: Path) -> list[str]:
                  path / "Lib" / "site-packages"):  # fmt: skip
         for info in site.glob("*.dist-info"):
             name, _, version = info.name[: -len(".dist-info")].partition("-")
-            found.append(f"{name.lower().replace('_', '-')}=={version}")
+            found.append(f"{canonicalize_name(name)}=={version}")
     return sorted(found)
 
 

@@ -10,6 +10,7 @@ translated together or kept together.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -158,57 +159,66 @@ class Translation:
 
     # --- metadata fields ---------------------------------------------------------------
     def _field(self, group: str, v: dict[str, object]) -> bool:
-        p = self.r.project
-        match group:
-            case "version":
-                return self._version(v)
-            case "description":
-                value = v["description"]
-                if isinstance(value, FileDirective):
-                    self.dyn_tool["description"] = {"file": list(value.paths)}
-                    self.dynamic.append("description")
-                    return True
-                p["description"] = " ".join(str(value).split())
-            case "readme":
-                return self._readme(v.get("long_description"), v.get("long_description_content_type"))
-            case "license":
-                return self._license(v.get("license"), v.get("license_files"))
-            case "requires-python":
-                p["requires-python"] = str(v["python_requires"])
-            case "authors" | "maintainers":
-                who, mail = (
-                    ("author", "author_email") if group == "authors" else ("maintainer", "maintainer_email")
-                )
-                if v.get(who) or v.get(mail):
-                    p[group] = _people(v.get(who), v.get(mail))
-            case "keywords":
-                value = v["keywords"]
-                p["keywords"] = (
-                    value
-                    if isinstance(value, list)
-                    else [k for k in re.split(r"," if "," in str(value) else r"\s+", str(value)) if k.strip()]
-                )
-                p["keywords"] = [str(k).strip() for k in p["keywords"]]
-            case "classifiers":
-                return self._list_or_file("classifiers", v["classifiers"])
-            case "urls":
-                urls: dict[str, str] = {}
-                if v.get("url"):
-                    urls["Homepage"] = str(v["url"])
-                if v.get("download_url"):
-                    urls["Download"] = str(v["download_url"])
-                extra = v.get("project_urls") or {}
-                if not isinstance(extra, dict):
-                    return False
-                urls.update({str(k): str(u) for k, u in extra.items()})
-                if urls:
-                    p["urls"] = urls
-            case "dependencies":
-                return self._list_or_file("dependencies", v["install_requires"])
-            case "optional-dependencies":
-                return self._extras(v["extras_require"])
-            case "entry-points":
-                return self._entry_points(v["entry_points"])
+        handlers: dict[str, Callable[[dict[str, object]], bool]] = {
+            "version": self._version,
+            "description": self._description,
+            "readme": lambda v: self._readme(
+                v.get("long_description"), v.get("long_description_content_type")
+            ),
+            "license": lambda v: self._license(v.get("license"), v.get("license_files")),
+            "requires-python": self._requires_python,
+            "authors": lambda v: self._people_field(group, v, "author", "author_email"),
+            "maintainers": lambda v: self._people_field(group, v, "maintainer", "maintainer_email"),
+            "keywords": self._keywords,
+            "classifiers": lambda v: self._list_or_file("classifiers", v["classifiers"]),
+            "urls": self._urls,
+            "dependencies": lambda v: self._list_or_file("dependencies", v["install_requires"]),
+            "optional-dependencies": lambda v: self._extras(v["extras_require"]),
+            "entry-points": lambda v: self._entry_points(v["entry_points"]),
+        }
+        handler = handlers.get(group)
+        return handler(v) if handler is not None else True
+
+    def _description(self, v: dict[str, object]) -> bool:
+        value = v["description"]
+        if isinstance(value, FileDirective):
+            self.dyn_tool["description"] = {"file": list(value.paths)}
+            self.dynamic.append("description")
+            return True
+        self.r.project["description"] = " ".join(str(value).split())
+        return True
+
+    def _requires_python(self, v: dict[str, object]) -> bool:
+        self.r.project["requires-python"] = str(v["python_requires"])
+        return True
+
+    def _people_field(self, group: str, v: dict[str, object], who: str, mail: str) -> bool:
+        if v.get(who) or v.get(mail):
+            self.r.project[group] = _people(v.get(who), v.get(mail))
+        return True
+
+    def _keywords(self, v: dict[str, object]) -> bool:
+        value = v["keywords"]
+        keywords = (
+            value
+            if isinstance(value, list)
+            else [k for k in re.split(r"," if "," in str(value) else r"\s+", str(value)) if k.strip()]
+        )
+        self.r.project["keywords"] = [str(k).strip() for k in keywords]
+        return True
+
+    def _urls(self, v: dict[str, object]) -> bool:
+        urls: dict[str, str] = {}
+        if v.get("url"):
+            urls["Homepage"] = str(v["url"])
+        if v.get("download_url"):
+            urls["Download"] = str(v["download_url"])
+        extra = v.get("project_urls") or {}
+        if not isinstance(extra, dict):
+            return False
+        urls.update({str(k): str(u) for k, u in extra.items()})
+        if urls:
+            self.r.project["urls"] = urls
         return True
 
     def _version(self, v: dict[str, object]) -> bool:
@@ -343,26 +353,9 @@ class Translation:
             self.dyn_tool["entry-points"] = {"file": list(value.paths)}
             self.dynamic.extend(["scripts", "gui-scripts", "entry-points"])
             return True
-        if isinstance(value, str):
-            import configparser
-
-            parser = configparser.ConfigParser(interpolation=None)
-            parser.optionxform = str  # type: ignore[assignment,method-assign]
-            parser.read_string(value)
-            value = {s: [f"{k} = {v}" for k, v in parser.items(s)] for s in parser.sections()}
-        if not isinstance(value, dict):
+        groups = _entry_point_groups(value)
+        if groups is None:
             return False
-        groups: dict[str, dict[str, str]] = {}
-        for group, entries in value.items():
-            try:
-                lines = _as_list(entries)
-            except TypeError:
-                return False
-            for line in lines:
-                name, sep, target = line.partition("=")
-                if not sep:
-                    return False
-                groups.setdefault(str(group), {})[name.strip()] = target.strip()
         for group, key in (("console_scripts", "scripts"), ("gui_scripts", "gui-scripts")):
             if group in groups:
                 self.r.project[key] = groups.pop(group)
@@ -414,3 +407,29 @@ class Translation:
             return False
         self.setuptools[TOOL_KEYS[key]] = value
         return True
+
+
+def _entry_point_groups(value: object) -> dict[str, dict[str, str]] | None:
+    """``entry_points=`` (a dict of lists or an INI string) as {group: {name: target}}; None
+    when it cannot be read statically."""
+    if isinstance(value, str):
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read_string(value)
+        value = {s: [f"{k} = {v}" for k, v in parser.items(s)] for s in parser.sections()}
+    if not isinstance(value, dict):
+        return None
+    groups: dict[str, dict[str, str]] = {}
+    for group, entries in value.items():
+        try:
+            lines = _as_list(entries)
+        except TypeError:
+            return None
+        for line in lines:
+            name, sep, target = line.partition("=")
+            if not sep:
+                return None
+            groups.setdefault(str(group), {})[name.strip()] = target.strip()
+    return groups

@@ -4,8 +4,10 @@ from (see :mod:`._setup_py`).  Anything it cannot know raises :class:`Unknown`."
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from headless_wheel_builder.migrate._legacy_values import Attr, FileAttr, FileText, FindPackages
 
@@ -65,49 +67,59 @@ class Evaluator:
 
     # --- expressions ------------------------------------------------------------------
     def eval(self, node: ast.expr) -> object:
-        match node:
-            case ast.Constant(value=value):
-                return value
-            case ast.List(elts=elts) | ast.Tuple(elts=elts) | ast.Set(elts=elts):
-                return [self.eval(e) for e in elts]
-            case ast.Dict(keys=keys, values=values):
-                out: dict[str, object] = {}
-                for k, v in zip(keys, values, strict=True):
-                    key = self.eval(k) if k is not None else None
-                    if not isinstance(key, str):
-                        raise Unknown
-                    out[key] = self.eval(v)
-                return out
-            case ast.Name(id="__file__"):
-                return "__file__"
-            case ast.Name(id=name):
-                found = self.env.get(name, Unknown())
-                if isinstance(found, Unknown):
-                    raise Unknown
-                return found
-            case ast.JoinedStr(values=parts):
-                return "".join(self._fstring_part(p) for p in parts)
-            case ast.BinOp(left=left, op=ast.Add(), right=right):
-                a, b = self.eval(left), self.eval(right)
-                if isinstance(a, str) and isinstance(b, str):
-                    return a + b
-                if isinstance(a, list) and isinstance(b, list):
-                    return a + b
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:
+            raise Unknown
+        return handler(self, node)
+
+    def _constant(self, node: ast.Constant) -> object:
+        return node.value
+
+    def _sequence(self, node: ast.List | ast.Tuple | ast.Set) -> object:
+        return [self.eval(e) for e in node.elts]
+
+    def _dict(self, node: ast.Dict) -> object:
+        out: dict[str, object] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            key = self.eval(k) if k is not None else None
+            if not isinstance(key, str):
                 raise Unknown
-            case ast.BinOp(left=left, op=ast.Div(), right=right):
-                return _join(self._path(self.eval(left)), self.eval(right))
-            case ast.Subscript(value=value, slice=index):
-                container, key = self.eval(value), self.eval(index)
-                if isinstance(container, Namespace) and isinstance(key, str):
-                    return FileAttr(path=container.path, name=key)
-                if isinstance(container, dict) and isinstance(key, str) and key in container:
-                    return container[key]
-                raise Unknown
-            case ast.Attribute(value=value, attr=attr):
-                return self._attribute(value, attr)
-            case ast.Call():
-                return self._call(node)
+            out[key] = self.eval(v)
+        return out
+
+    def _name(self, node: ast.Name) -> object:
+        if node.id == "__file__":
+            return "__file__"
+        found = self.env.get(node.id, Unknown())
+        if isinstance(found, Unknown):
+            raise Unknown
+        return found
+
+    def _joined(self, node: ast.JoinedStr) -> object:
+        return "".join(self._fstring_part(p) for p in node.values)
+
+    def _binop(self, node: ast.BinOp) -> object:
+        if isinstance(node.op, ast.Div):
+            return _join(self._path(self.eval(node.left)), self.eval(node.right))
+        if not isinstance(node.op, ast.Add):
+            raise Unknown
+        a, b = self.eval(node.left), self.eval(node.right)
+        if isinstance(a, str) and isinstance(b, str):
+            return a + b
+        if isinstance(a, list) and isinstance(b, list):
+            return a + b
         raise Unknown
+
+    def _subscript(self, node: ast.Subscript) -> object:
+        container, key = self.eval(node.value), self.eval(node.slice)
+        if isinstance(container, Namespace) and isinstance(key, str):
+            return FileAttr(path=container.path, name=key)
+        if isinstance(container, dict) and isinstance(key, str) and key in container:
+            return container[key]
+        raise Unknown
+
+    def _attribute_node(self, node: ast.Attribute) -> object:
+        return self._attribute(node.value, node.attr)
 
     def _fstring_part(self, part: ast.expr) -> str:
         if isinstance(part, ast.Constant) and isinstance(part.value, str):
@@ -157,25 +169,24 @@ class Evaluator:
             isinstance(func, ast.Attribute) and self._is_os_path(func)
         )
         if name in _PATH_FUNCS and is_path_func:
-            if name == "join":
-                return _join(*args)
-            if args and args[0] in ("__file__", HERE):
-                return HERE
-            raise Unknown
+            return _path_call(name, args)
         if name in _FIND:
-            kw = {k.arg: self.eval(k.value) for k in node.keywords if k.arg}
-            where = args[0] if args else kw.get("where", ".")
-            exclude = kw.get("exclude", args[1] if len(args) > 1 else [])
-            include = kw.get("include", args[2] if len(args) > 2 else [])
-            if not (isinstance(where, str) and isinstance(exclude, list) and isinstance(include, list)):
-                raise Unknown
-            return FindPackages(where=where, include=tuple(map(str, include)),
-                                exclude=tuple(map(str, exclude)), namespaces=_FIND[name])  # fmt: skip
+            return self._find_packages(name, args, node)
         if name == "dict" and isinstance(func, ast.Name) and not args:
             return {k.arg: self.eval(k.value) for k in node.keywords if k.arg}
         if isinstance(func, ast.Name) and name in self.functions:
             return self._helper(self.functions[name], args)
         raise Unknown
+
+    def _find_packages(self, name: str, args: list[object], node: ast.Call) -> FindPackages:
+        kw = {k.arg: self.eval(k.value) for k in node.keywords if k.arg}
+        where = args[0] if args else kw.get("where", ".")
+        exclude = kw.get("exclude", args[1] if len(args) > 1 else [])
+        include = kw.get("include", args[2] if len(args) > 2 else [])
+        if not (isinstance(where, str) and isinstance(exclude, list) and isinstance(include, list)):
+            raise Unknown
+        return FindPackages(where=where, include=tuple(map(str, include)),
+                            exclude=tuple(map(str, exclude)), namespaces=_FIND[name])  # fmt: skip
 
     def _is_os_path(self, func: ast.Attribute) -> bool:
         try:
@@ -211,3 +222,28 @@ class Evaluator:
             return FileAttr(path=path, name="__version__")
         lines = "splitlines" in body or "readlines" in body
         return FileText(path=path, lines=lines)
+
+
+def _path_call(name: str, args: list[object]) -> object:
+    """``os.path.join`` and the functions that keep a path to setup.py's folder."""
+    if name == "join":
+        return _join(*args)
+    if args and args[0] in ("__file__", HERE):
+        return HERE
+    raise Unknown
+
+
+#: Expression node type -> how the evaluator reads it (everything else is Unknown).
+_EXPRESSIONS: dict[type[ast.expr], Callable[[Evaluator, Any], object]] = {
+    ast.Constant: Evaluator._constant,
+    ast.List: Evaluator._sequence,
+    ast.Tuple: Evaluator._sequence,
+    ast.Set: Evaluator._sequence,
+    ast.Dict: Evaluator._dict,
+    ast.Name: Evaluator._name,
+    ast.JoinedStr: Evaluator._joined,
+    ast.BinOp: Evaluator._binop,
+    ast.Subscript: Evaluator._subscript,
+    ast.Attribute: Evaluator._attribute_node,
+    ast.Call: Evaluator._call,
+}

@@ -134,35 +134,44 @@ class _Reader(Evaluator):
 
     def _simple(self, stmt: ast.stmt, *, conditional: bool) -> None:
         if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if self._local_module(alias.name):
-                    self.env[alias.asname or alias.name.split(".")[0]] = Module(
-                        alias.name if alias.asname else alias.name.split(".")[0]
-                    )
+            self._import(stmt)
         elif isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
-            local = self._local_module(stmt.module)
-            for alias in stmt.names:
-                bound = alias.asname or alias.name
-                if local:
-                    self.env[bound] = Attr(dotted=f"{stmt.module}.{alias.name}")
-                elif stmt.module == "os" and alias.name == "path":
-                    self.env[bound] = Module("os.path")
+            self._import_from(stmt, stmt.module)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            try:
-                value: object = Unknown() if conditional else self.eval(stmt.value)
-            except Unknown:
-                value = Unknown()
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    self.env[target.id] = value
-                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
-                    self.env[target.value.id] = Unknown()
+            self._assign(stmt, stmt.value, conditional=conditional)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self._exec_call(stmt.value)
         else:
             for name in self._bound_names(stmt):
                 self.env[name] = Unknown()
+
+    def _import(self, stmt: ast.Import) -> None:
+        for alias in stmt.names:
+            if self._local_module(alias.name):
+                self.env[alias.asname or alias.name.split(".")[0]] = Module(
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+
+    def _import_from(self, stmt: ast.ImportFrom, module: str) -> None:
+        local = self._local_module(module)
+        for alias in stmt.names:
+            bound = alias.asname or alias.name
+            if local:
+                self.env[bound] = Attr(dotted=f"{module}.{alias.name}")
+            elif module == "os" and alias.name == "path":
+                self.env[bound] = Module("os.path")
+
+    def _assign(self, stmt: ast.Assign | ast.AnnAssign, value_node: ast.expr, *, conditional: bool) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        try:
+            value: object = Unknown() if conditional else self.eval(value_node)
+        except Unknown:
+            value = Unknown()
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.env[target.id] = value
+            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                self.env[target.value.id] = Unknown()
 
     def _exec_call(self, call: ast.Call) -> None:
         """``exec(open(P).read())`` / ``exec(f.read(), ns)``; ``ns.update(...)`` spoils ns."""

@@ -1,8 +1,11 @@
-"""Read an existing ``pyproject.toml`` and lay out a new one with tomlkit (readable: one
-table per concern, long arrays one item per line, small mappings inline)."""
+"""Read an existing ``pyproject.toml``, lay out a new one with tomlkit (readable: one
+table per concern, long arrays one item per line, small mappings inline), and write files
+atomically."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,9 +15,9 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
-from headless_wheel_builder.errors import ProjectError, PyprojectError
+from headless_wheel_builder.errors import OutputError, ProjectError, PyprojectError
 
-__all__ = ["compose", "load_document"]
+__all__ = ["compose", "load_document", "write_atomically"]
 
 #: [project] keys written as tables of their own rather than inline.
 _PROJECT_TABLES = ("urls", "scripts", "gui-scripts", "optional-dependencies", "entry-points")
@@ -135,3 +138,23 @@ def compose(
             for child in sorted(k for k in tool if k.startswith(dotted + ".")):
                 _set_dotted(tool_table, child, tool[child])
     return tomlkit.dumps(doc)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (a temporary sibling, then ``os.replace``)."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".hwb-tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            Path(tmp).chmod(mode)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}", why=exc.strerror or str(exc),
+                          hint="check that the folder is writable") from exc  # fmt: skip

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from headless_wheel_builder.errors import NotAProjectError, ProjectError
 from headless_wheel_builder.migrate import _setup_cfg, _setup_py
-from headless_wheel_builder.migrate._legacy_fields import Translation
-from headless_wheel_builder.migrate._toml import compose, load_document
-from headless_wheel_builder.migrate.init import InitOptions, InitReport, write_atomically
+from headless_wheel_builder.migrate._legacy_fields import Translation, TranslationResult
+from headless_wheel_builder.migrate._toml import compose, load_document, write_atomically
+from headless_wheel_builder.migrate.options import InitOptions, InitReport
 
 __all__ = ["migrate_project", "read_legacy"]
 
@@ -74,13 +77,17 @@ def _merge_requires(existing: Any, ours: list[str]) -> list[str]:
     if existing is None or "build-system" not in existing:
         return ours
     theirs = existing["build-system"].get("requires", [])
-    names = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower().replace("_", "-") for r in ours}
-    extra = [
-        str(r)
-        for r in theirs
-        if re.split(r"[<>=!~;\[ ]", str(r), maxsplit=1)[0].lower().replace("_", "-") not in names | {"wheel"}
-    ]
+    names = {_requirement_name(r) for r in ours}
+    extra = [str(r) for r in theirs if _requirement_name(str(r)) not in names | {"wheel"}]
     return [*ours, *extra]
+
+
+def _requirement_name(text: str) -> str:
+    """The canonical project name of a requirement (of its first word when it does not parse)."""
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return canonicalize_name(re.split(r"[<>=!~;\[ ]", text.strip(), maxsplit=1)[0])
 
 
 def _build_system(existing: Any, requires: list[str], notes: list[str]) -> dict[str, Any]:
@@ -98,16 +105,72 @@ def _build_system(existing: Any, requires: list[str], notes: list[str]) -> dict[
     return table
 
 
+def _given(options: InitOptions) -> dict[str, object]:
+    """The ``setup()`` keywords that options override."""
+    given = {"name": options.name, "version": options.version, "python_requires": options.requires_python}
+    return {key: value for key, value in given.items() if value}
+
+
+def _plan_setup_py(
+    root: Path,
+    result: TranslationResult,
+    origin: dict[str, str],
+    options: InitOptions,
+    changed: list[str],
+    actions: list[Callable[[], None]],
+) -> tuple[list[str], list[str]]:
+    """Delete setup.py when nothing is left in it; the kept and the now duplicated keywords."""
+    kept = list(result.kept)
+    duplicated: list[str] = []
+    setup_py = root / "setup.py"
+    from_py = [k for k in result.translated if origin.get(k) == "setup.py"]
+    py_kept = [k for k in kept if origin.get(k) == "setup.py"]
+    if not setup_py.is_file():
+        return kept, duplicated
+    if py_kept or options.keep_setup:
+        duplicated = from_py
+        if py_kept:
+            kept = [f"{k} (kept in setup.py)" if k in py_kept else k for k in kept]
+    else:
+        changed.append("setup.py (deleted: everything in it is now in pyproject.toml)")
+        actions.append(setup_py.unlink)
+    return kept, duplicated
+
+
+def _plan_setup_cfg(
+    root: Path,
+    result: TranslationResult,
+    origin: dict[str, str],
+    cfg: _setup_cfg.SetupCfg,
+    changed: list[str],
+    actions: list[Callable[[], None]],
+) -> list[str]:
+    """Remove the translated options from setup.cfg (the file when nothing is left); notes."""
+    remove = {origin_key for k in result.translated if origin.get(k) == "setup.cfg"
+              for origin_key in [cfg.origin[k]]}  # fmt: skip
+    if "packages" in result.translated and "packages.find" in cfg.origin:
+        remove.add(cfg.origin["packages.find"])
+    cfg_path = root / "setup.cfg"
+    new_cfg = _setup_cfg.remove_options(cfg_path.read_text(encoding="utf-8"), remove)
+    if remove and new_cfg.strip():
+        changed.append("setup.cfg (translated options removed)")
+        actions.append(lambda: write_atomically(cfg_path, new_cfg))
+    elif remove:
+        changed.append("setup.cfg (deleted: everything in it is now in pyproject.toml)")
+        actions.append(cfg_path.unlink)
+    if cfg.other_sections and new_cfg.strip():
+        return [
+            f"setup.cfg keeps [{'], ['.join(cfg.other_sections)}] (command and tool options: "
+            "setuptools still reads them there)"
+        ]
+    return []
+
+
 def migrate_project(root: Path, options: InitOptions) -> InitReport:
     """Translate ``root``'s setup.py/setup.cfg into ``root/pyproject.toml`` (see module doc)."""
     existing = load_document(root / "pyproject.toml", force=options.force)
     kwargs, origin, cfg, notes = read_legacy(root)
-    if options.name:
-        kwargs["name"] = options.name
-    if options.version:
-        kwargs["version"] = options.version
-    if options.requires_python:
-        kwargs["python_requires"] = options.requires_python
+    kwargs.update(_given(options))
     result = Translation(root, kwargs).run()
     if "name" not in result.project:
         raise ProjectError(
@@ -118,39 +181,11 @@ def migrate_project(root: Path, options: InitOptions) -> InitReport:
     build_system = _build_system(existing, result.requires, notes)
     text = compose(existing, build_system, result.project, result.tool)
 
-    kept = list(result.kept)
-    duplicated: list[str] = []
     changed: list[str] = ["pyproject.toml"]
     actions: list[Callable[[], None]] = [lambda: write_atomically(root / "pyproject.toml", text)]
-    setup_py = root / "setup.py"
-    from_py = [k for k in result.translated if origin.get(k) == "setup.py"]
-    py_kept = [k for k in kept if origin.get(k) == "setup.py"]
-    if setup_py.is_file():
-        if py_kept or options.keep_setup:
-            duplicated = from_py
-            if py_kept:
-                kept = [f"{k} (kept in setup.py)" if k in py_kept else k for k in kept]
-        else:
-            changed.append("setup.py (deleted: everything in it is now in pyproject.toml)")
-            actions.append(setup_py.unlink)
+    kept, duplicated = _plan_setup_py(root, result, origin, options, changed, actions)
     if cfg is not None:
-        remove = {origin_key for k in result.translated if origin.get(k) == "setup.cfg"
-                  for origin_key in [cfg.origin[k]]}  # fmt: skip
-        if "packages" in result.translated and "packages.find" in cfg.origin:
-            remove.add(cfg.origin["packages.find"])
-        cfg_path = root / "setup.cfg"
-        new_cfg = _setup_cfg.remove_options(cfg_path.read_text(encoding="utf-8"), remove)
-        if remove and new_cfg.strip():
-            changed.append("setup.cfg (translated options removed)")
-            actions.append(lambda: write_atomically(cfg_path, new_cfg))
-        elif remove:
-            changed.append("setup.cfg (deleted: everything in it is now in pyproject.toml)")
-            actions.append(cfg_path.unlink)
-        if cfg.other_sections and new_cfg.strip():
-            notes.append(
-                f"setup.cfg keeps [{'], ['.join(cfg.other_sections)}] (command and tool options: "
-                "setuptools still reads them there)"
-            )
+        notes.extend(_plan_setup_cfg(root, result, origin, cfg, changed, actions))
     if not options.dry_run:
         for action in actions:
             action()

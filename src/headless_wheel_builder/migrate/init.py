@@ -4,7 +4,7 @@ Finds the code (``src/<pkg>/``, ``<pkg>/`` or a single ``<module>.py``), names t
 after it, and reads ``__version__`` statically (the code is never imported).  When a
 ``__version__`` exists the version stays single-sourced: the backend reads it at build time
 (hatchling ``[tool.hatch.version] path``, setuptools ``attr:``, flit's module version,
-pdm-backend ``source = "file"``).  ``--from-setup`` is :mod:`.migrate`.
+pdm-backend ``source = "file"``).  ``--from-setup`` is :mod:`.from_setup`.
 
 An existing ``pyproject.toml`` is kept: its other tables stay as they were; one that already
 has a ``[project]`` table is replaced only with ``force``.  The file is written atomically.
@@ -17,18 +17,17 @@ import datetime
 import os
 import re
 import sys
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from headless_wheel_builder.errors import NotAProjectError, OutputError, SourceNotFoundError, UsageError
+from headless_wheel_builder.errors import NotAProjectError, SourceNotFoundError, UsageError
 from headless_wheel_builder.migrate._setup_py import literal_in_file
+from headless_wheel_builder.migrate.options import BACKENDS, Backend, InitOptions, InitReport
 
 __all__ = ["BACKENDS", "Backend", "InitOptions", "InitReport", "Layout", "detect_layout", "init_project"]
 
-Backend = Literal["hatchling", "setuptools", "flit", "pdm"]
-BACKENDS: tuple[Backend, ...] = ("hatchling", "setuptools", "flit", "pdm")
 
 _BUILD_SYSTEMS: dict[Backend, tuple[list[str], str]] = {
     "hatchling": (["hatchling>=1.26"], "hatchling.build"),
@@ -54,27 +53,6 @@ _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)
 
 
 @dataclass(frozen=True, kw_only=True)
-class InitOptions:
-    """What ``hwb init`` does; the defaults scaffold a hatchling project."""
-
-    from_setup: bool = False
-    """Migrate ``setup.py`` / ``setup.cfg`` to PEP 621 instead of scaffolding."""
-    backend: Backend = "hatchling"
-    """Build backend for a new project (``--from-setup`` always keeps setuptools)."""
-    name: str | None = None
-    version: str | None = None
-    """A static version (default: ``__version__`` read at build time, else ``0.1.0``)."""
-    requires_python: str | None = None
-    """Default: ``>=3.X``, the oldest CPython still supported today, capped at the running one."""
-    force: bool = False
-    """Replace an existing ``[project]`` table (other tables are always kept)."""
-    dry_run: bool = False
-    """Compute and report, write nothing."""
-    keep_setup: bool = False
-    """``--from-setup``: keep ``setup.py`` even when everything in it was translated."""
-
-
-@dataclass(frozen=True, kw_only=True)
 class Layout:
     """Where a project's code is."""
 
@@ -82,54 +60,6 @@ class Layout:
     import_name: str
     path: str
     """The package folder or module file, relative to the project, POSIX style."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class InitReport:
-    """What ``hwb init`` wrote (or, with ``dry_run``, would write)."""
-
-    pyproject: Path
-    written: bool
-    text: str
-    """The whole new ``pyproject.toml``."""
-    mode: Literal["scaffold", "migrate"]
-    backend: str
-    name: str
-    version: str | None
-    """The static version, or None when it is read at build time (see ``version_source``)."""
-    version_source: str
-    layout: str | None = None
-    translated: tuple[str, ...] = ()
-    """``setup()`` keywords now expressed in pyproject.toml."""
-    kept: tuple[str, ...] = ()
-    """What pyproject.toml cannot express: left in setup.py (or setup.cfg)."""
-    duplicated: tuple[str, ...] = ()
-    """Keywords still in a kept setup.py that pyproject.toml now sets: safe to delete there."""
-    dropped: tuple[str, ...] = ()
-    """What was deliberately not carried over, with the reason."""
-    changed_files: tuple[str, ...] = ()
-    """Files written or deleted (with ``dry_run``: that would be)."""
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "pyproject": str(self.pyproject),
-            "written": self.written,
-            "mode": self.mode,
-            "backend": self.backend,
-            "name": self.name,
-            "version": self.version,
-            "version_source": self.version_source,
-            "layout": self.layout,
-            "translated": list(self.translated),
-            "kept": list(self.kept),
-            "duplicated": list(self.duplicated),
-            "dropped": list(self.dropped),
-            "changed_files": list(self.changed_files),
-            "notes": list(self.notes),
-            "pyproject_text": self.text,
-        }
 
 
 def default_requires_python(today: datetime.date | None = None, running: int | None = None) -> str:
@@ -233,18 +163,50 @@ def scaffold(
     """The ``[build-system]``, ``[project]`` and ``[tool.*]`` tables for ``root``, and the
     report (without text) describing them."""
     layout = detect_layout(root, options.name)
+    name = _project_name(options, layout)
+    requires, backend_obj = _BUILD_SYSTEMS[options.backend]
+    build_system: dict[str, Any] = {"requires": list(requires), "build-backend": backend_obj}
+    project: dict[str, Any] = {"name": name}
+    notes: list[str] = []
+    module_file = layout.path if layout.kind == "module" else f"{layout.path}/__init__.py"
+    version_file = _version(root, options, layout, module_file, project, notes)
+    description = _docstring(root / module_file)
+    if description:
+        project["description"] = description
+    readme = _readme(root)
+    if readme:
+        project["readme"] = readme
+    project["requires-python"] = options.requires_python or default_requires_python()
+    project["dependencies"] = []
+    notes.append('no license set: add license = "<SPDX id>" to [project] before publishing')
+    tool = _TOOL_TABLES[options.backend](layout, name, version_file)
+    report = InitReport(
+        pyproject=root / "pyproject.toml", written=False, text="", mode="scaffold", backend=options.backend,
+        name=name, version=None if version_file else project["version"],
+        version_source=version_file or "static", layout=layout.kind, notes=tuple(notes),
+    )  # fmt: skip
+    return build_system, project, tool, report
+
+
+def _project_name(options: InitOptions, layout: Layout) -> str:
     name = options.name or layout.import_name.replace("_", "-")
     if not _NAME_RE.match(name):
         raise UsageError(
             f"{name!r} is not a valid project name",
             hint="letters, digits, '-', '_' and '.', starting and ending alphanumeric",
         )
-    requires, backend_obj = _BUILD_SYSTEMS[options.backend]
-    build_system: dict[str, Any] = {"requires": list(requires), "build-backend": backend_obj}
-    project: dict[str, Any] = {"name": name}
-    tool: dict[str, dict[str, Any]] = {}
-    notes: list[str] = []
-    module_file = layout.path if layout.kind == "module" else f"{layout.path}/__init__.py"
+    return name
+
+
+def _version(
+    root: Path,
+    options: InitOptions,
+    layout: Layout,
+    module_file: str,
+    project: dict[str, Any],
+    notes: list[str],
+) -> str | None:
+    """Set ``project``'s version (static, or dynamic from a file); the version file, if any."""
     version_file = None if options.version else _version_file(root, layout)
     if options.backend == "flit" and version_file and version_file != module_file:
         notes.append(
@@ -260,68 +222,55 @@ def scaffold(
         project["version"] = static or "0.1.0"
         if not static:
             notes.append("no __version__ found: version set to 0.1.0")
-    description = _docstring(root / module_file)
-    if description:
-        project["description"] = description
-    readme = _readme(root)
-    if readme:
-        project["readme"] = readme
-    project["requires-python"] = options.requires_python or default_requires_python()
-    project["dependencies"] = []
-    notes.append('no license set: add license = "<SPDX id>" to [project] before publishing')
-    match options.backend:
-        case "hatchling":
-            target = "only-include" if layout.kind == "module" else "packages"
-            tool["hatch.build.targets.wheel"] = {target: [layout.path]}
-            if version_file:
-                tool["hatch.version"] = {"path": version_file}
-        case "setuptools":
-            if layout.kind == "module":
-                tool["setuptools"] = {"py-modules": [layout.import_name]}
-                if layout.path.startswith("src/"):
-                    tool["setuptools"]["package-dir"] = {"": "src"}
-            else:
-                where = ["src"] if layout.kind == "src" else ["."]
-                include = [layout.import_name, f"{layout.import_name}.*"]
-                tool["setuptools.packages.find"] = {"where": where, "include": include}
-            if version_file:
-                tool["setuptools.dynamic"] = {"version": {"attr": _dotted(version_file)}}
-        case "flit":
-            if _import_name(name) != layout.import_name:
-                tool["flit.module"] = {"name": layout.import_name}
-        case "pdm":
-            build: dict[str, Any] = {"includes": [layout.path]}
-            if layout.path.startswith("src/"):
-                build["package-dir"] = "src"
-            tool["pdm.build"] = build
-            if version_file:
-                tool["pdm.version"] = {"source": "file", "path": version_file}
-    report = InitReport(
-        pyproject=root / "pyproject.toml", written=False, text="", mode="scaffold", backend=options.backend,
-        name=name, version=None if version_file else project["version"],
-        version_source=version_file or "static", layout=layout.kind, notes=tuple(notes),
-    )  # fmt: skip
-    return build_system, project, tool, report
+    return version_file
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (a temporary sibling, then ``os.replace``)."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".hwb-tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            Path(tmp).chmod(mode)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}", why=exc.strerror or str(exc),
-                          hint="check that the folder is writable") from exc  # fmt: skip
+def _hatchling_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    target = "only-include" if layout.kind == "module" else "packages"
+    tool: dict[str, dict[str, Any]] = {"hatch.build.targets.wheel": {target: [layout.path]}}
+    if version_file:
+        tool["hatch.version"] = {"path": version_file}
+    return tool
+
+
+def _setuptools_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    tool: dict[str, dict[str, Any]] = {}
+    if layout.kind == "module":
+        tool["setuptools"] = {"py-modules": [layout.import_name]}
+        if layout.path.startswith("src/"):
+            tool["setuptools"]["package-dir"] = {"": "src"}
+    else:
+        where = ["src"] if layout.kind == "src" else ["."]
+        include = [layout.import_name, f"{layout.import_name}.*"]
+        tool["setuptools.packages.find"] = {"where": where, "include": include}
+    if version_file:
+        tool["setuptools.dynamic"] = {"version": {"attr": _dotted(version_file)}}
+    return tool
+
+
+def _flit_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    if _import_name(name) != layout.import_name:
+        return {"flit.module": {"name": layout.import_name}}
+    return {}
+
+
+def _pdm_tool(layout: Layout, name: str, version_file: str | None) -> dict[str, dict[str, Any]]:
+    build: dict[str, Any] = {"includes": [layout.path]}
+    if layout.path.startswith("src/"):
+        build["package-dir"] = "src"
+    tool: dict[str, dict[str, Any]] = {"pdm.build": build}
+    if version_file:
+        tool["pdm.version"] = {"source": "file", "path": version_file}
+    return tool
+
+
+#: The [tool.*] tables each backend needs to find the code (and a version file).
+_TOOL_TABLES: dict[Backend, Callable[[Layout, str, str | None], dict[str, dict[str, Any]]]] = {
+    "hatchling": _hatchling_tool,
+    "setuptools": _setuptools_tool,
+    "flit": _flit_tool,
+    "pdm": _pdm_tool,
+}
 
 
 def init_project(path: str | os.PathLike[str], options: InitOptions) -> InitReport:
@@ -333,7 +282,7 @@ def init_project(path: str | os.PathLike[str], options: InitOptions) -> InitRepo
         from headless_wheel_builder.migrate.from_setup import migrate_project
 
         return migrate_project(root, options)
-    from headless_wheel_builder.migrate._toml import compose, load_document
+    from headless_wheel_builder.migrate._toml import compose, load_document, write_atomically
 
     existing = load_document(root / "pyproject.toml", force=options.force)
     build_system, project, tool, report = scaffold(root, options)

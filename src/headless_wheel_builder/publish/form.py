@@ -1,12 +1,14 @@
 """The legacy upload API's form: every core-metadata field mapped from the file's METADATA /
-PKG-INFO (parsed with ``packaging.metadata``), the digests, and a multipart body streamed from
-disk with a progress callback (PROTOCOLS.md §2)."""
+PKG-INFO (parsed with ``packaging.metadata``), the digests, and the file itself, opened so that
+httpx streams it from disk (httpx encodes the ``multipart/form-data`` body) while reporting
+progress (PROTOCOLS.md §2)."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
-from collections.abc import Callable, Iterator
+import io
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from packaging.metadata import RawMetadata, parse_email
 
 from headless_wheel_builder.artifacts.validate import artifact_kind, metadata_member
 
-__all__ = ["Digests", "MultipartBody", "digests", "form_fields"]
+__all__ = ["Digests", "ProgressFile", "digests", "form_data", "form_fields"]
 
 #: RawMetadata keys whose form field name differs from the key (multi-use fields are singular).
 _RENAMED = {
@@ -82,57 +84,30 @@ def form_fields(path: Path, sums: Digests) -> list[tuple[str, str]]:
     ]
 
 
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "%0D").replace("\n", "%0A")
+def form_data(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """``fields`` as httpx's ``data=`` takes them: each name once, with all of its values (a
+    multi-use field is sent as one form part per value, in order)."""
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    return data
 
 
-class MultipartBody:
-    """``multipart/form-data`` with the file part read from disk in chunks as it is sent.
+class ProgressFile(io.BufferedReader):
+    """The distribution file, opened for httpx to stream as the ``content`` part.
 
-    Its exact length is known up front (``Content-Length``, no chunked encoding, which some
-    registries refuse); ``on_progress(sent, total)`` is called as file bytes go out.
+    httpx reads it in chunks as the request goes out, and learns its size from the open file,
+    so the request has an exact ``Content-Length`` (no chunked encoding, which some registries
+    refuse).  ``on_progress(sent, total)`` is called as file bytes are read for sending.
     """
 
-    def __init__(
-        self,
-        fields: list[tuple[str, str]],
-        path: Path,
-        *,
-        on_progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        self.boundary = secrets.token_hex(16)
-        self.path = path
+    def __init__(self, path: Path, *, on_progress: Callable[[int, int], None] | None = None) -> None:
+        super().__init__(io.FileIO(path, "rb"), buffer_size=_CHUNK)
+        self.total = os.fstat(self.fileno()).st_size
         self.on_progress = on_progress
-        parts = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{_quote(k)}"\r\n\r\n'.encode()
-            + v.encode("utf-8")
-            + b"\r\n"
-            for k, v in fields
-        )
-        self._head = (
-            parts
-            + (
-                f'--{self.boundary}\r\nContent-Disposition: form-data; name="content"; '
-                f'filename="{_quote(path.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-            ).encode()
-        )
-        self._tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.file_size = path.stat().st_size
 
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    def __len__(self) -> int:
-        return len(self._head) + self.file_size + len(self._tail)
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self._head
-        sent = 0
-        with self.path.open("rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                sent += len(chunk)
-                yield chunk
-                if self.on_progress is not None:
-                    self.on_progress(sent, self.file_size)
-        yield self._tail
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        if chunk and self.on_progress is not None:
+            self.on_progress(self.tell(), self.total)
+        return chunk

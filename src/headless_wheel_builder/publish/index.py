@@ -23,17 +23,18 @@ import email.parser
 import hashlib
 import html
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NewType
+from typing import Any
 from urllib.parse import quote
 
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -51,7 +52,6 @@ __all__ = [
     "RootPage",
     "dist_entry",
     "format_upload_time",
-    "normalize",
     "render_project_html",
     "render_project_json",
     "render_root_html",
@@ -63,16 +63,6 @@ API_VERSION = "1.1"
 HTML_CONTENT_TYPE = "text/html"
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 METADATA_CONTENT_TYPE = "text/plain; charset=utf-8"
-
-NormalizedName = NewType("NormalizedName", str)
-
-_NORMALIZE_RE = re.compile(r"[-_.]+")
-
-
-def normalize(name: str) -> NormalizedName:
-    """PEP 503 name normalization: runs of ``-_.`` become ``-``, lowercased."""
-    return NormalizedName(_NORMALIZE_RE.sub("-", name).lower())
-
 
 def format_upload_time(moment: datetime) -> str:
     """``yyyy-mm-ddThh:mm:ss.ffffffZ`` in UTC, as PEP 700 asks."""
@@ -204,7 +194,7 @@ class ProjectPage:
     def from_json(cls, data: Mapping[str, Any], *, where: str = "the project page") -> ProjectPage:
         try:
             return cls(
-                name=normalize(str(data["name"])),
+                name=canonicalize_name(str(data["name"])),
                 files=tuple(IndexFile.from_json(f) for f in data.get("files", [])),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -224,7 +214,8 @@ class RootPage:
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, where: str = "the root page") -> RootPage:
         try:
-            return cls(projects=frozenset(normalize(str(p["name"])) for p in data.get("projects", [])))
+            names = (str(p["name"]) for p in data.get("projects", []))
+            return cls(projects=frozenset(canonicalize_name(name) for name in names))
         except (KeyError, TypeError, AttributeError) as exc:
             raise StorageError(
                 f"cannot read {where}",
@@ -329,7 +320,7 @@ def dist_entry(
     requires_python = headers.get("Requires-Python")
     is_wheel = info.kind == "wheel"
     return DistEntry(
-        project=normalize(info.name),
+        project=canonicalize_name(info.name),
         entry=IndexFile(
             filename=info.filename,
             sha256=info.sha256,

@@ -73,9 +73,32 @@ class SimpleIndex:
 
     def files(self, project: str) -> dict[str, IndexedFile]:
         """Every file of ``project`` the index lists (empty when the project is unknown)."""
+        page = f"{self.url}{canonicalize_name(project)}/"
+        response = self._get_page(page)
+        if response is None or response.status_code == 404:
+            return {}
+        if response.status_code in (401, 403):
+            raise AuthenticationError(
+                f"the index {redact(self.url)} refused to list {project} (HTTP {response.status_code})",
+                why="hwb looks files up there before uploading, so a retried or repeated upload can "
+                "never overwrite or duplicate a file",
+                hint="give a credential that may read the index, set --index-url to a readable one, "
+                "or pass --no-skip-existing",
+            )
+        if response.status_code != 200:
+            raise PublishError(
+                f"cannot read the index page {redact(page)} (HTTP {response.status_code})",
+                hint="set --index-url to the repository's simple index, or pass --no-skip-existing",
+            )
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if content_type == _JSON_TYPE:
+            return _json_files(response)
+        return _html_files(response)
+
+    def _get_page(self, page: str) -> httpx.Response | None:
+        """The project page, following redirects within this index only (None: sent elsewhere)."""
         import httpx
 
-        page = f"{self.url}{canonicalize_name(project)}/"
         url = page
         for _ in range(5):
             try:
@@ -92,41 +115,9 @@ class SimpleIndex:
             if not same_origin(target, self.url):
                 # e.g. pypiserver sends unknown projects to PyPI: not *this* index's files.
                 logger.debug("%s redirects to %s: treated as absent", redact(url), redact(target))
-                return {}
+                return None
             url = target
-        if response.status_code == 404:
-            return {}
-        if response.status_code in (401, 403):
-            raise AuthenticationError(
-                f"the index {redact(self.url)} refused to list {project} (HTTP {response.status_code})",
-                why="hwb looks files up there before uploading, so a retried or repeated upload can "
-                "never overwrite or duplicate a file",
-                hint="give a credential that may read the index, set --index-url to a readable one, "
-                "or pass --no-skip-existing",
-            )
-        if response.status_code != 200:
-            raise PublishError(
-                f"cannot read the index page {redact(page)} (HTTP {response.status_code})",
-                hint="set --index-url to the repository's simple index, or pass --no-skip-existing",
-            )
-        base = str(response.url)
-        content_type = response.headers.get("content-type", "").split(";")[0].strip()
-        found: dict[str, IndexedFile] = {}
-        if content_type == _JSON_TYPE:
-            for entry in response.json().get("files", []):
-                digest = (entry.get("hashes") or {}).get("sha256")
-                found[entry["filename"]] = IndexedFile(
-                    filename=entry["filename"], url=urljoin(base, entry["url"]), sha256=digest
-                )
-            return found
-        parser = _Anchors()
-        parser.feed(response.text)
-        for href, text in parser.links:
-            url, fragment = urldefrag(urljoin(base, href))
-            name = text or url.rstrip("/").rsplit("/", 1)[-1]
-            digest = fragment[len("sha256=") :] if fragment.startswith("sha256=") else None
-            found[name] = IndexedFile(filename=name, url=url, sha256=digest)
-        return found
+        return response
 
     def lookup(self, project: str, filename: str) -> str | None:
         """The sha256 of ``filename`` in the index, or ``None`` when it is not there."""
@@ -192,3 +183,27 @@ def _untrusted_certificate(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _json_files(response: httpx.Response) -> dict[str, IndexedFile]:
+    base = str(response.url)
+    found: dict[str, IndexedFile] = {}
+    for entry in response.json().get("files", []):
+        digest = (entry.get("hashes") or {}).get("sha256")
+        found[entry["filename"]] = IndexedFile(
+            filename=entry["filename"], url=urljoin(base, entry["url"]), sha256=digest
+        )
+    return found
+
+
+def _html_files(response: httpx.Response) -> dict[str, IndexedFile]:
+    base = str(response.url)
+    found: dict[str, IndexedFile] = {}
+    parser = _Anchors()
+    parser.feed(response.text)
+    for href, text in parser.links:
+        url, fragment = urldefrag(urljoin(base, href))
+        name = text or url.rstrip("/").rsplit("/", 1)[-1]
+        digest = fragment[len("sha256=") :] if fragment.startswith("sha256=") else None
+        found[name] = IndexedFile(filename=name, url=url, sha256=digest)
+    return found

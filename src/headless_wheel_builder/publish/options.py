@@ -1,4 +1,4 @@
-"""Options for ``hwb publish`` and the choice of publisher for a repository."""
+"""Options for ``hwb publish`` (the publisher they select is chosen in :mod:`.select`)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-
-from headless_wheel_builder._log import Progress
-from headless_wheel_builder.publish.base import Publisher
 
 TrustedPublishing = Literal["auto", "always", "never"]
 
@@ -50,14 +47,3 @@ class PublishOptions:
     """Seconds before the first retry; each further retry waits about twice as long."""
     config_file: Path | None = None
     """An explicit configuration file (``--config``) instead of discovery from ``project_dir``."""
-
-
-def make_publisher(options: PublishOptions, progress: Progress | None = None) -> Publisher:
-    """The publisher for ``options.repository``: S3 for ``s3://`` URLs, else the upload API."""
-    if options.repository.startswith("s3://"):
-        from headless_wheel_builder.publish.s3 import S3Publisher
-
-        return S3Publisher.from_options(options, progress=progress)
-    from headless_wheel_builder.publish.upload import UploadPublisher
-
-    return UploadPublisher.from_options(options, progress=progress)

@@ -24,6 +24,7 @@ from headless_wheel_builder.artifacts.validate import metadata_member
 from headless_wheel_builder.errors import CheckError, PublishError, ValidationError
 
 if TYPE_CHECKING:
+    from headless_wheel_builder.artifacts.output import ArtifactInfo
     from headless_wheel_builder.publish.options import PublishOptions
 
 __all__ = ["ACCEPTED_METADATA_VERSIONS", "preflight"]
@@ -51,35 +52,47 @@ def preflight(paths: Sequence[Path], options: PublishOptions) -> list[Path]:
                 f"({names[artifact.filename]})"
             )
         names[artifact.filename] = file.path
-        if "+" in artifact.version:
-            problems.append(
-                f"{file.path}: LOCAL-VERSION: {artifact.version} is a local version, which "
-                "package indexes refuse; publish a version without '+…'"
-            )
         if artifact.kind == "sdist":
             sdists[(artifact.name, artifact.version)].append(artifact.filename)
-        linux = sorted({t.split("-")[-1] for t in artifact.tags if t.split("-")[-1].startswith("linux_")})
-        if linux and not options.allow_linux_tags:
-            problems.append(
-                f"{file.path}: LINUX-TAG: the platform tag {', '.join(linux)} means 'built on this "
-                "machine only'; PyPI refuses it. Repair the wheel into a manylinux/musllinux one "
-                "(auditwheel repair), or allow it for a private registry (--allow-linux-tags)"
-            )
-        try:
-            metadata_version = parse_email(metadata_member(file.path)[1])[0].get("metadata_version", "")
-        except ValidationError:
-            continue  # reported by the check rules
-        if metadata_version not in ACCEPTED_METADATA_VERSIONS:
-            problems.append(
-                f"{file.path}: METADATA-VERSION: Metadata-Version {metadata_version} is not accepted by "
-                f"PyPI (it takes {', '.join(ACCEPTED_METADATA_VERSIONS)}); use a build backend release "
-                "that writes an accepted version"
-            )
+        problems.extend(_index_problems(file.path, artifact, options))
     for (name, version), found in sorted(sdists.items()):
         if len(found) > 1:
             problems.append(
                 f"{name} {version}: SDISTS: a release may have only one sdist, got {', '.join(sorted(found))}"
             )
+    _raise_for(problems, files)
+    return files
+
+
+def _index_problems(path: Path, artifact: ArtifactInfo, options: PublishOptions) -> list[str]:
+    """What package indexes refuse in one file: local versions, linux tags, metadata versions."""
+    problems: list[str] = []
+    if "+" in artifact.version:
+        problems.append(
+            f"{path}: LOCAL-VERSION: {artifact.version} is a local version, which "
+            "package indexes refuse; publish a version without '+…'"
+        )
+    linux = sorted({t.split("-")[-1] for t in artifact.tags if t.split("-")[-1].startswith("linux_")})
+    if linux and not options.allow_linux_tags:
+        problems.append(
+            f"{path}: LINUX-TAG: the platform tag {', '.join(linux)} means 'built on this "
+            "machine only'; PyPI refuses it. Repair the wheel into a manylinux/musllinux one "
+            "(auditwheel repair), or allow it for a private registry (--allow-linux-tags)"
+        )
+    try:
+        metadata_version = parse_email(metadata_member(path)[1])[0].get("metadata_version", "")
+    except ValidationError:
+        return problems  # reported by the check rules
+    if metadata_version not in ACCEPTED_METADATA_VERSIONS:
+        problems.append(
+            f"{path}: METADATA-VERSION: Metadata-Version {metadata_version} is not accepted by "
+            f"PyPI (it takes {', '.join(ACCEPTED_METADATA_VERSIONS)}); use a build backend release "
+            "that writes an accepted version"
+        )
+    return problems
+
+
+def _raise_for(problems: list[str], files: list[Path]) -> None:
     if problems:
         raise CheckError(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the files to publish; "
@@ -93,4 +106,3 @@ def preflight(paths: Sequence[Path], options: PublishOptions) -> list[Path]:
             why="no wheel or sdist was given",
             hint="name dist files or a folder holding them (e.g. dist/)",
         )
-    return files

@@ -1,8 +1,9 @@
 """Publishing through the legacy upload API (PyPI, TestPyPI, devpi, pypiserver, Artifactory…).
 
-For each file: look it up in the simple index (skip-existing), upload it as a streamed
-multipart POST, and on a failed or ambiguous answer look again before retrying, so a retried
-upload never duplicates or clobbers a file.  See PROTOCOLS.md §2 and docs/PUBLISHING.md.
+For each file: look it up in the simple index (skip-existing), upload it as a multipart POST
+(encoded by httpx, the file streamed from disk), and on a failed or ambiguous answer look again
+before retrying, so a retried upload never duplicates or clobbers a file.  See PROTOCOLS.md §2
+and docs/PUBLISHING.md.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from headless_wheel_builder.errors import FileConflictError, PublishError, Uploa
 from headless_wheel_builder.publish.attest import attestations_field
 from headless_wheel_builder.publish.base import FileResult, PublishReport
 from headless_wheel_builder.publish.credentials import Credential, resolve_credential
-from headless_wheel_builder.publish.form import MultipartBody, digests, form_fields
+from headless_wheel_builder.publish.form import ProgressFile, digests, form_data, form_fields
 from headless_wheel_builder.publish.http import make_client
 from headless_wheel_builder.publish.index_check import SimpleIndex, discover_index, same_origin
 from headless_wheel_builder.publish.registries import Repository, index_candidates, resolve_repository
@@ -201,21 +202,18 @@ class UploadPublisher:
 
         last = ""
         for attempt in range(1, self.policy.attempts + 1):
-            body = MultipartBody(fields, path, on_progress=self._progress_for(path.name))
             hint: float | None = None
             try:
-                response = self.client.post(
-                    repo.upload_url,
-                    content=iter(body),
-                    headers={
-                        "Content-Type": body.content_type,
-                        "Content-Length": str(len(body)),
-                        "Accept": "application/json",
-                    },
-                    auth=httpx.BasicAuth(*cred.auth)
-                    if cred is not None and cred.password
-                    else httpx.USE_CLIENT_DEFAULT,
-                )
+                with ProgressFile(path, on_progress=self._progress_for(path.name)) as content:
+                    response = self.client.post(
+                        repo.upload_url,
+                        data=form_data(fields),
+                        files={"content": (path.name, content, "application/octet-stream")},
+                        headers={"Accept": "application/json"},
+                        auth=httpx.BasicAuth(*cred.auth)
+                        if cred is not None and cred.password
+                        else httpx.USE_CLIENT_DEFAULT,
+                    )
             except httpx.TransportError as exc:
                 last = f"{type(exc).__name__}: {redact(str(exc)) or 'connection lost'}"
             else:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from headless_wheel_builder._log import NullProgress, Progress
 from headless_wheel_builder.errors import PublishError
-from headless_wheel_builder.publish.index import ProjectPage, normalize
+from headless_wheel_builder.publish.index import ProjectPage
 from headless_wheel_builder.publish.s3_state import S3Index
 
 __all__ = ["YankReport", "yank_release"]
@@ -55,7 +57,7 @@ def yank_release(
 ) -> YankReport:
     """Mark every file of ``name`` ``version`` yanked (with ``reason``), or not (``unyank``)."""
     progress = progress or NullProgress()
-    project = normalize(name)
+    project = canonicalize_name(name)
     index.store.identity()
     mark: bool | str = False if unyank else (reason or True)
     matched: list[str] = []

@@ -241,6 +241,12 @@ def _check_tar_members(archive: Path, tf: tarfile.TarFile, limits: _Limits) -> l
         else:
             links.add(member.name, parts, symlink_target=None)
         checked.append(member)
+    _check_tar_links(archive, checked, links)
+    return [_sanitised(m) for m in checked]
+
+
+def _check_tar_links(archive: Path, checked: list[tarfile.TarInfo], links: _LinkChecker) -> None:
+    """Every symlink stays inside; every hard link names a regular file stored before it."""
     first_file: dict[tuple[str, ...], int] = {}
     for index, member in enumerate(checked):
         if member.isreg():
@@ -262,7 +268,6 @@ def _check_tar_members(archive: Path, tf: tarfile.TarFile, limits: _Limits) -> l
                     f"it is a hard link to {member.linkname!r}, "
                     "which is not a file stored before it in the archive",
                 )
-    return [_sanitised(m) for m in checked]
 
 
 def _sanitised(member: tarfile.TarInfo) -> tarfile.TarInfo:

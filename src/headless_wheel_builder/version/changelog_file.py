@@ -94,25 +94,35 @@ def update_text(
         )
     for block in reversed(incoming):  # oldest first, so each newer one lands above it
         _trim(block)
-        existing = next((i for i, s in enumerate(sections) if s.key == block.key), None)
-        if existing is not None:
-            sections[existing] = block
-            continue
-        if block.key != UNRELEASED:
-            unreleased = next((i for i, s in enumerate(sections) if s.key == UNRELEASED), None)
-            if unreleased is not None and keep_a_changelog:
-                sections[unreleased] = _Section(heading=sections[unreleased].heading, body=[""])
-                sections.insert(unreleased + 1, block)
-                continue
-            if unreleased is not None:
-                sections[unreleased] = block
-                continue
-        position = _insert_at(sections, block, releases)
-        sections.insert(position, block)
+        _put(sections, block, releases, keep_a_changelog=keep_a_changelog)
     if keep_a_changelog and not any(s.key == UNRELEASED for s in sections):
         sections.insert(0, _Section(heading="## [Unreleased]", body=[""]))
     if keep_a_changelog:
         links = _links(links, sections, releases)
+    return _render(preamble, sections, links)
+
+
+def _put(
+    sections: list[_Section], block: _Section, releases: Sequence[Release], *, keep_a_changelog: bool
+) -> None:
+    """Replace the section of ``block``'s version, or put it in (a release takes Unreleased's place)."""
+    existing = next((i for i, s in enumerate(sections) if s.key == block.key), None)
+    if existing is not None:
+        sections[existing] = block
+        return
+    if block.key != UNRELEASED:
+        unreleased = next((i for i, s in enumerate(sections) if s.key == UNRELEASED), None)
+        if unreleased is not None and keep_a_changelog:
+            sections[unreleased] = _Section(heading=sections[unreleased].heading, body=[""])
+            sections.insert(unreleased + 1, block)
+            return
+        if unreleased is not None:
+            sections[unreleased] = block
+            return
+    sections.insert(_insert_at(sections, block, releases), block)
+
+
+def _render(preamble: list[str], sections: list[_Section], links: list[str]) -> str:
     out: list[str] = [*preamble]
     while out and not out[-1].strip():
         out.pop()

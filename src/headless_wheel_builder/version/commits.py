@@ -170,26 +170,9 @@ def parse_message(message: str) -> ParsedMessage:
     lines = text.split("\n") if text else [""]
     header = lines[0].strip()
     rest = lines[1:]
-    if not header:
-        return ParsedMessage(kind="nonconforming", header="", problems=("the message is empty",))
-    if _MERGE_RE.match(header):
-        return ParsedMessage(kind="merge", header=header, description=header)
-    if _FIXUP_RE.match(header):
-        return ParsedMessage(kind="fixup", header=header, description=header)
-    git_revert = _GIT_REVERT_RE.match(header)
-    if git_revert:
-        sha = _REVERTS_SHA_RE.search(text)
-        inner = parse_message(git_revert["header"])
-        return ParsedMessage(
-            kind="revert",
-            header=header,
-            description=git_revert["header"],
-            body="\n".join(rest).strip("\n"),
-            reverts=sha["sha"] if sha else None,
-            reverted_header=git_revert["header"],
-            type="revert",
-            scope=inner.scope,
-        )
+    special = _special_message(header, text, rest)
+    if special is not None:
+        return special
 
     match = _HEADER_RE.match(header)
     problems: list[str] = []
@@ -199,29 +182,19 @@ def parse_message(message: str) -> ParsedMessage:
         problems.append("the header must be followed by a blank line")
     paragraphs = _paragraphs(rest)
     body_paragraphs, footers = _split_footers(paragraphs)
-    notes = [f.value.strip() for f in footers if f.is_breaking]
-    for paragraph in body_paragraphs:  # a "BREAKING CHANGE: …" paragraph inside the body
-        first = paragraph[0]
-        for token in BREAKING_TOKENS:
-            if first.startswith(f"{token}: "):
-                notes.append("\n".join([first[len(token) + 2 :], *paragraph[1:]]).strip())
-    for footer in footers:
-        if (
-            footer.token.upper() in ("BREAKING CHANGE", "BREAKING-CHANGE")
-            and footer.token not in BREAKING_TOKENS
-        ):
-            problems.append(f"{footer.token!r} must be written in uppercase: BREAKING CHANGE")
+    notes = _breaking_notes(body_paragraphs, footers)
+    problems.extend(
+        f"{footer.token!r} must be written in uppercase: BREAKING CHANGE"
+        for footer in footers
+        if footer.token.upper() in ("BREAKING CHANGE", "BREAKING-CHANGE")
+        and footer.token not in BREAKING_TOKENS
+    )
     body = "\n\n".join("\n".join(p) for p in body_paragraphs)
     if match is None:
         return ParsedMessage(
             kind="nonconforming", header=header, body=body, footers=tuple(footers), problems=tuple(problems)
         )
     ctype = match["type"].lower()
-    reverts = None
-    if ctype == "revert":
-        refs = [f.value for f in footers if f.token.lower() in ("refs", "reverts")]
-        sha = _REVERTS_SHA_RE.search(text)
-        reverts = sha["sha"] if sha else (refs[0].strip() if refs else None)
     return ParsedMessage(
         kind="conventional",
         header=header,
@@ -232,9 +205,52 @@ def parse_message(message: str) -> ParsedMessage:
         body=body,
         footers=tuple(footers),
         breaking_notes=tuple(n for n in notes if n),
-        reverts=reverts,
+        reverts=_reverted(text, footers) if ctype == "revert" else None,
         problems=tuple(problems),
     )
+
+
+def _special_message(header: str, text: str, rest: list[str]) -> ParsedMessage | None:
+    """Empty messages, merges, fixups and git's own reverts; None for everything else."""
+    if not header:
+        return ParsedMessage(kind="nonconforming", header="", problems=("the message is empty",))
+    if _MERGE_RE.match(header):
+        return ParsedMessage(kind="merge", header=header, description=header)
+    if _FIXUP_RE.match(header):
+        return ParsedMessage(kind="fixup", header=header, description=header)
+    git_revert = _GIT_REVERT_RE.match(header)
+    if git_revert is None:
+        return None
+    sha = _REVERTS_SHA_RE.search(text)
+    inner = parse_message(git_revert["header"])
+    return ParsedMessage(
+        kind="revert",
+        header=header,
+        description=git_revert["header"],
+        body="\n".join(rest).strip("\n"),
+        reverts=sha["sha"] if sha else None,
+        reverted_header=git_revert["header"],
+        type="revert",
+        scope=inner.scope,
+    )
+
+
+def _breaking_notes(body_paragraphs: list[list[str]], footers: list[Footer]) -> list[str]:
+    """BREAKING CHANGE footers, and "BREAKING CHANGE: …" paragraphs inside the body."""
+    notes = [f.value.strip() for f in footers if f.is_breaking]
+    for paragraph in body_paragraphs:
+        first = paragraph[0]
+        for token in BREAKING_TOKENS:
+            if first.startswith(f"{token}: "):
+                notes.append("\n".join([first[len(token) + 2 :], *paragraph[1:]]).strip())
+    return notes
+
+
+def _reverted(text: str, footers: list[Footer]) -> str | None:
+    """What a ``revert:`` commit reverts: a sha in the text, else its Refs/Reverts footer."""
+    refs = [f.value for f in footers if f.token.lower() in ("refs", "reverts")]
+    sha = _REVERTS_SHA_RE.search(text)
+    return sha["sha"] if sha else (refs[0].strip() if refs else None)
 
 
 def _header_problem(header: str) -> str:

@@ -8,7 +8,7 @@ expected.  docs/VERSIONING.md describes each key and its commitizen / semantic-r
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -193,57 +193,78 @@ def _parse_table(
 
 
 def _parse_value(key: str, raw: Any, base: VersionConfig, errors: _Errors, full: str) -> dict[str, Any]:
-    attr = key.replace("-", "_")
-    if key in ("major-on-zero", "allow-zero-version"):
-        if not isinstance(raw, bool):
-            raise ValueError
-        return {attr: raw}
-    if key == "scheme":
-        if raw not in SCHEMES:
-            raise ValueError
-        return {attr: cast("SchemeName", raw)}
-    if key in ("tag-format", "commit-message", "tag-message", "calver-format"):
-        if not isinstance(raw, str) or not raw:
-            raise ValueError
-        if key == "tag-format" and raw.count("{version}") != 1:
-            errors.add(full, f"expected exactly one {{version}} in {raw!r}")
-            return {}
-        if key == "calver-format":
-            try:
-                make_scheme("calver", calver_format=raw)
-            except VersionError as exc:
-                errors.add(full, str(exc))
-                return {}
-        return {attr: raw}
-    if key == "prerelease-token":
-        if not isinstance(raw, str):
-            raise ValueError
-        try:
-            phase_of(raw)
-        except VersionError:
-            raise ValueError from None
-        return {attr: raw}
-    if key == "bump-map":
-        if not isinstance(raw, Mapping):
-            raise ValueError
-        bump_map: dict[str, Level] = {}
-        for ctype, level in raw.items():
-            if level not in LEVELS:
-                errors.add(f"{full}.{ctype}", f"expected 'major', 'minor' or 'patch', got {level!r}")
-            else:
-                bump_map[str(ctype).lower()] = cast("Level", level)
-        return {attr: bump_map}
-    if key == "types":
-        if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
-            raise ValueError
-        return {attr: tuple(t.lower() for t in raw)}
-    if key == "files":
-        return {attr: _parse_files(raw, errors, full)}
-    if key == "changelog":
-        return {attr: _parse_changelog(raw, base.changelog, errors, full)}
-    if key == "release":
-        return {attr: _parse_release(raw, base.release, errors, full)}
-    raise AssertionError(key)  # pragma: no cover - every key in _TOP_KEYS is handled
+    """``{attribute: value}`` for one key; ``{}`` when an error was recorded; ValueError when
+    the value has the wrong type (the caller records that)."""
+    value = _VALUE_PARSERS[key](raw, base, errors, full)
+    return {} if value is _REPORTED else {key.replace("-", "_"): value}
+
+
+#: Returned by a value parser that has recorded its own error.
+_REPORTED: Any = object()
+
+
+def _flag(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError
+    return raw
+
+
+def _scheme(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> SchemeName:
+    if raw not in SCHEMES:
+        raise ValueError
+    return cast("SchemeName", raw)
+
+
+def _text(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise ValueError
+    return raw
+
+
+def _tag_format(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> str:
+    text = _text(raw, base, errors, full)
+    if text.count("{version}") != 1:
+        errors.add(full, f"expected exactly one {{version}} in {text!r}")
+        return _REPORTED  # type: ignore[no-any-return]
+    return text
+
+
+def _calver_format(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> str:
+    text = _text(raw, base, errors, full)
+    try:
+        make_scheme("calver", calver_format=text)
+    except VersionError as exc:
+        errors.add(full, str(exc))
+        return _REPORTED  # type: ignore[no-any-return]
+    return text
+
+
+def _prerelease_token(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> str:
+    if not isinstance(raw, str):
+        raise ValueError
+    try:
+        phase_of(raw)
+    except VersionError:
+        raise ValueError from None
+    return raw
+
+
+def _bump_map(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> dict[str, Level]:
+    if not isinstance(raw, Mapping):
+        raise ValueError
+    bump_map: dict[str, Level] = {}
+    for ctype, level in raw.items():
+        if level not in LEVELS:
+            errors.add(f"{full}.{ctype}", f"expected 'major', 'minor' or 'patch', got {level!r}")
+        else:
+            bump_map[str(ctype).lower()] = cast("Level", level)
+    return bump_map
+
+
+def _types(raw: Any, base: VersionConfig, errors: _Errors, full: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise ValueError
+    return tuple(t.lower() for t in raw)
 
 
 def _parse_files(raw: Any, errors: _Errors, full: str) -> tuple[FileSpec, ...]:
@@ -310,3 +331,20 @@ def _parse_release(raw: Any, base: ReleaseConfig, errors: _Errors, full: str) ->
         else:
             values[key] = value
     return replace(base, **values)
+
+
+_VALUE_PARSERS: dict[str, Callable[[Any, VersionConfig, _Errors, str], Any]] = {
+    "major-on-zero": _flag,
+    "allow-zero-version": _flag,
+    "scheme": _scheme,
+    "tag-format": _tag_format,
+    "commit-message": _text,
+    "tag-message": _text,
+    "calver-format": _calver_format,
+    "prerelease-token": _prerelease_token,
+    "bump-map": _bump_map,
+    "types": _types,
+    "files": lambda raw, base, errors, full: _parse_files(raw, errors, full),
+    "changelog": lambda raw, base, errors, full: _parse_changelog(raw, base.changelog, errors, full),
+    "release": lambda raw, base, errors, full: _parse_release(raw, base.release, errors, full),
+}

@@ -68,36 +68,51 @@ def primary_source(project_dir: Path) -> tuple[VersionSource, ProjectInfo]:
     except HwbError as exc:
         raise VersionError(f"cannot read the project in {project_dir}", why=str(exc), hint=exc.hint) from exc
     source = info.version_source
-    pyproject = project_dir / "pyproject.toml"
-    if source is None and info.version is not None and info.has_pyproject:
-        data = _toml(pyproject)
-        if isinstance(_dig(data, "project.version"), str):
-            return VersionSource(kind="toml-key", path=pyproject, detail="project.version"), info
-        if isinstance(_dig(data, "tool.poetry.version"), str):
-            return VersionSource(kind="toml-key", path=pyproject, detail="tool.poetry.version"), info
-    if source is None and info.version is not None and (project_dir / "setup.cfg").is_file():
-        return VersionSource(kind="pattern", path=project_dir / "setup.cfg", detail=r"^version\s*="), info
-    if source in _VCS_SOURCES:
-        return VersionSource(kind="tag-only", path=None, detail=source or ""), info
-    if source:
-        kind, _, target = source.partition(" ")
-        if kind in ("hatch:", "pdm:") and target.split(" ")[0] in ("regex", "file", "code"):
-            return VersionSource(
-                kind="variable", path=project_dir / target.split(" ", 1)[1], detail="__version__|VERSION"
-            ), info
-        if source.startswith("setuptools: attr "):
-            return _attr_source(project_dir, target.split(" ", 1)[1]), info
-        if source.startswith("setuptools: file "):
-            return VersionSource(kind="whole-file", path=project_dir / target.split(" ")[1]), info
-        if source.startswith("flit:") and info.name:
-            module = _module_file(project_dir, info.name.replace("-", "_").replace(".", "_"))
-            if module is not None:
-                return VersionSource(kind="variable", path=module, detail="__version__"), info
+    found = (
+        _static_source(project_dir, info) if source is None else _dynamic_source(project_dir, info, source)
+    )
+    if found is not None:
+        return found, info
     raise VersionError(
         f"cannot tell where the version of {info.name or project_dir} is written",
         why=f"its version source is {source or 'unknown'}",
         hint="set [project].version in pyproject.toml, or list the files in [tool.hwb.version] files",
     )
+
+
+def _static_source(project_dir: Path, info: ProjectInfo) -> VersionSource | None:
+    """A static version: a key of pyproject.toml, or setup.cfg's ``version =``."""
+    if info.version is None:
+        return None
+    pyproject = project_dir / "pyproject.toml"
+    if info.has_pyproject:
+        data = _toml(pyproject)
+        for key in ("project.version", "tool.poetry.version"):
+            if isinstance(_dig(data, key), str):
+                return VersionSource(kind="toml-key", path=pyproject, detail=key)
+    if (project_dir / "setup.cfg").is_file():
+        return VersionSource(kind="pattern", path=project_dir / "setup.cfg", detail=r"^version\s*=")
+    return None
+
+
+def _dynamic_source(project_dir: Path, info: ProjectInfo, source: str) -> VersionSource | None:
+    """The file a backend's dynamic version is read from (tag-only for VCS versions)."""
+    if source in _VCS_SOURCES:
+        return VersionSource(kind="tag-only", path=None, detail=source)
+    kind, _, target = source.partition(" ")
+    if kind in ("hatch:", "pdm:") and target.split(" ")[0] in ("regex", "file", "code"):
+        return VersionSource(
+            kind="variable", path=project_dir / target.split(" ", 1)[1], detail="__version__|VERSION"
+        )
+    if source.startswith("setuptools: attr "):
+        return _attr_source(project_dir, target.split(" ", 1)[1])
+    if source.startswith("setuptools: file "):
+        return VersionSource(kind="whole-file", path=project_dir / target.split(" ")[1])
+    if source.startswith("flit:") and info.name:
+        module = _module_file(project_dir, info.name.replace("-", "_").replace(".", "_"))
+        if module is not None:
+            return VersionSource(kind="variable", path=module, detail="__version__")
+    return None
 
 
 def _toml(path: Path) -> dict[str, object]:
