@@ -5,7 +5,7 @@ Backends that honour ``SOURCE_DATE_EPOCH`` (hatchling, flit, setuptools' sdists,
 then write the same bytes for the same commit.  A value the user set is never changed.
 The value is computed once per source (``build/pipeline.py``'s source stage) and handed to
 every process of every build from it (backend hooks, the repair tool), in a venv, a matrix
-job or a container alike; the wheel cache key records it (``cache/session.py``).  hwb's own
+job or a container alike; the wheel cache key records it (``build/wheel_cache.py``).  hwb's own
 environment is never changed.
 """
 

@@ -30,7 +30,7 @@ from headless_wheel_builder._log import NullProgress, Progress, new_log_file, ph
 from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
 from headless_wheel_builder.build.pipeline import interruptible, prepare_source, workspace
 from headless_wheel_builder.build.plan import BuildOptions, SourceFacts
-from headless_wheel_builder.cache.session import BuildCache
+from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.errors import (
     BuildError,
     ContainerError,

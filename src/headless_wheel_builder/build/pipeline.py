@@ -39,7 +39,7 @@ from headless_wheel_builder.build.plan import (
     SourceFacts,
 )
 from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
-from headless_wheel_builder.cache.session import BuildCache
+from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.errors import (
     BuildError,
     HwbError,

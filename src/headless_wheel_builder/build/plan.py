@@ -1,7 +1,7 @@
 """The types a build is asked for and returns: the one typed plan of the pipeline.
 
 They live below :mod:`~headless_wheel_builder.build.pipeline` so that the stages it calls
-(``build/pep517.py``, ``cache/session.py``) can name them without importing the pipeline.
+(``build/pep517.py``, ``build/wheel_cache.py``) can name them without importing the pipeline.
 
 - :class:`BuildOptions`: how to build (the user's options, resolved; the defaults match
   ``python -m build``).
