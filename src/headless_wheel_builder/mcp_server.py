@@ -44,37 +44,56 @@ def _missing_sdk(exc: ImportError) -> UsageError:
 def create_server(*, root: Path | None = None, allow_publish: bool = False) -> MCPServer[Any]:
     """The MCP server with hwb's tools (not started)."""
     try:
-        import anyio
         from mcp.server.mcpserver import MCPServer
-        from mcp.server.mcpserver.exceptions import ToolError
     except ImportError as exc:
         raise _missing_sdk(exc) from exc
 
-    from headless_wheel_builder import api
     from headless_wheel_builder.__about__ import __version__
 
-    base = (root or Path.cwd()).resolve()
     server: MCPServer[Any] = MCPServer(
         name="hwb", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
+    tools = _Tools(base=(root or Path.cwd()).resolve(), allow_publish=allow_publish)
+    for register in (_project_tools, _publish_tool):
+        register(server, tools)
+    return server
 
-    def here(path: str) -> Path:
+
+class _Tools:
+    """What every tool shares: the folder relative paths start from, and the call wrapper."""
+
+    def __init__(self, *, base: Path, allow_publish: bool) -> None:
+        self.base = base
+        self.allow_publish = allow_publish
+
+    def here(self, path: str) -> Path:
         candidate = Path(path).expanduser()
-        return candidate if candidate.is_absolute() else base / candidate
+        return candidate if candidate.is_absolute() else self.base / candidate
 
-    async def call(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    def source(self, source: str) -> str:
+        """A git URL as it is; a path relative to the server's folder."""
+        return source if "://" in source or source.startswith("git@") else str(self.here(source))
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn`` in a worker thread; an HwbError becomes the tool's error, rendered."""
+        import anyio
+        from mcp.server.mcpserver.exceptions import ToolError
+
         try:
             return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs))
         except HwbError as exc:
             raise ToolError(exc.render()) from exc
+
+
+def _project_tools(server: MCPServer[Any], tools: _Tools) -> None:
+    from headless_wheel_builder import api
 
     @server.tool(
         description="Analyse a Python project without building it: name, version, backend, "
         "pure or platform wheels, requires-python. `source` is a folder, an sdist or a git URL."
     )
     async def inspect(source: str = ".") -> dict[str, Any]:
-        spec = source if "://" in source or source.startswith("git@") else str(here(source))
-        report = await call(api.inspect, spec)
+        report = await tools.call(api.inspect, tools.source(source))
         return report.to_dict()
 
     @server.tool(
@@ -84,12 +103,11 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
     async def build(
         source: str = ".", outdir: str = "dist", distributions: list[str] | None = None
     ) -> dict[str, Any]:
-        folder = here(source)
-        cli: dict[str, Any] = {"outdir": here(outdir)}
+        cli: dict[str, Any] = {"outdir": tools.here(outdir)}
         if distributions:
             cli["distributions"] = list(distributions)
         # As `hwb build` in that folder: its configuration decides venv, container or matrix.
-        report = await call(api.build_from_config, folder, cli=cli)
+        report = await tools.call(api.build_from_config, tools.here(source), cli=cli)
         return report.to_dict()
 
     @server.tool(
@@ -97,7 +115,7 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
         "rendering, contents. Returns every finding."
     )
     async def check(paths: list[str], strict: bool = False) -> dict[str, Any]:
-        report = await call(api.check, [here(p) for p in paths], strict=strict)
+        report = await tools.call(api.check, [tools.here(p) for p in paths], strict=strict)
         return report.to_dict()
 
     @server.tool(
@@ -107,15 +125,15 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
     async def matrix(
         source: str = ".", pythons: list[str] | None = None, platforms: list[str] | None = None
     ) -> dict[str, Any]:
-        folder = here(source)
-        cli: dict[str, Any] = {}
-        if pythons:
-            cli["pythons"] = list(pythons)
-        if platforms:
-            cli["platforms"] = list(platforms)
-        settings = await call(api.resolve_config, folder, cli=cli)
-        plan = await call(api.plan_matrix, folder, api.matrix_options(settings))
+        folder = tools.here(source)
+        cli = {name: list(value) for name, value in (("pythons", pythons), ("platforms", platforms)) if value}
+        settings = await tools.call(api.resolve_config, folder, cli=cli)
+        plan = await tools.call(api.plan_matrix, folder, api.matrix_options(settings))
         return {**plan.to_dict(), "github": plan.github_matrix()}
+
+
+def _publish_tool(server: MCPServer[Any], tools: _Tools) -> None:
+    from headless_wheel_builder import api
 
     @server.tool(
         description="Publish wheels and sdists to `repository` (pypi, testpypi, a configured name or "
@@ -123,15 +141,13 @@ def create_server(*, root: Path | None = None, allow_publish: bool = False) -> M
         "dry_run is false: it then shows what would be uploaded, skipped, and as whom."
     )
     async def publish(paths: list[str], repository: str = "pypi", dry_run: bool = True) -> dict[str, Any]:
-        real = allow_publish and not dry_run
-        options = api.PublishOptions(repository=repository, dry_run=not real, project_dir=base)
-        report = await call(api.publish, [here(p) for p in paths], options)
+        real = tools.allow_publish and not dry_run
+        options = api.PublishOptions(repository=repository, dry_run=not real, project_dir=tools.base)
+        report = await tools.call(api.publish, [tools.here(p) for p in paths], options)
         data = report.to_dict()
         if not real and not dry_run:
             data["note"] = "dry run: this server was started without --allow-publish"
         return data
-
-    return server
 
 
 def serve(*, root: Path | None = None, allow_publish: bool = False) -> None:

@@ -115,56 +115,78 @@ def _single_or_many(plans: list[VersionPlan], one: Any) -> Any:
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
-    from headless_wheel_builder import api
-    from headless_wheel_builder.cli._output import emit_json, err, out
-    from headless_wheel_builder.errors import NothingToRelease
-
     _check_flags(args)
     if args.action == "lint":
-        report = api.lint_commits(
-            args.project, message=args.message, message_file=args.message_file, rev_range=args.rev_range
-        )
-        if style.json:
-            emit_json(report.to_dict())
-            return 0 if report.ok else 71
-        report.raise_for_failures()
-        if not style.quiet:
-            out(f"{len(report.messages)} commit message(s) follow Conventional Commits")
-        return 0
-
-    pre = pre_token(args, args.project)
+        return _lint(args, style)
     if args.action == "bump":
-        progress.step("Bumping the version")
-        result = api.version_bump(
-            args.project,
-            package=args.package,
-            level=args.level,
-            pre=pre,
-            commit=args.commit,
-            tag=args.tag,
-            changelog=args.changelog,
-            dry_run=args.dry_run,
-        )
-        if style.json:
-            emit_json(result.to_dict())
-        else:
-            for step in result.steps:
-                out(f"{'would ' if step.status == 'planned' else ''}{step.name}: {step.detail}")
-        return 0
+        return _bump(args, style, progress)
+    from headless_wheel_builder import api
 
     progress.step("Reading the history")
-    plans = api.version_plan(args.project, package=args.package, level=args.level, pre=pre)
+    plans = api.version_plan(args.project, package=args.package, level=args.level,
+                             pre=pre_token(args, args.project))  # fmt: skip
     if args.action == "show":
-        if style.json:
-            emit_json(_single_or_many(plans, _show_dict))
-        else:
-            for plan in plans:
-                name = f"{plan.name} " if plan.name else ""
-                out(f"{name}{plan.current_display or '(no release yet)'}")
-                if not style.quiet:
-                    out(f"  written in: {plan.source.describe(plan.target.repo)}")
-                    out(f"  last release tag: {plan.current_tag or '(none)'}")
+        return _show(plans, style)
+    return _next(plans, style)
+
+
+def _lint(args: argparse.Namespace, style: Style) -> int:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._output import emit_json, out
+
+    report = api.lint_commits(
+        args.project, message=args.message, message_file=args.message_file, rev_range=args.rev_range
+    )
+    if style.json:
+        emit_json(report.to_dict())
+        return 0 if report.ok else 71
+    report.raise_for_failures()
+    if not style.quiet:
+        out(f"{len(report.messages)} commit message(s) follow Conventional Commits")
+    return 0
+
+
+def _bump(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._output import emit_json, out
+
+    progress.step("Bumping the version")
+    result = api.version_bump(
+        args.project,
+        package=args.package,
+        level=args.level,
+        pre=pre_token(args, args.project),
+        commit=args.commit,
+        tag=args.tag,
+        changelog=args.changelog,
+        dry_run=args.dry_run,
+    )
+    if style.json:
+        emit_json(result.to_dict())
+    else:
+        for step in result.steps:
+            out(f"{'would ' if step.status == 'planned' else ''}{step.name}: {step.detail}")
+    return 0
+
+
+def _show(plans: list[VersionPlan], style: Style) -> int:
+    from headless_wheel_builder.cli._output import emit_json, out
+
+    if style.json:
+        emit_json(_single_or_many(plans, _show_dict))
         return 0
+    for plan in plans:
+        name = f"{plan.name} " if plan.name else ""
+        out(f"{name}{plan.current_display or '(no release yet)'}")
+        if not style.quiet:
+            out(f"  written in: {plan.source.describe(plan.target.repo)}")
+            out(f"  last release tag: {plan.current_tag or '(none)'}")
+    return 0
+
+
+def _next(plans: list[VersionPlan], style: Style) -> int:
+    from headless_wheel_builder.cli._output import emit_json, err, out
+    from headless_wheel_builder.errors import NothingToRelease
 
     if style.json:
         emit_json(_single_or_many(plans, lambda p: p.to_dict()))

@@ -18,6 +18,7 @@ from headless_wheel_builder.errors import InterpreterNotFoundError
 from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
 from headless_wheel_builder.platforms import (
     Identifier,
+    PythonRequest,
     Skipped,
     apply_select_skip,
     expand,
@@ -144,56 +145,21 @@ def make_plan(
     named explicitly but not installed raises InterpreterNotFoundError (from ``all``: skipped).
     """
     requests = parse_pythons(options.pythons or [options.job.python or current().short_version])
-    found: dict[tuple[int, int], Interpreter] = {}
-    for request in requests:
-        if request.path is not None:
-            probed = find_python(request.path)
-            found[(probed.version[0], probed.version[1])] = probed
-    by_path = set(found)
-    versions = [r.version for r in requests if r.version is not None] + list(found)
-    installed = {(i.version[0], i.version[1]): i for i in interpreters()}
-    current_interp = current()
-    installed.setdefault((current_interp.version[0], current_interp.version[1]), current_interp)
-    for key, value in installed.items():
-        found.setdefault(key, value)
-    explicit = {r.version for r in requests if r.explicit and r.version is not None} | by_path
-    identifiers = expand(sorted(set(versions)), parse_platforms(options.platforms), options.archs)
+    pool = _Interpreters.find(requests, interpreters)
+    identifiers = expand(sorted(set(pool.versions)), parse_platforms(options.platforms), options.archs)
     kept, skipped = apply_select_skip(identifiers, options.select, options.skip)
     builds: list[PlannedBuild] = []
     missing: list[str] = []
-    host, arch = host_platform(), native_arch()
     for ident in kept:
-        version = (ident.major, ident.minor)
-        interp = found.get(version) if ident.platform == host else None
-        full = interp.full_version if interp is not None else ident.python
-        reason = requires_python_excludes(project.requires_python, full)
-        if reason:
+        interp, reason = _verdict(ident, project, pool, local=local)
+        if reason is None:
+            builds.append(PlannedBuild(identifier=ident, interpreter=interp))
+        elif reason == _MISSING:
+            missing.append(ident.python)
+        else:
             skipped.append(Skipped(identifier=str(ident), reason=reason))
-            continue
-        if local and ident.platform != host:
-            skipped.append(Skipped(identifier=str(ident), reason=f"needs a {ident.platform} runner"))
-            continue
-        if local and ident.arch != arch and not (host == "macos" and ident.platform == "macos"):
-            skipped.append(Skipped(identifier=str(ident), reason=f"needs a {ident.arch} machine"))
-            continue
-        if local and interp is None:
-            if version in explicit:
-                missing.append(ident.python)
-            else:
-                skipped.append(
-                    Skipped(identifier=str(ident), reason=f"Python {ident.python} is not installed here")
-                )
-            continue
-        builds.append(PlannedBuild(identifier=ident, interpreter=interp))
     if missing:
-        have = ", ".join(sorted(f"{k[0]}.{k[1]}" for k in installed)) or "none"
-        first = missing[0]
-        raise InterpreterNotFoundError(
-            f"Python {', '.join(sorted(set(missing)))} not found",
-            why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}",
-            hint=f"install it (`uv python install {first}` or `pyenv install {first}`), pass its path "
-            "with --python, or ask for `--python all` to build what is installed",
-        )
+        raise _not_found(missing, pool.installed)
     build_once = None
     if project.pure is True and builds:
         build_once = (
@@ -201,3 +167,67 @@ def make_plan(
             f" (with {builds[0].identifier.python})"
         )
     return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
+
+
+#: The verdict of an explicitly named Python that is not installed here (an error, not a skip).
+_MISSING = "missing"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Interpreters:
+    """The interpreters a plan can use: asked for by path, installed, and the running one."""
+
+    found: dict[tuple[int, int], Interpreter]
+    installed: dict[tuple[int, int], Interpreter]
+    explicit: set[tuple[int, int]]
+    versions: list[tuple[int, int]]
+
+    @classmethod
+    def find(
+        cls, requests: Sequence[PythonRequest], interpreters: Callable[[], Sequence[Interpreter]]
+    ) -> _Interpreters:
+        found: dict[tuple[int, int], Interpreter] = {}
+        for request in requests:
+            if request.path is not None:
+                probed = find_python(request.path)
+                found[(probed.version[0], probed.version[1])] = probed
+        by_path = set(found)
+        versions = [r.version for r in requests if r.version is not None] + list(found)
+        installed = {(i.version[0], i.version[1]): i for i in interpreters()}
+        running = current()
+        installed.setdefault((running.version[0], running.version[1]), running)
+        for key, value in installed.items():
+            found.setdefault(key, value)
+        explicit = {r.version for r in requests if r.explicit and r.version is not None} | by_path
+        return cls(found=found, installed=installed, explicit=explicit, versions=versions)
+
+
+def _verdict(
+    ident: Identifier, project: ProjectInfo, pool: _Interpreters, *, local: bool
+) -> tuple[Interpreter | None, str | None]:
+    """(the interpreter, None) to build ``ident``; else (None, why it is skipped, or _MISSING)."""
+    host = host_platform()
+    version = (ident.major, ident.minor)
+    interp = pool.found.get(version) if ident.platform == host else None
+    full = interp.full_version if interp is not None else ident.python
+    reason = requires_python_excludes(project.requires_python, full)
+    if reason or not local:
+        return (None, reason) if reason else (interp, None)
+    if ident.platform != host:
+        return None, f"needs a {ident.platform} runner"
+    if ident.arch != native_arch() and not (host == "macos" and ident.platform == "macos"):
+        return None, f"needs a {ident.arch} machine"
+    if interp is None:
+        return None, _MISSING if version in pool.explicit else f"Python {ident.python} is not installed here"
+    return interp, None
+
+
+def _not_found(missing: list[str], installed: dict[tuple[int, int], Interpreter]) -> InterpreterNotFoundError:
+    have = ", ".join(sorted(f"{k[0]}.{k[1]}" for k in installed)) or "none"
+    first = missing[0]
+    return InterpreterNotFoundError(
+        f"Python {', '.join(sorted(set(missing)))} not found",
+        why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}",
+        hint=f"install it (`uv python install {first}` or `pyenv install {first}`), pass its path "
+        "with --python, or ask for `--python all` to build what is installed",
+    )
