@@ -29,8 +29,10 @@ treats the folder as not a checkout (:func:`is_dubious_ownership`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -48,6 +50,8 @@ __all__ = [
     "environment",
     "is_dubious_ownership",
     "run",
+    "shim",
+    "tool_environment",
 ]
 
 #: How long a local query (log, describe, status…) may take, in seconds.
@@ -154,6 +158,45 @@ def run(
     if cwd is None:
         full_env["GIT_CEILING_DIRECTORIES"] = str(where)
     return _proc.capture(command(args, cwd), cwd=where, env=full_env, check=check, timeout=timeout)
+
+
+def tool_environment(cwd: Path) -> dict[str, str]:
+    """Variables that harden the git a build backend runs itself in ``cwd`` (setuptools-scm,
+    hatch-vcs, versioneer): the same pins and overrides as config variables
+    (``GIT_CONFIG_COUNT``, git >= 2.31; the user's own ``GIT_CONFIG_*`` entries keep their
+    numbers), no prompts, no pager or editor.  The locale is left alone."""
+    pairs = [*PINNED_CONFIG, *repository_overrides(str(cwd))]
+    given = os.environ.get("GIT_CONFIG_COUNT", "")
+    start = int(given) if given.isdigit() else 0
+    env = {k: v for k, v in _ENV.items() if k != "LC_ALL"}
+    env["GIT_SSH_COMMAND"] = os.environ.get("GIT_SSH_COMMAND") or SSH_COMMAND
+    for number, (key, value) in enumerate(pairs, start):
+        env[f"GIT_CONFIG_KEY_{number}"] = key
+        env[f"GIT_CONFIG_VALUE_{number}"] = value
+    env["GIT_CONFIG_COUNT"] = str(start + len(pairs))
+    return env
+
+
+def shim(folder: Path, cwd: Path) -> Path | None:
+    """A folder holding a ``git`` that runs the real one hardened for ``cwd``'s repository, to
+    put first on a build backend's PATH: setuptools-scm drops every ``GIT_*`` variable before
+    it runs git, so :func:`tool_environment` alone does not reach it.  None on Windows or
+    without git."""
+    real = _proc.which("git")
+    if real is None or os.name != "posix":
+        return None
+    pairs = [*PINNED_CONFIG, *repository_overrides(str(cwd))]
+    env = {k: v for k, v in _ENV.items() if k != "LC_ALL"}
+    lines = ["#!/bin/sh", *(f"export {k}={shlex.quote(v)}" for k, v in env.items())]
+    lines.append(f'exec {shlex.quote(real)} {" ".join(map(shlex.quote, _config_args(pairs)))} "$@"')
+    text = "\n".join(lines) + "\n"
+    where = folder / hashlib.sha256(text.encode()).hexdigest()[:16]
+    script = where / "git"
+    if not script.exists():
+        where.mkdir(parents=True, exist_ok=True)
+        script.write_text(text, encoding="utf-8")
+        script.chmod(0o755)
+    return where
 
 
 def is_dubious_ownership(output: str) -> bool:

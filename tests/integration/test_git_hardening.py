@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.integration._gitrepo import Repo
+from tests.integration.test_build_git import scm_repo  # noqa: F401 (a fixture)
 from tests.integration.test_release import make_project
 
 HOOKS = (
@@ -112,6 +113,22 @@ def test_build_of_a_git_file_url_runs_nothing(hwb: Any, armed: tuple[Repo, Path]
                  env=_env(repo, tmp_path))  # fmt: skip
     assert result.code == 0, result.stderr
     assert result.json["source"]["kind"] == "git"
+    assert _marks(marks) == []
+
+
+def test_a_backend_that_runs_git_itself_runs_nothing_either(
+    hwb: Any, scm_repo: tuple[Path, dict[str, str]], tmp_path: Path  # noqa: F811
+) -> None:
+    """hatch-vcs (setuptools-scm) runs git describe/status in the hooks: it gets the same
+    hardening through the hooks' environment."""
+    path, _ = scm_repo
+    repo = Repo(path, tmp_path / "home")
+    marks = tmp_path / "marks"
+    _arm(repo, marks)
+    result = hwb("build", path / "pkg", "--wheel", "-o", tmp_path / "out", "--json", env=repo.env)
+    assert result.code == 0, result.stderr
+    wheel = next(a for a in result.json["artifacts"] if a["kind"] == "wheel")
+    assert wheel["filename"].startswith("scm_demo-1.2.4.dev")  # the version came from git
     assert _marks(marks) == []
 
 
