@@ -23,7 +23,7 @@ from headless_wheel_builder.build.pipeline import BuildOptions
 from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.errors import BuildError, HwbError, RepairError, ValidationError, WheelTestError
 from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.platforms import Identifier, host_platform
+from headless_wheel_builder.platforms import Identifier, host_platform, parse_policy
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     RepairContext,
@@ -32,7 +32,6 @@ from headless_wheel_builder.repair.platform import (
     abi3_audit,
     check_final_tags,
     needs_repair,
-    parse_policy,
 )
 from headless_wheel_builder.repair.tools import ToolEnv, ensure_tool
 
