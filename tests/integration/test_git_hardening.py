@@ -209,3 +209,22 @@ def test_ext_transport_is_refused(tmp_path: Path) -> None:
         _git.run(["ls-remote", "--", f"ext::sh -c touch% {marker}"], cwd=None)
     assert "not allowed" in info.value.tail
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_a_repository_of_another_user_is_refused_not_trusted(hwb: Any, tmp_path: Path) -> None:
+    """safe.directory is never widened: the build goes on without git (a warning says why),
+    the version commands stop with the command that would trust it."""
+    repo = make_project(tmp_path)
+    marks = tmp_path / "marks"
+    _arm(repo, marks)
+    for path in [repo.path, *repo.path.rglob("*")]:
+        os.lchown(path, 65534, 65534)  # nobody
+    env = {**repo.env, "HWB_CACHE": "false"}
+    built = hwb("build", repo.path, "--wheel", "-o", tmp_path / "out", env=env)
+    assert built.code == 0, built.stderr
+    assert "not pinning SOURCE_DATE_EPOCH" in built.stderr
+    version = hwb("version", "show", env=env, cwd=repo.path)
+    assert version.code == 14, version.stderr
+    assert "git config --global --add safe.directory" in version.stderr
+    assert _marks(marks) == []

@@ -170,3 +170,29 @@ def test_every_pinned_image_is_named_by_its_policy() -> None:
                 assert image.startswith(f"quay.io/pypa/{name}_{arch}:")
     # any spelling of the arch finds the same image
     assert default_image(parse_policy("2_28"), "amd64") == default_image(parse_policy("2_28"), "x86_64")
+
+
+def test_no_other_module_keeps_an_arch_or_policy_table() -> None:
+    """The vocabulary has one home: no other module asks for the machine's architecture,
+    parses a policy name, or spells out an arch alias table."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src" / "headless_wheel_builder"
+    patterns = [
+        re.compile(r"\.machine\(\)"),
+        re.compile(r"many\|musl\)linux"),
+        re.compile(r"manylinux2014\"?\s*:"),
+        re.compile(r"[\"']amd64[\"']\s*:\s*[\"']"),
+        re.compile(r"[\"']arm64[\"']\s*:\s*[\"']aarch64|[\"']aarch64[\"']\s*:\s*[\"']arm64"),
+    ]
+    found = [
+        f"{path.relative_to(src)}: {line.strip()}"
+        for path in sorted(src.rglob("*.py"))
+        if path.name != "platforms.py"
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if any(p.search(line) for p in patterns)
+    ]
+    assert found == []
+    own = (src / "platforms.py").read_text(encoding="utf-8")
+    assert all(p.search(own) for p in patterns[:2])  # the patterns do find the one home

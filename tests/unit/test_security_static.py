@@ -120,3 +120,27 @@ def test_the_git_check_catches_what_it_is_for(code: str) -> None:
 
 def test_the_git_check_lets_other_uses_of_the_word_pass() -> None:
     assert _git_launches('if kind in ("git", "directory"):\n    name = "git"') == []
+
+
+def test_repository_config_keys_that_run_programs_are_recognised() -> None:
+    """The keys of a repository's config that name programs, read from ``git config --list
+    --show-scope -z``; the user's values of them are kept to replace them."""
+    from headless_wheel_builder._git import _executing_entries
+
+    listing = "\0".join([
+        "system", "credential.helper\ngcloud.sh",
+        "global", "filter.lfs.smudge\ngit-lfs smudge -- %f",
+        "local", "filter.Evil.clean\nsh -c pwn",
+        "local", "credential.https://h.example.helper\n!pwn",
+        "local", "gpg.ssh.program\npwn",
+        "local", "core.gitproxy\npwn",
+        "worktree", "diff.x.textconv\npwn",
+        "local", "user.name\nnot a program",
+        "local", "core.bare",
+    ]) + "\0"  # fmt: skip
+    repository, user = _executing_entries(listing)
+    assert repository == [
+        "filter.Evil.clean", "credential.https://h.example.helper", "gpg.ssh.program", "core.gitproxy",
+        "diff.x.textconv",
+    ]  # fmt: skip
+    assert user == {"credential.helper": ["gcloud.sh"], "filter.lfs.smudge": ["git-lfs smudge -- %f"]}

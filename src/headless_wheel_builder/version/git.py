@@ -13,6 +13,7 @@ from headless_wheel_builder import _git, _proc
 from headless_wheel_builder.errors import GitError
 
 _RS, _US = "\x1e", "\x1f"
+_REFUSED = "git refuses the repository"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,7 +57,7 @@ def _failure(repo: Path, args: Sequence[str], exc: _proc.ProcessFailed) -> GitEr
     tail = exc.tail.strip()
     if _git.is_dubious_ownership(tail):
         return GitError(
-            f"git refuses the repository {repo}: another user owns it",
+            f"{_REFUSED} {repo}: another user owns it",
             why="git only works in repositories of other users that are listed in safe.directory",
             hint=f"if you trust it, run: git config --global --add safe.directory {repo}",
         )
@@ -76,6 +77,8 @@ def repo_root(path: Path) -> Path:
     try:
         return Path(git(path, "rev-parse", "--show-toplevel").strip())
     except GitError as exc:
+        if exc.what.startswith(_REFUSED):
+            raise
         raise GitError(
             f"{path} is not inside a git repository",
             why=exc.why,
