@@ -21,6 +21,9 @@ So every call is hardened the same way (docs/SECURITY.md, "Git"):
 - a timeout on every call; credentials travel in the environment, never in the argument list
   (callers pass them with ``env``).
 
+The git a build backend runs itself (setuptools-scm, hatch-vcs) gets the same pins and
+overrides through :func:`tool_environment` and :func:`shim` (build/pep517.py applies both).
+
 The user's global and system config stay in effect (``GIT_CONFIG_NOSYSTEM`` is not set): they
 are the user's, and hold the credential helpers, proxies and CA settings their clones need.
 ``safe.directory`` is never widened: git refuses a repository another user owns, and hwb then
@@ -44,6 +47,7 @@ __all__ = [
     "ALLOWED_PROTOCOLS",
     "LOCAL_TIMEOUT",
     "NETWORK_TIMEOUT",
+    "PINNED_CONFIG",
     "SSH_COMMAND",
     "available",
     "command",
