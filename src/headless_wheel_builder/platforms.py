@@ -1,47 +1,103 @@
-"""Build identifiers in the form users know from cibuildwheel (``cp312-manylinux_x86_64``),
-and the selection of the ones to build.
+"""The one vocabulary of builds: identifiers in the form users know from cibuildwheel
+(``cp312-manylinux_x86_64``), platforms, architectures, Python versions, Linux libc policies
+(``manylinux_2_28``, ``manylinux2014``, ``musllinux_1_2``) and the pinned images of a policy,
+parsed and formatted here and nowhere else; then the selection of the identifiers to build.
 
-Everything here is pure: Python requests, platforms and architectures are expanded into
-identifiers; ``select``/``skip`` fnmatch patterns and the project's ``requires-python`` then
-remove some, each with the reason why.
+Everything here is pure (the pinned images are package data): Python requests, platforms and
+architectures are expanded into identifiers; ``select``/``skip`` fnmatch patterns and the
+project's ``requires-python`` then remove some, each with the reason why.  This module sits
+below the stages: it imports nothing from hwb but the shared base.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import platform as _platform
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from headless_wheel_builder.errors import UsageError
-from headless_wheel_builder.isolation.python import parse_version_spec
 
 Platform = Literal["linux", "macos", "windows"]
 PLATFORMS: tuple[Platform, ...] = ("linux", "macos", "windows")
+Libc = Literal["manylinux", "musllinux"]
+LIBCS: tuple[Libc, ...] = ("manylinux", "musllinux")
 
 #: CPython minor versions hwb knows how to build for (``all`` means these).
 CPYTHON_MINORS: tuple[int, ...] = (8, 9, 10, 11, 12, 13, 14)
 
-#: Architectures per platform, in the spelling of the identifiers (and of cibuildwheel).
-ARCHS: dict[Platform, tuple[str, ...]] = {
-    "linux": ("x86_64", "aarch64", "i686", "ppc64le", "s390x", "armv7l"),
-    "macos": ("x86_64", "arm64", "universal2"),
-    "windows": ("AMD64", "x86", "ARM64"),
-}
+# -- architectures -----------------------------------------------------------------------
+
+#: Every spelling of an architecture (lowered) -> its family.
+_ARCH_FAMILY = {
+    "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64",
+    "aarch64": "arm64", "arm64": "arm64",
+    "i686": "x86", "i386": "x86", "x86": "x86", "win32": "x86",
+    "universal2": "universal2", "ppc64le": "ppc64le", "s390x": "s390x", "armv7l": "armv7l",
+}  # fmt: skip
+#: Family -> the name per platform, in the spelling of the identifiers (and of cibuildwheel).
+_ARCH_NAMES: dict[Platform, dict[str, str]] = {
+    "linux": {"x86_64": "x86_64", "arm64": "aarch64", "x86": "i686", "ppc64le": "ppc64le",
+              "s390x": "s390x", "armv7l": "armv7l"},
+    "macos": {"x86_64": "x86_64", "arm64": "arm64", "universal2": "universal2"},
+    "windows": {"x86_64": "AMD64", "x86": "x86", "arm64": "ARM64"},
+}  # fmt: skip
+#: Architectures per platform.
+ARCHS: dict[Platform, tuple[str, ...]] = {p: tuple(names.values()) for p, names in _ARCH_NAMES.items()}
 #: The architecture a platform is planned for when none is given and it is not this machine.
 DEFAULT_ARCH: dict[Platform, str] = {"linux": "x86_64", "macos": "arm64", "windows": "AMD64"}
+#: The architectures a macOS universal2 binary holds.
+UNIVERSAL2_ARCHS = ("x86_64", "arm64")
 _WINDOWS_PLATFORM_TAGS = {"AMD64": "win_amd64", "x86": "win32", "ARM64": "win_arm64"}
-_ARCH_ALIASES = {"amd64": "x86_64", "arm64": "aarch64", "x64": "x86_64", "i386": "i686"}
-#: Other spellings of an architecture, per platform.
-_PLATFORM_ALIASES: dict[Platform, dict[str, str]] = {
-    "linux": {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64", "i386": "i686", "x86": "i686"},
-    "macos": {"aarch64": "arm64", "amd64": "x86_64", "x64": "x86_64"},
-    "windows": {"x86_64": "amd64", "x64": "amd64", "arm64": "arm64", "aarch64": "arm64", "win32": "x86"},
-}
+
+
+def normalize_arch(platform: Platform, value: str) -> str | None:
+    """``value`` (any spelling: ``amd64``, ``x64``, ``arm64``, ``aarch64``, ``i386``…) as
+    ``platform`` names it (``x86_64``/``AMD64``, ``aarch64``/``arm64``/``ARM64``…), or None
+    when that architecture does not exist there (``universal2`` on Linux) or is unknown."""
+    family = _ARCH_FAMILY.get(value.strip().lower())
+    return _ARCH_NAMES[platform].get(family) if family else None
+
+
+def native_arch(platform: Platform | None = None) -> str:
+    """This machine's architecture in identifier spelling (``x86_64``, ``arm64``, ``AMD64``)."""
+    platform = platform or host_platform()
+    machine = _platform.machine() or "x86_64"
+    return normalize_arch(platform, machine) or machine.lower()
+
+
+def host_platform() -> Platform:
+    if sys.platform == "darwin":
+        return "macos"
+    return "windows" if sys.platform == "win32" else "linux"
+
+
+def host_libc() -> Libc:
+    libc, _ = _platform.libc_ver()
+    return "musllinux" if sys.platform.startswith("linux") and libc != "glibc" else "manylinux"
+
+
+# -- Python versions ---------------------------------------------------------------------
+
+_PYTHON_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>3)\.?(?P<minor>\d{1,2})$")
+
+
+def parse_version_spec(spec: str) -> tuple[int, int] | None:
+    """``3.12`` / ``cp312`` / ``python3.12`` / ``312``-like specs -> (3, 12); else None."""
+    match = _PYTHON_RE.match(spec.strip().lower())
+    if match is None:
+        return None
+    return int(match["major"]), int(match["minor"])
+
+
+# -- identifiers -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True, order=True)
@@ -52,7 +108,7 @@ class Identifier:
     arch: str
     minor: int
     major: int = 3
-    libc: Literal["manylinux", "musllinux"] = "manylinux"
+    libc: Libc = "manylinux"
     """Linux only: glibc (manylinux) or musl (musllinux) wheels."""
 
     @property
@@ -77,6 +133,158 @@ class Identifier:
         return f"{self.python_tag}-{self.platform_part}"
 
 
+_IDENTIFIER_RE = re.compile(r"^cp(?P<major>3)(?P<minor>\d{1,2})-(?P<platform>[a-z0-9_]+)$")
+_IDENTIFIER_HINT = (
+    "write it as cibuildwheel does: cp312-manylinux_x86_64, cp312-macosx_arm64, cp312-win_amd64"
+)
+
+
+def parse_identifier(text: str) -> Identifier:
+    """``cp312-manylinux_x86_64``, ``cp39-musllinux_aarch64``, ``cp313-macosx_universal2``,
+    ``cp311-win_amd64``, ``cp311-win32`` -> Identifier (``str()`` gives the text back)."""
+    match = _IDENTIFIER_RE.match(text.strip())
+    parsed = _platform_part(match["platform"]) if match else None
+    if match is None or parsed is None:
+        raise UsageError(
+            f"not a build identifier: {text!r}",
+            why="expected cpXY-<platform>_<arch> with a platform of linux (manylinux, musllinux), "
+            "macOS (macosx) or Windows (win)",
+            hint=_IDENTIFIER_HINT,
+        )
+    platform, arch, libc = parsed
+    major, minor = int(match["major"]), int(match["minor"])
+    return Identifier(platform=platform, arch=arch, major=major, minor=minor, libc=libc)
+
+
+#: The first word of an identifier's platform part -> (platform, libc).
+_PLATFORM_PREFIXES: dict[str, tuple[Platform, Libc]] = {
+    "manylinux": ("linux", "manylinux"), "musllinux": ("linux", "musllinux"),
+    "macosx": ("macos", "manylinux"), "win": ("windows", "manylinux"),
+}  # fmt: skip
+
+
+def _platform_part(part: str) -> tuple[Platform, str, Libc] | None:
+    """(platform, arch, libc) of ``manylinux_x86_64``, ``macosx_arm64``, ``win_amd64``, ``win32``."""
+    prefix, _, arch = part.partition("_")
+    if part == "win32":
+        return "windows", "x86", "manylinux"
+    found = _PLATFORM_PREFIXES.get(prefix)
+    if found is None or not arch:
+        return None
+    name = normalize_arch(found[0], arch)
+    if name is None or (found[0] == "windows" and part != _WINDOWS_PLATFORM_TAGS.get(name)):
+        return None
+    return found[0], name, found[1]
+
+
+# -- Linux libc policies and their images --------------------------------------------------
+
+#: The policy of container builds when none is given (what cibuildwheel defaults to as well).
+DEFAULT_POLICY = "manylinux_2_28"
+#: The legacy manylinux names (PEP 513, 571, 599) -> the glibc version they stand for (PEP 600).
+POLICY_ALIASES: dict[str, tuple[int, int]] = {
+    "manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17),
+}  # fmt: skip
+#: The oldest policy auditwheel knows per libc and arch.
+OLDEST_POLICY: dict[Libc, dict[str, tuple[int, int]]] = {
+    "manylinux": {"x86_64": (2, 5), "i686": (2, 5)},
+    "musllinux": {"x86_64": (1, 1), "i686": (1, 1), "aarch64": (1, 1), "ppc64le": (1, 1), "s390x": (1, 1)},
+}
+_LIBC_PREFIXES: dict[str, Libc] = {"many": "manylinux", "musl": "musllinux"}
+_POLICY_RE = re.compile(r"^(?:(?P<libc>many|musl)linux_?)?(?P<major>\d+)[._](?P<minor>\d+)$")
+_LINUX_TAG_RE = re.compile(r"^(?P<libc>many|musl)linux_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)$")
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class Policy:
+    """A Linux target: ``manylinux_2_28`` (glibc 2.28) or ``musllinux_1_2`` (musl 1.2)."""
+
+    libc: Libc
+    version: tuple[int, int]
+
+    def tag(self, arch: str) -> str:
+        """The wheel platform tag on ``arch``: ``manylinux_2_28_x86_64``."""
+        return f"{self}_{normalize_arch('linux', arch) or arch}"
+
+    def __str__(self) -> str:
+        return f"{self.libc}_{self.version[0]}_{self.version[1]}"
+
+
+def parse_policy(text: str | None, *, libc: Libc = "manylinux") -> Policy:
+    """``2_28``, ``2.28``, ``manylinux_2_28``, ``manylinux2014``, ``musllinux_1_2`` -> Policy;
+    None is :data:`DEFAULT_POLICY`; a bare version is of ``libc``."""
+    value = (text or DEFAULT_POLICY).strip().lower()
+    if value in POLICY_ALIASES:
+        return Policy(libc="manylinux", version=POLICY_ALIASES[value])
+    match = _POLICY_RE.match(value)
+    if match is None:
+        raise UsageError(
+            f"unknown manylinux policy {text!r}",
+            why="expected a glibc version such as 2_28, manylinux_2_28, manylinux2014 (= manylinux_2_17), "
+            "or musllinux_1_2",
+            hint='set --manylinux 2_28 (or manylinux = "2_28" in [tool.hwb]), or give an image with --image',
+        )
+    kind = _LIBC_PREFIXES.get(match["libc"] or "", libc)
+    return Policy(libc=kind, version=(int(match["major"]), int(match["minor"])))
+
+
+def parse_linux_tag(tag: str) -> tuple[Policy, str] | None:
+    """``manylinux_2_17_x86_64`` -> (manylinux_2_17, ``x86_64``); legacy ``manylinux2014_x86_64``
+    too; None for any other platform tag (``linux_x86_64``, ``macosx_…``)."""
+    legacy = next((a for a in POLICY_ALIASES if tag.startswith(f"{a}_")), None)
+    if legacy is not None:
+        return Policy(libc="manylinux", version=POLICY_ALIASES[legacy]), tag[len(legacy) + 1 :]
+    match = _LINUX_TAG_RE.match(tag)
+    if match is None:
+        return None
+    return Policy(
+        libc=_LIBC_PREFIXES[match["libc"]], version=(int(match["major"]), int(match["minor"]))
+    ), match["arch"]
+
+
+def oldest_policy(libc: Libc, arch: str) -> Policy:
+    """The oldest policy of ``libc`` that auditwheel knows on ``arch`` (manylinux_2_17 when it
+    knows none older)."""
+    return Policy(libc=libc, version=OLDEST_POLICY[libc].get(arch, (2, 17)))
+
+
+@cache
+def pinned_images() -> dict[str, dict[str, str]]:
+    """``resources/images.toml``: policy name -> {arch: image, "glibc"/"musl": version}."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    text = resources.files("headless_wheel_builder").joinpath("resources/images.toml").read_text("utf-8")
+    data: dict[str, Any] = tomllib.loads(text)
+    return {name: {k: str(v) for k, v in table.items()} for name, table in data["targets"].items()}
+
+
+def default_image(policy: Policy, arch: str | None = None) -> tuple[str, str]:
+    """(image reference, the pinned policy it serves) for ``policy`` on ``arch`` (default:
+    this machine's): the newest pinned image of the same libc not newer than ``policy``, so
+    the wheel still meets it (``manylinux_2_31`` gets the ``manylinux_2_28`` image)."""
+    arch = normalize_arch("linux", arch or native_arch("linux")) or arch or "x86_64"
+    candidates: list[tuple[tuple[int, int], str, str]] = []
+    for name, table in pinned_images().items():
+        pinned = parse_policy(name)
+        if pinned.libc == policy.libc and pinned.version <= policy.version and arch in table:
+            candidates.append((pinned.version, name, table[arch]))
+    if not candidates:
+        known = ", ".join(sorted(pinned_images()))
+        raise UsageError(
+            f"no pinned image for {policy} on {arch}",
+            why=f"hwb pins images for {known} (resources/images.toml)",
+            hint="choose one of those with --manylinux, or give an image with --image",
+        )
+    _, name, image = max(candidates)
+    return image, name
+
+
+# -- selection -----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, kw_only=True)
 class PythonRequest:
     """One entry of ``pythons``: a version, or a path to an interpreter (resolved later)."""
@@ -94,28 +302,6 @@ class Skipped:
 
     def to_dict(self) -> dict[str, str]:
         return {"identifier": self.identifier, "reason": self.reason}
-
-
-def host_platform() -> Platform:
-    if sys.platform == "darwin":
-        return "macos"
-    return "windows" if sys.platform == "win32" else "linux"
-
-
-def native_arch(platform: Platform | None = None) -> str:
-    """This machine's architecture in identifier spelling (``x86_64``, ``arm64``, ``AMD64``)."""
-    platform = platform or host_platform()
-    machine = _platform.machine() or "x86_64"
-    if platform == "windows":
-        return {"amd64": "AMD64", "arm64": "ARM64", "x86": "x86", "i686": "x86"}.get(machine.lower(), machine)
-    if platform == "macos":
-        return "arm64" if machine.lower() in ("arm64", "aarch64") else "x86_64"
-    return _ARCH_ALIASES.get(machine.lower(), machine.lower())
-
-
-def host_libc() -> Literal["manylinux", "musllinux"]:
-    libc, _ = _platform.libc_ver()
-    return "musllinux" if sys.platform.startswith("linux") and libc != "glibc" else "manylinux"
 
 
 def split_list(values: Sequence[str]) -> list[str]:
@@ -172,25 +358,20 @@ def parse_platforms(values: Sequence[str]) -> list[Platform]:
 def archs_for(platform: Platform, values: Sequence[str]) -> list[str]:
     """The architectures to plan on ``platform``: the given ones that exist there (``native``
     is this machine's when ``platform`` is this machine's), else the platform's default."""
-    wanted = split_list(values) or ["native"]
-    known = ARCHS[platform]
     result: list[str] = []
-    for value in wanted:
+    for value in split_list(values) or ["native"]:
+        arch: str | None
         if value.lower() in ("native", "auto"):
             arch = native_arch(platform) if platform == host_platform() else DEFAULT_ARCH[platform]
-        else:
-            name = _PLATFORM_ALIASES[platform].get(value.lower(), value.lower())
-            arch = next((a for a in known if a.lower() == name), "")
-            if not arch:
-                continue  # an arch of another platform (e.g. AMD64 when planning linux)
-        if arch not in result:
+        else:  # None: an arch of another platform (universal2 on linux)
+            arch = normalize_arch(platform, value)
+        if arch is not None and arch not in result:
             result.append(arch)
     return result
 
 
 def validate_archs(values: Sequence[str]) -> None:
-    every = {a.lower() for archs in ARCHS.values() for a in archs} | {"native", "auto"}
-    unknown = [v for v in split_list(values) if v.lower() not in every]
+    unknown = [v for v in split_list(values) if v.lower() not in (*_ARCH_FAMILY, "native", "auto")]
     if unknown:
         raise UsageError(
             f"unknown architecture {unknown[0]!r}",

@@ -230,7 +230,8 @@ def test_the_fake_git_is_the_one_hwb_would_run(
     assert result.code == 14, result.stderr
     argv = calls.read_text()
     assert "ls-remote" in argv
-    assert "protocol.ext.allow=never" in argv
+    assert "protocol.allow=never" in argv  # the allow-list: ext:: and other helpers refused
+    assert "core.hooksPath=/dev/null" in argv
 
 
 # --- shell injection through config values that are not commands -----------------------

@@ -26,8 +26,9 @@ from headless_wheel_builder.isolation.container_setup import (
 )
 from headless_wheel_builder.isolation.docker import Mount
 from headless_wheel_builder.isolation.engine import Engine, run_error, unavailable_error
-from headless_wheel_builder.isolation.images import default_image, dockerfile_tag, parse_target, pinned_images
+from headless_wheel_builder.isolation.images import dockerfile_tag
 from headless_wheel_builder.isolation.strategy import choose_isolation
+from headless_wheel_builder.platforms import default_image, parse_policy, pinned_images
 
 DOCKER = Engine(name="docker", executable="/usr/bin/docker")
 PODMAN = Engine(name="podman", executable="/usr/bin/podman")
@@ -86,7 +87,7 @@ def test_explicit_modes_are_obeyed(mode):
     ],
 )
 def test_targets_pick_the_pinned_image(text, expected_target, pinned):
-    target = parse_target(text)
+    target = parse_policy(text)
     assert str(target) == expected_target
     image, name = default_image(target, "x86_64")
     assert name == pinned
@@ -105,9 +106,9 @@ def test_every_pinned_image_is_official_and_dated():
 
 def test_unknown_targets_are_usage_errors():
     with pytest.raises(UsageError):
-        parse_target("windows")
+        parse_policy("windows")
     with pytest.raises(UsageError, match="no pinned image"):
-        default_image(parse_target("2_5"), "x86_64")
+        default_image(parse_policy("2_5"), "x86_64")
 
 
 def test_dockerfile_tag_follows_the_content(tmp_path):

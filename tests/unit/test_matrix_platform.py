@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from headless_wheel_builder.errors import RepairError
+from headless_wheel_builder.errors import RepairError, UsageError
+from headless_wheel_builder.platforms import Policy, parse_policy
 from headless_wheel_builder.repair._apple_windows import (
     DelocateRepairer,
     DelvewheelRepairer,
@@ -19,11 +20,9 @@ from headless_wheel_builder.repair._apple_windows import (
 from headless_wheel_builder.repair.elf import ElfError, glibc_version, versioned_symbols
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
-    Policy,
     check_final_tags,
     check_glibc,
     needs_repair,
-    parse_policy,
     too_new_symbols,
 )
 from headless_wheel_builder.repair.tools import ToolEnv
@@ -143,7 +142,7 @@ def test_policies(text, expected):
 
 
 def test_unknown_policy_is_an_error():
-    with pytest.raises(RepairError, match="unknown manylinux policy"):
+    with pytest.raises(UsageError, match="unknown manylinux policy"):
         parse_policy("centos7")
 
 

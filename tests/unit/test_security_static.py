@@ -65,3 +65,82 @@ def test_only_proc_imports_subprocess() -> None:
         )
     ]
     assert users == ["_proc.py"]
+
+
+# -- one door to git -----------------------------------------------------------------------
+
+#: The module that runs git (docs/SECURITY.md, "Git").
+GIT_DOOR = "_git.py"
+
+
+def _git_launches(text: str) -> list[int]:
+    """Lines of ``text`` that start git themselves: an argument list beginning with the git
+    program (``["git", …]``, ``("git", …)``, ``[git, …]`` from ``which("git")``), or a lookup
+    of the git program."""
+    import ast
+
+    tree = ast.parse(text)
+    compared = {id(c) for n in ast.walk(tree) if isinstance(n, ast.Compare) for c in n.comparators}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.List | ast.Tuple) and node.elts and id(node) not in compared:
+            first = node.elts[0]
+            if (isinstance(first, ast.Constant) and first.value in ("git", "git.exe")) or (
+                isinstance(first, ast.Name) and first.id in ("git", "git_exe", "git_path")
+            ):
+                found.append(node.lineno)
+        elif isinstance(node, ast.Call) and any(
+            isinstance(a, ast.Constant) and a.value == "git" for a in node.args
+        ):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("which", "capture", "run", "Popen"):
+                found.append(node.lineno)
+    return found
+
+
+def test_only_the_git_module_runs_git() -> None:
+    launches = [
+        f"{path.relative_to(SRC)}:{line}"
+        for path in _sources()
+        if path.name != GIT_DOOR or path.parent != SRC
+        for line in _git_launches(path.read_text(encoding="utf-8"))
+    ]
+    assert launches == [], "run git through headless_wheel_builder._git.run"
+    assert _git_launches((SRC / GIT_DOOR).read_text(encoding="utf-8"))  # the check sees the door
+
+
+@pytest.mark.parametrize(
+    "code",
+    ['_proc.capture(["git", "log"], cwd=root)', 'git = _proc.which("git")\n_proc.run([git, "tag"])',
+     'args = ("git", "-C", repo)', '_proc.which("git")', 'subprocess.Popen("git")'],
+)  # fmt: skip
+def test_the_git_check_catches_what_it_is_for(code: str) -> None:
+    assert _git_launches(code)
+
+
+def test_the_git_check_lets_other_uses_of_the_word_pass() -> None:
+    assert _git_launches('if kind in ("git", "directory"):\n    name = "git"') == []
+
+
+def test_repository_config_keys_that_run_programs_are_recognised() -> None:
+    """The keys of a repository's config that name programs, read from ``git config --list
+    --show-scope -z``; the user's values of them are kept to replace them."""
+    from headless_wheel_builder._git import _executing_entries
+
+    listing = "\0".join([
+        "system", "credential.helper\ngcloud.sh",
+        "global", "filter.lfs.smudge\ngit-lfs smudge -- %f",
+        "local", "filter.Evil.clean\nsh -c pwn",
+        "local", "credential.https://h.example.helper\n!pwn",
+        "local", "gpg.ssh.program\npwn",
+        "local", "core.gitproxy\npwn",
+        "worktree", "diff.x.textconv\npwn",
+        "local", "user.name\nnot a program",
+        "local", "core.bare",
+    ]) + "\0"  # fmt: skip
+    repository, user = _executing_entries(listing)
+    assert repository == [
+        "filter.Evil.clean", "credential.https://h.example.helper", "gpg.ssh.program", "core.gitproxy",
+        "diff.x.textconv",
+    ]  # fmt: skip
+    assert user == {"credential.helper": ["gcloud.sh"], "filter.lfs.smudge": ["git-lfs smudge -- %f"]}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from headless_wheel_builder import _proc
+from headless_wheel_builder import _git, _proc
 from headless_wheel_builder._log import logger
 
 __all__ = ["commit_epoch", "effective_epoch", "epoch_environ", "source_epoch"]
@@ -28,18 +28,15 @@ def commit_epoch(folder: Path) -> str | None:
 
     Commits that leave the folder alone (another package of a monorepo, an empty commit) do
     not change it, so they neither change the artifacts nor miss the wheel cache."""
-    if _proc.which("git") is None:
+    if not _git.available():
         return None
     try:
-        result = _proc.capture(
-            ["git", "-C", str(folder), "log", "-1", "--format=%ct", "HEAD", "--", "."],
-            extra_env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-            check=False,
-            timeout=30,
-        )
+        result = _git.run(["log", "-1", "--format=%ct", "HEAD", "--", "."], cwd=folder, check=False)
     except _proc.ProcessFailed:
         return None
     value = result.output.strip()
+    if result.returncode != 0 and _git.is_dubious_ownership(result.output):
+        logger.warning("not pinning %s: git refuses %s, another user's (safe.directory)", _VAR, folder)
     return value if result.returncode == 0 and value.isdigit() else None
 
 

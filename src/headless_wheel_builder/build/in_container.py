@@ -53,12 +53,8 @@ from headless_wheel_builder.isolation.docker import (
     terminate_as_interrupt,
 )
 from headless_wheel_builder.isolation.engine import Engine, EngineName, find_engine
-from headless_wheel_builder.isolation.images import (
-    build_dockerfile,
-    default_image,
-    ensure_image,
-    parse_target,
-)
+from headless_wheel_builder.isolation.images import build_dockerfile, ensure_image
+from headless_wheel_builder.platforms import default_image, parse_policy
 from headless_wheel_builder.source.source import ResolvedSource
 
 #: The build inside writes its JSON result here (``hwb --result-file``); copied out with
@@ -241,7 +237,7 @@ def _image(engine: Engine, options: ContainerOptions, progress: Progress, log_fi
         progress.step(f"Building the image from {options.dockerfile}")
         return build_dockerfile(engine, options.dockerfile, log_file=log_file)
     else:
-        target = parse_target(options.target)
+        target = parse_policy(options.target)
         pinned, name = default_image(target)
         image = options.images.get(str(target)) or options.images.get(name) or pinned
     progress.step(f"Looking for the image {image}")

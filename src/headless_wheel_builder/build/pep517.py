@@ -8,13 +8,14 @@ hook, and translates every failure into an :class:`HwbError` that names the caus
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from headless_wheel_builder import _proc
+from headless_wheel_builder import _git, _proc
 from headless_wheel_builder._log import Progress, logger, phase
 from headless_wheel_builder.build.diagnose import diagnose
 from headless_wheel_builder.cache.envs import EnvCache, recall_requires, remember_requires
@@ -39,6 +40,25 @@ if TYPE_CHECKING:
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
 TAIL = 50
+
+
+def _git_hardened(runner: _proc.HookRunner, shims: Path) -> _proc.HookRunner:
+    """``runner`` with the git hardening of :mod:`.._git` for the git a backend runs itself
+    (setuptools-scm, hatch-vcs): in the hooks' environment, and as a ``git`` first on their
+    PATH (a shim under ``shims``), so it runs none of the programs the project's own
+    ``.git/config`` names either."""
+
+    def _run(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        where = Path(cwd or ".")
+        env = {**(extra_environ or {}), **_git.tool_environment(where)}
+        folder = _git.shim(shims, where)
+        if folder is not None:
+            env["PATH"] = os.pathsep.join([str(folder), env.get("PATH") or os.environ.get("PATH", "")])
+        runner(cmd, cwd, env)
+
+    return _run
 
 
 class HookSession:
@@ -66,7 +86,10 @@ class HookSession:
         self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
         self._warned: set[str] = set()  # backend warnings already shown in this build
         self._runner = _with_environ(
-            _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout),
+            _git_hardened(
+                _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout),
+                workdir / "git-shim",
+            ),
             dict(environ or {}),
         )
         self._env_cache: EnvCache | None = None

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from headless_wheel_builder import _proc
+from headless_wheel_builder import _git, _proc
 
 #: Variables that change what a backend builds, always part of a wheel key.
 DEFAULT_ENV_VARS = (
@@ -163,13 +163,10 @@ def _add_file(sha: hashlib._Hash, rel: str, path: Path) -> None:
 
 def _git_files(root: Path) -> list[str] | None:
     """Files under ``root`` that git would hand to a backend, or None outside a checkout."""
-    git = _proc.which("git")
-    if git is None:
+    if not _git.available():
         return None
     try:
-        result = _proc.capture(
-            [git, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], cwd=root, timeout=60
-        )
+        result = _git.run(["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], cwd=root)
     except _proc.ProcessFailed:
         return None
     names: set[str] = set()
@@ -204,13 +201,10 @@ def _walk(root: Path) -> Iterable[str]:
 def scm_state(project_dir: Path) -> str | None:
     """``git describe --tags --long --dirty --always`` (plus today's date when dirty, as
     setuptools-scm puts it in the version); None outside a git checkout."""
-    git = _proc.which("git")
-    if git is None:
+    if not _git.available():
         return None
     try:
-        result = _proc.capture(
-            [git, "describe", "--tags", "--long", "--dirty", "--always"], cwd=project_dir, timeout=60
-        )
+        result = _git.run(["describe", "--tags", "--long", "--dirty", "--always"], cwd=project_dir)
     except _proc.ProcessFailed:
         return None
     state = result.output.strip()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from headless_wheel_builder import _git as git_door
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import redact
 from headless_wheel_builder.ci.generate import (
@@ -119,7 +120,7 @@ class TrustedPublisher:
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        return _proc.capture(["git", *args], cwd=root).output.strip() or None
+        return git_door.run(args, cwd=root).output.strip() or None
     except _proc.ProcessFailed:
         return None
 

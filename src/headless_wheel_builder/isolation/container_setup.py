@@ -18,7 +18,7 @@ from typing import Literal
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.errors import InterpreterNotFoundError
 from headless_wheel_builder.isolation.docker import ContainerEnv, Mount
-from headless_wheel_builder.isolation.python import parse_version_spec
+from headless_wheel_builder.platforms import parse_version_spec
 
 CompilerCache = Literal["none", "ccache", "sccache"]
 #: The ``headless_wheel_builder`` package folder: mounted read-only into build containers.

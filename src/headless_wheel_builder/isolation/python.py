@@ -19,13 +19,13 @@ from pathlib import Path
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import InterpreterNotFoundError
+from headless_wheel_builder.platforms import parse_version_spec
 
 _PROBE = (
     "import json, sys, sysconfig; print(json.dumps({'version': list(sys.version_info[:3]), "
     "'impl': sys.implementation.name, 'executable': sys.executable, "
     "'soabi': sysconfig.get_config_var('SOABI') or ''}))"
 )
-_SPEC_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>3)\.?(?P<minor>\d{1,2})$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,14 +58,6 @@ class Interpreter:
             "implementation": self.implementation,
             "tag": self.tag,
         }
-
-
-def parse_version_spec(spec: str) -> tuple[int, int] | None:
-    """``3.12`` / ``cp312`` / ``python3.12`` / ``312``-like specs -> (3, 12); else None."""
-    match = _SPEC_RE.match(spec.strip().lower())
-    if match is None:
-        return None
-    return int(match["major"]), int(match["minor"])
 
 
 @cache

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from headless_wheel_builder.isolation.engine import Engine, EngineName, available_engine
+from headless_wheel_builder.platforms import DEFAULT_POLICY
 
 Mode = Literal["auto", "venv", "docker", "podman"]
 Kind = Literal["venv", "docker", "podman"]
@@ -68,7 +69,7 @@ def choose_isolation(
         return IsolationChoice(
             kind="venv", reason="--repair never: the wheel keeps its linux_* tag, so no container is needed"
         )
-    wanted = target or "manylinux_2_28"
+    wanted = target or DEFAULT_POLICY
     engine, why = find(None)
     if engine is not None:
         return IsolationChoice(

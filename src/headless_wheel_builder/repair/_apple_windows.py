@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder.errors import RepairError
+from headless_wheel_builder.platforms import ARCHS, UNIVERSAL2_ARCHS
 from headless_wheel_builder.repair.platform import RepairContext, _run_repair
 from headless_wheel_builder.repair.tools import ToolEnv
 
 #: The oldest macOS each architecture's CPython.org installers support (cibuildwheel's defaults).
 DEFAULT_DEPLOYMENT_TARGET = {"x86_64": "10.9", "arm64": "11.0", "universal2": "10.9"}
-_DELOCATE_ARCHS = {"x86_64": "x86_64", "arm64": "arm64", "universal2": "x86_64,arm64"}
+#: macOS arch -> the architectures its binaries hold (delocate's ``--require-archs``).
+_DELOCATE_ARCHS = {a: ",".join(UNIVERSAL2_ARCHS) if a == "universal2" else a for a in ARCHS["macos"]}
 
 
 def macos_build_environ(arch: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:

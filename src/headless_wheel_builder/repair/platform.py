@@ -14,7 +14,6 @@ unless repair is switched off.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,44 +23,11 @@ from packaging.utils import parse_wheel_filename
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.platforms import Platform
+from headless_wheel_builder.platforms import Libc, Platform, Policy, oldest_policy, parse_linux_tag
 from headless_wheel_builder.repair.elf import VersionedSymbol, glibc_version, wheel_versioned_symbols
 from headless_wheel_builder.repair.tools import ToolEnv
 
 RepairMode = Literal["auto", "always", "never"]
-_POLICY_RE = re.compile(r"^(?:(?P<libc>many|musl)linux_?)?(?P<major>\d+)[._](?P<minor>\d+)$")
-_LEGACY_POLICIES = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-_LINUX_TAG_RE = re.compile(r"^(?P<libc>many|musl)linux_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>.+)$")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Policy:
-    """A Linux target: ``manylinux_2_28`` (glibc 2.28) or ``musllinux_1_2``."""
-
-    libc: Literal["manylinux", "musllinux"]
-    version: tuple[int, int]
-
-    def tag(self, arch: str) -> str:
-        return f"{self.libc}_{self.version[0]}_{self.version[1]}_{arch}"
-
-    def __str__(self) -> str:
-        return f"{self.libc}_{self.version[0]}_{self.version[1]}"
-
-
-def parse_policy(text: str, *, libc: Literal["manylinux", "musllinux"] = "manylinux") -> Policy:
-    """``2_28``, ``2.28``, ``manylinux_2_28``, ``manylinux2014``, ``musllinux_1_2`` -> Policy."""
-    value = text.strip().lower()
-    if value in _LEGACY_POLICIES:
-        return Policy(libc="manylinux", version=_LEGACY_POLICIES[value])
-    match = _POLICY_RE.match(value)
-    if match is None:
-        raise RepairError(
-            f"unknown manylinux policy {text!r}",
-            why="expected a glibc version such as 2_28, manylinux_2_28, or manylinux2014",
-            hint='set --manylinux 2_28 (or manylinux = "2_28" in [tool.hwb])',
-        )
-    kind = {"many": "manylinux", "musl": "musllinux"}.get(match["libc"] or "", libc)
-    return Policy(libc=kind, version=(int(match["major"]), int(match["minor"])))  # type: ignore[arg-type]
 
 
 # -- the Repairer interface -----------------------------------------------------------
@@ -131,7 +97,7 @@ class AuditwheelRepairer:
         *,
         policy: Policy | None = None,
         arch: str = "x86_64",
-        libc: Literal["manylinux", "musllinux"] = "manylinux",
+        libc: Libc = "manylinux",
     ) -> None:
         self.tool = tool
         self.policy = policy
@@ -149,21 +115,13 @@ class AuditwheelRepairer:
         if self.policy is not None:
             return self.policy.tag(self.arch)
         if not _uses_libc(wheel):
-            lowest = _LOWEST[self.libc].get(self.arch, (2, 17))
-            return Policy(libc=self.libc, version=lowest).tag(self.arch)
+            return oldest_policy(self.libc, self.arch).tag(self.arch)
         return "auto"
 
     def repair(self, wheel: Path, context: RepairContext) -> Path:
         if self.policy is not None and self.policy.libc == "manylinux":
             check_glibc(wheel, self.policy)
         return _run_repair(self.name, self.command(wheel, context.dest), wheel, context, self.tool.environ())
-
-
-#: The oldest policy auditwheel knows per libc and arch.
-_LOWEST: dict[str, dict[str, tuple[int, int]]] = {
-    "manylinux": {"x86_64": (2, 5), "i686": (2, 5)},
-    "musllinux": {"x86_64": (1, 1), "i686": (1, 1), "aarch64": (1, 1), "ppc64le": (1, 1), "s390x": (1, 1)},
-}
 
 
 def _uses_libc(wheel: Path) -> bool:
@@ -247,36 +205,53 @@ def check_final_tags(
     warnings (for example: an unrepaired wheel that cannot be published).
     """
     warnings: list[str] = []
-    for plat in sorted(wheel_platforms(wheel)):
-        if plat == "any":
-            continue
+    for plat in sorted(wheel_platforms(wheel) - {"any"}):
         if plat.startswith("linux_"):
-            message = f"{wheel.name} has the platform tag {plat}, which PyPI refuses"
-            if not allow_unrepaired:
-                raise RepairError(
-                    message,
-                    why="the wheel was not repaired to a manylinux/musllinux tag",
-                    hint="use --repair auto (the default) so that auditwheel retags it",
-                )
-            warnings.append(f"{message}: kept because of --repair never; do not publish it")
+            warnings.append(_unrepaired(wheel, plat, allow_unrepaired))
             continue
-        expected = {"linux": ("manylinux", "musllinux"), "macos": ("macosx_",), "windows": ("win",)}[platform]
-        if not plat.startswith(expected):
-            raise RepairError(
-                f"{wheel.name} has the platform tag {plat}, not a {platform} tag",
-                why="the build or repair produced a wheel for another platform",
-                hint="check the project's build configuration (plat-name settings, ARCHFLAGS)",
-            )
-        match = _LINUX_TAG_RE.match(plat)
-        if match and policy is not None and match["libc"] + "linux" == policy.libc:
-            version = (int(match["major"]), int(match["minor"]))
-            if version > policy.version:
-                raise RepairError(
-                    f"{wheel.name} is tagged {plat}, newer than the target {policy}",
-                    why="the repaired wheel does not meet the requested policy",
-                    hint=f"target a newer policy than {policy}, or build in an older container",
-                )
+        _check_platform(wheel, plat, platform)
+        if policy is not None:
+            _check_policy(wheel, plat, policy)
     return warnings
+
+
+_PLATFORM_TAG_PREFIXES: dict[Platform, tuple[str, ...]] = {
+    "linux": ("manylinux", "musllinux"), "macos": ("macosx_",), "windows": ("win",),
+}  # fmt: skip
+
+
+def _unrepaired(wheel: Path, plat: str, allowed: bool) -> str:
+    """The warning for a ``linux_*`` tag, or RepairError unless ``allowed``."""
+    message = f"{wheel.name} has the platform tag {plat}, which PyPI refuses"
+    if not allowed:
+        raise RepairError(
+            message,
+            why="the wheel was not repaired to a manylinux/musllinux tag",
+            hint="use --repair auto (the default) so that auditwheel retags it",
+        )
+    return f"{message}: kept because of --repair never; do not publish it"
+
+
+def _check_platform(wheel: Path, plat: str, platform: Platform) -> None:
+    if not plat.startswith(_PLATFORM_TAG_PREFIXES[platform]):
+        raise RepairError(
+            f"{wheel.name} has the platform tag {plat}, not a {platform} tag",
+            why="the build or repair produced a wheel for another platform",
+            hint="check the project's build configuration (plat-name settings, ARCHFLAGS)",
+        )
+
+
+def _check_policy(wheel: Path, plat: str, policy: Policy) -> None:
+    parsed = parse_linux_tag(plat)
+    if parsed is None:
+        return
+    tagged, _ = parsed
+    if tagged.libc == policy.libc and tagged.version > policy.version:
+        raise RepairError(
+            f"{wheel.name} is tagged {plat}, newer than the target {policy}",
+            why="the repaired wheel does not meet the requested policy",
+            hint=f"target a newer policy than {policy}, or build in an older container",
+        )
 
 
 def abi3_audit(wheel: Path, *, log_file: Path | None = None, timeout: float | None = None) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.platforms import Identifier, host_platform
+from headless_wheel_builder.platforms import Identifier, host_platform, parse_policy
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     RepairContext,
@@ -21,7 +21,6 @@ from headless_wheel_builder.repair.platform import (
     abi3_audit,
     check_final_tags,
     needs_repair,
-    parse_policy,
 )
 from headless_wheel_builder.repair.tools import ToolEnv, ensure_tool
 

@@ -4,7 +4,8 @@
 (``ext::`` helpers, a leading ``-``, bad refs).  :func:`clone` makes a checkout in which
 version tools (setuptools-scm, hatch-vcs) see the tags and history they need, and turns
 git's failures into a :class:`GitError` naming the usual cause.  Every git command runs
-through ``_proc``.  :mod:`.source` uses this module for git URLs.
+through :mod:`headless_wheel_builder._git` (the one door to git, with all of its hardening).
+:mod:`.source` uses this module for git URLs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder import _proc
+from headless_wheel_builder import _git, _proc
 from headless_wheel_builder._log import logger, redact
 from headless_wheel_builder.errors import GitError, HwbError
 
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 #: The transports hwb lets git use.
-GIT_SCHEMES = frozenset({"https", "http", "ssh", "git", "file"})
+GIT_SCHEMES = frozenset(_git.ALLOWED_PROTOCOLS)
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _HELPER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")
@@ -38,10 +39,6 @@ _SCP_RE = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>[^@/:\s]{2,}):(?P<path
 _HEX_RE = re.compile(r"^[0-9a-fA-F]{4,40}$")
 _FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_GIT_OPTIONS = ("-c", "protocol.ext.allow=never", "-c", "advice.detachedHead=false")
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-# ssh must never stop to ask for a password or a host key: fail instead (users may override).
-_GIT_SSH_DEFAULT = "ssh -o BatchMode=yes"
 _URL_HINT = "a git URL looks like git+https://host/org/repo.git@REF or git@host:org/repo.git"
 
 
@@ -69,41 +66,55 @@ def parse_git_url(spec: str) -> GitSpec | None:
     body, _, fragment = (spec[4:] if explicit else spec).partition("#")
     if _HELPER_RE.match(body):
         raise _bad_url(spec, "'<transport>::' remote helpers such as ext:: can run any command")
-    scheme_match = _SCHEME_RE.match(body)
-    if scheme_match is not None:
-        scheme = scheme_match.group(1).lower()
-        authority, slash, rest = body[scheme_match.end() :].partition("/")
-        path, ref = _split_ref(slash + rest)
-        if scheme not in GIT_SCHEMES:
-            if explicit or _ends_in_git(path):
-                raise _bad_url(spec, f"the {scheme}:// transport is not supported")
-            return None
-        if not (explicit or scheme in ("ssh", "git") or _ends_in_git(path)):
-            return None  # e.g. an https:// page, not a repository
-        host = authority.rpartition("@")[2]
-        if scheme != "file" and not host:
-            raise _bad_url(spec, "it names no host")
-        if authority.startswith("-") or host.startswith("-"):
-            raise _bad_url(spec, "its host begins with '-', which git would read as an option")
-        if path in ("", "/"):
-            raise _bad_url(spec, "it names no repository path")
-        url = f"{scheme}://{authority}{path}"
+    if _SCHEME_RE.match(body) is not None:
+        parsed = _scheme_url(spec, body, explicit)
     else:
-        scp = _SCP_RE.match(body)
-        if scp is None or not (explicit or scp["user"] or _ends_in_git(_split_ref(scp["path"])[0])):
-            if explicit:
-                raise _bad_url(spec, "it is neither scheme://host/path nor user@host:path")
-            return None
-        user, host = scp["user"] or "", scp["host"]
-        if user.startswith("-") or host.startswith("-"):
-            raise _bad_url(spec, "its host begins with '-', which git would read as an option")
-        path, ref = _split_ref(scp["path"])
-        url = f"{user}@{host}:{path}" if user else f"{host}:{path}"
+        parsed = _scp_url(spec, body, explicit)
+    if parsed is None:
+        return None
+    url, ref = parsed
     if _CONTROL_RE.search(url):
         raise _bad_url(spec, "it contains control characters")
     if ref is not None:
         _check_ref(ref, spec)
     return GitSpec(url=url, ref=ref, subdirectory=_parse_fragment(fragment, spec))
+
+
+def _scheme_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] | None:
+    """(URL, ref) of ``scheme://host/path@ref``; None when it is not a repository's URL."""
+    scheme_match = _SCHEME_RE.match(body)
+    assert scheme_match is not None
+    scheme = scheme_match.group(1).lower()
+    authority, slash, rest = body[scheme_match.end() :].partition("/")
+    path, ref = _split_ref(slash + rest)
+    if scheme not in GIT_SCHEMES:
+        if explicit or _ends_in_git(path):
+            raise _bad_url(spec, f"the {scheme}:// transport is not supported")
+        return None
+    if not (explicit or scheme in ("ssh", "git") or _ends_in_git(path)):
+        return None  # e.g. an https:// page, not a repository
+    host = authority.rpartition("@")[2]
+    if scheme != "file" and not host:
+        raise _bad_url(spec, "it names no host")
+    if authority.startswith("-") or host.startswith("-"):
+        raise _bad_url(spec, "its host begins with '-', which git would read as an option")
+    if path in ("", "/"):
+        raise _bad_url(spec, "it names no repository path")
+    return f"{scheme}://{authority}{path}", ref
+
+
+def _scp_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] | None:
+    """(URL, ref) of scp-like ``user@host:path@ref``; None when it is not a repository's."""
+    scp = _SCP_RE.match(body)
+    if scp is None or not (explicit or scp["user"] or _ends_in_git(_split_ref(scp["path"])[0])):
+        if explicit:
+            raise _bad_url(spec, "it is neither scheme://host/path nor user@host:path")
+        return None
+    user, host = scp["user"] or "", scp["host"]
+    if user.startswith("-") or host.startswith("-"):
+        raise _bad_url(spec, "its host begins with '-', which git would read as an option")
+    path, ref = _split_ref(scp["path"])
+    return (f"{user}@{host}:{path}" if user else f"{host}:{path}"), ref
 
 
 def _looks_like_git(text: str) -> bool:
@@ -217,13 +228,13 @@ def clone(git: GitSpec, text: str, workdir: Path) -> tuple[Path, str | None]:
     Returns the checkout and the ref checked out (the default branch's name when the URL
     names none, None on a detached HEAD).  ``text`` is the spec as the user gave it.
     """
-    if _proc.which("git") is None:  # the common case, before any process is started
+    if not _git.available():  # the common case, before any process is started
         raise _git_missing(text)
     runner = _GitRunner(git, text)
     refs = _ls_remote(runner)
     kind, name = _classify_ref(git, refs)
     workdir.mkdir(parents=True, exist_ok=True)
-    dest = Path(tempfile.mkdtemp(prefix="git-checkout-", dir=workdir))
+    dest = Path(tempfile.mkdtemp(prefix="git-checkout-", dir=workdir)).absolute()
     logger.debug("cloning %s (%s %s) into %s", shown_spec(git.url), kind, name, dest)
     url = runner.url
     if kind == "tag":  # shallow: the tag is on HEAD, so scm tools compute exactly its version
@@ -255,8 +266,13 @@ def head_commit(git: GitSpec, text: str, checkout: Path) -> str | None:
     return _GitRunner(git, text).rev("HEAD", checkout)
 
 
+#: Commands that may talk to the remote (a blob:none checkout fetches its blobs).
+_NETWORK_COMMANDS = frozenset({"clone", "fetch", "ls-remote", "checkout"})
+
+
 class _GitRunner:
-    """Runs git for one source: quietly, never prompting, with the ext:: transport off."""
+    """Runs git for one source through :mod:`.._git`, with the URL's credentials (if any)
+    in the environment."""
 
     def __init__(self, git: GitSpec, text: str) -> None:
         self.git = git
@@ -266,10 +282,9 @@ class _GitRunner:
         self.url, self._auth_env = _credentials_to_env(git.url)
 
     def run(self, *args: str, cwd: Path | None = None, check: bool = True) -> _proc.ProcResult:
+        timeout = _git.NETWORK_TIMEOUT if args[0] in _NETWORK_COMMANDS else _git.LOCAL_TIMEOUT
         try:
-            env = {**_GIT_ENV, "GIT_SSH_COMMAND": os.environ.get("GIT_SSH_COMMAND") or _GIT_SSH_DEFAULT}
-            env.update(self._auth_env)
-            return _proc.capture(["git", *_GIT_OPTIONS, *args], cwd=cwd, extra_env=env, check=check)
+            return _git.run(args, cwd=cwd, check=check, timeout=timeout, env=self._auth_env)
         except _proc.ProcessFailed as exc:
             if exc.not_found:
                 raise _git_missing(self.text) from exc
@@ -384,7 +399,10 @@ def _git_failure(git: GitSpec, exc: _proc.ProcessFailed, action: str) -> GitErro
     """Turn a failed git command into an error saying which of the usual causes it was."""
     output, shown = exc.tail, shown_spec(git.url)
     low = output.lower()
-    if any(s in low for s in _NETWORK_FAILURES):
+    if exc.timed_out:
+        what = f"{action} {shown}: git did not finish in time"
+        hint = "check the network, or clone the repository yourself and build the folder"
+    elif any(s in low for s in _NETWORK_FAILURES):
         what = f"cannot reach the host of {shown}"
         hint = "check the host name in the URL and the network (proxy, VPN, firewall)"
     elif any(s in low for s in _ACCESS_FAILURES):

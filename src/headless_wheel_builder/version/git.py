@@ -1,16 +1,19 @@
-"""The git queries and writes versioning needs, all through ``_proc`` (argument lists only)."""
+"""The git queries and writes versioning needs: tags, commits since a tag, commit + tag, push.
+
+Every command runs through :mod:`headless_wheel_builder._git` (the one door to git, with its
+hardening); this module only says which commands and reads their output."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder import _proc
+from headless_wheel_builder import _git, _proc
 from headless_wheel_builder.errors import GitError
 
 _RS, _US = "\x1e", "\x1f"
+_REFUSED = "git refuses the repository"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,30 +41,44 @@ class Tag:
     annotated: bool
 
 
-def git(repo: Path, *args: str, check: bool = True) -> str:
-    """Run ``git -C repo args…`` and return its output; failures become GitError."""
-    if _proc.which("git") is None:
+def git(repo: Path, *args: str, check: bool = True, timeout: float = _git.LOCAL_TIMEOUT) -> str:
+    """Run ``git args…`` in ``repo`` (through :mod:`.._git`) and return its output; failures
+    become GitError."""
+    if not _git.available():
         raise GitError("git is not installed", hint="install git and make sure it is on PATH")
     try:
-        result = _proc.capture(
-            ["git", "-C", os.fspath(repo), *args],
-            check=check,
-            extra_env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-        )
+        result = _git.run(args, cwd=repo, check=check, timeout=timeout)
     except _proc.ProcessFailed as exc:
-        raise GitError(
-            f"git {args[0]} failed in {repo}",
-            why=exc.tail.strip().splitlines()[-1] if exc.tail.strip() else f"exit code {exc.returncode}",
-            hint="run the same git command yourself to see the whole message",
-            details=exc.tail.strip() or None,
-        ) from exc
+        raise _failure(repo, args, exc) from exc
     return result.output
+
+
+def _failure(repo: Path, args: Sequence[str], exc: _proc.ProcessFailed) -> GitError:
+    tail = exc.tail.strip()
+    if _git.is_dubious_ownership(tail):
+        return GitError(
+            f"{_REFUSED} {repo}: another user owns it",
+            why="git only works in repositories of other users that are listed in safe.directory",
+            hint=f"if you trust it, run: git config --global --add safe.directory {repo}",
+        )
+    if exc.timed_out:
+        why = "it did not finish in time"
+    else:
+        why = tail.splitlines()[-1] if tail else f"exit code {exc.returncode}"
+    return GitError(
+        f"git {args[0]} failed in {repo}",
+        why=why,
+        hint="run the same git command yourself to see the whole message",
+        details=tail or None,
+    )
 
 
 def repo_root(path: Path) -> Path:
     try:
         return Path(git(path, "rev-parse", "--show-toplevel").strip())
     except GitError as exc:
+        if exc.what.startswith(_REFUSED):
+            raise
         raise GitError(
             f"{path} is not inside a git repository",
             why=exc.why,
@@ -98,7 +115,9 @@ def log(repo: Path, rev_range: str | None, paths: Sequence[str] = ()) -> list[Co
     if not has_commits(repo):
         return []
     fmt = _US.join(["%H", "%P", "%cs", "%an", "%B"]) + _RS
-    args = ["log", f"--format={fmt}", rev_range or "HEAD"]
+    # --end-of-options: a tag named like an option (``--output=FILE``, possible with update-ref)
+    # is read as a revision, never as an option.
+    args = ["log", f"--format={fmt}", "--end-of-options", rev_range or "HEAD"]
     if paths:
         args += ["--", *paths]
     commits: list[Commit] = []
@@ -116,7 +135,7 @@ def log(repo: Path, rev_range: str | None, paths: Sequence[str] = ()) -> list[Co
 
 
 def commit_date(repo: Path, rev: str) -> str:
-    return git(repo, "log", "-1", "--format=%cs", rev).strip()
+    return git(repo, "log", "-1", "--format=%cs", "--end-of-options", rev).strip()
 
 
 def dirty(repo: Path, paths: Sequence[str] = ()) -> list[str]:
@@ -154,6 +173,10 @@ def push(repo: Path, remote: str, refs: Sequence[str]) -> None:
         raise GitError(
             "HEAD is detached; cannot push the release commit", hint="check out the branch to release from"
         )
+    # --receive-pack: a repository's remote.<name>.receivepack (a command git would run for a
+    # local remote) cannot be overridden with -c, but this option wins over it.
     git(
-        repo, "push", "--atomic", "--", remote, f"HEAD:refs/heads/{branch}", *(f"refs/tags/{r}" for r in refs)
-    )
+        repo, "push", "--atomic", "--receive-pack=git-receive-pack", "--", remote,
+        f"HEAD:refs/heads/{branch}", *(f"refs/tags/{r}" for r in refs),
+        timeout=_git.NETWORK_TIMEOUT,
+    )  # fmt: skip
