@@ -36,22 +36,22 @@ def resolve_config(
 
 def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
     """The :class:`BuildOptions` that resolved ``settings`` describe."""
-    installer = settings["installer"]
+    options = settings.options
     return BuildOptions(
-        outdir=Path(settings["outdir"]),
-        distributions=tuple(settings["distributions"]),
-        subdirectory=settings["subdirectory"],
-        config_settings=dict(settings["config-settings"]),
-        isolation=bool(settings["isolation"]),
-        installer=None if installer == "auto" else installer,
-        python=settings["python"],
-        build_constraints=tuple(Path(p) for p in settings["build-constraints"]),
+        outdir=options.outdir,
+        distributions=options.distributions,
+        subdirectory=options.subdirectory,
+        config_settings=dict(options.config_settings),
+        isolation=options.isolation,
+        installer=None if options.installer == "auto" else options.installer,
+        python=options.python,
+        build_constraints=options.build_constraints,
         verbose=verbose,
-        timeout=settings["timeout"],
-        cache=bool(settings["cache"]),
-        refresh=bool(settings["refresh"]),
-        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
-        cache_env=tuple(settings["cache-env"]),
+        timeout=options.timeout,
+        cache=options.cache,
+        refresh=options.refresh,
+        cache_dir=options.cache_dir,
+        cache_env=options.cache_env,
     )
 
 
@@ -63,7 +63,7 @@ _MATRIX_ONLY = ("platforms", "archs", "select", "skip", "jobs", "fail-fast", "re
 def wants_matrix(settings: Settings) -> bool:
     """Whether ``settings`` ask for a build matrix rather than one build: several Pythons (or
     ``all``), ``pythons`` set in a file or variable, or any matrix-only option set."""
-    pythons = [p for v in settings["pythons"] for p in str(v).split(",") if p.strip()]
+    pythons = [p for v in settings.options.pythons for p in v.split(",") if p.strip()]
     if len(pythons) > 1 or any(p.strip().lower() == "all" for p in pythons):
         return True
     if pythons and settings.values["pythons"].source != "cli":

@@ -10,7 +10,6 @@ back and nothing is committed, tagged or uploaded.  --dry-run prints the plan an
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--push", action="store_true", default=None, help="push the commit and tag(s)")
     parser.add_argument("--remote", metavar="NAME", help="the remote to push to (default: origin)")
-    parser.add_argument("-o", "--outdir", type=Path, help="where artifacts go (default: dist)")
-    parser.add_argument("-p", "--python", metavar="X.Y|PATH", help="interpreter to build with")
-    parser.add_argument("--installer", choices=["uv", "pip"], help="what installs build requirements")
+    from headless_wheel_builder.config.cli_args import add_options
+
+    add_options(parser, "release")  # --outdir, --python, --installer: the registry's
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
@@ -63,9 +62,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         push=args.push,
         remote=args.remote,
     )
-    build_options = api.BuildOptions(
-        python=args.python, installer=args.installer, verbose=bool(style.verbose)
-    )
+    installer = None if args.installer in (None, "auto") else args.installer
+    build_options = api.BuildOptions(python=args.python, installer=installer, verbose=bool(style.verbose))
     report = api.release(args.project, options, build_options=build_options, progress=progress)
     if style.json:
         emit_json(report.to_dict())

@@ -1,11 +1,13 @@
 """Resolve hwb's options through one cascade, lowest precedence first:
 
-built-in defaults < ``pyproject.toml [tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) <
-platform tables (``[tool.hwb.linux]``…) and ``[[tool.hwb.overrides]]`` matching the build
-identifier < ``HWB_*`` environment variables < command-line flags.
+built-in defaults < the user's configuration (``hwb/config.toml``) < ``pyproject.toml
+[tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) < platform tables (``[tool.hwb.linux]``…)
+and ``[[tool.hwb.overrides]]`` matching the build identifier < ``HWB_*`` environment variables
+< command-line flags.
 
 Every value remembers where it came from.  All problems are collected and reported together;
-nothing runs with an invalid configuration.
+nothing runs with an invalid configuration.  A user-only option set by the project's own files is
+ignored with a warning (an error with ``--strict``): ``config/trust.py``.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder._log import logger
-from headless_wheel_builder.config.files import ConfigFile, discover, load_explicit
+from headless_wheel_builder.config import trust
+from headless_wheel_builder.config.files import ConfigFile, discover, load_explicit, load_user, section
+from headless_wheel_builder.config.options import Options
 from headless_wheel_builder.config.registry import (
     BY_NAME,
+    FILE_OPTIONS,
     OPTIONS,
     OVERRIDE_KEYS,
     PLATFORMS,
@@ -32,7 +38,7 @@ from headless_wheel_builder.config.registry import (
 )
 from headless_wheel_builder.errors import ConfigError
 
-Source = Literal["default", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
+Source = Literal["default", "user", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -47,13 +53,20 @@ class Value:
 
 @dataclass(frozen=True)
 class Settings:
-    """The effective value of every option, with its source."""
+    """The effective value of every option, with its source; :attr:`options` is the typed view."""
 
     values: Mapping[str, Value]
     files: tuple[Path, ...] = ()
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    @cached_property
+    def options(self) -> Options:
+        """Every option's value, typed (read ``settings.options.outdir``)."""
+        return Options.from_values({name: v.value for name, v in self.values.items()})
+
     def __getitem__(self, name: str) -> Any:
+        # Deprecated: untyped; read ``settings.options.<name>`` instead.  Kept until every
+        # caller is converted (the build and isolation CLI runs, ci/generate.py), then removed.
         return self.values[name].value
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,9 +96,21 @@ def current_platform() -> str:
 class _Errors:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.violations: list[trust.Violation] = []
 
     def add(self, where: str, message: str) -> None:
         self.lines.append(f"{where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if not self.lines:
+            return
+        count = len(self.lines)
+        raise ConfigError(
+            f"invalid configuration ({count} problem{'s' if count != 1 else ''})",
+            details="\n".join(f"  {line}" for line in self.lines),
+            hint="fix the keys named above; `hwb config show` prints the effective configuration "
+            "and docs/CONFIGURATION.md lists every option",
+        )
 
 
 _EXPECTED = {
@@ -102,42 +127,53 @@ _EXPECTED = {
 }
 
 
+def _is_strings(raw: Any) -> bool:
+    return isinstance(raw, list) and all(isinstance(v, str) for v in raw)
+
+
+def _valid(option: Option, raw: Any) -> bool:
+    """Whether a TOML (or parsed env) value has the option's type: the one validator."""
+    match option.type:
+        case "str":
+            return isinstance(raw, str)
+        case "path":
+            return isinstance(raw, str) and bool(raw)
+        case "bool":
+            return isinstance(raw, bool)
+        case "int":
+            return isinstance(raw, int) and not isinstance(raw, bool)
+        case "float":
+            return isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0
+        case "list" | "paths":
+            return _is_strings(raw)
+        case "choices":
+            return _is_strings(raw) and all(v in option.choices for v in raw)
+        case "choice":
+            return isinstance(raw, str) and raw in option.choices
+        case "settings":
+            return isinstance(raw, dict) and all(isinstance(v, str) or _is_strings(v) for v in raw.values())
+    raise AssertionError(option.type)  # pragma: no cover
+
+
 def _coerce(option: Option, raw: Any, base: Path | None) -> tuple[Any, str | None]:
     """Convert a TOML (or parsed env) value; return (value, error message)."""
-    kind = option.type
-    expected = _EXPECTED[kind]
-    if kind in ("choice", "choices"):
-        expected = f"{expected} {', '.join(repr(c) for c in option.choices)}"
-    bad = (None, f"expected {expected}, got {raw!r}")
-    if kind == "str":
-        return (raw, None) if isinstance(raw, str) else bad
-    if kind == "path":
-        return (_path(raw, base), None) if isinstance(raw, str) and raw else bad
-    if kind == "bool":
-        return (raw, None) if isinstance(raw, bool) else bad
-    if kind == "int":
-        return (raw, None) if isinstance(raw, int) and not isinstance(raw, bool) else bad
-    if kind == "float":
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0
-        return (float(raw), None) if ok else bad
-    if kind in ("list", "paths", "choices"):
-        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-            return bad
-        if kind == "choices" and any(v not in option.choices for v in raw):
-            return bad
-        return ([_path(v, base) for v in raw] if kind == "paths" else list(raw)), None
-    if kind == "choice":
-        return (raw, None) if isinstance(raw, str) and raw in option.choices else bad
-    if kind == "settings":
-        if not isinstance(raw, dict):
-            return bad
-        for value in raw.values():
-            if not (
-                isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-            ):
-                return bad
-        return dict(raw), None
-    raise AssertionError(kind)  # pragma: no cover
+    if not _valid(option, raw):
+        expected = _EXPECTED[option.type]
+        if option.choices:
+            expected = f"{expected} {', '.join(repr(c) for c in option.choices)}"
+        return None, f"expected {expected}, got {raw!r}"
+    match option.type:
+        case "path":
+            return _path(raw, base), None
+        case "float":
+            return float(raw), None
+        case "paths":
+            return [_path(v, base) for v in raw], None
+        case "list" | "choices":
+            return list(raw), None
+        case "settings":
+            return dict(raw), None
+    return raw, None
 
 
 def _path(value: str, base: Path | None) -> Path:
@@ -189,6 +225,24 @@ def _suggest(key: str, known: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _structural(key: str, *, top: bool) -> bool:
+    """A key that is a table of its own, not an option (handled elsewhere)."""
+    if top:
+        return key in SECTIONS or key in PLATFORMS or key == "overrides"
+    return key in OVERRIDE_KEYS
+
+
+def _unknown(key: str, dotted: str, *, top: bool) -> str | None:
+    """Why ``key`` may not be set here, or None."""
+    option = BY_NAME.get(key)
+    if option is not None and option.config and (top or option.overridable):
+        return None
+    known = [o.name for o in FILE_OPTIONS if top or o.overridable]
+    extra = [*SECTIONS, *PLATFORMS, "overrides"] if top else list(OVERRIDE_KEYS)
+    why = "is not allowed in an override table" if option and option.config else "is not an hwb option"
+    return f"{dotted} {why}{_suggest(key, known + extra)}"
+
+
 def _apply_table(
     table: Mapping[str, Any],
     file: ConfigFile,
@@ -200,20 +254,19 @@ def _apply_table(
     top: bool,
 ) -> None:
     base = file.path.parent
-    known = [o.name for o in OPTIONS if top or o.overridable]
-    extra = [*SECTIONS, *PLATFORMS, "overrides"] if top else list(OVERRIDE_KEYS)
     for key, raw in table.items():
+        if _structural(key, top=top):
+            continue
         dotted = f"{prefix}{key}"
         line = file.line_of(key)
         where = f"{file.path}:{line}" if line else str(file.path)
-        if top and (key in SECTIONS or key in PLATFORMS or key == "overrides"):
+        problem = _unknown(key, dotted, top=top)
+        if problem:
+            errors.add(where, problem)
             continue
-        if not top and key in OVERRIDE_KEYS:
-            continue
-        option = BY_NAME.get(key)
-        if option is None or (not top and not option.overridable):
-            why = "is not allowed in an override table" if option else "is not an hwb option"
-            errors.add(where, f"{dotted} {why}{_suggest(key, known + extra)}")
+        option = BY_NAME[key]
+        if not option.project and trust.is_project(file):
+            errors.violations.append(trust.Violation(dotted, where))
             continue
         value, problem = _coerce(option, raw, base)
         if problem:
@@ -222,27 +275,36 @@ def _apply_table(
             values[option.name] = Value(value, source, where)
 
 
+def _select_patterns(entry: Mapping[str, Any]) -> list[str] | None:
+    select = entry.get("select")
+    patterns = [select] if isinstance(select, str) else select
+    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        return None
+    return patterns
+
+
+def _platform_tables(file: ConfigFile, platform: str, values: dict[str, Value], errors: _Errors) -> None:
+    prefix = "tool.hwb." if file.kind == "pyproject" else ""
+    for name in PLATFORMS:
+        table = file.table.get(name)
+        if table is not None and not isinstance(table, dict):
+            errors.add(str(file.path), f"{prefix}{name} must be a table")
+        elif name == platform and table is not None:
+            _apply_table(table, file, f"{prefix}{name}.", "override", values, errors, top=False)
+
+
 def _overrides(
     file: ConfigFile, identifier: str | None, platform: str, values: dict[str, Value], errors: _Errors
 ) -> None:
     prefix = "tool.hwb." if file.kind == "pyproject" else ""
-    plat = file.table.get(platform)
-    if plat is not None:
-        if isinstance(plat, dict):
-            _apply_table(plat, file, f"{prefix}{platform}.", "override", values, errors, top=False)
-        else:
-            errors.add(str(file.path), f"{prefix}{platform} must be a table")
-    for other in PLATFORMS:
-        if other != platform and other in file.table and not isinstance(file.table[other], dict):
-            errors.add(str(file.path), f"{prefix}{other} must be a table")
+    _platform_tables(file, platform, values, errors)
     entries = file.table.get("overrides", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         errors.add(str(file.path), f"{prefix}overrides must be an array of tables ([[{prefix}overrides]])")
         return
     for index, entry in enumerate(entries):
-        select = entry.get("select")
-        patterns = [select] if isinstance(select, str) else select
-        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        patterns = _select_patterns(entry)
+        if patterns is None:
             errors.add(
                 str(file.path),
                 f"{prefix}overrides[{index}].select must be a pattern or a list of "
@@ -255,31 +317,31 @@ def _overrides(
             values.update(scratch)
 
 
-def resolve(
-    project_dir: Path | None,
-    *,
-    cli: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
-    identifier: str | None = None,
-    platform: str | None = None,
-) -> Settings:
-    """The effective settings.  ``cli`` maps option names to values given on the command
-    line (only those the user gave).  Raises ConfigError listing every problem found."""
-    environ = os.environ if environ is None else environ
-    platform = platform or current_platform()
-    errors = _Errors()
-    values: dict[str, Value] = {o.name: Value(o.default, "default") for o in OPTIONS}
-    files: list[ConfigFile] = []
+def _files(
+    project_dir: Path | None, config_file: Path | None, environ: Mapping[str, str], *, user: bool
+) -> list[ConfigFile]:
+    """The user's file (when ``user``), then ``--config FILE`` or the project's files."""
+    files = load_user(environ) if user else []
     if config_file is not None:
-        files = [load_explicit(config_file)]
-    elif project_dir is not None and project_dir.is_dir():
-        files = discover(project_dir)
-    for file in files:
-        prefix = "tool.hwb." if file.kind == "pyproject" else ""
-        _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
-    for file in files:
-        _overrides(file, identifier, platform, values, errors)
+        return [*files, load_explicit(config_file)]
+    if project_dir is not None and project_dir.is_dir():
+        return [*files, *discover(project_dir, user=False)]
+    return files
+
+
+def _strict(cli: Mapping[str, Any], environ: Mapping[str, str], files: list[ConfigFile]) -> bool:
+    """``--strict``, else ``HWB_STRICT``, else ``strict`` in a trusted file."""
+    if "strict" in cli:
+        return bool(cli["strict"])
+    text = environ.get(BY_NAME["strict"].env)
+    if text:
+        value, problem = parse_env(BY_NAME["strict"], text)
+        return bool(value) if problem is None else False
+    trusted = [f.table.get("strict") for f in files if not trust.is_project(f)]
+    return any(value is True for value in trusted)
+
+
+def _apply_env(environ: Mapping[str, str], values: dict[str, Value], errors: _Errors) -> None:
     for option in OPTIONS:
         text = environ.get(option.env)
         if text is None or text == "":
@@ -289,31 +351,48 @@ def resolve(
             errors.add(option.env, problem)
         else:
             values[option.name] = Value(value, "env", option.env)
-    for name, value in (cli or {}).items():
-        option = BY_NAME[name]
-        values[name] = Value(value, "cli", option.flag)
+
+
+def _warn_unknown_env(environ: Mapping[str, str]) -> None:
     known_env = {o.env for o in OPTIONS} | _OTHER_ENV
     for env_name in sorted(k for k in environ if k.startswith("HWB_") and k not in known_env):
         # A warning, not an error: other tools (and later hwb versions) may set HWB_* names.
         logger.warning(
             "ignoring %s: it is not an hwb option%s", env_name, _suggest(env_name, sorted(known_env))
         )
-    if errors.lines:
-        count = len(errors.lines)
-        raise ConfigError(
-            f"invalid configuration ({count} problem{'s' if count != 1 else ''})",
-            details="\n".join(f"  {line}" for line in errors.lines),
-            hint="fix the keys named above; `hwb config show` prints the effective configuration "
-            "and docs/CONFIGURATION.md lists every option",
-        )
-    sections: dict[str, dict[str, Any]] = {}
-    for name in SECTIONS:
-        merged: dict[str, Any] = {}
-        for file in files:
-            table = file.table.get(name)
-            if isinstance(table, dict):
-                merged.update(table)
-        sections[name] = merged
+
+
+def resolve(
+    project_dir: Path | None,
+    *,
+    cli: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    identifier: str | None = None,
+    platform: str | None = None,
+    user_config: bool = True,
+) -> Settings:
+    """The effective settings.  ``cli`` maps option names to values given on the command
+    line (only those the user gave).  ``user_config``: read the user's configuration file.
+    Raises ConfigError listing every problem found."""
+    environ = os.environ if environ is None else environ
+    cli = cli or {}
+    errors = _Errors()
+    values: dict[str, Value] = {o.name: Value(o.default, "default") for o in OPTIONS}
+    files = _files(project_dir, config_file, environ, user=user_config)
+    for file in files:
+        prefix = "tool.hwb." if file.kind == "pyproject" else ""
+        _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
+    for file in files:
+        _overrides(file, identifier, platform or current_platform(), values, errors)
+    _apply_env(environ, values, errors)
+    for name, value in cli.items():
+        values[name] = Value(value, "cli", BY_NAME[name].flag)
+    _warn_unknown_env(environ)
+    errors.raise_if_any()
+    strict = _strict(cli, environ, files)
+    trust.report(errors.violations, strict=strict)
+    sections = {name: section(files, name, strict=strict)[0] for name in SECTIONS}
     return Settings(values=values, files=tuple(f.path for f in files), sections=sections)
 
 
@@ -335,5 +414,6 @@ _OTHER_ENV = frozenset(
         "HWB_REQUIREMENT",
         "HWB_CORPUS_PYTHON",
         "HWB_UPDATE_GOLDEN",
+        "HWB_USER_CONFIG",
     }
 )
