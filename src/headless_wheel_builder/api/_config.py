@@ -20,9 +20,12 @@ def resolve_config(
     config_file: str | os.PathLike[str] | None = None,
     identifier: str | None = None,
     environ: Mapping[str, str] | None = None,
+    user_config: bool = True,
 ) -> Settings:
-    """Resolve every option through hwb's cascade (defaults < ``[tool.hwb]`` < ``hwb.toml`` <
-    overrides < ``HWB_*`` < ``cli``); raises ConfigError listing every problem."""
+    """Resolve every option through hwb's cascade (defaults < the user's ``hwb/config.toml`` <
+    ``[tool.hwb]`` < ``hwb.toml`` < overrides < ``HWB_*`` < ``cli``); raises ConfigError listing
+    every problem.  Read ``settings.options`` for the typed values.  A user-only option set by the
+    project's own files is ignored with a warning (``cli={"strict": True}``: an error)."""
     from headless_wheel_builder.config.resolve import resolve
 
     return resolve(
@@ -31,6 +34,7 @@ def resolve_config(
         environ=environ,
         config_file=Path(config_file) if config_file is not None else None,
         identifier=identifier,
+        user_config=user_config,
     )
 
 

@@ -45,15 +45,15 @@ class ConfigFile:
     def line_of(self, dotted_key: str) -> int | None:
         """Best-effort line number of ``dotted_key``'s last part in the file (for messages)."""
         last = dotted_key.rsplit(".", 1)[-1]
-        pattern = re.compile(rf'^\s*"?{re.escape(last)}"?\s*=', re.M)
+        pattern = re.compile(rf'^[ \t]*"?{re.escape(last)}"?[ \t]*=', re.M)
         match = pattern.search(self.text)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 
     def line_of_table(self, dotted: str) -> int | None:
         """Line of the ``[dotted]`` header (or ``[tool.hwb.dotted]``) in the file."""
         name = dotted.removeprefix("tool.hwb.")
-        quoted = r"\.".join(rf'\s*"?{re.escape(part)}"?\s*' for part in name.split("."))
-        pattern = re.compile(rf"^\s*\[(\s*tool\s*\.\s*hwb\s*\.)?{quoted}\]", re.M)
+        quoted = r"\.".join(rf'[ \t]*"?{re.escape(part)}"?[ \t]*' for part in name.split("."))
+        pattern = re.compile(rf"^[ \t]*\[([ \t]*tool[ \t]*\.[ \t]*hwb[ \t]*\.)?{quoted}\]", re.M)
         match = pattern.search(self.text)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 

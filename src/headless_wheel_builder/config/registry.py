@@ -331,7 +331,6 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="venv (default); docker or podman: build in a manylinux/musllinux container; "
         "auto: a container for platform wheels when an engine works, else venv",
         overridable=False,
-        project=False,
         help="Where builds run: venv (a virtual environment), docker or podman (a manylinux/"
         "musllinux container), auto (a container for platform wheels when an engine works, else venv).",
     ),
@@ -486,22 +485,60 @@ USER_ONLY_SECTION_KEYS: dict[str, dict[str, str]] = {
 }
 
 #: Flags of a command's parser that are not options: command -> flags (``*``: every command).
+#: The commands that do not read the option cascade (publish, version, ci …) take their values
+#: as command arguments; the output flags and ``--config`` are not options either.
 NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
-    "*": frozenset({"-h", "--help", "-v", "--verbose", "-q", "--quiet", "--json", "--no-color",
-                    "--debug", "--log-format", "--config"}),
+    "*": frozenset(
+        {
+            "--config", "--debug", "-h", "--help", "--json", "--log-format", "--no-color", "-q", "--quiet",
+            "-v", "--verbose",
+        }
+    ),
     "hwb": frozenset({"--version"}),
-    "build": frozenset(),
-    "config show": frozenset({"--identifier"}),
-    "check": frozenset(),
     "matrix": frozenset({"--format"}),
-    "init": frozenset({"--from-setup", "--name", "--backend", "--force", "--dry-run", "--keep",
-                       "--package", "--write"}),
-    "publish": frozenset({"-r", "--repository", "--index-url", "--dry-run", "--skip-existing",
-                          "--no-skip-existing", "--endpoint-url", "--region", "--acl",
-                          "--storage-class", "--token", "-u", "--username", "--password-stdin",
-                          "--trusted-publishing", "--attest", "--retries", "--timeout",
-                          "--ca-bundle", "--allow-linux-tags"}),
-    "release": frozenset({"--dry-run", "-r", "--repository", "--no-publish", "--push", "--remote"}),
+    "config show": frozenset({"--identifier"}),
+    "init": frozenset(
+        {
+            "--backend", "--dry-run", "--force", "--from-setup", "--keep-setup", "--name",
+            "--requires-python", "--version",
+        }
+    ),
+    "publish": frozenset(
+        {
+            "--acl", "--allow-linux-tags", "--attest", "--ca-bundle", "--dry-run", "--endpoint-url",
+            "--index-url", "-n", "--no-skip-existing", "--password-stdin", "-r", "--region", "--repository",
+            "--retries", "--storage-class", "--timeout", "--token", "--trusted-publishing", "-u",
+            "--username",
+        }
+    ),
+    "index": frozenset({"--base-url", "-o", "--out"}),
+    "yank": frozenset({"--endpoint-url", "-r", "--reason", "--region", "--repository", "--unyank"}),
+    "version": frozenset(
+        {
+            "--changelog", "--commit", "--dry-run", "--message", "--message-file", "--package", "--pre",
+            "--project", "--range", "--tag",
+        }
+    ),
+    "changelog": frozenset(
+        {
+            "--all", "--format", "--package", "--project", "--since", "--template", "--write",
+        }
+    ),
+    "release": frozenset(
+        {
+            "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r", "--remote",
+            "--repository",
+        }
+    ),
+    "ci generate": frozenset(
+        {
+            "--attest", "--environment", "--force", "--hwb-requirement", "-o", "--output", "--project",
+            "--publish", "--python-version", "--repository", "--stdout", "--token-secret",
+        }
+    ),
+    "ci trusted-publisher": frozenset({"--index", "--project", "--provider", "--remote", "--workflow"}),
+    "mcp": frozenset({"--allow-publish", "--root"}),
+    "cache prune": frozenset({"--max-size", "--older-than"}),
 }
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
@@ -512,3 +549,16 @@ FILE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.config)
 def for_command(command: str) -> tuple[Option, ...]:
     """The options whose flags ``command``'s parser takes, in declaration order."""
     return tuple(o for o in OPTIONS if command in o.commands and o.flags)
+
+
+#: Parsers that take another command's options (``hwb config show`` takes ``hwb build``'s).
+SAME_OPTIONS_AS: dict[str, str] = {"config show": "build"}
+
+
+def declared_flags(command: str) -> frozenset[str]:
+    """Every flag that the parser of ``command`` (``build``, ``config show``, ``cache prune`` …;
+    ``hwb`` for the top level) may have: its options' flags and its non-option flags."""
+    options_of = SAME_OPTIONS_AS.get(command, command.split(maxsplit=1)[0])
+    options = (*for_command(options_of), *for_command(GLOBAL))
+    extra = NON_OPTION_FLAGS["*"] | NON_OPTION_FLAGS.get(command, frozenset())
+    return frozenset(flag for option in options for flag in option.flags) | extra

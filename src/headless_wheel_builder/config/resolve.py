@@ -333,12 +333,9 @@ def _strict(cli: Mapping[str, Any], environ: Mapping[str, str], files: list[Conf
     """``--strict``, else ``HWB_STRICT``, else ``strict`` in a trusted file."""
     if "strict" in cli:
         return bool(cli["strict"])
-    text = environ.get(BY_NAME["strict"].env)
-    if text:
-        value, problem = parse_env(BY_NAME["strict"], text)
-        return bool(value) if problem is None else False
-    trusted = [f.table.get("strict") for f in files if not trust.is_project(f)]
-    return any(value is True for value in trusted)
+    if environ.get(BY_NAME["strict"].env):
+        return trust.strict_from_env(environ)
+    return any(f.table.get("strict") is True for f in files if not trust.is_project(f))
 
 
 def _apply_env(environ: Mapping[str, str], values: dict[str, Value], errors: _Errors) -> None:

@@ -12,6 +12,7 @@ docs/SECURITY.md has the table of user-only options and why.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,12 @@ class Violation:
             f"{self.where}: {self.key} is ignored: a project's own configuration may not set it "
             "(it reaches the host or its secrets); the value has no effect"
         )
+
+
+def strict_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``HWB_STRICT`` asks for strict mode (true/1/yes/on)."""
+    text = (os.environ if environ is None else environ).get("HWB_STRICT", "")
+    return text.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def is_project(file: ConfigFile) -> bool:
