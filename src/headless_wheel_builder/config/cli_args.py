@@ -17,11 +17,11 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from headless_wheel_builder.config.options import Options
 from headless_wheel_builder.config.registry import GLOBAL, GROUPS, Option, for_command
 from headless_wheel_builder.errors import UsageError
 
 if TYPE_CHECKING:
+    from headless_wheel_builder.config.options import Options
     from headless_wheel_builder.config.resolve import Settings
 
 _Container = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -118,7 +118,10 @@ def to_argv(
     """The flags of ``command`` that give every non-default option of ``options`` again.
 
     ``exclude``: option names to leave out (for a build inside a container: the container's
-    own options).  Options without a flag for ``command`` are left out too."""
+    own options).  Options without a flag for ``command`` are left out too (``hwb build`` has no
+    flag for ``python`` alone: a single ``--python`` sets ``pythons`` and ``python``)."""
+    from headless_wheel_builder.config.options import Options
+
     resolved = options if isinstance(options, Options) else options.options
     defaults = Options()
     argv: list[str] = []
