@@ -337,3 +337,12 @@ def test_a_project_cannot_define_publish_repositories(
     assert info.value.exit_code == 3
     explicit = _file(tmp_path, "config", PYPI_IN_PROJECT)
     assert "repositories" in section([explicit], "publish", strict=True)[0]
+
+
+def test_command_line_values_go_through_the_same_validator(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve(tmp_path, environ={"HWB_USER_CONFIG": ""}, cli={"timeout": 0.0, "jobs": 2})
+    assert "--timeout: expected a number, got 0.0" in (info.value.details or "")
+    given = resolve(tmp_path, environ={"HWB_USER_CONFIG": ""}, cli={"build-constraints": [Path("c.txt")]})
+    assert given.options.build_constraints == (Path("c.txt"),)
+    assert given.values["build-constraints"].origin == "-c/--build-constraint"

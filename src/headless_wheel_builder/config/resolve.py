@@ -350,6 +350,25 @@ def _apply_env(environ: Mapping[str, str], values: dict[str, Value], errors: _Er
             values[option.name] = Value(value, "env", option.env)
 
 
+def _raw(value: Any) -> Any:
+    """A command-line value in its TOML form (paths as strings), for the one validator."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_raw(v) for v in value]
+    return value
+
+
+def _apply_cli(cli: Mapping[str, Any], values: dict[str, Value], errors: _Errors) -> None:
+    for name, given in cli.items():
+        option = BY_NAME[name]
+        value, problem = _coerce(option, _raw(given), None)
+        if problem:
+            errors.add(option.flag or name, problem)
+        else:
+            values[name] = Value(value, "cli", option.flag)
+
+
 def _warn_unknown_env(environ: Mapping[str, str]) -> None:
     known_env = {o.env for o in OPTIONS} | _OTHER_ENV
     for env_name in sorted(k for k in environ if k.startswith("HWB_") and k not in known_env):
@@ -383,8 +402,7 @@ def resolve(
     for file in files:
         _overrides(file, identifier, platform or current_platform(), values, errors)
     _apply_env(environ, values, errors)
-    for name, value in cli.items():
-        values[name] = Value(value, "cli", BY_NAME[name].flag)
+    _apply_cli(cli, values, errors)
     _warn_unknown_env(environ)
     errors.raise_if_any()
     strict = _strict(cli, environ, files)
