@@ -89,6 +89,27 @@ def test_project_container_engine_args_have_no_effect(hwb, docker: str, tmp_path
     assert not (tmp_path / "out3").exists()
 
 
+def test_config_check_and_show_report_a_user_only_key(hwb, tmp_path: Path) -> None:
+    """The pre-commit hook warns about a user-only key in the project's file, and fails with
+    --strict; `hwb config show` shows the value was not taken."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.hwb]\ncontainer-gpus = "all"\n')
+    where = f"{project / 'pyproject.toml'}:5: tool.hwb.container-gpus is ignored"
+    check = hwb("config", "check", cwd=project)
+    assert check.code == 0, check.stderr
+    assert where in check.stderr
+    strict = hwb("config", "check", "--strict", cwd=project)
+    assert strict.code == 3
+    assert where in strict.stderr
+    show = hwb("config", "show", project, "--json")
+    assert show.json["options"]["container-gpus"]["source"] == "default"
+    given = hwb("config", "show", project, "--gpus", "device=0", "--json")
+    gpus = given.json["options"]["container-gpus"]
+    assert gpus == {"value": "device=0", "source": "cli", "origin": "--gpus"}
+
+
 # --- (b) repositories and credentials ----------------------------------------------------------
 
 
