@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from headless_wheel_builder.config.registry import GLOBAL, GROUPS, Option, for_command
-from headless_wheel_builder.errors import UsageError
 
 if TYPE_CHECKING:
     from headless_wheel_builder.config.options import Options
@@ -102,6 +101,7 @@ def _read(args: argparse.Namespace, option: Option) -> object:
 
 def _pairs(option: Option, items: list[str]) -> dict[str, str | list[str]]:
     from headless_wheel_builder.config.resolve import parse_settings
+    from headless_wheel_builder.errors import UsageError
 
     settings, problem = parse_settings(items)
     if problem:
