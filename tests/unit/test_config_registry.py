@@ -346,3 +346,14 @@ def test_command_line_values_go_through_the_same_validator(tmp_path: Path) -> No
     given = resolve(tmp_path, environ={"HWB_USER_CONFIG": ""}, cli={"build-constraints": [Path("c.txt")]})
     assert given.options.build_constraints == (Path("c.txt"),)
     assert given.values["build-constraints"].origin == "-c/--build-constraint"
+
+
+def test_option_tables_elsewhere_in_the_docs_name_registry_options_and_flags() -> None:
+    text = (ROOT / "docs/ISOLATION.md").read_text()
+    table = text.split("| option (`[tool.hwb]`) | flag | default |")[1].split("\n\n")[0]
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]+) \|", table, flags=re.M)
+    assert len(rows) > 5
+    for name, flag in rows:
+        assert name in BY_NAME, f"docs/ISOLATION.md documents {name}, which the registry does not declare"
+        shown = flag.strip().strip("`").split()[0]
+        assert shown == "—" or shown in BY_NAME[name].flags, (name, shown)
