@@ -100,7 +100,7 @@ def _read(args: argparse.Namespace, option: Option) -> object:
 
 
 def _pairs(option: Option, items: list[str]) -> dict[str, str | list[str]]:
-    from headless_wheel_builder.config.resolve import parse_settings
+    from headless_wheel_builder.config.validate import parse_settings
     from headless_wheel_builder.errors import UsageError
 
     settings, problem = parse_settings(items)

@@ -12,7 +12,6 @@ ignored with a warning (an error with ``--strict``): ``config/trust.py``.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import fnmatch
 import os
@@ -34,13 +33,14 @@ from headless_wheel_builder.config.registry import (
     OVERRIDE_KEYS,
     PLATFORMS,
     SECTIONS,
-    Option,
 )
+from headless_wheel_builder.config.validate import coerce as _coerce
+from headless_wheel_builder.config.validate import parse_env, parse_settings
 from headless_wheel_builder.errors import ConfigError
 
+__all__ = ["Settings", "Source", "Value", "current_platform", "parse_env", "parse_settings", "resolve"]
+
 Source = Literal["default", "user", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -111,113 +111,6 @@ class _Errors:
             hint="fix the keys named above; `hwb config show` prints the effective configuration "
             "and docs/CONFIGURATION.md lists every option",
         )
-
-
-_EXPECTED = {
-    "str": "a string",
-    "path": "a path (string)",
-    "bool": "true or false",
-    "int": "an integer",
-    "float": "a number",
-    "list": "a list of strings",
-    "paths": "a list of paths",
-    "settings": "a table of strings (or lists of strings)",
-    "choice": "one of",
-    "choices": "a list of",
-}
-
-
-def _is_strings(raw: Any) -> bool:
-    return isinstance(raw, list) and all(isinstance(v, str) for v in raw)
-
-
-def _valid(option: Option, raw: Any) -> bool:
-    """Whether a TOML (or parsed env) value has the option's type: the one validator."""
-    match option.type:
-        case "str":
-            return isinstance(raw, str)
-        case "path":
-            return isinstance(raw, str) and bool(raw)
-        case "bool":
-            return isinstance(raw, bool)
-        case "int":
-            return isinstance(raw, int) and not isinstance(raw, bool)
-        case "float":
-            return isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0
-        case "list" | "paths":
-            return _is_strings(raw)
-        case "choices":
-            return _is_strings(raw) and all(v in option.choices for v in raw)
-        case "choice":
-            return isinstance(raw, str) and raw in option.choices
-        case "settings":
-            return isinstance(raw, dict) and all(isinstance(v, str) or _is_strings(v) for v in raw.values())
-    raise AssertionError(option.type)  # pragma: no cover
-
-
-def _coerce(option: Option, raw: Any, base: Path | None) -> tuple[Any, str | None]:
-    """Convert a TOML (or parsed env) value; return (value, error message)."""
-    if not _valid(option, raw):
-        expected = _EXPECTED[option.type]
-        if option.choices:
-            expected = f"{expected} {', '.join(repr(c) for c in option.choices)}"
-        return None, f"expected {expected}, got {raw!r}"
-    match option.type:
-        case "path":
-            return _path(raw, base), None
-        case "float":
-            return float(raw), None
-        case "paths":
-            return [_path(v, base) for v in raw], None
-        case "list" | "choices":
-            return list(raw), None
-        case "settings":
-            return dict(raw), None
-    return raw, None
-
-
-def _path(value: str, base: Path | None) -> Path:
-    path = Path(value)
-    with contextlib.suppress(RuntimeError):  # "~nobody": keep the text as written
-        path = path.expanduser()
-    return path if base is None or path.is_absolute() else base / path
-
-
-def parse_env(option: Option, text: str) -> tuple[Any, str | None]:
-    """Parse an ``HWB_*`` value: lists are comma-separated, settings are space-separated
-    ``KEY=VALUE`` pairs, booleans are true/false/1/0/yes/no/on/off."""
-    kind = option.type
-    if kind == "bool":
-        low = text.strip().lower()
-        if low in _TRUE or low in _FALSE:
-            return low in _TRUE, None
-        return None, f"expected true or false, got {text!r}"
-    if kind in ("int", "float"):
-        try:
-            number: Any = int(text) if kind == "int" else float(text)
-        except ValueError:
-            return None, f"expected {_EXPECTED[kind]}, got {text!r}"
-        return _coerce(option, number, None)
-    if kind in ("list", "paths", "choices"):
-        return _coerce(option, [p.strip() for p in text.split(",") if p.strip()], None)
-    if kind == "settings":
-        return parse_settings(text.split())
-    return _coerce(option, text, None)
-
-
-def parse_settings(items: list[str]) -> tuple[dict[str, str | list[str]], str | None]:
-    """``KEY=VALUE`` items to config settings; a repeated KEY gives a list (as pypa/build)."""
-    result: dict[str, str | list[str]] = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if not key:
-            return {}, f"expected KEY=VALUE, got {item!r}"
-        previous = result.get(key)
-        if previous is None:
-            result[key] = value
-        else:
-            result[key] = [*(previous if isinstance(previous, list) else [previous]), value]
-    return result, None
 
 
 def _suggest(key: str, known: list[str]) -> str:
