@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-OptionType = Literal["str", "path", "bool", "int", "float", "list", "paths", "settings", "choice", "choices"]
+OptionType = Literal[
+    "str", "path", "bool", "int", "float", "list", "paths", "settings", "table", "choice", "choices"
+]
+"""``settings``: a table of strings or lists of strings; ``table``: a table of strings."""
 ArgKind = Literal["value", "append", "split", "shlex", "pairs", "const", "choice-flags"]
 """How a flag takes its value: ``value`` one value; ``append`` repeatable; ``split`` repeatable,
 comma lists; ``shlex`` repeatable, split like a shell; ``pairs`` repeatable ``KEY=VALUE``;

@@ -87,7 +87,7 @@ def typed(option: Option, value: object) -> object:
             return tuple(Path(str(v)) for v in _items(value))
         case "list" | "choices":
             return tuple(str(v) for v in _items(value))
-        case "settings":
+        case "settings" | "table":
             assert isinstance(value, Mapping)
             return {str(k): list(v) if isinstance(v, (list, tuple)) else v for k, v in value.items()}
         case _:

@@ -348,7 +348,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         name="container-images",
-        type="settings",
+        type="table",
         default={},
         overridable=False,
         help="Images per target, replacing the pinned ones: {manylinux_2_28 = \"…\", musllinux_1_2 = \"…\"}.",

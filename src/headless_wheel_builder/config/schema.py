@@ -42,6 +42,8 @@ def _type_schema(option: Option) -> dict[str, Any]:
             return {"enum": list(option.choices)}
         case "choices":
             return {"type": "array", "items": {"enum": list(option.choices)}}
+        case "table":
+            return {"type": "object", "additionalProperties": {"type": "string"}}
         case "settings":
             return {"type": "object", "additionalProperties": {"anyOf": [{"type": "string"}, strings]}}
     raise AssertionError(option.type)  # pragma: no cover

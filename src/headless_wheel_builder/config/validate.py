@@ -24,6 +24,7 @@ _EXPECTED = {
     "list": "a list of strings",
     "paths": "a list of paths",
     "settings": "a table of strings (or lists of strings)",
+    "table": "a table of strings",
     "choice": "one of",
     "choices": "a list of",
 }
@@ -54,6 +55,8 @@ def _valid(option: Option, raw: Any) -> bool:
             return isinstance(raw, str) and raw in option.choices
         case "settings":
             return isinstance(raw, dict) and all(isinstance(v, str) or _is_strings(v) for v in raw.values())
+        case "table":
+            return isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values())
     raise AssertionError(option.type)  # pragma: no cover
 
 
@@ -73,7 +76,7 @@ def coerce(option: Option, raw: Any, base: Path | None) -> tuple[Any, str | None
             return [_path(v, base) for v in raw], None
         case "list" | "choices":
             return list(raw), None
-        case "settings":
+        case "settings" | "table":
             return dict(raw), None
     return raw, None
 
@@ -102,8 +105,9 @@ def parse_env(option: Option, text: str) -> tuple[Any, str | None]:
         return coerce(option, number, None)
     if kind in ("list", "paths", "choices"):
         return coerce(option, [p.strip() for p in text.split(",") if p.strip()], None)
-    if kind == "settings":
-        return parse_settings(text.split())
+    if kind in ("settings", "table"):
+        table, problem = parse_settings(text.split())
+        return (None, problem) if problem else coerce(option, table, None)
     return coerce(option, text, None)
 
 
