@@ -26,8 +26,9 @@ HEADER = """\
      tests/unit/test_docs.py fails when this file and `hwb --help` disagree. -->
 
 Every command and its options, as `hwb COMMAND --help` prints them. The output options
-(`-v`, `-q`, `--json`, `--no-color`, `--debug`, `--log-format`, `--config`) are accepted
-before and after the command name. Exit codes are listed in [Errors and exit codes](ERRORS.md).
+(`-v`, `-q`, `--json`, `--no-color`, `--debug`, `--log-format`, `--config`, `--strict`) are
+accepted before and after the command name. The flags of options (`--outdir`, `--installer` …)
+are generated from the option registry, like the table in [Configuration](CONFIGURATION.md). Exit codes are listed in [Errors and exit codes](ERRORS.md).
 """
 
 

@@ -71,6 +71,7 @@ def hwb(tmp_path: Path) -> Any:
         full_env = dict(os.environ)
         full_env.setdefault("HWB_LOG_DIR", str(log_dir))
         full_env.setdefault("HWB_CACHE", "false")  # build caches: only where a test turns them on
+        full_env.setdefault("HWB_USER_CONFIG", "")  # never the machine's ~/.config/hwb/config.toml
         full_env.pop("FORCE_COLOR", None)
         for key, value in (env or {}).items():
             if value is None:

@@ -123,23 +123,19 @@ def test_preflight_refuses_before_uploading(hwb, pypiserver: Server, tmp_path: P
 
 
 def test_named_repository_from_configuration(hwb, pypiserver: Server, tmp_path: Path) -> None:
+    """A repository named in the user's configuration (HWB_USER_CONFIG); a project's own
+    definition would be ignored (tests/integration/test_trust_boundary.py)."""
     project = tmp_path / "proj"
     project.mkdir()
-    (project / "pyproject.toml").write_text(
-        "[project]\nname = 'x'\nversion = '1'\n"
-        "[tool.hwb.publish.repositories.local]\n"
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '1'\n")
+    user_config = tmp_path / "user-config.toml"
+    user_config.write_text(
+        "[publish.repositories.local]\n"
         f"url = '{pypiserver.url}'\nusername = 'alice'\npassword-env = 'LOCAL_PYPI_PASSWORD'\n"
     )
     wheel = FakeWheel(name="cfg_pkg", version="1.0", files={"cfg_pkg/__init__.py": ""}).build(tmp_path)
-    result = hwb(
-        "publish",
-        wheel,
-        "-r",
-        "local",
-        "--json",
-        cwd=project,
-        env={"LOCAL_PYPI_PASSWORD": pypiserver.password},
-    )
+    env = {"LOCAL_PYPI_PASSWORD": pypiserver.password, "HWB_USER_CONFIG": str(user_config)}
+    result = hwb("publish", wheel, "-r", "local", "--json", cwd=project, env=env)
     assert result.code == 0, result.stderr
     assert (
         result.json["identity"]
@@ -147,6 +143,6 @@ def test_named_repository_from_configuration(hwb, pypiserver: Server, tmp_path: 
     )
     assert result.json["files"][0]["status"] == "uploaded"
     assert (pypiserver.root / wheel.name).is_file()
-    unknown = hwb("publish", wheel, "-r", "locl", cwd=project)
+    unknown = hwb("publish", wheel, "-r", "locl", cwd=project, env=env)
     assert unknown.code == 3
     assert "did you mean 'local'" in unknown.stderr

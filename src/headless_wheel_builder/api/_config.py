@@ -18,9 +18,12 @@ def resolve_config(
     config_file: str | os.PathLike[str] | None = None,
     identifier: str | None = None,
     environ: Mapping[str, str] | None = None,
+    user_config: bool = True,
 ) -> Settings:
-    """Resolve every option through hwb's cascade (defaults < ``[tool.hwb]`` < ``hwb.toml`` <
-    overrides < ``HWB_*`` < ``cli``); raises ConfigError listing every problem."""
+    """Resolve every option through hwb's cascade (defaults < the user's ``hwb/config.toml`` <
+    ``[tool.hwb]`` < ``hwb.toml`` < overrides < ``HWB_*`` < ``cli``); raises ConfigError listing
+    every problem.  Read ``settings.options`` for the typed values.  A user-only option set by the
+    project's own files is ignored with a warning (``cli={"strict": True}``: an error)."""
     from headless_wheel_builder.config.resolve import resolve
 
     return resolve(
@@ -29,6 +32,7 @@ def resolve_config(
         environ=environ,
         config_file=Path(config_file) if config_file is not None else None,
         identifier=identifier,
+        user_config=user_config,
     )
 
 
@@ -36,27 +40,27 @@ def build_options(settings: Settings, *, verbose: bool = False, matrix: bool = F
     """The :class:`BuildOptions` that resolved ``settings`` describe.  A single build repairs
     its wheel only when ``repair`` was set (a plain build equals ``python -m build``'s); a
     ``matrix`` job always follows ``repair`` (default ``auto``)."""
-    installer = settings["installer"]
+    options = settings.options
     repair_set = matrix or settings.values["repair"].source != "default"
     return BuildOptions(
-        outdir=Path(settings["outdir"]),
-        distributions=tuple(settings["distributions"]),
-        subdirectory=settings["subdirectory"],
-        config_settings=dict(settings["config-settings"]),
-        isolation=bool(settings["isolation"]),
-        installer=None if installer == "auto" else installer,
-        python=settings["python"],
-        build_constraints=tuple(Path(p) for p in settings["build-constraints"]),
+        outdir=options.outdir,
+        distributions=options.distributions,
+        subdirectory=options.subdirectory,
+        config_settings=dict(options.config_settings),
+        isolation=options.isolation,
+        installer=None if options.installer == "auto" else options.installer,
+        python=options.python,
+        build_constraints=options.build_constraints,
         verbose=verbose,
-        timeout=settings["timeout"],
-        cache=bool(settings["cache"]),
-        refresh=bool(settings["refresh"]),
-        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
-        cache_env=tuple(settings["cache-env"]),
-        repair=settings["repair"] if repair_set else None,
-        manylinux=settings["manylinux"],
-        test_command=settings["test-command"],
-        test_requires=tuple(settings["test-requires"]),
+        timeout=options.timeout,
+        cache=options.cache,
+        refresh=options.refresh,
+        cache_dir=options.cache_dir,
+        cache_env=options.cache_env,
+        repair=options.repair if repair_set else None,
+        manylinux=options.manylinux,
+        test_command=options.test_command,
+        test_requires=options.test_requires,
     )
 
 
@@ -68,7 +72,7 @@ _MATRIX_ONLY = ("platforms", "archs", "select", "skip", "jobs", "fail-fast", "re
 def wants_matrix(settings: Settings) -> bool:
     """Whether ``settings`` ask for a build matrix rather than one build: several Pythons (or
     ``all``), ``pythons`` set in a file or variable, or any matrix-only option set."""
-    pythons = [p for v in settings["pythons"] for p in str(v).split(",") if p.strip()]
+    pythons = [p for v in settings.options.pythons for p in v.split(",") if p.strip()]
     if len(pythons) > 1 or any(p.strip().lower() == "all" for p in pythons):
         return True
     if pythons and settings.values["pythons"].source != "cli":

@@ -2,8 +2,9 @@
 
 Each FILE is a pyproject.toml (its ``[tool.hwb]``) or an hwb.toml-style file; without FILES
 the files discovered from the current folder are checked.  Every problem of every file is
-reported together; the exit code is 3 when there is any.  ``HWB_*`` variables are ignored:
-only what is committed is checked.
+reported together; the exit code is 3 when there is any.  ``HWB_*`` variables and the user's
+configuration are ignored: only what is committed is checked.  A user-only option set in the
+project's files is a warning (``--strict``: a problem).
 """
 
 from __future__ import annotations
@@ -35,15 +36,16 @@ def run_check(args: argparse.Namespace, style: Style) -> int:
     from headless_wheel_builder.errors import ConfigError
 
     targets: list[Path | None] = list(args.files) or [None]
+    strict = {"strict": True} if args.strict else {}
     problems: list[str] = []
     checked: list[str] = []
     for target in targets:
         try:
             if target is None:
-                settings = api.resolve_config(Path.cwd(), environ={})
+                settings = api.resolve_config(Path.cwd(), environ={}, cli=strict, user_config=False)
                 checked += [str(p) for p in settings.files]
             else:
-                api.resolve_config(None, config_file=target, environ={})
+                api.resolve_config(None, config_file=target, environ={}, cli=strict, user_config=False)
                 checked.append(str(target))
         except ConfigError as exc:
             problems.append(exc.details or f"  {exc}")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from headless_wheel_builder.cli.main import add_common_flags
+    from headless_wheel_builder.config.cli_args import add_options
 
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     info = sub.add_parser("info", help="sizes, entries, hit and miss counts")
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     clear = sub.add_parser("clear", help="remove every cached environment and wheel")
     for action in (info, prune, clear):
-        action.add_argument("--cache-dir", type=Path, metavar="DIR", help="the cache folder to act on")
+        add_options(action, "cache")
         add_common_flags(action, suppress=True)
 
 

@@ -20,7 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dists", nargs="+", type=Path, metavar="DIST", help="wheel or sdist files, or folders holding them"
     )
-    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:

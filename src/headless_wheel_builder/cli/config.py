@@ -3,7 +3,9 @@
 `hwb config show [BUILD FLAGS…]` resolves every option through the cascade — defaults,
 [tool.hwb] in pyproject.toml, hwb.toml (or --config FILE), platform and [[tool.hwb.overrides]]
 tables, HWB_* variables, then the flags given — and prints each value with the source that set
-it.  Give it the same flags as `hwb build` to see what that command line resolves to.
+it.  Give it the same flags as `hwb build` to see what that command line resolves to.  Options
+marked user-only are never taken from the project's own pyproject.toml or hwb.toml (they come
+from flags, HWB_* variables, your user configuration or --config FILE; docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -54,9 +56,12 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     if style.json:
         emit_json(settings.to_dict())
         return 0
+    from headless_wheel_builder.config.registry import BY_NAME
+
     data = settings.to_dict()
     out("files: " + (", ".join(data["files"]) or "(none found)"))
     for name, entry in data["options"].items():
         origin = f" ({entry['origin']})" if entry["origin"] else ""
-        out(f"{name} = {entry['value']!r}    # {entry['source']}{origin}")
+        user_only = "" if BY_NAME[name].project else "  [user-only: not from the project's files]"
+        out(f"{name} = {entry['value']!r}    # {entry['source']}{origin}{user_only}")
     return 0

@@ -18,9 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
     )
-    parser.add_argument(
-        "--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE"
-    )
+    from headless_wheel_builder.config.cli_args import add_options
+
+    add_options(parser, "inspect")
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:

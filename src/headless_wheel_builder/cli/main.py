@@ -96,6 +96,10 @@ def add_common_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None
         default=default,
         help="read options from FILE instead of discovering pyproject.toml [tool.hwb] and hwb.toml",
     )
+    from headless_wheel_builder.config.cli_args import add_options
+    from headless_wheel_builder.config.registry import GLOBAL
+
+    add_options(group, GLOBAL, suppress=suppress)  # --strict
 
 
 def build_parser() -> argparse.ArgumentParser:

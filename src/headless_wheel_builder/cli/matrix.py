@@ -24,18 +24,15 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from headless_wheel_builder.cli.build import add_selection_arguments
+    from headless_wheel_builder.config.cli_args import add_options
 
     parser.add_argument(
         "source", nargs="?", default=".", metavar="SOURCE", help="folder, sdist/zip, or git URL (default: .)"
     )
     parser.add_argument(
-        "--subdirectory", metavar="PATH", help="the project lives in this subfolder of SOURCE"
-    )
-    parser.add_argument(
         "--format", choices=["text", "json", "github"], default=None, help="output format (default: text)"
     )
-    add_selection_arguments(parser)
+    add_options(parser, "matrix")
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
@@ -49,8 +46,6 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder.errors import MatrixError
 
     given = selection_values(args)
-    if args.subdirectory:
-        given["subdirectory"] = args.subdirectory
     settings = api.resolve_config(config_dir(args), cli=given, config_file=args.config)
     progress.step(f"Planning the matrix of {args.source}")
     plan = api.plan_matrix(args.source, api.matrix_options(settings))

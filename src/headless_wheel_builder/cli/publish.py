@@ -141,6 +141,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         ca_bundle=args.ca_bundle,
         allow_linux_tags=args.allow_linux_tags,
         config_file=getattr(args, "config", None),
+        strict=getattr(args, "strict", None),
         endpoint_url=args.endpoint_url,
         region=args.region,
         acl=args.acl,

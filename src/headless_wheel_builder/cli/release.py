@@ -10,7 +10,6 @@ back and nothing is committed, tagged or uploaded.  --dry-run prints the plan an
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--push", action="store_true", default=None, help="push the commit and tag(s)")
     parser.add_argument("--remote", metavar="NAME", help="the remote to push to (default: origin)")
-    parser.add_argument("-o", "--outdir", type=Path, help="where artifacts go (default: dist)")
-    parser.add_argument("-p", "--python", metavar="X.Y|PATH", help="interpreter to build with")
-    parser.add_argument("--installer", choices=["uv", "pip"], help="what installs build requirements")
+    from headless_wheel_builder.config.cli_args import add_options
+
+    add_options(parser, "release")  # --outdir, --python, --installer: the registry's
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:

@@ -1,14 +1,19 @@
 """Find and read hwb's configuration files.
 
-Two files may hold hwb settings: ``pyproject.toml`` under ``[tool.hwb]`` and ``hwb.toml``
-(the same keys, without the ``tool.hwb`` prefix; it wins over pyproject.toml).  Discovery
-starts at the project folder and walks up to the repository root (the first folder with a
-``.git``), never past it; the nearest file of each kind is used.  ``--config FILE`` names a
-file explicitly instead.
+Two files of the project may hold hwb settings: ``pyproject.toml`` under ``[tool.hwb]`` and
+``hwb.toml`` (the same keys, without the ``tool.hwb`` prefix; it wins over pyproject.toml).
+Discovery starts at the project folder and walks up to the repository root (the first folder with
+a ``.git``), never past it; the nearest file of each kind is used.  ``--config FILE`` names a
+file explicitly instead.  Below both, with the lowest precedence of the files, the user's own
+configuration: ``hwb/config.toml`` in the user config folder (``~/.config/hwb/config.toml`` on
+Linux; ``HWB_USER_CONFIG`` names another file, empty: none), with hwb.toml's keys.  The user's
+file and ``--config FILE`` are trusted; the project's files may not set user-only options
+(``config/trust.py``).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -23,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-ConfigSourceKind = str  # "default" | "pyproject" | "hwb.toml" | "config" | "override" | "env" | "cli"
+ConfigSourceKind = str  # "user" | "pyproject" | "hwb.toml" | "config"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,14 +37,23 @@ class ConfigFile:
 
     path: Path
     kind: ConfigSourceKind
-    """``pyproject`` ([tool.hwb] in pyproject.toml), ``hwb.toml``, or ``config`` (--config)."""
+    """``user`` (the user's configuration), ``pyproject`` ([tool.hwb] in pyproject.toml),
+    ``hwb.toml``, or ``config`` (--config)."""
     table: Mapping[str, Any]
     text: str = field(repr=False, default="")
 
     def line_of(self, dotted_key: str) -> int | None:
         """Best-effort line number of ``dotted_key``'s last part in the file (for messages)."""
         last = dotted_key.rsplit(".", 1)[-1]
-        pattern = re.compile(rf'^\s*"?{re.escape(last)}"?\s*=', re.M)
+        pattern = re.compile(rf'^[ \t]*"?{re.escape(last)}"?[ \t]*=', re.M)
+        match = pattern.search(self.text)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+    def line_of_table(self, dotted: str) -> int | None:
+        """Line of the ``[dotted]`` header (or ``[tool.hwb.dotted]``) in the file."""
+        name = dotted.removeprefix("tool.hwb.")
+        quoted = r"\.".join(rf'[ \t]*"?{re.escape(part)}"?[ \t]*' for part in name.split("."))
+        pattern = re.compile(rf"^[ \t]*\[([ \t]*tool[ \t]*\.[ \t]*hwb[ \t]*\.)?{quoted}\]", re.M)
         match = pattern.search(self.text)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
 
@@ -73,8 +87,37 @@ def repository_root(start: Path) -> Path | None:
     return None
 
 
-def discover(project_dir: Path) -> list[ConfigFile]:
-    """The configuration files for ``project_dir``, lowest precedence first."""
+def user_config_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's configuration file: ``HWB_USER_CONFIG`` (empty: none), else
+    ``hwb/config.toml`` in the user config folder.  It need not exist."""
+    environ = os.environ if environ is None else environ
+    named = environ.get("HWB_USER_CONFIG")
+    if named is not None:
+        return Path(named).expanduser() if named else None
+    import platformdirs
+
+    return platformdirs.user_config_path("hwb") / "config.toml"
+
+
+def load_user(environ: Mapping[str, str] | None = None) -> list[ConfigFile]:
+    """The user's configuration file, when it exists (a list of zero or one)."""
+    path = user_config_path(environ)
+    if path is None or not path.is_file():
+        return []
+    data, text = parse_toml(path)
+    return [ConfigFile(path=path, kind="user", table=data, text=text)]
+
+
+def discover(
+    project_dir: Path, *, user: bool = True, environ: Mapping[str, str] | None = None
+) -> list[ConfigFile]:
+    """The configuration files for ``project_dir``, lowest precedence first: the user's own
+    (unless ``user`` is False), then the project's pyproject.toml and hwb.toml."""
+    found = load_user(environ) if user else []
+    return found + _discover_project(project_dir)
+
+
+def _discover_project(project_dir: Path) -> list[ConfigFile]:
     start = project_dir.resolve()
     stop = repository_root(start)
     folders = [start]
@@ -120,21 +163,36 @@ def _has_hwb_table(path: Path) -> bool:
     return "tool.hwb" in head
 
 
-def section(files: list[ConfigFile], name: str) -> tuple[dict[str, Any], dict[str, ConfigFile]]:
+def section(
+    files: list[ConfigFile], name: str, *, strict: bool = False
+) -> tuple[dict[str, Any], dict[str, ConfigFile]]:
     """The merged ``[name]`` table of ``files`` (later files win, key by key) and, for each
-    key, the file it came from.  Used by stages that own a section (``publish``, ``version``)."""
+    key, the file it came from.  Used by stages that own a section (``publish``, ``version``).
+
+    Keys a project's own file may not set (``[publish] repositories``) are dropped from the
+    project's files with a warning, or raise ConfigError when ``strict`` (``config/trust.py``)."""
+    from headless_wheel_builder.config import trust
+
     merged: dict[str, Any] = {}
     origin: dict[str, ConfigFile] = {}
+    violations: list[trust.Violation] = []
     for file in files:
-        table = file.table.get(name, {})
-        if not isinstance(table, dict):
-            line = file.line_of(name)
-            raise ConfigError(
-                f"[{name}] in {file.path} is not a table",
-                why=f"{file.path}:{line}" if line else None,
-                hint=f"write it as a [{'tool.hwb.' if file.kind == 'pyproject' else ''}{name}] section",
-            )
+        table, found = trust.filter_section(file, name, _table_of(file, name))
+        violations += found
         for key, value in table.items():
             merged[key] = value
             origin[key] = file
+    trust.report(violations, strict=strict)
     return merged, origin
+
+
+def _table_of(file: ConfigFile, name: str) -> Mapping[str, Any]:
+    table = file.table.get(name, {})
+    if not isinstance(table, dict):
+        line = file.line_of(name)
+        raise ConfigError(
+            f"[{name}] in {file.path} is not a table",
+            why=f"{file.path}:{line}" if line else None,
+            hint=f"write it as a [{'tool.hwb.' if file.kind == 'pyproject' else ''}{name}] section",
+        )
+    return table

@@ -1,49 +1,41 @@
 """Every hwb option, declared once.
 
-The documentation table (docs/CONFIGURATION.md), the JSON Schema for ``[tool.hwb]`` and
-``hwb.toml`` (``config/hwb.schema.json``), environment variable parsing and validation are all
-derived from :data:`OPTIONS`.  Adding an option here is the whole of declaring it; a stage
-then reads it from :class:`~headless_wheel_builder.config.resolve.Settings`.
+An :class:`Option` holds everything hwb knows about one option: its key in ``[tool.hwb]`` /
+``hwb.toml``, type, default, choices, help, command-line flags, environment variable, the
+commands whose parser takes it, and whether a project's own configuration may set it
+(``project``; see docs/SECURITY.md).  Derived from :data:`OPTIONS`: the argparse arguments of
+every command (``config/cli_args.py``), validation of files and ``HWB_*`` variables
+(``config/resolve.py``), the typed :class:`~headless_wheel_builder.config.options.Options`, the
+argv of a build inside a container (``cli_args.to_argv``), the JSON Schema, the table in
+docs/CONFIGURATION.md and ``hwb config show``.
+
+Flags that are not options (``--json``, ``--config``, positional arguments …) are listed once in
+:data:`NON_OPTION_FLAGS`; a test fails when a parser has a flag that is in neither place.
 
 Tables owned by a stage (``[tool.hwb.publish]``, ``[tool.hwb.version]``) are declared in
-:data:`SECTIONS`; the stage validates their contents.
+:data:`SECTIONS`; the stage validates their contents.  Their keys that only the user may set
+are in :data:`USER_ONLY_SECTION_KEYS`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from headless_wheel_builder.config.option import ArgKind, Option, OptionType
 
-OptionType = Literal["str", "path", "bool", "int", "float", "list", "paths", "settings", "choice", "choices"]
+__all__ = ["OPTIONS", "ArgKind", "Option", "OptionType"]
+
 #: Platforms with override tables (``[tool.hwb.linux]`` …).
 PLATFORMS = ("linux", "macos", "windows")
+#: The pseudo-command of the flags every command accepts (``--strict``).
+GLOBAL = "global"
 
-
-@dataclass(frozen=True, kw_only=True)
-class Option:
-    """One option: its TOML key, type, default, help, environment variable and commands."""
-
-    name: str
-    """The key in ``[tool.hwb]`` / ``hwb.toml`` (kebab-case)."""
-    type: OptionType
-    default: object
-    help: str
-    commands: tuple[str, ...] = ("build",)
-    choices: tuple[str, ...] = ()
-    flag: str | None = None
-    """The command-line flag that sets it, for the docs."""
-    overridable: bool = True
-    """May be set in platform tables and ``[[tool.hwb.overrides]]``."""
-
-    @property
-    def env(self) -> str:
-        """``HWB_`` + the name in upper case, ``-`` as ``_``."""
-        return "HWB_" + self.name.upper().replace("-", "_")
-
-    @property
-    def attr(self) -> str:
-        """The Python attribute name (snake_case)."""
-        return self.name.replace("-", "_")
+#: argparse group key -> title, in --help order.
+GROUPS: dict[str, str] = {
+    "what": "what to build (default: sdist, then wheel from it)",
+    "environment": "environment",
+    "selection": "which interpreters and platforms",
+    "container": "isolation in containers (docs/ISOLATION.md)",
+    "matrix": "build matrix (docs/MATRIX.md)",
+}
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -51,15 +43,31 @@ OPTIONS: tuple[Option, ...] = (
         name="outdir",
         type="path",
         default="dist",
-        flag="--outdir",
+        commands=("build", "release"),
+        flags=("-o", "--outdir"),
+        cli_help="where finished artifacts go (default: ./dist)",
         help="Folder that receives the finished, validated artifacts.",
+    ),
+    Option(
+        name="subdirectory",
+        type="str",
+        default=None,
+        commands=("build", "matrix", "inspect"),
+        flags=("--subdirectory",),
+        metavar="PATH",
+        cli_help="the project lives in this subfolder of SOURCE",
+        overridable=False,
+        help="The project's folder inside the source.",
     ),
     Option(
         name="distributions",
         type="choices",
         default=[],
         choices=("sdist", "wheel", "editable"),
-        flag="--sdist/--wheel/--editable",
+        flags=("-s", "--sdist", "-w", "--wheel", "-e", "--editable"),
+        arg="choice-flags",
+        choice_help=("build an sdist", "build a wheel", "build a PEP 660 editable wheel"),
+        group="what",
         help="What to build. Empty: the sdist, then the wheel from that sdist "
         "(from an sdist source: the wheel).",
     ),
@@ -67,30 +75,44 @@ OPTIONS: tuple[Option, ...] = (
         name="python",
         type="str",
         default=None,
-        flag="--python",
+        commands=("release",),
+        flags=("-p", "--python"),
+        metavar="X.Y|PATH",
+        cli_help="interpreter to build with",
         help="Interpreter to build with: a version (3.12, cp312) or a path. "
-        "Default: the interpreter running hwb.",
+        "Default: the interpreter running hwb. hwb build: one --python that is not all sets it.",
     ),
     Option(
         name="installer",
         type="choice",
         default="auto",
         choices=("auto", "uv", "pip"),
-        flag="--installer",
+        commands=("build", "release"),
+        flags=("--installer",),
+        group="environment",
+        cli_help="what installs build requirements (default: auto = uv, pip if uv cannot run)",
         help="What installs build requirements: uv, pip, or auto (uv, pip when uv cannot run).",
     ),
     Option(
         name="isolation",
         type="bool",
         default=True,
-        flag="--no-isolation",
+        flags=("-n", "--no-isolation"),
+        arg="const",
+        const=False,
+        group="environment",
+        cli_help="build in the chosen interpreter itself (requirements must be installed)",
         help="Build in a fresh virtual environment. false: in the interpreter itself.",
     ),
     Option(
         name="build-constraints",
         type="paths",
         default=[],
-        flag="--build-constraint",
+        flags=("-c", "--build-constraint"),
+        arg="append",
+        metavar="FILE",
+        group="environment",
+        cli_help="constraints for build requirements (hashes are verified); repeatable",
         help="Constraint files for build requirements; hash-pinned entries are verified. "
         "Relative paths are relative to the file that sets them.",
     ),
@@ -98,126 +120,33 @@ OPTIONS: tuple[Option, ...] = (
         name="config-settings",
         type="settings",
         default={},
-        flag="-C KEY=VALUE",
+        flags=("-C", "--config-setting"),
+        arg="pairs",
+        metavar="KEY=VALUE",
+        group="environment",
+        cli_help="pass a PEP 517 config setting to the backend; repeatable (a repeated KEY gives a list)",
         help="PEP 517 config settings passed to the backend (a table of strings or lists).",
     ),
     Option(
         name="timeout",
         type="float",
         default=None,
-        flag="--timeout",
+        flags=("--timeout",),
+        metavar="SECONDS",
+        group="environment",
+        cli_help="stop any one step that runs longer than this",
         help="Seconds any one step (environment, install, hook) may take; none when unset.",
-    ),
-    Option(
-        name="pythons",
-        type="list",
-        default=[],
-        commands=("build", "matrix"),
-        flag="--python X.Y[,X.Y…] | all",
-        overridable=False,
-        help="The build matrix: Pythons to build wheels for (3.12, cp312, a path, or all = every "
-        "CPython found). More than one, or all, builds them in parallel from one sdist.",
-    ),
-    Option(
-        name="platforms",
-        type="list",
-        default=[],
-        commands=("build", "matrix"),
-        flag="--platform",
-        overridable=False,
-        help="Platforms of the matrix (linux, macos, windows); default: this one. Others are "
-        "planned for CI runners (hwb matrix --format github), not built here.",
-    ),
-    Option(
-        name="archs",
-        type="list",
-        default=[],
-        commands=("build", "matrix"),
-        flag="--arch",
-        overridable=False,
-        help="Architectures of the matrix: native (default), or x86_64, aarch64, arm64, "
-        "universal2, AMD64, ...",
-    ),
-    Option(
-        name="select",
-        type="list",
-        default=[],
-        commands=("build", "matrix"),
-        flag="--select",
-        overridable=False,
-        help="Build only identifiers matching these fnmatch patterns (cp312-*, *-manylinux_x86_64).",
-    ),
-    Option(
-        name="skip",
-        type="list",
-        default=[],
-        commands=("build", "matrix"),
-        flag="--skip",
-        overridable=False,
-        help="Do not build identifiers matching these fnmatch patterns (cp38-*).",
-    ),
-    Option(
-        name="jobs",
-        type="int",
-        default=None,
-        flag="-j/--jobs",
-        overridable=False,
-        help="Matrix builds run in parallel; default: the number of CPU cores.",
-    ),
-    Option(
-        name="fail-fast",
-        type="bool",
-        default=False,
-        flag="--fail-fast",
-        overridable=False,
-        help="Stop the matrix at the first failed identifier (default: build all, report all).",
-    ),
-    Option(
-        name="repair",
-        type="choice",
-        default="auto",
-        choices=("auto", "always", "never"),
-        flag="--repair",
-        help="Repair platform wheels (auditwheel on Linux, delocate on macOS, delvewheel on "
-        "Windows with always). auto: Linux linux_* and macOS wheels. never keeps unpublishable tags.",
-    ),
-    Option(
-        name="manylinux",
-        type="str",
-        default=None,
-        flag="--manylinux",
-        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014); a symbol that "
-        "needs a newer glibc is an error. Default: the most compatible policy the wheel meets.",
-    ),
-    Option(
-        name="test-command",
-        type="str",
-        default=None,
-        flag="--test-command",
-        help="Run after each matrix build in a fresh venv with the wheel installed; {project} and "
-        "{wheel} are replaced by the project folder and the wheel path.",
-    ),
-    Option(
-        name="test-requires",
-        type="list",
-        default=[],
-        flag="--test-requires",
-        help="Requirements installed with the wheel before the test command (pytest, ...).",
-    ),
-    Option(
-        name="subdirectory",
-        type="str",
-        default=None,
-        flag="--subdirectory",
-        overridable=False,
-        help="The project's folder inside the source.",
     ),
     # -- caches (cache/, docs/CACHING.md) --
     Option(
         name="cache",
         type="bool",
         default=True,
-        flag="--no-cache",
+        flags=("--no-cache",),
+        arg="const",
+        const=False,
+        group="environment",
+        cli_help="no cached build environments or wheels (docs/CACHING.md)",
         help="Reuse cached build environments and serve an unchanged build from the wheel cache "
         "(reported as cached). false: fresh environments, always build.",
     ),
@@ -225,7 +154,11 @@ OPTIONS: tuple[Option, ...] = (
         name="refresh",
         type="bool",
         default=False,
-        flag="--refresh",
+        flags=("--refresh",),
+        arg="const",
+        const=True,
+        group="environment",
+        cli_help="rebuild and re-cache even when the environment or the build is cached",
         overridable=False,
         help="Rebuild even when cached: recreate the build environments (re-resolving their "
         "requirements) and replace the cached artifacts.",
@@ -234,7 +167,12 @@ OPTIONS: tuple[Option, ...] = (
         name="cache-dir",
         type="path",
         default=None,
+        commands=("cache",),
+        flags=("--cache-dir",),
+        metavar="DIR",
+        cli_help="the cache folder to act on",
         overridable=False,
+        project=False,
         help="Where the caches live (build environments, wheels). Default: the user cache folder "
         "(~/.cache/hwb on Linux).",
     ),
@@ -245,13 +183,153 @@ OPTIONS: tuple[Option, ...] = (
         help="Environment variables whose values change the build; a change makes a cache miss. "
         "Always included: SOURCE_DATE_EPOCH, CC, CFLAGS, LDFLAGS and the like (docs/CACHING.md).",
     ),
+    # -- the matrix (matrix/, docs/MATRIX.md) --
+    Option(
+        name="pythons",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("-p", "--python"),
+        arg="split",
+        metavar="X.Y|PATH|all",
+        group="selection",
+        cli_help="interpreter(s) to build with (found via pyenv, PATH, uv): repeatable or comma "
+        "lists (3.9,3.10); `all` = every CPython found; default: the one running hwb",
+        overridable=False,
+        help="The build matrix: Pythons to build wheels for (3.12, cp312, a path, or all = every "
+        "CPython found). More than one, or all, builds them in parallel from one sdist.",
+    ),
+    Option(
+        name="platforms",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("--platform",),
+        arg="split",
+        metavar="NAME",
+        group="selection",
+        cli_help="linux, macos, windows (default: this one)",
+        overridable=False,
+        help="Platforms of the matrix (linux, macos, windows); default: this one. Others are "
+        "planned for CI runners (hwb matrix --format github), not built here.",
+    ),
+    Option(
+        name="archs",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("--arch",),
+        arg="split",
+        metavar="ARCH",
+        group="selection",
+        cli_help="native (default), x86_64, aarch64, arm64, ...",
+        overridable=False,
+        help="Architectures of the matrix: native (default), or x86_64, aarch64, arm64, "
+        "universal2, AMD64, ...",
+    ),
+    Option(
+        name="select",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("--select",),
+        arg="append",
+        metavar="PATTERN",
+        group="selection",
+        cli_help="only identifiers matching (cp312-*); repeatable",
+        overridable=False,
+        help="Build only identifiers matching these fnmatch patterns (cp312-*, *-manylinux_x86_64).",
+    ),
+    Option(
+        name="skip",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("--skip",),
+        arg="append",
+        metavar="PATTERN",
+        group="selection",
+        cli_help="not the identifiers matching (cp38-*); repeatable",
+        overridable=False,
+        help="Do not build identifiers matching these fnmatch patterns (cp38-*).",
+    ),
+    Option(
+        name="jobs",
+        type="int",
+        default=None,
+        flags=("-j", "--jobs"),
+        metavar="N",
+        group="matrix",
+        cli_help="parallel matrix jobs (default: number of cores)",
+        overridable=False,
+        help="Matrix builds run in parallel; default: the number of CPU cores.",
+    ),
+    Option(
+        name="fail-fast",
+        type="bool",
+        default=False,
+        flags=("--fail-fast",),
+        arg="const",
+        const=True,
+        group="matrix",
+        cli_help="stop the matrix at the first failure",
+        overridable=False,
+        help="Stop the matrix at the first failed identifier (default: build all, report all).",
+    ),
+    Option(
+        name="repair",
+        type="choice",
+        default="auto",
+        choices=("auto", "always", "never"),
+        flags=("--repair",),
+        group="matrix",
+        cli_help="repair platform wheels (auditwheel/delocate/delvewheel); default: auto",
+        help="Repair platform wheels (auditwheel on Linux, delocate on macOS, delvewheel on "
+        "Windows with always). auto: Linux linux_* and macOS wheels. never keeps unpublishable tags.",
+    ),
+    Option(
+        name="manylinux",
+        type="str",
+        default=None,
+        flags=("--manylinux",),
+        metavar="POLICY",
+        group="matrix",
+        cli_help="target policy for Linux wheels, e.g. 2_28 or manylinux2014",
+        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014); a symbol that "
+        "needs a newer glibc is an error. Default: the most compatible policy the wheel meets.",
+    ),
+    Option(
+        name="test-command",
+        type="str",
+        default=None,
+        flags=("--test-command",),
+        metavar="CMD",
+        group="matrix",
+        cli_help="run after each build in a fresh venv with the wheel installed ({project}, {wheel})",
+        help="Run after each matrix build in a fresh venv with the wheel installed; {project} and "
+        "{wheel} are replaced by the project folder and the wheel path.",
+    ),
+    Option(
+        name="test-requires",
+        type="list",
+        default=[],
+        flags=("--test-requires",),
+        arg="split",
+        metavar="REQ",
+        group="matrix",
+        cli_help="install these with the wheel before the test command; repeatable, comma lists",
+        help="Requirements installed with the wheel before the test command (pytest, ...).",
+    ),
     # -- container isolation (isolation/docker.py, docs/ISOLATION.md) --
     Option(
         name="isolation-mode",
         type="choice",
         default="venv",
         choices=("auto", "venv", "docker", "podman"),
-        flag="--isolation",
+        flags=("--isolation",),
+        group="container",
+        cli_help="venv (default); docker or podman: build in a manylinux/musllinux container; "
+        "auto: a container for platform wheels when an engine works, else venv",
         overridable=False,
         help="Where builds run: venv (a virtual environment), docker or podman (a manylinux/"
         "musllinux container), auto (a container for platform wheels when an engine works, else venv).",
@@ -260,14 +338,17 @@ OPTIONS: tuple[Option, ...] = (
         name="container-image",
         type="str",
         default=None,
-        flag="--image",
+        flags=("--image",),
+        metavar="IMAGE",
+        group="container",
+        cli_help="the container image (default: the pinned official one)",
         overridable=False,
         help="The image container builds run in. Default: the pinned official image of the "
         "--manylinux target (manylinux_2_28 when unset).",
     ),
     Option(
         name="container-images",
-        type="settings",
+        type="table",
         default={},
         overridable=False,
         help="Images per target, replacing the pinned ones: {manylinux_2_28 = \"…\", musllinux_1_2 = \"…\"}.",
@@ -276,31 +357,49 @@ OPTIONS: tuple[Option, ...] = (
         name="container-dockerfile",
         type="path",
         default=None,
-        flag="--dockerfile",
+        flags=("--dockerfile",),
+        metavar="FILE",
+        group="container",
+        cli_help="build the image from this Dockerfile (cached)",
         overridable=False,
+        project=False,
         help="Build the container image from this Dockerfile (once; cached by the hash of its content).",
     ),
     Option(
         name="container-engine-args",
         type="list",
         default=[],
-        flag="--container-engine-args",
+        flags=("--container-engine-args",),
+        arg="shlex",
+        metavar="ARGS",
+        group="container",
+        cli_help="extra arguments for `docker run` (split like a shell would); repeatable",
         overridable=False,
+        project=False,
         help="Extra arguments for the engine's run command (--memory=8g, --network=host, ...).",
     ),
     Option(
         name="container-environment",
         type="settings",
         default={},
-        flag="--container-env KEY=VALUE",
+        flags=("--container-env",),
+        arg="pairs",
+        metavar="KEY=VALUE",
+        group="container",
+        cli_help="set a variable in the container",
         overridable=False,
+        project=False,
         help="Variables set in the build container.",
     ),
     Option(
         name="before-all",
         type="list",
         default=[],
-        flag="--before-all",
+        flags=("--before-all",),
+        arg="append",
+        metavar="CMD",
+        group="container",
+        cli_help="run once in the container first",
         overridable=False,
         help="Shell commands run once in each build container before the builds (install system libraries).",
     ),
@@ -308,8 +407,13 @@ OPTIONS: tuple[Option, ...] = (
         name="container-host-settings",
         type="bool",
         default=True,
-        flag="--no-host-settings",
+        flags=("--no-host-settings",),
+        arg="const",
+        const=False,
+        group="container",
+        cli_help="do not pass the host's CA bundle, index and proxy settings into the container",
         overridable=False,
+        project=False,
         help="Pass the host's CA bundle, index (PIP_INDEX_URL, UV_INDEX_URL …) and proxy settings "
         "into build containers.",
     ),
@@ -317,15 +421,23 @@ OPTIONS: tuple[Option, ...] = (
         name="container-gpus",
         type="str",
         default=None,
-        flag="--gpus",
+        flags=("--gpus",),
+        metavar="GPUS",
+        group="container",
+        cli_help="GPUs for the container (all, device=0); Docker",
         overridable=False,
+        project=False,
         help="GPUs for the build container (Docker --gpus: all, device=0), for CUDA builds.",
     ),
     Option(
         name="container-caches",
         type="bool",
         default=True,
-        flag="--no-container-caches",
+        flags=("--no-container-caches",),
+        arg="const",
+        const=False,
+        group="container",
+        cli_help="no hwb-cache volume",
         overridable=False,
         help="Mount the named volume hwb-cache (pip, uv and compiler caches) into build containers.",
     ),
@@ -334,9 +446,27 @@ OPTIONS: tuple[Option, ...] = (
         type="choice",
         default="none",
         choices=("none", "ccache", "sccache"),
-        flag="--compiler-cache",
+        flags=("--compiler-cache",),
+        group="container",
+        cli_help="keep a compiler cache",
         overridable=False,
         help="Keep a ccache or sccache cache in the hwb-cache volume (the image must have the tool).",
+    ),
+    # -- every command --
+    Option(
+        name="strict",
+        type="bool",
+        default=False,
+        commands=(GLOBAL,),
+        flags=("--strict",),
+        arg="const",
+        const=True,
+        cli_help="warnings become errors: a setting a project may not make (exit 3), "
+        "`hwb check` warnings",
+        overridable=False,
+        project=False,
+        help="Turn warnings into errors: a user-only option set by a project's own configuration "
+        "(docs/SECURITY.md) is a configuration error instead of being ignored.",
     ),
 )
 
@@ -346,5 +476,89 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "version": ("version", "Versions and changelogs from Conventional Commits (docs/VERSIONING.md)."),
 }
 
+#: Keys of stage-owned tables that a project's own configuration may not set, and why.
+USER_ONLY_SECTION_KEYS: dict[str, dict[str, str]] = {
+    "publish": {
+        "repositories": "a repository definition chooses where your credentials are sent "
+        "(URL, preset, auth flow, password-env), and may redefine pypi or testpypi",
+    },
+}
+
+#: Flags of a command's parser that are not options: command -> flags (``*``: every command).
+#: The commands that do not read the option cascade (publish, version, ci …) take their values
+#: as command arguments; the output flags and ``--config`` are not options either.
+NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
+    "*": frozenset(
+        {
+            "--config", "--debug", "-h", "--help", "--json", "--log-format", "--no-color", "-q", "--quiet",
+            "-v", "--verbose",
+        }
+    ),
+    "hwb": frozenset({"--version"}),
+    "matrix": frozenset({"--format"}),
+    "config show": frozenset({"--identifier"}),
+    "init": frozenset(
+        {
+            "--backend", "--dry-run", "--force", "--from-setup", "--keep-setup", "--name",
+            "--requires-python", "--version",
+        }
+    ),
+    "publish": frozenset(
+        {
+            "--acl", "--allow-linux-tags", "--attest", "--ca-bundle", "--dry-run", "--endpoint-url",
+            "--index-url", "-n", "--no-skip-existing", "--password-stdin", "-r", "--region", "--repository",
+            "--retries", "--storage-class", "--timeout", "--token", "--trusted-publishing", "-u",
+            "--username",
+        }
+    ),
+    "index": frozenset({"--base-url", "-o", "--out"}),
+    "yank": frozenset({"--endpoint-url", "-r", "--reason", "--region", "--repository", "--unyank"}),
+    "version": frozenset(
+        {
+            "--changelog", "--commit", "--dry-run", "--message", "--message-file", "--package", "--pre",
+            "--project", "--range", "--tag",
+        }
+    ),
+    "changelog": frozenset(
+        {
+            "--all", "--format", "--package", "--project", "--since", "--template", "--write",
+        }
+    ),
+    "release": frozenset(
+        {
+            "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r", "--remote",
+            "--repository",
+        }
+    ),
+    "ci generate": frozenset(
+        {
+            "--attest", "--environment", "--force", "--hwb-requirement", "-o", "--output", "--project",
+            "--publish", "--python-version", "--repository", "--stdout", "--token-secret",
+        }
+    ),
+    "ci trusted-publisher": frozenset({"--index", "--project", "--provider", "--remote", "--workflow"}),
+    "mcp": frozenset({"--allow-publish", "--root"}),
+    "cache prune": frozenset({"--max-size", "--older-than"}),
+}
+
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 OVERRIDE_KEYS = frozenset({"select", "inherit"})
+FILE_OPTIONS: tuple[Option, ...] = tuple(o for o in OPTIONS if o.config)
+
+
+def for_command(command: str) -> tuple[Option, ...]:
+    """The options whose flags ``command``'s parser takes, in declaration order."""
+    return tuple(o for o in OPTIONS if command in o.commands and o.flags)
+
+
+#: Parsers that take another command's options (``hwb config show`` takes ``hwb build``'s).
+SAME_OPTIONS_AS: dict[str, str] = {"config show": "build"}
+
+
+def declared_flags(command: str) -> frozenset[str]:
+    """Every flag that the parser of ``command`` (``build``, ``config show``, ``cache prune`` …;
+    ``hwb`` for the top level) may have: its options' flags and its non-option flags."""
+    options_of = SAME_OPTIONS_AS.get(command, command.split(maxsplit=1)[0])
+    options = (*for_command(options_of), *for_command(GLOBAL))
+    extra = NON_OPTION_FLAGS["*"] | NON_OPTION_FLAGS.get(command, frozenset())
+    return frozenset(flag for option in options for flag in option.flags) | extra

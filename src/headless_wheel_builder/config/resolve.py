@@ -1,40 +1,46 @@
 """Resolve hwb's options through one cascade, lowest precedence first:
 
-built-in defaults < ``pyproject.toml [tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) <
-platform tables (``[tool.hwb.linux]``…) and ``[[tool.hwb.overrides]]`` matching the build
-identifier < ``HWB_*`` environment variables < command-line flags.
+built-in defaults < the user's configuration (``hwb/config.toml``) < ``pyproject.toml
+[tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) < platform tables (``[tool.hwb.linux]``…)
+and ``[[tool.hwb.overrides]]`` matching the build identifier < ``HWB_*`` environment variables
+< command-line flags.
 
 Every value remembers where it came from.  All problems are collected and reported together;
-nothing runs with an invalid configuration.
+nothing runs with an invalid configuration.  A user-only option set by the project's own files is
+ignored with a warning (an error with ``--strict``): ``config/trust.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import fnmatch
 import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder._log import logger
-from headless_wheel_builder.config.files import ConfigFile, discover, load_explicit
+from headless_wheel_builder.config import trust
+from headless_wheel_builder.config.files import ConfigFile, discover, load_explicit, load_user, section
+from headless_wheel_builder.config.options import Options
 from headless_wheel_builder.config.registry import (
     BY_NAME,
+    FILE_OPTIONS,
     OPTIONS,
     OVERRIDE_KEYS,
     PLATFORMS,
     SECTIONS,
-    Option,
 )
+from headless_wheel_builder.config.validate import coerce as _coerce
+from headless_wheel_builder.config.validate import parse_env, parse_settings
 from headless_wheel_builder.errors import ConfigError
 
-Source = Literal["default", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+__all__ = ["Settings", "Source", "Value", "current_platform", "parse_env", "parse_settings", "resolve"]
+
+Source = Literal["default", "user", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
 
 
 @dataclass(frozen=True)
@@ -47,13 +53,20 @@ class Value:
 
 @dataclass(frozen=True)
 class Settings:
-    """The effective value of every option, with its source."""
+    """The effective value of every option, with its source; :attr:`options` is the typed view."""
 
     values: Mapping[str, Value]
     files: tuple[Path, ...] = ()
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    @cached_property
+    def options(self) -> Options:
+        """Every option's value, typed (read ``settings.options.outdir``)."""
+        return Options.from_values({name: v.value for name, v in self.values.items()})
+
     def __getitem__(self, name: str) -> Any:
+        # Deprecated: untyped; read ``settings.options.<name>`` instead.  Kept until every
+        # caller is converted (the build and isolation CLI runs, ci/generate.py), then removed.
         return self.values[name].value
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,110 +96,44 @@ def current_platform() -> str:
 class _Errors:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.violations: list[trust.Violation] = []
 
     def add(self, where: str, message: str) -> None:
         self.lines.append(f"{where}: {message}")
 
-
-_EXPECTED = {
-    "str": "a string",
-    "path": "a path (string)",
-    "bool": "true or false",
-    "int": "an integer",
-    "float": "a number",
-    "list": "a list of strings",
-    "paths": "a list of paths",
-    "settings": "a table of strings (or lists of strings)",
-    "choice": "one of",
-    "choices": "a list of",
-}
-
-
-def _coerce(option: Option, raw: Any, base: Path | None) -> tuple[Any, str | None]:
-    """Convert a TOML (or parsed env) value; return (value, error message)."""
-    kind = option.type
-    expected = _EXPECTED[kind]
-    if kind in ("choice", "choices"):
-        expected = f"{expected} {', '.join(repr(c) for c in option.choices)}"
-    bad = (None, f"expected {expected}, got {raw!r}")
-    if kind == "str":
-        return (raw, None) if isinstance(raw, str) else bad
-    if kind == "path":
-        return (_path(raw, base), None) if isinstance(raw, str) and raw else bad
-    if kind == "bool":
-        return (raw, None) if isinstance(raw, bool) else bad
-    if kind == "int":
-        return (raw, None) if isinstance(raw, int) and not isinstance(raw, bool) else bad
-    if kind == "float":
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0
-        return (float(raw), None) if ok else bad
-    if kind in ("list", "paths", "choices"):
-        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-            return bad
-        if kind == "choices" and any(v not in option.choices for v in raw):
-            return bad
-        return ([_path(v, base) for v in raw] if kind == "paths" else list(raw)), None
-    if kind == "choice":
-        return (raw, None) if isinstance(raw, str) and raw in option.choices else bad
-    if kind == "settings":
-        if not isinstance(raw, dict):
-            return bad
-        for value in raw.values():
-            if not (
-                isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
-            ):
-                return bad
-        return dict(raw), None
-    raise AssertionError(kind)  # pragma: no cover
-
-
-def _path(value: str, base: Path | None) -> Path:
-    path = Path(value)
-    with contextlib.suppress(RuntimeError):  # "~nobody": keep the text as written
-        path = path.expanduser()
-    return path if base is None or path.is_absolute() else base / path
-
-
-def parse_env(option: Option, text: str) -> tuple[Any, str | None]:
-    """Parse an ``HWB_*`` value: lists are comma-separated, settings are space-separated
-    ``KEY=VALUE`` pairs, booleans are true/false/1/0/yes/no/on/off."""
-    kind = option.type
-    if kind == "bool":
-        low = text.strip().lower()
-        if low in _TRUE or low in _FALSE:
-            return low in _TRUE, None
-        return None, f"expected true or false, got {text!r}"
-    if kind in ("int", "float"):
-        try:
-            number: Any = int(text) if kind == "int" else float(text)
-        except ValueError:
-            return None, f"expected {_EXPECTED[kind]}, got {text!r}"
-        return _coerce(option, number, None)
-    if kind in ("list", "paths", "choices"):
-        return _coerce(option, [p.strip() for p in text.split(",") if p.strip()], None)
-    if kind == "settings":
-        return parse_settings(text.split())
-    return _coerce(option, text, None)
-
-
-def parse_settings(items: list[str]) -> tuple[dict[str, str | list[str]], str | None]:
-    """``KEY=VALUE`` items to config settings; a repeated KEY gives a list (as pypa/build)."""
-    result: dict[str, str | list[str]] = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if not key:
-            return {}, f"expected KEY=VALUE, got {item!r}"
-        previous = result.get(key)
-        if previous is None:
-            result[key] = value
-        else:
-            result[key] = [*(previous if isinstance(previous, list) else [previous]), value]
-    return result, None
+    def raise_if_any(self) -> None:
+        if not self.lines:
+            return
+        count = len(self.lines)
+        raise ConfigError(
+            f"invalid configuration ({count} problem{'s' if count != 1 else ''})",
+            details="\n".join(f"  {line}" for line in self.lines),
+            hint="fix the keys named above; `hwb config show` prints the effective configuration "
+            "and docs/CONFIGURATION.md lists every option",
+        )
 
 
 def _suggest(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _structural(key: str, *, top: bool) -> bool:
+    """A key that is a table of its own, not an option (handled elsewhere)."""
+    if top:
+        return key in SECTIONS or key in PLATFORMS or key == "overrides"
+    return key in OVERRIDE_KEYS
+
+
+def _unknown(key: str, dotted: str, *, top: bool) -> str | None:
+    """Why ``key`` may not be set here, or None."""
+    option = BY_NAME.get(key)
+    if option is not None and option.config and (top or option.overridable):
+        return None
+    known = [o.name for o in FILE_OPTIONS if top or o.overridable]
+    extra = [*SECTIONS, *PLATFORMS, "overrides"] if top else list(OVERRIDE_KEYS)
+    why = "is not allowed in an override table" if option and option.config else "is not an hwb option"
+    return f"{dotted} {why}{_suggest(key, known + extra)}"
 
 
 def _apply_table(
@@ -200,20 +147,19 @@ def _apply_table(
     top: bool,
 ) -> None:
     base = file.path.parent
-    known = [o.name for o in OPTIONS if top or o.overridable]
-    extra = [*SECTIONS, *PLATFORMS, "overrides"] if top else list(OVERRIDE_KEYS)
     for key, raw in table.items():
+        if _structural(key, top=top):
+            continue
         dotted = f"{prefix}{key}"
         line = file.line_of(key)
         where = f"{file.path}:{line}" if line else str(file.path)
-        if top and (key in SECTIONS or key in PLATFORMS or key == "overrides"):
+        problem = _unknown(key, dotted, top=top)
+        if problem:
+            errors.add(where, problem)
             continue
-        if not top and key in OVERRIDE_KEYS:
-            continue
-        option = BY_NAME.get(key)
-        if option is None or (not top and not option.overridable):
-            why = "is not allowed in an override table" if option else "is not an hwb option"
-            errors.add(where, f"{dotted} {why}{_suggest(key, known + extra)}")
+        option = BY_NAME[key]
+        if not option.project and trust.is_project(file):
+            errors.violations.append(trust.Violation(dotted, where))
             continue
         value, problem = _coerce(option, raw, base)
         if problem:
@@ -222,27 +168,36 @@ def _apply_table(
             values[option.name] = Value(value, source, where)
 
 
+def _select_patterns(entry: Mapping[str, Any]) -> list[str] | None:
+    select = entry.get("select")
+    patterns = [select] if isinstance(select, str) else select
+    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        return None
+    return patterns
+
+
+def _platform_tables(file: ConfigFile, platform: str, values: dict[str, Value], errors: _Errors) -> None:
+    prefix = "tool.hwb." if file.kind == "pyproject" else ""
+    for name in PLATFORMS:
+        table = file.table.get(name)
+        if table is not None and not isinstance(table, dict):
+            errors.add(str(file.path), f"{prefix}{name} must be a table")
+        elif name == platform and table is not None:
+            _apply_table(table, file, f"{prefix}{name}.", "override", values, errors, top=False)
+
+
 def _overrides(
     file: ConfigFile, identifier: str | None, platform: str, values: dict[str, Value], errors: _Errors
 ) -> None:
     prefix = "tool.hwb." if file.kind == "pyproject" else ""
-    plat = file.table.get(platform)
-    if plat is not None:
-        if isinstance(plat, dict):
-            _apply_table(plat, file, f"{prefix}{platform}.", "override", values, errors, top=False)
-        else:
-            errors.add(str(file.path), f"{prefix}{platform} must be a table")
-    for other in PLATFORMS:
-        if other != platform and other in file.table and not isinstance(file.table[other], dict):
-            errors.add(str(file.path), f"{prefix}{other} must be a table")
+    _platform_tables(file, platform, values, errors)
     entries = file.table.get("overrides", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         errors.add(str(file.path), f"{prefix}overrides must be an array of tables ([[{prefix}overrides]])")
         return
     for index, entry in enumerate(entries):
-        select = entry.get("select")
-        patterns = [select] if isinstance(select, str) else select
-        if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        patterns = _select_patterns(entry)
+        if patterns is None:
             errors.add(
                 str(file.path),
                 f"{prefix}overrides[{index}].select must be a pattern or a list of "
@@ -255,31 +210,28 @@ def _overrides(
             values.update(scratch)
 
 
-def resolve(
-    project_dir: Path | None,
-    *,
-    cli: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
-    identifier: str | None = None,
-    platform: str | None = None,
-) -> Settings:
-    """The effective settings.  ``cli`` maps option names to values given on the command
-    line (only those the user gave).  Raises ConfigError listing every problem found."""
-    environ = os.environ if environ is None else environ
-    platform = platform or current_platform()
-    errors = _Errors()
-    values: dict[str, Value] = {o.name: Value(o.default, "default") for o in OPTIONS}
-    files: list[ConfigFile] = []
+def _files(
+    project_dir: Path | None, config_file: Path | None, environ: Mapping[str, str], *, user: bool
+) -> list[ConfigFile]:
+    """The user's file (when ``user``), then ``--config FILE`` or the project's files."""
+    files = load_user(environ) if user else []
     if config_file is not None:
-        files = [load_explicit(config_file)]
-    elif project_dir is not None and project_dir.is_dir():
-        files = discover(project_dir)
-    for file in files:
-        prefix = "tool.hwb." if file.kind == "pyproject" else ""
-        _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
-    for file in files:
-        _overrides(file, identifier, platform, values, errors)
+        return [*files, load_explicit(config_file)]
+    if project_dir is not None and project_dir.is_dir():
+        return [*files, *discover(project_dir, user=False)]
+    return files
+
+
+def _strict(cli: Mapping[str, Any], environ: Mapping[str, str], files: list[ConfigFile]) -> bool:
+    """``--strict``, else ``HWB_STRICT``, else ``strict`` in a trusted file."""
+    if "strict" in cli:
+        return bool(cli["strict"])
+    if environ.get(BY_NAME["strict"].env):
+        return trust.strict_from_env(environ)
+    return any(f.table.get("strict") is True for f in files if not trust.is_project(f))
+
+
+def _apply_env(environ: Mapping[str, str], values: dict[str, Value], errors: _Errors) -> None:
     for option in OPTIONS:
         text = environ.get(option.env)
         if text is None or text == "":
@@ -289,31 +241,66 @@ def resolve(
             errors.add(option.env, problem)
         else:
             values[option.name] = Value(value, "env", option.env)
-    for name, value in (cli or {}).items():
+
+
+def _raw(value: Any) -> Any:
+    """A command-line value in its TOML form (paths as strings), for the one validator."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_raw(v) for v in value]
+    return value
+
+
+def _apply_cli(cli: Mapping[str, Any], values: dict[str, Value], errors: _Errors) -> None:
+    for name, given in cli.items():
         option = BY_NAME[name]
-        values[name] = Value(value, "cli", option.flag)
+        value, problem = _coerce(option, _raw(given), None)
+        if problem:
+            errors.add(option.flag or name, problem)
+        else:
+            values[name] = Value(value, "cli", option.flag)
+
+
+def _warn_unknown_env(environ: Mapping[str, str]) -> None:
     known_env = {o.env for o in OPTIONS} | _OTHER_ENV
     for env_name in sorted(k for k in environ if k.startswith("HWB_") and k not in known_env):
         # A warning, not an error: other tools (and later hwb versions) may set HWB_* names.
         logger.warning(
             "ignoring %s: it is not an hwb option%s", env_name, _suggest(env_name, sorted(known_env))
         )
-    if errors.lines:
-        count = len(errors.lines)
-        raise ConfigError(
-            f"invalid configuration ({count} problem{'s' if count != 1 else ''})",
-            details="\n".join(f"  {line}" for line in errors.lines),
-            hint="fix the keys named above; `hwb config show` prints the effective configuration "
-            "and docs/CONFIGURATION.md lists every option",
-        )
-    sections: dict[str, dict[str, Any]] = {}
-    for name in SECTIONS:
-        merged: dict[str, Any] = {}
-        for file in files:
-            table = file.table.get(name)
-            if isinstance(table, dict):
-                merged.update(table)
-        sections[name] = merged
+
+
+def resolve(
+    project_dir: Path | None,
+    *,
+    cli: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    identifier: str | None = None,
+    platform: str | None = None,
+    user_config: bool = True,
+) -> Settings:
+    """The effective settings.  ``cli`` maps option names to values given on the command
+    line (only those the user gave).  ``user_config``: read the user's configuration file.
+    Raises ConfigError listing every problem found."""
+    environ = os.environ if environ is None else environ
+    cli = cli or {}
+    errors = _Errors()
+    values: dict[str, Value] = {o.name: Value(o.default, "default") for o in OPTIONS}
+    files = _files(project_dir, config_file, environ, user=user_config)
+    for file in files:
+        prefix = "tool.hwb." if file.kind == "pyproject" else ""
+        _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
+    for file in files:
+        _overrides(file, identifier, platform or current_platform(), values, errors)
+    _apply_env(environ, values, errors)
+    _apply_cli(cli, values, errors)
+    _warn_unknown_env(environ)
+    errors.raise_if_any()
+    strict = _strict(cli, environ, files)
+    trust.report(errors.violations, strict=strict)
+    sections = {name: section(files, name, strict=strict)[0] for name in SECTIONS}
     return Settings(values=values, files=tuple(f.path for f in files), sections=sections)
 
 
@@ -335,5 +322,6 @@ _OTHER_ENV = frozenset(
         "HWB_REQUIREMENT",
         "HWB_CORPUS_PYTHON",
         "HWB_UPDATE_GOLDEN",
+        "HWB_USER_CONFIG",
     }
 )

@@ -47,3 +47,14 @@ class PublishOptions:
     """Seconds before the first retry; each further retry waits about twice as long."""
     config_file: Path | None = None
     """An explicit configuration file (``--config``) instead of discovery from ``project_dir``."""
+    strict: bool | None = None
+    """A project's own ``[tool.hwb.publish] repositories`` is an error, not a warning
+    (``--strict``); None: ``HWB_STRICT`` decides (docs/SECURITY.md)."""
+
+    def is_strict(self) -> bool:
+        if self.strict is not None:
+            return self.strict
+        from headless_wheel_builder.config.trust import strict_from_env
+
+        return strict_from_env(self.environ)
+

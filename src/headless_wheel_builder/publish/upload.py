@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, redact
 from headless_wheel_builder.artifacts.output import describe
-from headless_wheel_builder.config.files import discover, load_explicit, section
+from headless_wheel_builder.config.files import discover, load_explicit, load_user, section
 from headless_wheel_builder.errors import FileConflictError, PublishError, UploadError
 from headless_wheel_builder.publish.attest import attestations_field
 from headless_wheel_builder.publish.base import FileResult, PublishReport
@@ -70,8 +70,13 @@ class UploadPublisher:
 
     @classmethod
     def from_options(cls, options: PublishOptions, progress: Progress | None = None) -> UploadPublisher:
-        files = [load_explicit(options.config_file)] if options.config_file else discover(options.project_dir)
-        config, origin = section(files, "publish")
+        # The user's file, then --config or the project's files; a project's own repository
+        # definitions are dropped here, before anything reads them (config/trust.py).
+        files = load_user(options.environ)
+        files += [load_explicit(options.config_file)] if options.config_file else discover(
+            options.project_dir, user=False
+        )
+        config, origin = section(files, "publish", strict=options.is_strict())
         config_file = origin["repositories"].path if "repositories" in origin else None
         repo = resolve_repository(
             options.repository, index_url=options.index_url, config=config, config_file=config_file
