@@ -491,7 +491,7 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     "*": frozenset(
         {
             "--config", "--debug", "-h", "--help", "--json", "--log-format", "--no-color", "-q", "--quiet",
-            "-v", "--verbose",
+            "--result-file", "-v", "--verbose",
         }
     ),
     "hwb": frozenset({"--version"}),
