@@ -225,3 +225,26 @@ def test_inner_errors_keep_their_class_and_the_result_file_is_versioned(tmp_path
     assert isinstance(error, MatrixError)
     assert error.exit_code == 44
     assert error.what == "in the container: m"
+
+
+def test_the_build_inside_a_container_gets_the_options_as_registry_flags(tmp_path):
+    """The argv of the build inside is derived from the registry: parsed by the generated
+    ``hwb build`` parser it gives back the build options; the host's own options stay out."""
+    import argparse
+
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli.build import add_arguments, cli_values
+
+    given = {
+        "config-settings": {"flavour": "x", "many": ["a", "b"]}, "test-command": "pytest {project}",
+        "test-requires": ["pytest"], "jobs": 3, "fail-fast": True, "manylinux": "2_28", "installer": "pip",
+        "timeout": 90.0, "select": ["cp312-*"], "distributions": ["wheel"], "repair": "always",
+        "container-engine-args": ["--memory=8g"], "isolation-mode": "docker", "outdir": tmp_path / "o",
+    }  # fmt: skip
+    settings = api.resolve_config(tmp_path, cli=given, environ={})
+    args = api.container_options(settings).build_args
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    back = cli_values(parser.parse_args(list(args)))
+    host_side = {"container-engine-args", "isolation-mode", "outdir"}
+    assert back == {k: v for k, v in given.items() if k not in host_side}

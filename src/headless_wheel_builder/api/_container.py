@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from headless_wheel_builder._log import Progress
 from headless_wheel_builder.build.in_container import ContainerBuildReport, ContainerOptions
@@ -11,54 +10,56 @@ from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.isolation.engine import EngineName
 from headless_wheel_builder.source.source import ResolvedSource
 
+#: Options the host's side of a container build handles; the build inside gets the rest as
+#: ``hwb build`` flags (``config.cli_args.to_argv``).  Paths of the host (constraint files) do
+#: not exist inside; ``pythons`` become ``--python`` with the image's interpreters.
+HOST_SIDE = frozenset(
+    {
+        "outdir", "subdirectory", "pythons", "platforms", "archs", "build-constraints", "cache-dir",
+        "repair", "isolation-mode", "container-image", "container-images", "container-dockerfile",
+        "container-engine-args", "container-environment", "before-all", "container-host-settings",
+        "container-gpus", "container-caches", "compiler-cache", "strict",
+    }
+)  # fmt: skip
+
 
 def container_options(
     settings: Settings, *, engine: str | None = None, verbose: bool = False
 ) -> ContainerOptions:
     """The :class:`ContainerOptions` that resolved ``settings`` describe; ``engine`` (docker,
-    podman) overrides ``isolation-mode``.  Build options become ``hwb build`` arguments for the
-    build inside the container."""
-    args = ["--repair", settings["repair"]]
-    for name, flag in (("manylinux", "--manylinux"), ("test-command", "--test-command"),
-                       ("timeout", "--timeout"), ("jobs", "--jobs")):  # fmt: skip
-        if settings[name] is not None:
-            args += [flag, str(settings[name])]
-    if settings["installer"] != "auto":
-        args += ["--installer", settings["installer"]]
-    if settings["fail-fast"]:
-        args.append("--fail-fast")
-    args += [f"--{dist}" for dist in settings["distributions"]]
-    args += [f"--test-requires={req}" for req in settings["test-requires"]]
-    args += [f"--select={pattern}" for pattern in settings["select"]]
-    args += [f"--skip={pattern}" for pattern in settings["skip"]]
-    for key, value in settings["config-settings"].items():
-        args += [f"-C{key}={item}" for item in (value if isinstance(value, list) else [value])]
-    mode = engine or settings["isolation-mode"]
+    podman) overrides ``isolation-mode``.  The build options become the ``hwb build`` flags of
+    the build inside the container, derived from the option registry (``--repair`` always: the
+    wheels leave the container repaired)."""
+    from headless_wheel_builder.config.cli_args import to_argv
+
+    options = settings.options
+    args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE)]
+    mode = engine or options.isolation_mode
     chosen: EngineName | None = "docker" if mode == "docker" else "podman" if mode == "podman" else None
-    raw_env = settings["container-environment"].items()
-    environment = {k: " ".join(v) if isinstance(v, list) else v for k, v in raw_env}
+    raw_env = options.container_environment.items()
+    environment = {k: " ".join(v) if isinstance(v, (list, tuple)) else v for k, v in raw_env}
     return ContainerOptions(
         engine=chosen,
-        image=settings["container-image"],
-        images=dict(settings["container-images"]),
-        dockerfile=Path(settings["container-dockerfile"]) if settings["container-dockerfile"] else None,
-        target=settings["manylinux"],
-        pythons=tuple(p for v in settings["pythons"] for p in str(v).split(",") if p.strip()),
+        image=options.container_image,
+        images=dict(options.container_images),
+        dockerfile=options.container_dockerfile,
+        target=options.manylinux,
+        pythons=tuple(p for v in options.pythons for p in str(v).split(",") if p.strip()),
         build_args=tuple(args),
         environment=environment,
-        before_all=tuple(settings["before-all"]),
-        host_settings=bool(settings["container-host-settings"]),
-        gpus=settings["container-gpus"],
-        engine_args=tuple(settings["container-engine-args"]),
-        caches=bool(settings["container-caches"]),
-        compiler_cache=settings["compiler-cache"],
-        outdir=Path(settings["outdir"]),
-        subdirectory=settings["subdirectory"],
+        before_all=options.before_all,
+        host_settings=options.container_host_settings,
+        gpus=options.container_gpus,
+        engine_args=options.container_engine_args,
+        caches=options.container_caches,
+        compiler_cache=options.compiler_cache,
+        outdir=options.outdir,
+        subdirectory=options.subdirectory,
         verbose=verbose,
-        cache=bool(settings["cache"]),
-        refresh=bool(settings["refresh"]),
-        cache_dir=Path(settings["cache-dir"]) if settings["cache-dir"] else None,
-        cache_env=tuple(settings["cache-env"]),
+        cache=options.cache,
+        refresh=options.refresh,
+        cache_dir=options.cache_dir,
+        cache_env=options.cache_env,
     )
 
 
