@@ -52,7 +52,7 @@ def test_each_layer_beats_the_ones_below(tmp_path, low, high):
 def test_all_layers_at_once_and_origins(tmp_path):
     project, env, cli = _setup(tmp_path, set(LAYERS))
     settings_ = resolve(project, cli=cli, environ=env, platform="linux")
-    assert settings_["timeout"] == 5.0
+    assert settings_.options.timeout == 5.0
     without_cli = resolve(project, environ=env, platform="linux").values["timeout"]
     assert (without_cli.source, without_cli.origin) == ("env", "HWB_TIMEOUT")
     only_files = resolve(project, environ={}, platform="linux").values["timeout"]
@@ -67,12 +67,12 @@ def test_overrides_apply_to_matching_identifiers_in_order(tmp_path):
                        '[[tool.hwb.overrides]]\nselect = "cp312-*"\ninstaller = "pip"\n'
                        '[[tool.hwb.overrides]]\nselect = ["cp312-manylinux*", "cp313-*"]\ntimeout = 9.0\n')
     hit = resolve(project, environ={}, identifier="cp312-manylinux_x86_64")
-    assert hit["installer"] == "pip"
-    assert hit["timeout"] == 9.0
+    assert hit.options.installer == "pip"
+    assert hit.options.timeout == 9.0
     miss = resolve(project, environ={}, identifier="cp311-manylinux_x86_64")
-    assert miss["installer"] == "uv"
-    assert miss["timeout"] is None
-    assert resolve(project, environ={})["installer"] == "uv"  # no identifier: no overrides
+    assert miss.options.installer == "uv"
+    assert miss.options.timeout is None
+    assert resolve(project, environ={}).options.installer == "uv"  # no identifier: no overrides
 
 
 def test_discovery_walks_up_to_the_repository_root_only(tmp_path):
@@ -86,9 +86,9 @@ def test_discovery_walks_up_to_the_repository_root_only(tmp_path):
     pkg.mkdir(parents=True)
     (pkg / "pyproject.toml").write_text('[tool.hwb]\noutdir = "wh"\n')
     found = resolve(pkg, environ={})
-    assert found["timeout"] == 7.0
-    assert found["installer"] == "auto"
-    assert found["outdir"] == pkg / "wh"  # relative to the file that set it
+    assert found.options.timeout == 7.0
+    assert found.options.installer == "auto"
+    assert found.options.outdir == pkg / "wh"  # relative to the file that set it
     assert found.files == (pkg / "pyproject.toml", repo / "hwb.toml")
 
 
@@ -97,8 +97,8 @@ def test_explicit_config_file_replaces_discovery(tmp_path):
     other = tmp_path / "ci.toml"
     other.write_text('installer = "pip"\n')
     got = resolve(project, environ={}, config_file=other)
-    assert got["installer"] == "pip"
-    assert got["timeout"] is None
+    assert got.options.installer == "pip"
+    assert got.options.timeout is None
     assert got.values["installer"].source == "config"
     with pytest.raises(ConfigError, match="not found"):
         resolve(project, environ={}, config_file=tmp_path / "nope.toml")
@@ -196,7 +196,7 @@ def _dump(table: dict) -> str:
 
 def test_unknown_user_in_a_path_is_kept_literally(tmp_path):
     got = resolve(tmp_path, environ={"HWB_OUTDIR": "~no-such-user-hwb/x"})
-    assert got["outdir"] == Path("~no-such-user-hwb/x")
+    assert got.options.outdir == Path("~no-such-user-hwb/x")
 
 
 def test_every_hwb_variable_the_code_reads_is_known():

@@ -123,7 +123,8 @@ def test_settings_options_is_typed_and_matches_the_values(tmp_path: Path) -> Non
     assert options.jobs == 3
     assert options.select == ("cp312-*", "cp313-*")
     assert options.timeout == 5.0
-    assert result["installer"] == "uv"  # the deprecated lookup still works
+    with pytest.raises(TypeError):  # no untyped lookups: every read goes through .options
+        result["installer"]  # type: ignore[index]
 
 
 # --- to_argv round-trips through the generated parser ----------------------------------------------

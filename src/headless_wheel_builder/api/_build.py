@@ -81,8 +81,9 @@ def inspect(
         if settings is None:
             choice = choose_isolation("auto", pure=project.pure)
         else:
-            choice = choose_isolation(settings["isolation-mode"], pure=project.pure,
-                                      target=settings["manylinux"], repair=settings["repair"])  # fmt: skip
+            options = settings.options
+            choice = choose_isolation(options.isolation_mode, pure=project.pure,
+                                      target=options.manylinux, repair=options.repair)  # fmt: skip
         return InspectReport(source=resolved, project=project, isolation=choice)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -65,7 +65,8 @@ def build_from_config(
 
     settings = settings_for()
     with workspace("hwb-source-") as workdir:
-        resolved = resolve_source(os.fspath(source), subdirectory=settings["subdirectory"], workdir=workdir)
+        subdirectory = settings.options.subdirectory
+        resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
         return _dispatch(resolved, settings, settings_for, progress, observer, verbose=verbose, check=check)
 
 
@@ -104,7 +105,7 @@ def _isolation(resolved: ResolvedSource, settings: Settings) -> tuple[str | None
     configured; ``auto`` decides from the project (analysed once, from the resolved source).
     A fallback to a venv for platform wheels repairs them, so they still get the most
     portable tag this machine can give."""
-    mode = settings["isolation-mode"]
+    mode = settings.options.isolation_mode
     if mode in ("docker", "podman"):
         return mode, False
     if mode == "venv":
@@ -114,7 +115,7 @@ def _isolation(resolved: ResolvedSource, settings: Settings) -> tuple[str | None
 
     project = analyze(resolved.project_dir)
     choice = choose_isolation(
-        mode, pure=project.pure, target=settings["manylinux"], repair=settings["repair"]
+        mode, pure=project.pure, target=settings.options.manylinux, repair=settings.options.repair
     )
     logger.info("isolation: %s (%s)", choice.kind, choice.reason)
     if choice.warning:

@@ -27,15 +27,16 @@ def matrix_options(
     def job(resolved: Settings) -> BuildOptions:
         return build_options(resolved, verbose=verbose, matrix=True)
 
+    options = settings.options
     return MatrixOptions(
         job=job(settings),
-        pythons=tuple(settings["pythons"]) or ((settings["python"],) if settings["python"] else ()),
-        platforms=tuple(settings["platforms"]),
-        archs=tuple(settings["archs"]),
-        select=tuple(settings["select"]),
-        skip=tuple(settings["skip"]),
-        jobs=settings["jobs"],
-        fail_fast=bool(settings["fail-fast"]),
+        pythons=options.pythons or ((options.python,) if options.python else ()),
+        platforms=options.platforms,
+        archs=options.archs,
+        select=options.select,
+        skip=options.skip,
+        jobs=options.jobs,
+        fail_fast=options.fail_fast,
         overrides=(lambda ident: job(settings_for(ident))) if settings_for is not None else None,
     )
 

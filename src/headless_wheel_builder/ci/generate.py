@@ -142,7 +142,7 @@ def _matrix_args(project_dir: Path) -> tuple[str, tuple[str, ...]]:
         args.append("--python all")
     if settings.values["platforms"].source == "default":
         args.append("--platform linux,macos,windows")
-    configured = [p.strip() for v in settings["pythons"] for p in str(v).split(",") if p.strip()]
+    configured = [p.strip() for v in settings.options.pythons for p in str(v).split(",") if p.strip()]
     requires = analyze(project_dir).requires_python
     versions = sorted({r.version for r in parse_pythons(configured or ["all"]) if r.version is not None})
     pythons = tuple(f"{a}.{b}" for a, b in versions if not requires_python_excludes(requires, f"{a}.{b}"))

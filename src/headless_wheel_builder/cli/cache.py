@@ -44,7 +44,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
 
     cache_dir = args.cache_dir
     if cache_dir is None:
-        cache_dir = api.resolve_config(Path.cwd(), config_file=getattr(args, "config", None))["cache-dir"]
+        settings = api.resolve_config(Path.cwd(), config_file=getattr(args, "config", None))
+        cache_dir = settings.options.cache_dir
     if args.action == "info":
         report = api.cache_info(cache_dir)
         if style.json:

@@ -64,11 +64,6 @@ class Settings:
         """Every option's value, typed (read ``settings.options.outdir``)."""
         return Options.from_values({name: v.value for name, v in self.values.items()})
 
-    def __getitem__(self, name: str) -> Any:
-        # Deprecated: untyped; read ``settings.options.<name>`` instead.  Kept until every
-        # caller is converted (the build and isolation CLI runs, ci/generate.py), then removed.
-        return self.values[name].value
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "files": [str(p) for p in self.files],
