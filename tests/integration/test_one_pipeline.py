@@ -87,7 +87,7 @@ def _assert_probe(wheels: dict[str, bytes], folder: Path, *, where: str) -> None
 
 
 def test_every_entry_point_builds_the_same_wheel(
-    hwb: Any, repo: Repo, cache_env: dict[str, str | None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hwb: Any, repo: Repo, cache_env: dict[str, str | None], tmp_path: Path
 ) -> None:
     mine = f"{sys.version_info[0]}.{sys.version_info[1]}"
     tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
@@ -148,18 +148,11 @@ def test_every_entry_point_builds_the_same_wheel(
     servers = start_pypiserver(tmp_path / "pypiserver")
     server = next(servers)
     try:
-        for key, value in {**repo.env, **{k: v for k, v in cache_env.items() if v}}.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-        from headless_wheel_builder import api
-
-        report = api.release(
-            repo.path,
-            api.ReleaseOptions(repository=server.url),
-            publish_options=api.PublishOptions(username=server.username, password=server.password,
-                                               index_url=server.index_url, project_dir=repo.path),
-        )  # fmt: skip
-        assert {s.name: s.status for s in report.steps}["publish"] == "done"
+        creds = {"HWB_PUBLISH_USERNAME": server.username, "HWB_PUBLISH_PASSWORD": server.password}
+        env = {**repo.env, **cache_env, **creds}
+        result = hwb("release", "--repository", server.url, "--json", env=env, cwd=repo.path)
+        assert result.code == 0, result.stderr
+        assert {s["name"]: s["status"] for s in result.json["steps"]}["publish"] == "done"
         released = _wheels(server.root)
         assert list(released) == [f"pipeline_probe-0.2.0-{tag}-none-any.whl"]
         _assert_probe(released, server.root, where="hwb release")

@@ -70,15 +70,17 @@ def inspect(
     settings: Settings | None = None,
 ) -> InspectReport:
     """Analyse ``source`` without building it (archives and git URLs are fetched first).
-    ``report.isolation`` says where a build would run with ``settings`` (resolved
-    configuration; None: the defaults of ``--isolation auto``)."""
+    ``report.isolation`` says where a build would run with the ``isolation-mode`` that
+    ``settings`` (resolved configuration) set; when none is set, what ``--isolation auto``
+    would choose."""
     from headless_wheel_builder.isolation.strategy import choose_isolation
 
     workdir = Path(tempfile.mkdtemp(prefix="hwb-inspect-"))
     try:
         resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
         project = analyze(resolved.project_dir)
-        if settings is None:
+        if settings is None or settings.values["isolation-mode"].source == "default":
+            # Nothing configured: what --isolation auto would do, the recommendation.
             choice = choose_isolation("auto", pure=project.pure)
         else:
             options = settings.options

@@ -130,7 +130,7 @@ def run_pipeline(
     try:
         return _stages(walk)
     except HwbError as exc:
-        if exc.log_path is None:
+        if exc.log_path is None and walk.log_file.is_file():  # the backend's output is there
             exc.log_path = walk.log_file
         raise
 
