@@ -152,7 +152,7 @@ def test_every_entry_point_builds_the_same_wheel(
         env = {**repo.env, **cache_env, **creds}
         result = hwb("release", "--repository", server.url, "--json", env=env, cwd=repo.path)
         assert result.code == 0, result.stderr
-        assert {s["name"]: s["status"] for s in result.json["steps"]}["publish"] == "done"
+        assert {s["step"]: s["status"] for s in result.json["steps"]}["publish"] == "done"
         released = _wheels(server.root)
         assert list(released) == [f"pipeline_probe-0.2.0-{tag}-none-any.whl"]
         _assert_probe(released, server.root, where="hwb release")
