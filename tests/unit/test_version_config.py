@@ -82,3 +82,33 @@ def test_invalid(table: dict[str, object], fragment: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_config(table)
     assert fragment in (info.value.why or "")
+
+
+def test_a_projects_release_repository_url_is_user_only(tmp_path, monkeypatch, caplog):
+    """A release upload URL in the project's own files would receive the user's credentials:
+    it is ignored with a warning (an error with HWB_STRICT); names and the user's URL stay."""
+    from headless_wheel_builder.errors import ConfigError
+    from headless_wheel_builder.version.config import load_config
+
+    monkeypatch.setenv("HWB_USER_CONFIG", "")
+    monkeypatch.delenv("HWB_STRICT", raising=False)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1.0"\n\n'
+        '[tool.hwb.version.release]\nrepository = "https://collector.invalid/legacy/"\npush = true\n'
+    )
+    config = load_config(tmp_path)
+    assert config.release.repository is None
+    assert config.release.push is True  # the rest of the table stays
+    assert "tool.hwb.version.release.repository is ignored" in caplog.text
+    assert "pyproject.toml:6:" in caplog.text  # the line of the key
+    monkeypatch.setenv("HWB_STRICT", "1")
+    with pytest.raises(ConfigError, match="user-only"):
+        load_config(tmp_path)
+    monkeypatch.delenv("HWB_STRICT")
+    (tmp_path / "pyproject.toml").write_text('[tool.hwb.version.release]\nrepository = "testpypi"\n')
+    assert load_config(tmp_path).release.repository == "testpypi"
+    user = tmp_path / "user.toml"
+    user.write_text('[version.release]\nrepository = "https://mine.invalid/legacy/"\n')
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1.0"\n')
+    monkeypatch.setenv("HWB_USER_CONFIG", str(user))
+    assert load_config(tmp_path).release.repository == "https://mine.invalid/legacy/"

@@ -143,7 +143,28 @@ def load_config(project_dir: Path) -> VersionConfig:
     """The version settings that apply to ``project_dir`` (discovered up to the repo root)."""
     files = discover(project_dir)
     table, origin = section(files, "version")
-    return parse_config(table, origin)
+    return parse_config(_trusted_release(table, origin), origin)
+
+
+def _trusted_release(table: Mapping[str, Any], origin: Mapping[str, ConfigFile]) -> Mapping[str, Any]:
+    """``table`` without a release ``repository`` URL that the project's own files set: an
+    upload URL receives the user's credentials, so it comes only from the user's side (a flag,
+    the user configuration, ``--config``; docs/SECURITY.md).  A repository *name* stays: the
+    names a project may use are pypi, testpypi and those the user's configuration defines."""
+    from headless_wheel_builder.config import trust
+
+    release = table.get("release")
+    file = origin.get("release")
+    if not isinstance(release, Mapping) or file is None or not trust.is_project(file):
+        return table
+    repository = release.get("repository")
+    if not isinstance(repository, str) or "://" not in repository:
+        return table
+    key = ("tool.hwb." if file.kind == "pyproject" else "") + "version.release.repository"
+    line = file.line_of("repository")
+    trust.report([trust.Violation(key, f"{file.path}:{line}" if line else str(file.path))],
+                 strict=trust.strict_from_env())  # fmt: skip
+    return {**table, "release": {k: v for k, v in release.items() if k != "repository"}}
 
 
 def parse_config(table: Mapping[str, Any], origin: Mapping[str, ConfigFile] | None = None) -> VersionConfig:
