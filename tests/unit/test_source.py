@@ -610,3 +610,21 @@ def test_extract_archive_reexported() -> None:
     from headless_wheel_builder.source import archive
 
     assert source.extract_archive is archive.extract_archive
+
+
+def test_zip_member_flagged_utf8_with_a_name_that_is_not(tmp_path: Path) -> None:
+    # Found by the atheris target (fuzz/fuzz_archive.py): zipfile raised UnicodeDecodeError,
+    # which escaped as an internal error instead of a clear ArchiveError.
+    data = bytes.fromhex(
+        "504b0304140000000000299b875d9afa40ac00000a0000000a0000001700000064656d6f2d312e302f707970726f6a65"
+        "63742e746f6d6c5b70726f6a6563742e746f6d6c504b01021403745d0a504b0304140000000000299b875d8316dc8c01"
+        "00000001000000070000002e2e2f6576696c78504b01021403140000000000299b875d9afa40ac0a0000000a00000017"
+        "000000000000000000000080010000000064656d6f2d312e302f707970726f6a6563742e746f6d6c504b010214090909"
+        "0909090909090909090909090909090909090909090909090909090909090909090909c89692f7d97c6576696c504b05"
+        "0600000000020002007a000000650000000000"
+    )
+    archive = tmp_path / "demo-1.0.zip"
+    archive.write_bytes(data)
+    with pytest.raises(ArchiveError, match=r"demo-1\.0\.zip"):
+        source.extract_archive(archive, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").iterdir())

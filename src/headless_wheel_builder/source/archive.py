@@ -41,7 +41,10 @@ ARCHIVE_SUFFIXES = TAR_SUFFIXES + ZIP_SUFFIXES
 # Folders that archivers add beside the real content (ignored when finding the root).
 _NOISE_TOP_LEVEL = frozenset({"__MACOSX"})
 # Errors a damaged archive raises while being read.
-_READ_ERRORS = (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError)
+_READ_ERRORS = (
+    tarfile.TarError, zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError,
+    UnicodeDecodeError,  # a zip member flagged UTF-8 whose name is not (zipfile raises it)
+)  # fmt: skip
 _MAX_LINK_HOPS = 40
 
 
