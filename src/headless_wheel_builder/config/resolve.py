@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -85,7 +84,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def current_platform() -> str:
-    return {"darwin": "macos", "win32": "windows"}.get(sys.platform, "linux")
+    """This machine's platform table name (``linux``, ``macos``, ``windows``)."""
+    from headless_wheel_builder.platforms import host_platform
+
+    return host_platform()
 
 
 class _Errors:

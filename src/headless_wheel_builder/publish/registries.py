@@ -172,6 +172,50 @@ def _fields(repo: Repository) -> dict[str, Any]:
 
 def _from_config(name: str, table: Any, config_file: Path | None) -> Repository:
     where = f"[tool.hwb.publish.repositories.{name}]" + (f" in {config_file}" if config_file else "")
+    values = _string_values(where, table)
+    auth = _auth_flow(values.get("auth", "auto"))
+    if auth is None:
+        raise ConfigError(
+            f"{where}: unknown auth {values.get('auth')!r}", hint=f"use one of: {', '.join(_AUTH_FLOWS)}"
+        )
+    target = _Target(upload=values.get("url"), index=values.get("index-url"), auth=auth,
+                     username=values.get("username"))  # fmt: skip
+    preset_name = values.get("preset")
+    if preset_name is not None:
+        target = _with_preset(where, preset_name, values, target)
+    upload = target.upload
+    if upload is None:
+        raise ConfigError(
+            f"{where} has no url", hint='add url = "https://…/" (or a preset; see docs/PUBLISHING.md)'
+        )
+    if upload and urlsplit(upload).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}: url {upload!r} is not an http(s) URL", hint='write url = "https://…"')
+    return Repository(
+        name=name,
+        upload_url=upload,
+        index_url=_trailing(target.index) if target.index else None,
+        preset=preset_name,
+        auth=target.auth,
+        username=target.username,
+        password_env=values.get("password-env"),
+        params=target.params,
+        config_file=config_file,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Target:
+    """Where a configured repository uploads, as its table and preset say so far."""
+
+    upload: str | None
+    index: str | None
+    auth: AuthFlow
+    username: str | None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _string_values(where: str, table: Any) -> dict[str, str]:
+    """The repository table's keys, checked: known names, string values."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where} is not a table", hint='write url = "https://…" under it')
     known = {"url", "index-url", "preset", "auth", "username", "password-env", *_all_params()}
@@ -183,61 +227,38 @@ def _from_config(name: str, table: Any, config_file: Path | None) -> Repository:
             why=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(known))}",
             hint="fix the key (docs/PUBLISHING.md lists them)",
         )
-    values = {k: v for k, v in table.items() if isinstance(v, str)}
     bad = sorted(k for k, v in table.items() if not isinstance(v, str))
     if bad:
         raise ConfigError(f"{where}: {bad[0]} must be a string", hint=f'write {bad[0]} = "…"')
-    preset_name = values.get("preset")
-    auth = _auth_flow(values.get("auth", "auto"))
-    if auth is None:
+    return dict(table)
+
+
+def _with_preset(where: str, preset_name: str, values: dict[str, str], target: _Target) -> _Target:
+    """``target`` completed by the preset's URLs, parameters, auth flow and username."""
+    preset = PRESETS.get(preset_name)
+    if preset is None:
         raise ConfigError(
-            f"{where}: unknown auth {values.get('auth')!r}", hint=f"use one of: {', '.join(_AUTH_FLOWS)}"
+            f"{where}: unknown preset {preset_name!r}", hint=f"use one of: {', '.join(sorted(PRESETS))}"
         )
-    upload = values.get("url")
-    index = values.get("index-url")
-    params: dict[str, str] = {}
-    username = values.get("username")
-    if preset_name is not None:
-        preset = PRESETS.get(preset_name)
-        if preset is None:
-            raise ConfigError(
-                f"{where}: unknown preset {preset_name!r}", hint=f"use one of: {', '.join(sorted(PRESETS))}"
-            )
-        params = {**preset.defaults, **{k: v for k, v in values.items() if k in _all_params()}}
-        missing = [p for p in preset.params if p not in params and not (p == "url" and upload)]
-        if missing:
-            raise ConfigError(
-                f"{where}: preset {preset_name!r} needs {', '.join(missing)}",
-                hint="add them (docs/PUBLISHING.md shows an example)",
-            )
-        if upload:
-            params["url"] = _trailing(upload)
-        if preset.auth == "codeartifact" and not upload:
-            upload = ""  # filled in by the CodeArtifact flow (boto3) when credentials are resolved
-        else:
-            upload = preset.upload.format_map(params) if "{" in preset.upload else preset.upload
-        if index is None and upload:
-            index = preset.index.format_map({**params, "url": _trailing(upload)})
-        if auth == "auto":
-            auth = preset.auth
-        username = username or preset.username
-    if upload is None:
+    upload = target.upload
+    params = {**preset.defaults, **{k: v for k, v in values.items() if k in _all_params()}}
+    missing = [p for p in preset.params if p not in params and not (p == "url" and upload)]
+    if missing:
         raise ConfigError(
-            f"{where} has no url", hint='add url = "https://…/" (or a preset; see docs/PUBLISHING.md)'
+            f"{where}: preset {preset_name!r} needs {', '.join(missing)}",
+            hint="add them (docs/PUBLISHING.md shows an example)",
         )
-    if upload and urlsplit(upload).scheme not in ("http", "https"):
-        raise ConfigError(f"{where}: url {upload!r} is not an http(s) URL", hint='write url = "https://…"')
-    return Repository(
-        name=name,
-        upload_url=upload,
-        index_url=_trailing(index) if index else None,
-        preset=preset_name,
-        auth=auth,
-        username=username,
-        password_env=values.get("password-env"),
-        params=params,
-        config_file=config_file,
-    )
+    if upload:
+        params["url"] = _trailing(upload)
+    if preset.auth == "codeartifact" and not upload:
+        upload = ""  # filled in by the CodeArtifact flow (boto3) when credentials are resolved
+    else:
+        upload = preset.upload.format_map(params) if "{" in preset.upload else preset.upload
+    index = target.index
+    if index is None and upload:
+        index = preset.index.format_map({**params, "url": _trailing(upload)})
+    return _Target(upload=upload, index=index, auth=preset.auth if target.auth == "auto" else target.auth,
+                   username=target.username or preset.username, params=params)  # fmt: skip
 
 
 def _auth_flow(value: str) -> AuthFlow | None:
