@@ -117,6 +117,17 @@ def test_output_folder_that_is_a_file(hwb, project_copy, tmp_path):
     assert out.read_text() == "I am a file"
 
 
+@pytest.mark.parametrize("pythons", [[], ["-p", "3.11,3.12"]], ids=["single", "matrix"])
+def test_an_unusable_output_folder_fails_before_the_backend_runs(hwb, project_copy, tmp_path, pythons):
+    # -C mode=raise makes the backend fail: had the build started, that error would come first.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = hwb("build", project_copy("tiny-backend"), "-o", blocker / "dist", "-C", "mode=raise", *pythons)
+    assert result.code == 52, result.stderr
+    assert "is a file, not a folder" in result.stderr
+    assert "boom from tinybackend" not in result.stderr
+
+
 def test_bad_config_setting_is_a_usage_error(hwb, project_copy, tmp_path):
     result = hwb("build", project_copy("tiny-backend"), "-C", "=x", "-o", tmp_path / "o")
     assert result.code == 2

@@ -594,3 +594,20 @@ def test_missing_source(tmp_path: Path) -> None:
         place_artifacts([tmp_path / "gone-1.0-py3-none-any.whl"], outdir)
     assert "gone-1.0-py3-none-any.whl" in str(info.value.why)
     assert _temps(outdir) == []
+
+
+def test_an_unusable_output_folder_fails_before_any_work(tmp_path: Path) -> None:
+    """check_outdir runs before a build starts (build_project, the matrix, containers) and
+    creates nothing: a file where the folder should be, or a file on its way."""
+    from headless_wheel_builder.artifacts.output import check_outdir
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="cannot use") as info:
+        check_outdir(blocker)
+    assert info.value.why == "it is a file, not a folder"
+    with pytest.raises(OutputError, match="cannot create") as info:
+        check_outdir(blocker / "dist")
+    assert "is a file, not a folder" in str(info.value.why)
+    check_outdir(tmp_path / "new" / "dist")  # creatable: fine, and nothing is made yet
+    assert not (tmp_path / "new").exists()

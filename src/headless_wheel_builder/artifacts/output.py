@@ -214,14 +214,35 @@ def place_artifacts(files: Sequence[Path], outdir: Path) -> list[Path]:
     return finals
 
 
-def _prepare_outdir(outdir: Path) -> None:
-    """Create ``outdir``, make sure it is writable, and remove stale temporary files."""
+def check_outdir(outdir: Path) -> None:
+    """Fail before any work when ``outdir`` can never receive the artifacts: it is a file, or
+    it (or the folder it would be created in) is not writable.  Creates nothing."""
     if outdir.exists() and not outdir.is_dir():
         raise OutputError(
             f"cannot use {outdir} as the output folder",
             why="it is a file, not a folder",
             hint="choose another output folder (--outdir) or remove the file",
         )
+    existing = next((p for p in (outdir, *outdir.absolute().parents) if p.exists()), None)
+    if existing is None:
+        return
+    if not existing.is_dir():
+        raise OutputError(
+            f"cannot create the output folder {outdir}",
+            why=f"{existing} is a file, not a folder",
+            hint="choose an output folder (--outdir) under a writable location",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write to the output folder {outdir}",
+            why="permission denied",
+            hint=f"choose another output folder (--outdir) or fix the permissions of {existing}",
+        )
+
+
+def _prepare_outdir(outdir: Path) -> None:
+    """Create ``outdir``, make sure it is writable, and remove stale temporary files."""
+    check_outdir(outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -27,7 +27,13 @@ from typing import Any
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import NullProgress, Progress, new_log_file, phase
-from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.artifacts.output import (
+    ArtifactInfo,
+    check_outdir,
+    describe,
+    place_artifacts,
+    validate,
+)
 from headless_wheel_builder.build.pipeline import interruptible, prepare_source, workspace
 from headless_wheel_builder.build.plan import BuildOptions, SourceFacts
 from headless_wheel_builder.build.wheel_cache import BuildCache
@@ -143,6 +149,7 @@ def build_in_container(
     """Build ``source`` in a container as ``options`` say; raise an HwbError on failure."""
     progress = progress or NullProgress()
     timings: dict[str, float] = {}
+    check_outdir(options.outdir)
     with interruptible("build (its container was removed)"), workspace("hwb-container-") as workdir:
         with phase(timings, "resolve"):
             progress.step(f"Resolving {source.spec if isinstance(source, ResolvedSource) else source}")

@@ -28,7 +28,13 @@ from pathlib import Path
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
 from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
-from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts, validate
+from headless_wheel_builder.artifacts.output import (
+    ArtifactInfo,
+    check_outdir,
+    describe,
+    place_artifacts,
+    validate,
+)
 from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
 from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.build.plan import (
@@ -102,6 +108,7 @@ def build_project(
     """Build ``source`` as ``options`` say, into ``options.outdir``; raise an
     :class:`HwbError` on any failure (the output folder then holds nothing from this call)."""
     progress = progress or NullProgress()
+    check_outdir(options.outdir)  # before any work: an unusable output folder fails now
     with interruptible("build"), workspace("hwb-build-") as workdir:
         timings: dict[str, float] = {}
         with phase(timings, "resolve"):

@@ -36,7 +36,7 @@ from headless_wheel_builder.artifacts.manifest import (
     write_manifest,
     write_sha256sums,
 )
-from headless_wheel_builder.artifacts.output import ArtifactInfo, describe, place_artifacts
+from headless_wheel_builder.artifacts.output import ArtifactInfo, check_outdir, describe, place_artifacts
 from headless_wheel_builder.build._reproducible import effective_epoch
 from headless_wheel_builder.build.pep517 import cannot_build_sdist
 from headless_wheel_builder.build.pipeline import interruptible, prepare_source, run_pipeline, workspace
@@ -169,6 +169,7 @@ def build_matrix(
     base = options.job
     if "editable" in base.distributions:
         raise UsageError("a build matrix cannot build editable wheels", hint="drop --editable")
+    check_outdir(base.outdir)
     with interruptible("matrix"), workspace("hwb-matrix-") as workdir:
         facts = prepare_source(_spec(source), base, workdir)
         plan = make_plan(facts.project, options, local=True)
