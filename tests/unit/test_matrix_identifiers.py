@@ -165,7 +165,9 @@ def test_github_matrix_one_entry_per_identifier_and_one_for_a_pure_project():
     )
     assert plan.build_once is not None
     assert "built once" in plan.build_once
+    assert "with the newest, 3.13" in plan.build_once
     matrix = plan.github_matrix()
     _assert_github_shape(matrix)
     assert len(matrix["include"]) == 1
     assert matrix["include"][0]["pythons"] == "3.9,3.10,3.11,3.12,3.13"
+    assert matrix["include"][0]["python"] == "3.13"  # the CI runner builds it with the newest

@@ -113,7 +113,7 @@ class MatrixPlan:
         A pure project gets a single entry (its wheel is built once).  Use it as
         ``strategy: matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}``.
         """
-        builds = list(self.builds[:1]) if self.build_once else list(self.builds)
+        builds = list(self.builds[-1:]) if self.build_once else list(self.builds)  # the newest
         include = []
         for build in builds:
             ident = build.identifier
@@ -164,7 +164,7 @@ def make_plan(
     if project.pure is True and builds:
         build_once = (
             "a pure-Python project: one py3-none-any wheel serves every Python, so it is built once"
-            f" (with {builds[0].identifier.python})"
+            f" (with the newest, {builds[-1].identifier.python})"
         )
     return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
 

@@ -207,7 +207,7 @@ def _sdist(
 ) -> tuple[Path | None, Path]:
     """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
     built from."""
-    interpreter = plan.builds[0].interpreter
+    interpreter = plan.builds[-1].interpreter  # the newest: the newest metadata, as `python -m build`
     assert interpreter is not None
     observer.update("sdist", "building", "")
     run = PipelineRun(
@@ -247,9 +247,10 @@ class _Scheduler:
         self.fail_fast, self.observer = fail_fast, observer
         self.results: dict[str, JobResult] = {}
         self.staged: dict[str, Path] = {}
-        self.pending: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque(
-            (b, None) for b in plan.builds
-        )
+        # A pure project's one wheel is built with the newest interpreter (a newer backend may
+        # write newer metadata); others start with the oldest (an abi3 wheel serves newer ones).
+        order = list(reversed(plan.builds)) if plan.project.pure is True else list(plan.builds)
+        self.pending: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque((b, None) for b in order)
         # Build the first wheel alone when one wheel may serve all (pure, or unknown).
         self.probe = len(plan.builds) > 1 and plan.project.pure is not False
 
