@@ -89,6 +89,15 @@ def host_libc() -> Libc:
 _PYTHON_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>3)\.?(?P<minor>\d{1,2})$")
 
 
+_OTHER_MAJOR_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>[0-24-9])\.?(?P<minor>\d{1,2})$")
+
+
+def unsupported_version(spec: str) -> str | None:
+    """``2.7`` -> ``2.7``: a version that looks like a Python version hwb cannot build for."""
+    match = _OTHER_MAJOR_RE.match(spec.strip().lower())
+    return f"{match['major']}.{match['minor']}" if match else None
+
+
 def parse_version_spec(spec: str) -> tuple[int, int] | None:
     """``3.12`` / ``cp312`` / ``python3.12`` / ``312``-like specs -> (3, 12); else None."""
     match = _PYTHON_RE.match(spec.strip().lower())
@@ -319,6 +328,13 @@ def parse_pythons(specs: Sequence[str]) -> list[PythonRequest]:
         version = parse_version_spec(spec)
         if version is not None:
             requests.append(PythonRequest(version=version))
+        elif (other := unsupported_version(spec)) is not None:
+            raise UsageError(
+                f"Python {other} is not supported",
+                why="hwb builds wheels for CPython 3 (3.8 and newer are found by version; an older "
+                "3.x by its path)",
+                hint="choose Python 3 versions, e.g. --python 3.9,3.13",
+            )
         elif "/" in spec or "\\" in spec or spec.startswith(("python", ".")):
             requests.append(PythonRequest(version=None, path=spec))
         else:

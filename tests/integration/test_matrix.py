@@ -320,3 +320,23 @@ def test_an_abi3_wheel_serves_the_newer_pythons(hwb, tmp_path):
     # With -j 2 the two oldest may both have been built; every other one is served.
     assert sum(b["built"] for b in builds) <= 2
     assert builds[0]["built"] is True
+
+
+def test_a_python_found_alone_is_found_in_a_list_too(tmp_path):
+    """`--python 3.7` alone finds pyenv's 3.7; so must `--python 3.7,3.8` (one discovery):
+    each identifier is planned with its interpreter, or skipped for requires-python, never
+    "not found"."""
+    from headless_wheel_builder.analyze.analyzer import analyze
+    from headless_wheel_builder.errors import InterpreterNotFoundError
+    from headless_wheel_builder.isolation.python import find_python
+    from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan
+
+    try:
+        alone = find_python("3.7")
+    except InterpreterNotFoundError:
+        pytest.skip("no Python 3.7 here (pyenv install 3.7)")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "old"\nversion = "1"\n')
+    plan = make_plan(analyze(tmp_path), MatrixOptions(pythons=("3.7,3.8",)), local=True)
+    found = {str(b.identifier): b.interpreter for b in plan.builds}
+    assert found["cp37-manylinux_x86_64"] is not None
+    assert found["cp37-manylinux_x86_64"].executable == alone.executable

@@ -171,3 +171,25 @@ def test_github_matrix_one_entry_per_identifier_and_one_for_a_pure_project():
     assert len(matrix["include"]) == 1
     assert matrix["include"][0]["pythons"] == "3.9,3.10,3.11,3.12,3.13"
     assert matrix["include"][0]["python"] == "3.13"  # the CI runner builds it with the newest
+
+
+def test_python_2_is_named_unsupported_not_a_non_version():
+    from headless_wheel_builder.errors import UsageError
+    from headless_wheel_builder.platforms import parse_pythons
+
+    for spec in ("2.7", "python2.7", "cp27"):
+        with pytest.raises(UsageError, match=r"Python 2\.7 is not supported"):
+            parse_pythons([spec])
+    with pytest.raises(UsageError, match="not a Python version"):
+        parse_pythons(["banana"])
+
+
+def test_the_interpreters_found_are_listed_in_numeric_order():
+    from headless_wheel_builder.isolation.python import Interpreter
+    from headless_wheel_builder.matrix.plan import _not_found
+
+    def interp(minor: int) -> Interpreter:
+        return Interpreter(executable=Path(f"/py3{minor}"), version=(3, minor, 0))
+
+    error = _not_found(["3.14"], {(3, m): interp(m) for m in (10, 8, 13, 9)})
+    assert "found: 3.8, 3.9, 3.10, 3.13" in str(error.why)

@@ -8,6 +8,7 @@ object GitHub Actions' ``strategy.matrix`` takes through ``fromJSON``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,7 +146,7 @@ def make_plan(
     named explicitly but not installed raises InterpreterNotFoundError (from ``all``: skipped).
     """
     requests = parse_pythons(options.pythons or [options.job.python or current().short_version])
-    pool = _Interpreters.find(requests, interpreters)
+    pool = _Interpreters.find(requests, interpreters, local=local)
     identifiers = expand(sorted(set(pool.versions)), parse_platforms(options.platforms), options.archs)
     kept, skipped = apply_select_skip(identifiers, options.select, options.skip)
     builds: list[PlannedBuild] = []
@@ -184,7 +185,11 @@ class _Interpreters:
 
     @classmethod
     def find(
-        cls, requests: Sequence[PythonRequest], interpreters: Callable[[], Sequence[Interpreter]]
+        cls,
+        requests: Sequence[PythonRequest],
+        interpreters: Callable[[], Sequence[Interpreter]],
+        *,
+        local: bool,
     ) -> _Interpreters:
         found: dict[tuple[int, int], Interpreter] = {}
         for request in requests:
@@ -196,10 +201,14 @@ class _Interpreters:
         installed = {(i.version[0], i.version[1]): i for i in interpreters()}
         running = current()
         installed.setdefault((running.version[0], running.version[1]), running)
+        explicit = {r.version for r in requests if r.explicit and r.version is not None}
+        for version in sorted(explicit - set(installed)) if local else ():
+            # Asked for by version but not listed (e.g. 3.7): the one discovery `--python X.Y` uses.
+            with contextlib.suppress(InterpreterNotFoundError):
+                installed[version] = find_python(f"{version[0]}.{version[1]}")
         for key, value in installed.items():
             found.setdefault(key, value)
-        explicit = {r.version for r in requests if r.explicit and r.version is not None} | by_path
-        return cls(found=found, installed=installed, explicit=explicit, versions=versions)
+        return cls(found=found, installed=installed, explicit=explicit | by_path, versions=versions)
 
 
 def _verdict(
@@ -223,7 +232,7 @@ def _verdict(
 
 
 def _not_found(missing: list[str], installed: dict[tuple[int, int], Interpreter]) -> InterpreterNotFoundError:
-    have = ", ".join(sorted(f"{k[0]}.{k[1]}" for k in installed)) or "none"
+    have = ", ".join(f"{k[0]}.{k[1]}" for k in sorted(installed)) or "none"  # numeric order
     first = missing[0]
     return InterpreterNotFoundError(
         f"Python {', '.join(sorted(set(missing)))} not found",
