@@ -80,7 +80,8 @@ class _Started:
     server: Server
 
 
-def start_pypiserver(root: Path) -> Iterator[Server]:
+def start_pypiserver(root: Path, *, authenticate: str = "update") -> Iterator[Server]:
+    """``authenticate``: what needs the password (``update,download,list`` protects reading)."""
     packages = root / "packages"
     packages.mkdir(parents=True)
     # htpasswd's {SHA} scheme (read by passlib inside pypiserver).
@@ -100,7 +101,7 @@ def start_pypiserver(root: Path) -> Iterator[Server]:
                 "-P",
                 root / "htpasswd",
                 "-a",
-                "update",
+                authenticate,
                 "--disable-fallback",
                 packages,
             ],

@@ -146,3 +146,26 @@ def test_named_repository_from_configuration(hwb, pypiserver: Server, tmp_path: 
     unknown = hwb("publish", wheel, "-r", "locl", cwd=project, env=env)
     assert unknown.code == 3
     assert "did you mean 'local'" in unknown.stderr
+
+
+def test_a_read_protected_index_that_refuses_the_password_is_an_authentication_error(
+    hwb, tmp_path: Path
+) -> None:
+    """Skip-existing reads the index first; a wrong password there is exit 61 naming the
+    credential, not "cannot find the simple index" (exit 60)."""
+    from tests.integration.publish_servers import start_pypiserver
+
+    servers = start_pypiserver(tmp_path / "protected", authenticate="update,download,list")
+    server = next(servers)
+    try:
+        wheel = FakeWheel(name="prot_pkg", version="1.0", files={"prot_pkg/__init__.py": ""}).build(tmp_path)
+        env = {"HWB_PUBLISH_USERNAME": "alice", "HWB_PUBLISH_PASSWORD": "wrong-password-77"}
+        result = hwb("publish", wheel, "-r", server.url, env=env)
+        assert result.code == 61, result.stderr
+        assert "refused the credential" in result.stderr
+        assert "wrong-password-77" not in result.stdout + result.stderr
+        good = {"HWB_PUBLISH_USERNAME": "alice", "HWB_PUBLISH_PASSWORD": server.password}
+        assert hwb("publish", wheel, "-r", server.url, env=good).code == 0
+        assert [p.name for p in server.root.iterdir()] == [wheel.name]
+    finally:
+        servers.close()

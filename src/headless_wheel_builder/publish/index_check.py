@@ -148,9 +148,13 @@ class SimpleIndex:
 
 
 def discover_index(candidates: list[str], client: httpx.Client, auth: tuple[str, str] | None) -> str | None:
-    """The first of ``candidates`` that answers like a simple index (200, HTML or JSON)."""
+    """The first of ``candidates`` that answers like a simple index (200, HTML or JSON).
+
+    None when none does; AuthenticationError when none does and one refused the credential
+    (401/403: a read-protected index and a wrong or missing password is not "no index")."""
     import httpx
 
+    refused: list[tuple[str, int]] = []
     for candidate in candidates:
         try:
             response = client.get(candidate, headers={"Accept": ACCEPT}, auth=auth)
@@ -167,7 +171,18 @@ def discover_index(candidates: list[str], client: httpx.Client, auth: tuple[str,
         content_type = response.headers.get("content-type", "")
         if response.status_code == 200 and ("html" in content_type or "vnd.pypi.simple" in content_type):
             return candidate
+        if response.status_code in (401, 403):
+            refused.append((candidate, response.status_code))
         logger.debug("index candidate %s: HTTP %s %s", redact(candidate), response.status_code, content_type)
+    if refused:
+        url, status = refused[0]
+        raise AuthenticationError(
+            f"the index {redact(url)} refused the credential (HTTP {status})",
+            why="the repository's simple index is read-protected and did not accept "
+            + ("the credential given" if auth else "a request without a credential"),
+            hint="check the username and password (or token) for this repository; hwb reads the "
+            "index before uploading so that a file is never uploaded twice",
+        )
     return None
 
 
