@@ -206,7 +206,8 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
         if served is not None:
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)
-    files = _build(run, session, staging, walk.progress, timings)
+    with _tree_lock(run, walk.progress):
+        files = _build(run, session, staging, walk.progress, timings)
     _validate(files, timings, walk.progress)
     built = _repair(walk, files)
     if cache is not None:
@@ -216,6 +217,43 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
 
 
 # -- the stages ------------------------------------------------------------------------
+
+
+@contextmanager
+def _tree_lock(run: PipelineRun, progress: Progress) -> Iterator[None]:
+    """Hold the lock of a source folder that the backend builds in place (setuptools writes
+    ``build/`` and ``*.egg-info`` there): concurrent builds of one folder take turns instead of
+    colliding.  Copies (a matrix job's tree) and archives need none."""
+    source = run.facts.source
+    if run.tree is not None or source.kind != "directory":
+        yield
+        return
+    import hashlib
+
+    from filelock import FileLock, Timeout
+
+    from headless_wheel_builder.cache.store import cache_root
+
+    folder = source.project_dir.resolve()
+    name = hashlib.sha256(str(folder).encode()).hexdigest()[:24]
+    path = cache_root(run.options.cache_dir) / "locks" / f"tree-{name}.lock"
+    lock = FileLock(str(path), thread_local=False, is_singleton=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:
+        message = f"Waiting for another hwb build of {folder} (backends write into the folder)"
+        logger.info("%s", message)
+        progress.step(message)
+        lock.acquire()
+    except OSError as exc:  # an unwritable cache folder: build unlocked, as before
+        logger.debug("no lock for %s: %s", folder, exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _check_cancel(run: PipelineRun) -> None:
