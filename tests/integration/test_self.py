@@ -19,9 +19,15 @@ from tests.conftest import PACKAGES, ROOT
 @pytest.fixture(scope="module")
 def hwb_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("self") / "hwb-src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
-        ".venv*", ".git", "dist", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache",
-        ".pytest_cache", "build"))
+    noise = shutil.ignore_patterns(".venv*", ".git", "dist", "__pycache__", "*.egg-info", ".mypy_cache",
+                                   ".ruff_cache", ".pytest_cache")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        # Only the checkout's own build/ output: src/headless_wheel_builder/build/ is a package.
+        top = {"build"} & set(names) if Path(folder) == ROOT else set()
+        return set(noise(folder, names)) | top
+
+    shutil.copytree(ROOT, src, ignore=ignore)
     out = src.parent / "dist"
     proc = subprocess.run(
         [sys.executable, "-m", "headless_wheel_builder", "build", str(src), "-o", str(out), "--json"],
