@@ -149,9 +149,10 @@ def test_a_failure_does_not_stop_the_others_unless_fail_fast(hwb, project_copy, 
     assert set(statuses.values()) == {"ok"}
     assert (out / "pure_hatch-2.1.0-py3-none-any.whl").is_file()
 
-    first = f"cp{PRESENT[0].replace('.', '')}-manylinux_x86_64"
+    # A pure project's wheel is built (and tested) first with the newest Python: make that fail.
+    first = f"cp{PRESENT[-1].replace('.', '')}-manylinux_x86_64"
     command = (
-        f'python -c "import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, PRESENT[0].split(".")))})"'
+        f'python -c "import sys; sys.exit(sys.version_info[:2] == {tuple(map(int, PRESENT[-1].split(".")))})"'
     )
     out = tmp_path / "fast"
     result = hwb("build", src, "--python", ",".join(PRESENT), "-o", out, "-j", "1", "--fail-fast",
