@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,10 +71,10 @@ def inspect(
     ``report.isolation`` says where a build would run with the ``isolation-mode`` that
     ``settings`` (resolved configuration) set; when none is set, what ``--isolation auto``
     would choose."""
+    from headless_wheel_builder.build.workspace import workspace
     from headless_wheel_builder.isolation.strategy import choose_isolation
 
-    workdir = Path(tempfile.mkdtemp(prefix="hwb-inspect-"))
-    try:
+    with workspace("hwb-inspect-") as workdir:
         resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
         project = analyze(resolved.project_dir)
         if settings is None or settings.values["isolation-mode"].source == "default":
@@ -87,8 +85,6 @@ def inspect(
             choice = choose_isolation(options.isolation_mode, pure=project.pure,
                                       target=options.manylinux, repair=options.repair)  # fmt: skip
         return InspectReport(source=resolved, project=project, isolation=choice)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def check(paths: Sequence[str | os.PathLike[str]], *, strict: bool = False) -> CheckReport:

@@ -16,8 +16,8 @@ from typing import Any, Union
 
 from headless_wheel_builder._log import Progress, logger
 from headless_wheel_builder.build.in_container import ContainerBuildReport
-from headless_wheel_builder.build.pipeline import workspace
 from headless_wheel_builder.build.plan import BuildReport
+from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.matrix.jobs import MatrixObserver
 from headless_wheel_builder.matrix.schedule import MatrixReport

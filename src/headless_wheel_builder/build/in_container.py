@@ -34,9 +34,10 @@ from headless_wheel_builder.artifacts.output import (
     place_artifacts,
     validate,
 )
-from headless_wheel_builder.build.pipeline import interruptible, prepare_source, workspace
+from headless_wheel_builder.build.pipeline import interruptible, prepare_source
 from headless_wheel_builder.build.plan import BuildOptions, SourceFacts
 from headless_wheel_builder.build.wheel_cache import BuildCache
+from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.errors import (
     BuildError,
     ContainerError,

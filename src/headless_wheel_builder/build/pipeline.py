@@ -20,7 +20,6 @@ in a private temporary folder; only validated artifacts are moved, atomically, i
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -46,6 +45,7 @@ from headless_wheel_builder.build.plan import (
 )
 from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.build.wheel_cache import BuildCache
+from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.errors import (
     BuildError,
     HwbError,
@@ -58,21 +58,11 @@ from headless_wheel_builder.platforms import Identifier, host_libc, host_platfor
 from headless_wheel_builder.repair.stage import RepairInfo, repair_wheel
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
 
-__all__ = ["Cancelled", "build_project", "prepare_source", "run_pipeline", "workspace"]
+__all__ = ["Cancelled", "build_project", "prepare_source", "run_pipeline"]
 
 
 class Cancelled(Exception):
     """A run's ``cancel`` event was set (a matrix stopping at its first failure)."""
-
-
-@contextmanager
-def workspace(prefix: str) -> Iterator[Path]:
-    """A private temporary folder, removed on every way out (Ctrl-C included)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -39,8 +39,9 @@ from headless_wheel_builder.artifacts.manifest import (
 from headless_wheel_builder.artifacts.output import ArtifactInfo, check_outdir, describe, place_artifacts
 from headless_wheel_builder.build._reproducible import effective_epoch
 from headless_wheel_builder.build.pep517 import cannot_build_sdist
-from headless_wheel_builder.build.pipeline import interruptible, prepare_source, run_pipeline, workspace
+from headless_wheel_builder.build.pipeline import interruptible, prepare_source, run_pipeline
 from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
+from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.errors import BackendError, MatrixError, UsageError
 from headless_wheel_builder.matrix.jobs import (
     JobContext,
