@@ -9,7 +9,6 @@ hook, and translates every failure into an :class:`HwbError` that names the caus
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 if TYPE_CHECKING:
     from build import ProjectBuilder
 
+    from headless_wheel_builder.analyze.analyzer import ProjectInfo
     from headless_wheel_builder.build.plan import BuildOptions, Distribution
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
@@ -73,11 +73,16 @@ class HookSession:
         log_file: Path,
         progress: Progress,
         timings: dict[str, float],
+        project: ProjectInfo,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        """``environ``: variables every backend process gets on top of hwb's own environment
+        """``project``: the source stage's analysis (its ``build-backend`` and ``backend-path``
+        name the backend here; a wheel built from the project's sdist has the same ones).
+        ``environ``: variables every backend process gets on top of hwb's own environment
         (``SOURCE_DATE_EPOCH``, a platform's build variables); the hook's own win."""
         self.workdir = workdir
+        self.backend = project.backend
+        self.backend_path = project.backend_path
         self.interpreter = interpreter
         self.options = options
         self.log_file = log_file
@@ -107,7 +112,7 @@ class HookSession:
         """Build ``dist`` from ``srcdir`` into ``outdir``; return the file."""
         builder = self._prepare(dist, srcdir)
         with phase(self.timings, "build"):
-            self.progress.step(f"Building {dist} with {self._backend_name(builder)}")
+            self.progress.step(f"Building {dist} with {self.backend}")
             try:
                 with relay_backend_warnings(self._warned):
                     path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
@@ -138,7 +143,7 @@ class HookSession:
                 why=str(exc),
                 hint="see https://packaging.python.org/en/latest/specifications/pyproject-toml/",
             ) from exc
-        backend, _ = build_system_of(srcdir)
+        backend = self.backend
         requires = tuple(sorted(probe.build_system_requires))
         if not self.options.isolation:
             return self._prepare_unisolated(dist, srcdir)
@@ -146,7 +151,7 @@ class HookSession:
         builder = build.ProjectBuilder.from_isolated_env(env, srcdir, runner=self._runner)
         with phase(self.timings, "env"):
             self.progress.step(f"Getting build requirements for the {dist}")
-            memo = self._requires_memo(dist, backend, probe, srcdir)
+            memo = self._requires_memo(dist, backend, srcdir)
             recalled = recall_requires(env.path, memo) if memo else None
             if recalled is not None:
                 extra: set[str] = set(recalled)
@@ -169,14 +174,11 @@ class HookSession:
                 installed |= missing
         return builder
 
-    def _requires_memo(
-        self, dist: Distribution, backend: str, probe: ProjectBuilder, srcdir: Path
-    ) -> str | None:
+    def _requires_memo(self, dist: Distribution, backend: str, srcdir: Path) -> str | None:
         """Where a cached environment remembers this hook's answer (see cache/keys.py)."""
         if self._env_cache is None or self.options.refresh:
             return None
-        _, backend_path = build_system_of(srcdir)
-        return requires_key(dist, backend, backend_path, self.options.config_settings, srcdir)
+        return requires_key(dist, backend, self.backend_path, self.options.config_settings, srcdir)
 
     def _env_for(self, backend: str, requires: tuple[str, ...]) -> tuple[VenvEnv, set[str]]:
         key = (backend, requires)
@@ -228,10 +230,6 @@ class HookSession:
 
     # -- errors -----------------------------------------------------------------------
 
-    @staticmethod
-    def _backend_name(builder: ProjectBuilder) -> str:
-        return build_system_of(Path(builder.source_dir))[0]
-
     def _translate(
         self,
         exc: Exception,
@@ -242,7 +240,7 @@ class HookSession:
         import pyproject_hooks
         from build import BuildBackendException
 
-        backend = self._backend_name(builder)
+        backend = self.backend
         hook = hook or f"build_{dist}"
         if isinstance(exc, HwbError):
             return exc
@@ -304,28 +302,6 @@ def cannot_build_sdist(exc: BaseException) -> bool:
     return isinstance(cause, BuildBackendException) and isinstance(
         cause.exception, pyproject_hooks.UnsupportedOperation
     )
-
-
-#: The backend ``python -m build`` (and PEP 517) assume when pyproject.toml names none.
-LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
-
-
-def build_system_of(srcdir: Path) -> tuple[str, list[str] | None]:
-    """``build-backend`` and ``backend-path`` of the project in ``srcdir``, read from its
-    pyproject.toml (pypa/build validated the table already; its parsed copy is private)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
-    try:
-        table = tomllib.loads((srcdir / "pyproject.toml").read_text(encoding="utf-8")).get("build-system")
-    except (OSError, tomllib.TOMLDecodeError):
-        table = None
-    if not isinstance(table, dict) or "build-backend" not in table:
-        return LEGACY_BACKEND, None
-    path = table.get("backend-path")
-    return str(table["build-backend"]), [str(p) for p in path] if isinstance(path, list) else None
 
 
 def _with_environ(runner: _proc.HookRunner, environ: Mapping[str, str]) -> _proc.HookRunner:
