@@ -18,16 +18,26 @@ from typing import Protocol
 logger = logging.getLogger("headless_wheel_builder")
 
 _SECRET_ENV_RE = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|CREDENTIAL)", re.I)
+# Every pattern below runs over untrusted text (backend output, archive member names, registry
+# bodies), so each must take linear time on any input.  A pattern whose leading run can fail late
+# (a URL scheme, a JWT's first segment) starts only where such a run starts — the negative
+# lookbehind — so a failed attempt is never repeated from every position inside one long run
+# (which made a 20 KB line of letters take half a second and 200 KB about a minute).
 # user:password@ in URLs (any scheme); keep the user, hide the password.
-_URL_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]+)@")
+_URL_USERINFO_RE = re.compile(
+    r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]+)@"
+)
 # A bare token in a URL's userinfo (https://TOKEN@host).
 _URL_TOKEN_RE = re.compile(r"(?P<scheme>https?://)(?P<tok>[^/@:\s]{16,})@")
 _TOKEN_PATTERNS = [
+    # These start with a literal prefix and have no required suffix, so a failed attempt reads at
+    # most the prefix and 16-20 characters.
     re.compile(r"pypi-[A-Za-z0-9_\-]{16,}"),  # PyPI API tokens
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub tokens
     re.compile(r"glpat-[A-Za-z0-9_\-]{16,}"),  # GitLab personal access tokens
     re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key ids
-    re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),  # JWTs
+    # JWTs: three dot-separated base64url segments, starting where a base64url run starts.
+    re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
 ]
 REDACTED = "***"
 
