@@ -31,6 +31,14 @@ StrPath = str | os.PathLike[str]
 
 #: Appended to the output of a hook that was stopped by its timeout.
 TIMEOUT_MARKER = "hwb: stopped: timed out after"
+#: Output is read in lines of at most this many characters: a child printing gigabytes without
+#: a newline never makes one string of them.
+MAX_LINE = 64 * 1024
+#: A log file stops growing at this size (a marker says so); the tail is still kept in memory.
+MAX_LOG_BYTES = 64 * 1024 * 1024
+#: After the child exits, how long its output may stay open (something it started in the
+#: background still holds the pipe) before hwb stops that process group and stops waiting.
+DRAIN_AFTER_EXIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,11 @@ class _Lines:
     def __init__(self, tail_lines: int) -> None:
         self.keep: deque[str] = deque(maxlen=max(tail_lines, 1))
         self.everything: list[str] | None = [] if tail_lines <= 0 else None
+        self.frozen = False
 
     def add(self, line: str) -> None:
+        if self.frozen:
+            return
         self.keep.append(line)
         if self.everything is not None:
             self.everything.append(line)
@@ -144,13 +155,35 @@ def _to_stderr(line: str) -> None:
     sys.stderr.flush()
 
 
-def _open_log(log_file: Path | None, argv: tuple[str, ...], scrub: Redactor) -> IO[str] | None:
+class _Log:
+    """A log file that stops growing at :data:`MAX_LOG_BYTES` and says so."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+        self.left = MAX_LOG_BYTES - file.tell()
+
+    def write(self, text: str) -> None:
+        if self.left <= 0:
+            return
+        self.left -= len(text)
+        self.file.write(text)
+        if self.left <= 0:
+            self.file.write(
+                f"\nhwb: log truncated at {MAX_LOG_BYTES:,} characters; "
+                "the end of the output is in the error message\n"
+            )
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _open_log(log_file: Path | None, argv: tuple[str, ...], scrub: Redactor) -> _Log | None:
     if log_file is None:
         return None
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
+    log = _Log(open(log_file, "a", encoding="utf-8", errors="replace"))  # noqa: SIM115
     log.write(scrub(f"$ {' '.join(argv)}\n"))
-    log.flush()
+    log.file.flush()
     return log
 
 
@@ -203,16 +236,20 @@ def _pump(
     stdin_data: str | None,
     scrub: Redactor,
     lines: _Lines,
-    log: IO[str] | None,
+    log: _Log | None,
     emit: Callable[[str], None] | None,
 ) -> int:
-    """Feed stdin, read every line until the child exits, and return its exit code."""
-    try:
-        if stdin_data is not None and proc.stdin is not None:
-            proc.stdin.write(stdin_data)
-            proc.stdin.close()
-        assert proc.stdout is not None
-        for raw_line in proc.stdout:
+    """Feed stdin, read every line until the child exits, and return its exit code.
+
+    Lines are read by a thread while this one waits for the child: once the child has exited,
+    a process it left in the background that still holds the output open (a daemon) gets
+    :data:`DRAIN_AFTER_EXIT` seconds, then its process group is stopped — the build is over and
+    hwb does not wait for it."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+
+    def _read() -> None:
+        for raw_line in iter(lambda: stdout.readline(MAX_LINE), ""):
             # Whatever a child prints is redacted before it is kept, logged or shown.
             line = scrub(raw_line)
             lines.add(line)
@@ -220,14 +257,31 @@ def _pump(
                 log.write(line)
             if emit is not None:
                 emit(line)
-        proc.stdout.close()
-        return proc.wait()
+
+    reader = threading.Thread(target=_read, name="hwb-output", daemon=True)
+    reader.start()
+    try:
+        if stdin_data is not None and proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+        returncode = proc.wait()
+        reader.join(DRAIN_AFTER_EXIT)
+        if reader.is_alive():
+            _kill_tree(proc)
+            reader.join(DRAIN_AFTER_EXIT)
+        if reader.is_alive():  # it left our process group: keep what was read, stop listening
+            lines.frozen = True
+            if log is not None:
+                log.left = 0
+        else:
+            stdout.close()
+        return returncode
     except BaseException:
-        # Ctrl-C or any error while reading: never leave the child behind.
+        # Ctrl-C or any error while waiting: never leave the child behind.
         _kill_tree(proc)
         proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reader.join(DRAIN_AFTER_EXIT)
         raise
 
 
