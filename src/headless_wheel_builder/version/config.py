@@ -69,6 +69,8 @@ class VersionConfig:
     changelog: ChangelogConfig = field(default_factory=ChangelogConfig)
     types: tuple[str, ...] = DEFAULT_TYPES
     """Commit types ``hwb version lint`` accepts (the bump map's types are always accepted)."""
+    parse_squash_commits: bool = True
+    """Count each commit a squash commit lists in its body (as python-semantic-release does)."""
     commit_message: str = "chore(release): {versions}"
     tag_message: str = "Release {version}"
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
@@ -100,6 +102,7 @@ _TOP_KEYS = {
     "files": "a list of 'PATH', 'PATH:REGEX' or {path = …, key = …} tables",
     "changelog": "a path, or a table with path, format, repository-url, sections",
     "types": "a list of commit types",
+    "parse-squash-commits": "true or false",
     "commit-message": "a string (may contain {version} and {versions})",
     "tag-message": "a string (may contain {version}, {tag}, {package})",
     "release": "a table with repository, outdir, push, remote",
@@ -357,6 +360,7 @@ def _parse_release(raw: Any, base: ReleaseConfig, errors: _Errors, full: str) ->
 _VALUE_PARSERS: dict[str, Callable[[Any, VersionConfig, _Errors, str], Any]] = {
     "major-on-zero": _flag,
     "allow-zero-version": _flag,
+    "parse-squash-commits": _flag,
     "scheme": _scheme,
     "tag-format": _tag_format,
     "commit-message": _text,
