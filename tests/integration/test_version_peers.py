@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.integration._gitrepo import Repo, make_repo
-from tests.integration._psr import psr_next
+from tests.integration._psr import psr, psr_next
 
 GITHUB_SQUASH = """\
 Add the CLI and tidy the core (#12)
@@ -176,7 +176,6 @@ setup(
 def setup_py_repo(tmp_path: Path, files: list[str] | None) -> Repo:
     """A project with only setup.py (no pyproject.toml): its version in setup.py, in
     legacy/__init__.py and in VERSION; hwb.toml lists ``files``."""
-    tmp_path.mkdir(exist_ok=True)
     repo = make_repo(tmp_path, tag=None)
     repo.git("rm", "-q", "pyproject.toml")
     repo.write("setup.py", SETUP_PY)
@@ -226,3 +225,121 @@ def test_setup_py_project_all_files_and_without_files(hwb: Any, tmp_path: Path) 
     assert refused.code == 70
     assert 'files = ["setup.py"]' in refused.stderr
     assert (bare.path / "setup.py").read_text() == SETUP_PY
+
+
+COMMITIZEN_PROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "demo"
+version = "1.2.3"
+
+[tool.commitizen]
+name = "cz_conventional_commits"
+version = "1.2.3"
+tag_format = "rel-$version"
+version_scheme = "pep440"
+version_files = ["src/demo/__init__.py:__version__", "README.md"]
+bump_message = "bump: $current_version → $new_version"
+"""
+
+PSR_PROJECT = """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "demo"
+version = "1.2.3"
+
+[tool.semantic_release]
+tag_format = "demo-v{version}"
+version_toml = ["pyproject.toml:project.version"]
+version_variables = ["src/demo/__init__.py:__version__", "VERSION:*"]
+"""
+
+
+def peer_repo(tmp_path: Path, pyproject: str, tag: str) -> Repo:
+    repo = make_repo(tmp_path, tag=None)
+    repo.write("pyproject.toml", pyproject)  # as written: make_repo would fill in its {version}
+    repo.write("src/demo/__init__.py", '"""Demo."""\n\n__version__ = "1.2.3"\nOTHER = "1.2.3"\n')
+    repo.write("README.md", "# demo 1.2.3\n\nNeeds 1.2.3 of nothing.\n")
+    repo.write("VERSION", "1.2.3\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: version files")
+    repo.tag("v1.2.3")  # a tag in hwb's default format: it must not be taken for the release
+    repo.tag(tag)
+    repo.commit("fix: an old fix", path="old.txt")
+    repo.tag("v9.9.9")  # neither
+    repo.commit("feat(cli): add the export command")
+    return repo
+
+
+def test_commitizen_settings_are_read(hwb: Any, tmp_path: Path) -> None:
+    repo = peer_repo(tmp_path, COMMITIZEN_PROJECT, "rel-1.2.3")
+    result = run(hwb, repo, "version", "next", "--json")
+    assert result.code == 0, result.stderr
+    assert "[tool.commitizen] tag_format → tag-format" in result.stderr
+    assert "[tool.commitizen] version_files → files" in result.stderr
+    assert "bump_message: not read; set commit-message" in result.stderr
+    plan = result.json
+    assert (plan["current_tag"], plan["next"], plan["tag"]) == ("rel-1.2.3", "1.3.0", "rel-1.3.0")
+    assert psr_next(repo, tag_format="rel-{version}") == plan["next"]  # counted from the same tag
+
+    bumped = run(hwb, repo, "version", "bump", "--commit", "--tag", "--json")
+    assert bumped.code == 0, bumped.stderr
+    assert sorted(bumped.json["files"]) == ["README.md", "pyproject.toml", "src/demo/__init__.py"]
+    pyproject = (repo.path / "pyproject.toml").read_text()
+    assert pyproject == COMMITIZEN_PROJECT.replace('version = "1.2.3"', 'version = "1.3.0"')  # both
+    assert (repo.path / "src/demo/__init__.py").read_text() == (
+        '"""Demo."""\n\n__version__ = "1.3.0"\nOTHER = "1.2.3"\n'
+    )  # only on the lines version_files names
+    assert (repo.path / "README.md").read_text() == "# demo 1.3.0\n\nNeeds 1.3.0 of nothing.\n"
+    assert "rel-1.3.0" in repo.tags()
+    assert "v1.3.0" not in repo.tags()
+
+
+def test_semantic_release_settings_are_read_and_files_written_as_psr_writes_them(
+    hwb: Any, tmp_path: Path
+) -> None:
+    repo = peer_repo(tmp_path / "hwb", PSR_PROJECT, "demo-v1.2.3")
+    reference = peer_repo(tmp_path / "psr", PSR_PROJECT, "demo-v1.2.3")
+    result = run(hwb, repo, "version", "next", "--json")
+    assert result.code == 0, result.stderr
+    assert "[tool.semantic_release] tag_format → tag-format" in result.stderr
+    assert "[tool.semantic_release] version_variables/version_toml → files" in result.stderr
+    assert (result.json["current_tag"], result.json["tag"]) == ("demo-v1.2.3", "demo-v1.3.0")
+    assert psr_next(reference, own_config=True) == result.json["next"] == "1.3.0"
+
+    psr(reference, "version", "--no-commit", "--no-tag", "--no-push", "--no-changelog",
+        "--no-vcs-release", "--skip-build")  # fmt: skip
+    bumped = run(hwb, repo, "version", "bump", "--json")
+    assert bumped.code == 0, bumped.stderr
+    assert sorted(bumped.json["files"]) == ["VERSION", "pyproject.toml", "src/demo/__init__.py"]
+    for name in ("pyproject.toml", "src/demo/__init__.py", "VERSION", "README.md"):
+        assert (repo.path / name).read_text() == (reference.path / name).read_text(), name
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["", '\n[tool.semantic_release.changelog.default_templates]\nchangelog_file = "CHANGELOG.rst"\n'],
+)
+def test_rst_changelog_is_refused_before_anything_is_written(hwb: Any, tmp_path: Path, settings: str) -> None:
+    from tests.integration._gitrepo import PYPROJECT
+
+    repo = make_repo(tmp_path, pyproject=PYPROJECT + settings)
+    repo.write("CHANGELOG.rst", "Changelog\n=========\n\n1.2.3\n-----\n\n* First.\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "docs: the changelog")
+    repo.commit("feat: add the export command")
+    head = repo.git("rev-parse", "HEAD")
+    result = run(hwb, repo, "version", "bump", "--changelog", "--commit", "--tag")
+    assert result.code == 70, result.stderr
+    assert "cannot update the changelog CHANGELOG.rst" in result.stderr
+    assert repo.git("status", "--porcelain", "--untracked-files=all") == ""  # nothing written
+    assert repo.git("rev-parse", "HEAD") == head
+    assert repo.tags() == ["v1.2.3"]
+    if settings:
+        assert "changelog.default_templates.changelog_file → changelog" in result.stderr

@@ -238,12 +238,15 @@ def _read(path: Path) -> str:
         raise VersionError(f"cannot read {path}", why=exc.strerror or str(exc)) from exc
 
 
-def rewrite(source: VersionSource, old: Sequence[str], new: str) -> FileChange | None:
+def rewrite(
+    source: VersionSource, old: Sequence[str], new: str, *, text: str | None = None
+) -> FileChange | None:
     """The new text of ``source`` with the version set to ``new``; ``old`` lists the spellings
-    of the current version to look for (pattern sources).  VersionError when not found."""
+    of the current version to look for (pattern sources).  VersionError when not found.
+    ``text``: the file's text so far (another source in the same file changed it already)."""
     if source.kind == "tag-only" or source.path is None:
         return None
-    before = _read(source.path)
+    before = _read(source.path) if text is None else text
     if source.kind == "toml-key":
         after = _set_toml(source.path, before, source.detail, new)
     elif source.kind in ("variable", "keyword"):

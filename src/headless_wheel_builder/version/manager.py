@@ -362,12 +362,25 @@ def _changes(
     old = vfiles.spellings(current, target.scheme.render(current) if current else None, written)
     listed = vfiles.extra_sources(target.project_dir, target.config.files)
     sources = [source, *(s for s in listed if vfiles.readable_source(s) != source)]  # it may be listed
-    changes: list[vfiles.FileChange] = []
+    changes: dict[Path, vfiles.FileChange] = {}
     for item in sources:
-        change = vfiles.rewrite(item, old, str(new) if item is source else target.scheme.render(new))
+        earlier = changes.get(item.path) if item.path else None
+        try:
+            change = vfiles.rewrite(
+                item,
+                old,
+                str(new) if item is source else target.scheme.render(new),
+                text=earlier.after if earlier else None,
+            )
+        except VersionError:
+            if earlier is None:
+                raise
+            continue  # an earlier source in the same file rewrote this version already
+        if change is not None and earlier is not None:
+            change = vfiles.FileChange(path=change.path, before=earlier.before, after=change.after)
         if change is not None and change.after != change.before:
-            changes.append(change)
-    return tuple(changes)
+            changes[change.path] = change
+    return tuple(changes.values())
 
 
 def plan_versions(
