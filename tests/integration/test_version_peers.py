@@ -343,3 +343,19 @@ def test_rst_changelog_is_refused_before_anything_is_written(hwb: Any, tmp_path:
     assert repo.tags() == ["v1.2.3"]
     if settings:
         assert "changelog.default_templates.changelog_file → changelog" in result.stderr
+
+
+def test_setup_py_project_released(hwb: Any, tmp_path: Path) -> None:
+    repo = setup_py_repo(tmp_path, ["setup.py", "legacy/__init__.py", "VERSION"])
+    repo.write(".gitignore", "dist/\nbuild/\n*.egg-info/\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: ignore build output")
+    result = run(hwb, repo, "release", "--json")
+    assert result.code == 0, result.stderr
+    assert sorted(Path(a).name for a in result.json["artifacts"]) == [
+        "legacy-1.5.0-py3-none-any.whl",
+        "legacy-1.5.0.tar.gz",
+    ]  # built by setuptools from the rewritten setup.py
+    assert sorted(result.json["files"]) == ["CHANGELOG.md", "VERSION", "legacy/__init__.py", "setup.py"]
+    assert repo.git("rev-parse", "v1.5.0^{commit}") == repo.git("rev-parse", "HEAD")
+    assert repo.git("status", "--porcelain") == ""
