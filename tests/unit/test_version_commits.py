@@ -223,6 +223,7 @@ SQUASHES = [
     ("feat: plain\n\nbody text\n\nRefs: #1", ["feat: plain\n\nbody text\n\nRefs: #1"]),
     ("fix: a thing\n\nfix: #123", ["fix: a thing\n\nfix: #123"]),  # a one-word subject is a footer
     ("feat: x\n\nnotatype: not a commit either", ["feat: x\n\nnotatype: not a commit either"]),
+    ("fix: x\n\nDate: 2024-01-01 is when\nAuthor: me", ["fix: x\n\nDate: 2024-01-01 is when\nAuthor: me"]),
 ]
 
 

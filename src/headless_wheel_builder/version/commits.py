@@ -301,6 +301,7 @@ def _header_problem(header: str) -> str:
 
 
 _SQUASH_COMMIT_LINE = re.compile(r"^[\t ]*commit [0-9a-f]{7,40}[\t ]*$\n?", re.M)
+_SQUASH_HEADING = re.compile(r"^[\t ]*Squashed commit of the following:", re.M)
 _SQUASH_NOISE = re.compile(r"^[\t ]*(?:Author: .+|Date: .+|Squashed commit of the following:.*)$\n?", re.M)
 
 
@@ -328,7 +329,7 @@ def split_squash(message: str, types: Iterable[str] = DEFAULT_TYPES) -> tuple[st
     for block in blocks:
         found.extend(_split_block(block, bullet, subject))
     parts = tuple(part for part in found if part)
-    squashed = len(parts) > 1 or _SQUASH_NOISE.search(text) or _SQUASH_COMMIT_LINE.search(text)
+    squashed = len(parts) > 1 or _SQUASH_HEADING.search(text) or len(blocks) > 1
     return parts if squashed and parts else (message,)
 
 
