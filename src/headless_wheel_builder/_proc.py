@@ -71,6 +71,25 @@ class ProcessFailed(Exception):
         self.not_found = not_found
 
 
+# Every child hwb started that has not been waited for, so that a signal stops them all, from
+# whichever thread started them (a matrix runs builds in worker threads).  Reentrant: the signal
+# handler runs in the main thread, possibly while that thread holds the lock.
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.RLock()
+
+
+def stop_all() -> int:
+    """Kill the process tree of every child still running; return how many there were.
+
+    Called by the CLI's signal handlers (SIGINT, SIGTERM, SIGHUP) before the main thread
+    unwinds, so worker threads waiting on their children see them end at once."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        _kill_tree(proc)
+    return len(live)
+
+
 def which(name: str, path: str | None = None) -> str | None:
     """``shutil.which`` (kept here so callers need nothing from subprocess-land)."""
     return shutil.which(name, path=path)
@@ -112,11 +131,15 @@ def run(
     full_env = _merged_env(env, extra_env)
     try:
         proc = _start(argv, cwd=cwd, env=full_env, stdin_data=stdin_data, log_file=log_file)
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         timed_out = threading.Event()
         timer = _watchdog(proc, timeout, timed_out)
         try:
             returncode = _pump(proc, stdin_data, scrub, lines, log, emit if stream else None)
         finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
             if timer is not None:
                 timer.cancel()
     finally:

@@ -55,7 +55,9 @@ def test_a_line_without_end_is_read_in_bounded_pieces(tmp_path: Path) -> None:
 def test_a_log_file_stops_growing_at_its_cap_and_says_so(tmp_path: Path) -> None:
     log = tmp_path / "build.log"
     lines = _proc.MAX_LOG_BYTES // 1000 + 5_000
-    script = f"import sys\nfor i in range({lines}): sys.stdout.write('y' * 999 + '\\n')\nprint('last' + ' line')"
+    script = (
+        f"import sys\nfor i in range({lines}): sys.stdout.write('y' * 999 + '\\n')\nprint('last' + ' line')"
+    )
     result = _proc.run([sys.executable, "-c", script], log_file=log)
     assert result.output.endswith("last line\n")  # the tail is still kept for messages
     text = log.read_text()

@@ -6,12 +6,16 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
+    from headless_wheel_builder.cli._output import Style
+    from headless_wheel_builder.errors import HwbError
 
 #: command name -> (module under headless_wheel_builder.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -131,6 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``hwb`` command; return its exit code.
+
+    SIGINT, SIGTERM and SIGHUP, at any moment from here on (start-up included), stop every
+    process tree hwb started, unwind (temporary folders are removed, nothing partial is placed),
+    print one line and give 130, 143 or 129."""
+    restore = _stop_on_signals()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # before or after the command's own handler
+        return _interrupted(exc)
+    finally:
+        restore()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):
         from headless_wheel_builder.__about__ import __version__
@@ -145,13 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import importlib
 
-    from headless_wheel_builder.cli._output import (
-        CliProgress,
-        Style,
-        configure_logging,
-        emit_json,
-        err,
-    )
+    from headless_wheel_builder.cli._output import CliProgress, Style, configure_logging, err
     from headless_wheel_builder.errors import HwbError
 
     if args.result_file:
@@ -175,17 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = module.run(args, style, progress)
         return code
     except HwbError as exc:
-        if style.debug:
-            import traceback
-
-            traceback.print_exception(exc)
-        err(exc.render())
-        if style.json:
-            emit_json({"ok": False, **exc.to_dict()})
-        return exc.exit_code
-    except KeyboardInterrupt:
-        err("error: interrupted")
-        return 130
+        return _failed(exc, style)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except Exception as exc:  # noqa: BLE001 - the one top-level handler
         import traceback
 
@@ -194,3 +199,80 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"error: internal error in hwb: {type(exc).__name__}: {exc}")
         err("hint: this is a bug in hwb; rerun with --debug and report the traceback")
         return 1
+
+
+def _failed(exc: HwbError, style: Style) -> int:
+    """Render an hwb error (and its JSON document); an interruption is one line."""
+    from headless_wheel_builder.cli._output import emit_json, err
+    from headless_wheel_builder.errors import InterruptedBuild
+
+    if style.debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, InterruptedBuild):
+        code = _interrupted(exc)
+    else:
+        code = exc.exit_code
+        err(exc.render())
+    if style.json:
+        emit_json({"ok": False, **exc.to_dict(), "exit_code": code})
+    return code
+
+
+_SIGNAL_NAMES = {129: "SIGHUP", 130: "Ctrl-C", 143: "SIGTERM"}
+
+
+def _interrupted(exc: BaseException) -> int:
+    """Stop what is still running, say so in one line, and give the signal's exit code."""
+    _stop_children()
+    from headless_wheel_builder.errors import interrupt_exit_code
+
+    code = interrupt_exit_code(exc)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(
+            f"error: interrupted by {_SIGNAL_NAMES.get(code, f'signal {code - 128}')}; "
+            "nothing was written to the output folder\n"
+        )
+        sys.stderr.flush()
+    return code
+
+
+def _stop_children() -> None:
+    # No import here: this runs in a signal handler, possibly in the middle of another import.
+    # If the process module was never loaded, no child was ever started.
+    proc = sys.modules.get("headless_wheel_builder._proc")
+    if proc is not None:
+        proc.stop_all()
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """Install the handlers :func:`main` promises; return what puts the previous ones back.
+
+    The first signal stops every child process tree at once (from the handler, so worker
+    threads waiting on their builds see them end) and raises ``KeyboardInterrupt`` in the main
+    thread (with ``signum`` set for SIGTERM/SIGHUP); further SIGTERM/SIGHUP while unwinding are
+    ignored, so cleanup finishes.  The handler imports nothing: it may run inside an import."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def _stop(signum: int, frame: object) -> None:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        _stop_children()
+        interrupt = KeyboardInterrupt() if signum == signal.SIGINT else KeyboardInterrupt(f"signal {signum}")
+        if signum != signal.SIGINT:
+            interrupt.signum = signum  # type: ignore[attr-defined]  # read by interrupt_exit_code
+        raise interrupt
+
+    sigs = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, _stop) for sig in sigs}
+
+    def _restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return _restore

@@ -1,6 +1,8 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | leak | bad-record | hang | slow | noisy | no-sdist
+config settings: mode=raise | leak | bad-record | hang | spawn-hang | slow | noisy | no-sdist
+(spawn-hang: start a grandchild that sleeps, write "<hook pid> <grandchild pid>" to $TINY_PIDFILE,
+then hang)
 """
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ def _misbehave(mode):
         print("tinybackend: about to fail")
         raise RuntimeError("boom from tinybackend")
     if mode == "hang":
+        time.sleep(600)
+    if mode == "spawn-hang":
+        import subprocess
+
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        with open(os.environ["TINY_PIDFILE"], "w") as f:
+            f.write(f"{os.getpid()} {child.pid}")
         time.sleep(600)
     if mode == "leak":
         print("token from env:", os.environ.get("HWB_PUBLISH_TOKEN"))
