@@ -307,6 +307,9 @@ def test_a_release_whose_upload_fails_halfway_resumes(
 
     for key, value in project.env.items():
         monkeypatch.setenv(key, value)
+    # dist/ is not ignored here: the release's own output folder does not make the tree dirty
+    project.write(".gitignore", "")
+    project.git("commit", "-q", "-am", "chore: track everything")
     proxy_run = start_refusing_proxy(fresh_pypiserver.url)
     proxy = next(proxy_run)
     try:
@@ -321,7 +324,7 @@ def test_a_release_whose_upload_fails_halfway_resumes(
         head = project.git("rev-parse", "HEAD")
         assert project.head_message() == "chore(release): 0.4.0"
         assert project.git("rev-parse", "v0.4.0^{commit}") == head
-        assert project.git("status", "--porcelain") == ""
+        assert _status(project) == ["?? dist/"]
         assert sorted(p.name for p in fresh_pypiserver.root.iterdir()) == ["tiny_pkg-0.4.0.tar.gz"]
         assert proxy.refused == ["tiny_pkg-0.4.0-py3-none-any.whl"]
 
@@ -386,3 +389,51 @@ def test_a_release_tagged_but_not_uploaded_is_built_again_from_its_tag(
     ]
     with zipfile.ZipFile(fresh_pypiserver.root / "tiny_pkg-0.4.0-py3-none-any.whl") as zf:
         assert "tiny/later.py" not in zf.namelist()
+
+
+VCS_PYPROJECT = """\
+[build-system]
+requires = ["hatchling", "hatch-vcs"]
+build-backend = "hatchling.build"
+
+[project]
+name = "scm-demo"
+dynamic = ["version"]
+description = "version from git tags"
+requires-python = ">=3.8"
+
+[tool.hatch.version]
+source = "vcs"
+
+[tool.hatch.build.targets.wheel]
+packages = ["scm_demo"]
+"""
+
+
+@pytest.mark.network
+def test_a_vcs_versioned_project_is_released_from_its_commit(hwb: Any, tmp_path: Path) -> None:
+    """hatch-vcs reads the version from git: the checkout of the release commit keeps ``.git``,
+    and hatchling (which packs every file of the package, untracked ones too, when it builds
+    the working tree) gets only what is committed."""
+    home = tmp_path / "home"
+    home.mkdir()
+    repo = Repo(tmp_path / "scm", home)
+    repo.path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    repo.write("pyproject.toml", VCS_PYPROJECT)
+    repo.write("scm_demo/__init__.py", "X = 1\n")
+    repo.write(".gitignore", "dist/\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "feat: first")
+    repo.tag("v1.2.3")
+    repo.commit("feat: more", path="scm_demo/more.txt")
+    repo.write("scm_demo/untracked.py", "U = 1\n")
+    result = hwb("release", "--allow-dirty", "--json", env=repo.env, cwd=repo.path)
+    assert result.code == 0, result.stderr
+    names = sorted(Path(a).name for a in result.json["artifacts"])
+    assert names == ["scm_demo-1.3.0-py3-none-any.whl", "scm_demo-1.3.0.tar.gz"]
+    with zipfile.ZipFile(repo.path / "dist" / names[0]) as zf:
+        assert "scm_demo/more.txt" in zf.namelist()
+        assert "scm_demo/untracked.py" not in zf.namelist()
+    assert repo.git("rev-parse", "v1.3.0^{commit}") == repo.git("rev-parse", "HEAD")
+    assert repo.git("status", "--porcelain") == "?? scm_demo/untracked.py"

@@ -186,7 +186,9 @@ def make_commit(repo: Path, paths: Sequence[str], message: str, scratch: Path) -
     git(repo, "read-tree", parent, env=index)
     git(repo, "add", "--", *paths, env=index)
     tree = git(repo, "write-tree", env=index).strip()
-    return git(repo, "commit-tree", tree, "-p", parent, "-m", message).strip()
+    # commit-tree ignores commit.gpgSign, which `git commit` honours: ask for it the same way
+    sign = git(repo, "config", "--type=bool", "--get", "commit.gpgsign", check=False).strip() == "true"
+    return git(repo, "commit-tree", tree, "-p", parent, *(["-S"] if sign else []), "-m", message).strip()
 
 
 def advance(repo: Path, commit: str, expected: str, paths: Sequence[str], reason: str) -> None:
