@@ -437,3 +437,46 @@ def test_a_vcs_versioned_project_is_released_from_its_commit(hwb: Any, tmp_path:
         assert "scm_demo/untracked.py" not in zf.namelist()
     assert repo.git("rev-parse", "v1.3.0^{commit}") == repo.git("rev-parse", "HEAD")
     assert repo.git("status", "--porcelain") == "?? scm_demo/untracked.py"
+
+
+def test_a_release_whose_push_fails_resumes_with_the_push(hwb: Any, project: Repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"  # not there yet: the push fails
+    project.git("remote", "add", "origin", str(remote))
+    result = hwb("release", "--push", "--no-publish", env=project.env, cwd=project.path)
+    assert result.code == 14, result.stderr
+    assert "run the same hwb release again" in result.stderr
+    head = project.git("rev-parse", "HEAD")
+    assert project.head_message() == "chore(release): 0.4.0"
+    assert project.git("rev-parse", "v0.4.0^{commit}") == head
+
+    project.git("init", "-q", "--bare", str(remote))
+    again = hwb("release", "--push", "--no-publish", env=project.env, cwd=project.path)
+    assert again.code == 0, again.stderr
+    assert "done    resume: HEAD" in again.stdout
+    assert "done    push: the branch and v0.4.0 to origin" in again.stdout
+    assert "build" not in again.stdout  # nothing to publish: nothing built
+    assert project.git("rev-parse", "HEAD") == head
+    remote_repo = Repo(remote, project.home)
+    assert remote_repo.git("rev-parse", "main") == head
+    assert remote_repo.git("cat-file", "-t", "v0.4.0") == "tag"
+    done = hwb("release", "--push", "--no-publish", env=project.env, cwd=project.path)
+    assert done.code == 72, done.stderr
+
+
+def test_the_dirty_tree_list_is_bounded(project: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.errors import DirtyTreeError
+
+    for key, value in project.env.items():
+        monkeypatch.setenv(key, value)
+    for n in range(25):
+        project.write(f"scratch/file{n:02}.txt", "x\n")
+    with pytest.raises(DirtyTreeError) as refused:
+        api.release(project.path, api.ReleaseOptions(publish=False))
+    error = refused.value
+    assert error.exit_code == 73
+    assert "the working tree has 25 uncommitted change(s)" in str(error)
+    assert (error.why or "").count("(untracked)") == 20
+    assert (error.why or "").endswith(" and 5 more")
+    assert (error.details or "").count("(untracked)") == 25
+    assert project.tags() == ["v0.3.0"]
