@@ -33,34 +33,44 @@ def _read(root, rel):
 """
 
 
-def make_project(tmp_path: Path) -> Repo:
-    """tiny-backend (offline in-tree backend, tiny-pkg 0.3.0) in a git repo tagged v0.3.0."""
-    home = tmp_path / "home"
-    home.mkdir()
-    path = tmp_path / "proj"
+def copy_tiny(path: Path, dist: str = "tiny-pkg") -> None:
+    """A copy of tiny-backend at ``path``, named ``dist``, that builds whatever version its
+    pyproject.toml says (the original hard-codes 0.3.0) and packs every file under tiny/, as
+    real backends do (an untracked module included)."""
     shutil.copytree(PACKAGES / "tiny-backend", path)
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('name = "tiny-pkg"', f'name = "{dist}"'))
     backend = path / "_backend" / "tinybackend.py"
     source = backend.read_text()
     fixed = 'NAME, VERSION = "tiny_pkg", "0.3.0"'
     assert fixed in source
-    # this copy builds whatever version pyproject.toml says (the original hard-codes 0.3.0)
     source = (
         source.replace(
             fixed,
             (
                 "import re as _re\n"
-                "NAME = 'tiny_pkg'\n"
+                f"NAME = {dist.replace('-', '_')!r}\n"
                 "VERSION = _re.search(r'^version = \"([^\"]+)\"', open('pyproject.toml').read(), _re.M)[1]"
             ),
         )
         .replace('"Metadata-Version: 2.1', 'f"Metadata-Version: 2.1', 1)
         .replace("Version: 0.3.0", "Version: {VERSION}")
-        # and packs every file under tiny/, as real backends do (an untracked module included)
+        .replace("Name: tiny-pkg", f"Name: {dist}")
         .replace('"tiny/__init__.py": init,', "**{r: _read(root, r) for r in _package_files(root)},")
         .replace('("pyproject.toml", "tiny/__init__.py", "_backend/tinybackend.py")',
                  '["pyproject.toml", "_backend/tinybackend.py", *_package_files(root)]')
     ) + PACKAGE_FILES  # fmt: skip
+    assert "for r in _package_files(root)}" in source
+    assert "*_package_files(root)]" in source
     backend.write_text(source)
+
+
+def make_project(tmp_path: Path) -> Repo:
+    """tiny-backend (offline in-tree backend, tiny-pkg 0.3.0) in a git repo tagged v0.3.0."""
+    home = tmp_path / "home"
+    home.mkdir()
+    path = tmp_path / "proj"
+    copy_tiny(path)
     repo = Repo(path, home)
     repo.git("init", "-q", "-b", "main")
     repo.write(".gitignore", "dist/\n")
@@ -480,3 +490,50 @@ def test_the_dirty_tree_list_is_bounded(project: Repo, monkeypatch: pytest.Monke
     assert (error.why or "").endswith(" and 5 more")
     assert (error.details or "").count("(untracked)") == 25
     assert project.tags() == ["v0.3.0"]
+
+
+MONOREPO = """\
+[tool.hwb.version.packages.pkg-a]
+path = "packages/a"
+
+[tool.hwb.version.packages.pkg-b]
+path = "packages/b"
+"""
+
+
+def test_a_monorepo_release_builds_each_member_from_the_release_commit(hwb: Any, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    repo = Repo(tmp_path / "mono", home)
+    for name, folder, version in (("pkg-a", "a", "1.0.0"), ("pkg-b", "b", "0.2.0")):
+        member = repo.path / "packages" / folder
+        copy_tiny(member, name)
+        pyproject = member / "pyproject.toml"
+        pyproject.write_text(pyproject.read_text().replace('version = "0.3.0"', f'version = "{version}"'))
+    repo.write("pyproject.toml", MONOREPO)
+    repo.write(".gitignore", "dist/\n")
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: two packages")
+    repo.tag("pkg-a-v1.0.0")
+    repo.tag("pkg-b-v0.2.0")
+    repo.commit("feat(a): a thing", path="packages/a/tiny/a.txt")
+    repo.commit("fix(b): b thing", path="packages/b/tiny/b.txt")
+    repo.write("packages/a/tiny/untracked.py", "U = 1\n")
+    result = hwb("release", "--allow-dirty", "--json", env=repo.env, cwd=repo.path)
+    assert result.code == 0, result.stderr
+    built = sorted(Path(a).relative_to(repo.path).as_posix() for a in result.json["artifacts"])
+    assert built == [
+        "dist/pkg-a/pkg_a-1.1.0-py3-none-any.whl",
+        "dist/pkg-a/pkg_a-1.1.0.tar.gz",
+        "dist/pkg-b/pkg_b-0.2.1-py3-none-any.whl",
+        "dist/pkg-b/pkg_b-0.2.1.tar.gz",
+    ]
+    with zipfile.ZipFile(repo.path / built[0]) as zf:
+        assert "tiny/a.txt" in zf.namelist()
+        assert "tiny/untracked.py" not in zf.namelist()
+    head = repo.git("rev-parse", "HEAD")
+    assert repo.head_message() == "chore(release): pkg-a 1.1.0, pkg-b 0.2.1"
+    assert repo.git("rev-parse", "pkg-a-v1.1.0^{commit}") == head
+    assert repo.git("rev-parse", "pkg-b-v0.2.1^{commit}") == head
+    assert repo.git("status", "--porcelain") == "?? packages/a/tiny/untracked.py"
