@@ -330,7 +330,7 @@ def refuse_dirty(repo: Path, *, allow: bool, outdir: Path | None = None) -> list
             why=", ".join(found[:_LISTED]) + more,
             hint="commit or stash them (git stash --include-untracked), then run hwb release again; "
             "or pass --allow-dirty: the release still builds only the committed content",
-            details="\n".join(found),
+            details="\n".join(found) if more else None,  # the whole list, when the line is cut
         )
     return found
 
