@@ -191,11 +191,16 @@ def make_commit(repo: Path, paths: Sequence[str], message: str, scratch: Path) -
     return git(repo, "commit-tree", tree, "-p", parent, *(["-S"] if sign else []), "-m", message).strip()
 
 
-def advance(repo: Path, commit: str, expected: str, paths: Sequence[str], reason: str) -> None:
-    """Move HEAD (its branch) from ``expected`` to ``commit`` — refused when HEAD moved
-    meanwhile — and stage ``paths`` so the index agrees with the new commit."""
+def advance(repo: Path, commit: str, expected: str, reason: str) -> None:
+    """Move HEAD (its branch) from ``expected`` to ``commit``, refused when HEAD moved meanwhile."""
     git(repo, "update-ref", "-m", reason, "HEAD", commit, expected)
-    git(repo, "add", "--", *paths)
+
+
+def stage(repo: Path, paths: Sequence[str]) -> None:
+    """Stage ``paths`` as they are in the working tree (after :func:`advance`, so the index
+    agrees with the new commit); a failure leaves them shown as changed, nothing worse."""
+    if paths:
+        git(repo, "add", "--", *paths, check=False)
 
 
 def create_tag_at(repo: Path, name: str, message: str, commit: str) -> None:

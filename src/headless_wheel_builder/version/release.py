@@ -497,11 +497,12 @@ def _land(
             git.create_tag_at(repo, plan.tag, tag_message, sha)
             made.append(plan.tag)
         if parent is not None and sha != parent:
-            git.advance(repo, sha, parent, paths, f"hwb release: {message}")
+            git.advance(repo, sha, parent, f"hwb release: {message}")
     except (HwbError, KeyboardInterrupt):
         for tag in made:
             git.delete_tag(repo, tag)
         raise
+    git.stage(repo, paths)
     if sha != parent:
         steps.append(Step(name="commit", status="done", detail=f"{sha[:7]} {message}"))
     for plan in plans:
