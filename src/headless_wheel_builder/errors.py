@@ -28,6 +28,7 @@ __all__ = [
     "ContainerImageError",
     "ContainerKilledError",
     "DependencyError",
+    "DirtyTreeError",
     "EnvironmentCreationError",
     "FileConflictError",
     "GitError",
@@ -393,6 +394,13 @@ class NothingToRelease(VersionError):
 
     exit_code = 72
     kind = "nothing-to-release"
+
+
+class DirtyTreeError(VersionError):
+    """``hwb release`` found uncommitted changes or untracked files; nothing was written."""
+
+    exit_code = 73
+    kind = "dirty-tree"
 
 
 # --- CI pipelines ------------------------------------------------------------------

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
-    "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
+    "release": ("release", "bump, changelog, commit, build and check it, tag, publish: one resumable step"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
     "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
     "cache": ("cache", "show, prune or clear the build-environment and wheel caches"),

@@ -526,8 +526,8 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     ),
     "release": frozenset(
         {
-            "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r", "--remote",
-            "--repository",
+            "--allow-dirty", "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r",
+            "--remote", "--repository",
         }
     ),
     "ci generate": frozenset(
