@@ -193,8 +193,9 @@ def test_git_option_injection_is_refused_before_git_runs(
 def test_git_url_credentials_never_in_git_argv(
     hwb, tmp_path: Path, fake_git: tuple[dict[str, str], Path]
 ) -> None:
-    """A token in a git URL's userinfo reaches git as an HTTP header in its environment (readable
-    only by the user), never in its argument list (readable by everyone)."""
+    """A token in a git URL's userinfo reaches git through its environment (readable only by the
+    user) as a credential helper scoped to the URL's origin, never in its argument list
+    (readable by everyone).  tests/security/test_git_credentials.py: where it may go."""
     env, calls = fake_git
     script = Path(env["PATH"].split(os.pathsep)[0]) / "git"
     script.write_text(
@@ -213,12 +214,10 @@ def test_git_url_credentials_never_in_git_argv(
     assert "https://example.com/r.git" in argv
     assert token not in argv
     assert token not in result.stdout + result.stderr
-    import base64
-
-    header = base64.b64encode(f"x-access:{token}".encode()).decode()
     seen_env = (script.parent / "git.env").read_text()
-    assert "http.https://example.com/.extraHeader" in seen_env
-    assert f"Authorization: Basic {header}" in seen_env
+    assert "'credential.https://example.com.helper'" in seen_env
+    assert f"'HWB_GIT_PASSWORD': '{token}'" in seen_env
+    assert "'HWB_GIT_USERNAME': 'x-access'" in seen_env
 
 
 def test_the_fake_git_is_the_one_hwb_would_run(
