@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
 TAIL = 50
+#: The installers' own switches for ``offline``: uv from its cache only, pip from no index.
+OFFLINE_ENVIRON = {"UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}
 
 
 def _git_hardened(runner: _proc.HookRunner, shims: Path) -> _proc.HookRunner:
@@ -99,7 +101,9 @@ class HookSession:
         )
         self._env_cache: EnvCache | None = None
         if options.cache and options.isolation:
-            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh)
+            max_age = None if options.env_max_age is None else options.env_max_age * 86400
+            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh,
+                                       max_age=max_age, offline=options.offline)  # fmt: skip
 
     @property
     def installer_used(self) -> str | None:
@@ -190,6 +194,7 @@ class HookSession:
                 stream=self.options.verbose,
                 log_file=self.log_file,
                 timeout=self.options.timeout,
+                environ={**os.environ, **OFFLINE_ENVIRON} if self.options.offline else dict(os.environ),
             )
             self.progress.step(f"Preparing a build environment (Python {self.interpreter.full_version})")
             if self._env_cache is not None:

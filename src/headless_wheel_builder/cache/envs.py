@@ -7,7 +7,9 @@ see the same include paths every run.  It is created (and filled) while holding
 complete environment is never changed again, so builds use it without holding the lock, and
 reusing it runs no installer: nothing touches the network.  Requirements that differ (a
 different pin, an extra dynamic requirement, another constraint file) make another
-environment; ``refresh`` recreates one (re-resolving unpinned requirements).
+environment; ``refresh`` recreates one (re-resolving unpinned requirements), and so does the
+first use of an environment resolved more than ``max_age`` seconds ago (the ``env-max-age``
+option; never ``offline``), so a new release of an unpinned backend is picked up.
 """
 
 from __future__ import annotations
@@ -53,10 +55,15 @@ def env_key(
 class EnvCache:
     """Build environments under ``root/envs``, shared by concurrent runs."""
 
-    def __init__(self, root: Path, *, refresh: bool = False) -> None:
+    def __init__(
+        self, root: Path, *, refresh: bool = False, max_age: float | None = None, offline: bool = False
+    ) -> None:
+        """``max_age``: seconds after its creation an environment is resolved again (None:
+        never); ``offline``: use environments whatever their age."""
         self.root = root
         self.folder = root / "envs"
         self.refresh = refresh
+        self.max_age = None if offline else max_age
         self._refreshed: set[str] = set()
 
     def path_for(
@@ -89,15 +96,18 @@ class EnvCache:
         wants_refresh = self.refresh and path.name not in self._refreshed
         if not wants_refresh:
             meta = self.lookup(path)
-            if meta is not None:
+            if meta is not None and self.fresh(meta):
                 return self._reuse(path, meta, interpreter, settings), True
         try:
             with store.locked(
                 path.with_name(path.name + ".lock"), timeout=settings.timeout or store.LOCK_TIMEOUT
             ):
                 meta = None if wants_refresh else self.lookup(path)
-                if meta is not None:  # another process made it while we waited
+                if meta is not None and self.fresh(meta):  # made or renewed while we waited
                     return self._reuse(path, meta, interpreter, settings), True
+                if meta is not None:
+                    logger.info("Resolving the build environment %s again: resolved %s ago (env-max-age)",
+                                path.name, describe_age(age(meta)))  # fmt: skip
                 env = self._create(path, interpreter, requirements, installer, settings)
         except TimeoutError as exc:  # filelock.Timeout is a TimeoutError
             raise EnvironmentCreationError(
@@ -108,6 +118,10 @@ class EnvCache:
         self._refreshed.add(path.name)
         store.count(self.root, env_misses=1)
         return env, False
+
+    def fresh(self, meta: dict[str, object]) -> bool:
+        """Whether an environment with metadata ``meta`` is young enough to use as it is."""
+        return self.max_age is None or age(meta) < self.max_age
 
     def _reuse(
         self, path: Path, meta: dict[str, object], interpreter: Interpreter, settings: InstallSettings
@@ -145,6 +159,21 @@ class EnvCache:
             shutil.rmtree(path, ignore_errors=True)
             raise
         return env
+
+
+def age(meta: dict[str, object]) -> float:
+    """Seconds since the environment with metadata ``meta`` was resolved (created)."""
+    created = meta.get("created")
+    return time.time() - float(created) if isinstance(created, (int, float)) else float("inf")
+
+
+def describe_age(seconds: float) -> str:
+    """``3 min``, ``5 h``, ``2.0 days`` (``an unknown time`` for an environment without a date)."""
+    if seconds == float("inf"):
+        return "an unknown time"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h" if seconds < 86400 else f"{seconds / 86400:.1f} days"
 
 
 def recall_requires(env_path: Path, key: str) -> list[str] | None:
