@@ -85,6 +85,7 @@ class HookSession:
         self.workdir = workdir
         self.backend = project.backend
         self.backend_path = project.backend_path
+        self._build_requires = tuple(sorted(project.build_requires))
         self.interpreter = interpreter
         self.options = options
         self.log_file = log_file
@@ -135,6 +136,20 @@ class HookSession:
             raise
 
     # -- environments -----------------------------------------------------------------
+
+    def renew_stale_environment(self) -> None:
+        """Resolve the cached environment of the static build requirements again if it is
+        older than ``env-max-age``: called before the wheel cache is asked, so that its key
+        sees the versions resolved now (a new backend release is a miss, the same ones a hit)."""
+        cache, options = self._env_cache, self.options
+        if cache is None:
+            return
+        path = cache.path_for(
+            self.interpreter, self._build_requires, options.installer, options.build_constraints
+        )
+        meta = cache.lookup(path)
+        if meta is not None and not cache.fresh(meta):
+            self._env_for(self.backend, self._build_requires)
 
     def _prepare(self, dist: Distribution, srcdir: Path) -> ProjectBuilder:
         import build
