@@ -206,3 +206,27 @@ def test_an_aged_environment_is_resolved_again_and_offline_keeps_it(hwb, project
     assert _build(hwb, src, tmp_path / "o", env)[0]["cached"] is True
     assert [e["resolved"] for e in _envs(hwb, env)] == [["hwb-probe-dep==1.1"]]
     assert hwb("cache", "info", "--json", env=env).json["stats"]["env_misses"] == 3
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_a_real_projects_switch_for_its_c_extension(hwb, tmp_path, cache_env, corpus_env):
+    """frozenlist's in-tree backend builds pure Python when FROZENLIST_NO_EXTENSIONS is set
+    (PyYAML's PYYAML_FORCE_LIBYAML, the other way round): the cache used to serve the pure
+    wheel for a build without it.  Unset, hwb's wheel equals pypa/build's reference wheel."""
+    from .corpus import assert_equivalent, load_projects
+
+    project = next(p for p in load_projects() if p.name == "frozenlist")
+    sdist, _ = corpus_env.sdist(project)
+    python = str(corpus_env.interp.executable)
+    pure_env = {**cache_env, "FROZENLIST_NO_EXTENSIONS": "1"}
+    pure, _ = _build(hwb, sdist, tmp_path / "o1", pure_env, "--python", python)
+    assert pure["filename"] == "frozenlist-1.8.0-py3-none-any.whl"
+
+    compiled_env = {**cache_env, "FROZENLIST_NO_EXTENSIONS": None}
+    compiled, stderr = _build(hwb, sdist, tmp_path / "o2", compiled_env, "--python", python, "-v")
+    assert compiled["cached"] is False
+    assert "differs in $FROZENLIST_NO_EXTENSIONS" in stderr
+    reference, _ = corpus_env.reference_wheel(project, sdist)
+    assert_equivalent(reference, Path(compiled["path"]), "frozenlist with its C extension")
+    assert _build(hwb, sdist, tmp_path / "o3", pure_env, "--python", python)[0]["sha256"] == pure["sha256"]
