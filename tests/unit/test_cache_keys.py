@@ -169,13 +169,15 @@ def test_a_dynamic_version_from_an_unknown_source_counts_as_scm() -> None:
 #: project's own, and the compiler variables.
 SWITCHES = ("PYYAML_FORCE_LIBYAML", "PBR_VERSION", "CMAKE_ARGS", "SKBUILD_CMAKE_DEFINE",
             "SKBUILD_CONFIGURE_OPTIONS", "MYPKG_DISABLE_C_EXTENSION", "CFLAGS", "CC", "PATH", "HOME",
-            "LANG", "SOURCE_DATE_EPOCH", "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_PKG")  # fmt: skip
+            "LANG", "SOURCE_DATE_EPOCH", "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_PKG", "CI", "GITHUB_ACTIONS",
+            "GITLAB_CI")  # fmt: skip
 #: Variables that cannot change a build: the terminal, the session, hwb's own, the installers'
 #: index settings, CI run ids, credentials.
 IRRELEVANT = ("TERM", "COLUMNS", "LINES", "SHELL", "SHLVL", "_", "PWD", "OLDPWD", "SSH_AUTH_SOCK",
               "SSH_CONNECTION", "DISPLAY", "XDG_SESSION_ID", "TMPDIR", "HWB_LOG_DIR", "HWB_CACHE_DIR",
               "PIP_INDEX_URL", "UV_CACHE_DIR", "GITHUB_RUN_ID", "GITHUB_RUN_NUMBER", "RUNNER_NAME",
-              "CI_JOB_ID", "GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "TWINE_PASSWORD",
+              "CI_JOB_ID", "GITHUB_SHA", "GITHUB_REF", "CI_COMMIT_SHA", "GITHUB_TOKEN",
+              "ACTIONS_RUNTIME_TOKEN", "TWINE_PASSWORD",
               "AWS_SECRET_ACCESS_KEY", "HTTPS_PROXY", "PYTEST_CURRENT_TEST")  # fmt: skip
 
 
