@@ -199,13 +199,22 @@ def test_an_aged_environment_is_resolved_again_and_offline_keeps_it(hwb, project
     assert time.time() - renewed["created"] < 600
     assert _build(hwb, src, tmp_path / "o", env)[0]["cached"] is True
 
-    # Aged again, nothing newer to find: resolved again, and the wheel is still served.
+    # Aged again, nothing newer to find: resolved again beside it, the environment kept as it is
+    # (only its date renewed: a build using it meanwhile is not disturbed), the wheel still served.
     meta = json.loads(meta_path.read_text())
     meta["created"] -= 2 * 86400
     meta_path.write_text(json.dumps(meta))
-    assert _build(hwb, src, tmp_path / "o", env)[0]["cached"] is True
-    assert [e["resolved"] for e in _envs(hwb, env)] == [["hwb-probe-dep==1.1"]]
-    assert hwb("cache", "info", "--json", env=env).json["stats"]["env_misses"] == 3
+    marker = Path(renewed["path"]) / "kept-marker"
+    marker.write_text("the same folder, untouched")
+    artifact, stderr = _build(hwb, src, tmp_path / "o", env, "-v")
+    assert artifact["cached"] is True
+    assert "Resolving the build environment" in stderr
+    assert marker.exists()
+    [kept] = _envs(hwb, env)
+    assert kept["resolved"] == ["hwb-probe-dep==1.1"]
+    assert time.time() - kept["created"] < 600
+    assert hwb("cache", "info", "--json", env=env).json["stats"]["env_misses"] == 2
+    assert not [p for p in (tmp_path / "cache" / "envs").iterdir() if p.name.startswith(".tmp-")]
 
 
 @pytest.mark.slow

@@ -7,13 +7,15 @@ see the same include paths every run.  It is created (and filled) while holding
 complete environment is never changed again, so builds use it without holding the lock, and
 reusing it runs no installer: nothing touches the network.  Requirements that differ (a
 different pin, an extra dynamic requirement, another constraint file) make another
-environment; ``refresh`` recreates one (re-resolving unpinned requirements), and so does the
-first use of an environment resolved more than ``max_age`` seconds ago (the ``env-max-age``
-option; never ``offline``), so a new release of an unpinned backend is picked up.
+environment; ``refresh`` recreates one (re-resolving unpinned requirements).  The first use
+of an environment resolved more than ``max_age`` seconds ago (the ``env-max-age`` option; never
+``offline``) resolves its requirements again in a scratch environment: the same versions renew
+its date only, others recreate it, so a new release of an unpinned backend is picked up.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Collection
@@ -105,9 +107,9 @@ class EnvCache:
                 meta = None if wants_refresh else self.lookup(path)
                 if meta is not None and self.fresh(meta):  # made or renewed while we waited
                     return self._reuse(path, meta, interpreter, settings), True
-                if meta is not None:
-                    logger.info("Resolving the build environment %s again: resolved %s ago (env-max-age)",
-                                path.name, describe_age(age(meta)))  # fmt: skip
+                if meta is not None and self._still_current(path, meta, interpreter, requirements, installer,
+                                                            settings):  # fmt: skip
+                    return self._reuse(path, meta, interpreter, settings), True
                 env = self._create(path, interpreter, requirements, installer, settings)
         except TimeoutError as exc:  # filelock.Timeout is a TimeoutError
             raise EnvironmentCreationError(
@@ -122,6 +124,35 @@ class EnvCache:
     def fresh(self, meta: dict[str, object]) -> bool:
         """Whether an environment with metadata ``meta`` is young enough to use as it is."""
         return self.max_age is None or age(meta) < self.max_age
+
+    def _still_current(
+        self,
+        path: Path,
+        meta: dict[str, object],
+        interpreter: Interpreter,
+        requirements: Collection[str],
+        installer: Installer | None,
+        settings: InstallSettings,
+    ) -> bool:
+        """Resolve an aged environment's requirements again, in a scratch environment beside it.
+        The same versions: renew its date and keep it (builds using it right now are not
+        disturbed); others: False, and the caller recreates it."""
+        logger.info("Resolving the build environment %s again: resolved %s ago (env-max-age)",
+                    path.name, describe_age(age(meta)))  # fmt: skip
+        scratch = path.with_name(f"{store.TMP_PREFIX}{path.name}-{os.getpid()}-{os.urandom(4).hex()}")
+        try:
+            VenvEnv.create(scratch, interpreter, installer=installer, settings=settings).install(requirements)
+            resolved = installed_distributions(scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        recorded = meta.get("installed")
+        before = [str(item) for item in recorded] if isinstance(recorded, list) else None
+        if resolved != before:
+            newer = sorted(set(resolved) - set(before or ()))
+            logger.info("Other versions resolved (%s): recreating %s", ", ".join(newer), path.name)
+            return False
+        store.write_json_atomic(path / META, {**meta, "created": time.time()})
+        return True
 
     def _reuse(
         self, path: Path, meta: dict[str, object], interpreter: Interpreter, settings: InstallSettings
