@@ -188,6 +188,15 @@ def test_an_aged_environment_is_resolved_again_and_offline_keeps_it(hwb, project
     stats = hwb("cache", "info", "--json", env=env).json["stats"]
     assert stats["env_misses"] == 1
 
+    # No index reachable (and no --offline): a warning, and the environment it has.
+    unreachable = {**env, "PIP_FIND_LINKS": str(tmp_path / "gone"), "UV_FIND_LINKS": str(tmp_path / "gone")}
+    artifact, stderr = _build(hwb, src, tmp_path / "o", unreachable)
+    assert artifact["cached"] is True
+    assert "could not resolve the build requirements again" in stderr
+    assert [(e["path"], e["created"], e["resolved"]) for e in _envs(hwb, env)] == [
+        (aged["path"], aged["created"], ["hwb-probe-dep==1.0"])
+    ]
+
     # Otherwise it is resolved again: the new release, a wheel cache miss that says why.
     artifact, stderr = _build(hwb, src, tmp_path / "o", env, "-v")
     assert "Resolving the build environment" in stderr

@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
-from headless_wheel_builder.errors import EnvironmentCreationError
+from headless_wheel_builder.errors import EnvironmentCreationError, HwbError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
@@ -143,6 +143,11 @@ class EnvCache:
         try:
             VenvEnv.create(scratch, interpreter, installer=installer, settings=settings).install(requirements)
             resolved = installed_distributions(scratch)
+        except HwbError as exc:  # no index reachable: what we have beats no build at all
+            when = describe_age(age(meta))
+            logger.warning("could not resolve the build requirements again (%s); using the environment "
+                           "resolved %s ago (--offline does not try)", exc, when)  # fmt: skip
+            return True
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         recorded = meta.get("installed")
