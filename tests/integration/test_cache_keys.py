@@ -98,6 +98,19 @@ def test_switches_real_projects_read_are_misses(hwb, project_copy, tmp_path, cac
     assert _build(hwb, src, tmp_path / "o", {**cache_env, name: "-DX=1"})[0]["cached"] is True
 
 
+def test_cache_env_keys_a_variable_the_list_leaves_out(hwb, project_copy, tmp_path, cache_env):
+    """A CI run number cannot matter, unless the project says it does (a dev version with it)."""
+    src = project_copy("tiny-backend")
+    _build(hwb, src, tmp_path / "o", {**cache_env, "GITHUB_RUN_NUMBER": "7"})
+    assert _build(hwb, src, tmp_path / "o", {**cache_env, "GITHUB_RUN_NUMBER": "8"})[0]["cached"] is True
+    named = {**cache_env, "HWB_CACHE_ENV": "GITHUB_RUN_NUMBER"}
+    artifact, stderr = _build(hwb, src, tmp_path / "o", {**named, "GITHUB_RUN_NUMBER": "9"}, "-v")
+    assert artifact["cached"] is False
+    assert "differs in $GITHUB_RUN_NUMBER" in stderr
+    assert _build(hwb, src, tmp_path / "o", {**named, "GITHUB_RUN_NUMBER": "9"})[0]["cached"] is True
+    assert _build(hwb, src, tmp_path / "o", {**named, "GITHUB_RUN_NUMBER": "10"})[0]["cached"] is False
+
+
 def test_pbr_version_builds_another_version(hwb, project_copy, tmp_path, cache_env):
     """pbr takes the version from PBR_VERSION: the cache used to serve 1.0.0 for 2.0.0."""
     src = project_copy("a-pbr-project")
