@@ -42,10 +42,15 @@ _TOKEN_PATTERNS = [
 REDACTED = "***"
 
 
+def is_secret_name(name: str) -> bool:
+    """Does the variable ``name`` say it holds a credential (``*_TOKEN``, ``*PASSWORD*`` …)?"""
+    return _SECRET_ENV_RE.search(name) is not None
+
+
 def _secret_env_values() -> list[str]:
     values = []
     for name, value in os.environ.items():
-        if _SECRET_ENV_RE.search(name) and len(value) >= 6:
+        if is_secret_name(name) and len(value) >= 6:
             values.append(value)
     # Longest first so that a secret containing another is hidden whole.
     return sorted(values, key=len, reverse=True)

@@ -191,6 +191,7 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
     staging = run.workdir / "out"
     cache = BuildCache.for_options(run.options)
     if cache is not None:
+        session.renew_stale_environment()  # env-max-age: the key sees what is resolved now
         with phase(timings, "cache"):
             served = cache.fetch(cache.key(run.facts, run, walk.environ), staging)
         if served is not None:

@@ -41,6 +41,9 @@ class Options:
     refresh: bool = False
     cache_dir: Path | None = None
     cache_env: tuple[str, ...] = ()
+    cache_env_ignore: tuple[str, ...] = ()
+    env_max_age: float = 1.0
+    offline: bool = False
     pythons: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     archs: tuple[str, ...] = ()

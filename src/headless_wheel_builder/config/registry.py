@@ -180,8 +180,42 @@ OPTIONS: tuple[Option, ...] = (
         name="cache-env",
         type="list",
         default=[],
-        help="Environment variables whose values change the build; a change makes a cache miss. "
-        "Always included: SOURCE_DATE_EPOCH, CC, CFLAGS, LDFLAGS and the like (docs/CACHING.md).",
+        help="Environment variables that are part of the wheel cache key even though hwb's list "
+        "of variables that cannot matter (or cache-env-ignore) leaves them out, e.g. "
+        "GITHUB_RUN_NUMBER for a version that embeds it. Every other variable the backend sees "
+        "is part of the key anyway (docs/CACHING.md).",
+    ),
+    Option(
+        name="cache-env-ignore",
+        type="list",
+        default=[],
+        help="More environment variables (names or fnmatch patterns, MYCI_*) that cannot change "
+        "the build: left out of the wheel cache key, on top of hwb's own list (docs/CACHING.md).",
+    ),
+    Option(
+        name="env-max-age",
+        type="float",
+        default=1.0,
+        flags=("--env-max-age",),
+        metavar="DAYS",
+        group="environment",
+        cli_help="re-resolve a cached build environment older than this (default: 1 day)",
+        overridable=False,
+        help="Days a cached build environment is used before its requirements are resolved again "
+        "(a new release of an unpinned backend is then picked up); --offline keeps using it.",
+    ),
+    Option(
+        name="offline",
+        type="bool",
+        default=False,
+        flags=("--offline",),
+        arg="const",
+        const=True,
+        group="environment",
+        cli_help="no index: reuse cached build environments whatever their age, installers offline",
+        overridable=False,
+        help="Never reach a package index: cached build environments are used whatever their age "
+        "(env-max-age), and uv and pip run offline (UV_OFFLINE, PIP_NO_INDEX).",
     ),
     # -- the matrix (matrix/, docs/MATRIX.md) --
     Option(
