@@ -81,12 +81,26 @@ class Redactor:
         return text
 
 
+# C0 controls but tab and newline, DEL, and C1 controls: what a terminal acts on (colours,
+# cursor moves, window titles, OSC 8 links, a carriage return that overwrites the line).
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def printable(text: str) -> str:
+    """``text`` with every terminal control character shown as ``\\xNN`` instead of acted on.
+
+    Text from outside — a backend's output, a registry's error, a commit message, a project's
+    name — reaches the terminal only through this (and :func:`redact`), so it cannot move the
+    cursor, rewrite what hwb printed, set the window title or hide itself.  Linear time."""
+    return text.translate(_CONTROLS)
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts every record's rendered message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = redact(message)
+        record.msg = printable(redact(message))
         record.args = None
         return True
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from headless_wheel_builder._log import Redactor
+from headless_wheel_builder._log import Redactor, printable
 
 #: How many trailing output lines a failure keeps for its message.
 TAIL_LINES = 50
@@ -174,7 +174,8 @@ class _Lines:
 
 
 def _to_stderr(line: str) -> None:
-    sys.stderr.write(line)
+    # A child's output is shown, never acted on: no terminal control sequences get through.
+    sys.stderr.write(printable(line.rstrip("\n")) + ("\n" if line.endswith("\n") else ""))
     sys.stderr.flush()
 
 

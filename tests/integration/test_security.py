@@ -216,8 +216,8 @@ def test_git_url_credentials_never_in_git_argv(
     assert token not in result.stdout + result.stderr
     seen_env = (script.parent / "git.env").read_text()
     assert "'credential.https://example.com.helper'" in seen_env
-    assert f"'HWB_GIT_PASSWORD': '{token}'" in seen_env
-    assert "'HWB_GIT_USERNAME': 'x-access'" in seen_env
+    assert f"'_HWB_GIT_PASSWORD': '{token}'" in seen_env
+    assert "'_HWB_GIT_USERNAME': 'x-access'" in seen_env
 
 
 def test_the_fake_git_is_the_one_hwb_would_run(
@@ -419,7 +419,8 @@ def test_untrusted_certificate_fails_even_with_verify_off_switches(
 
 
 def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -> None:
-    """With the real git: the token moved out of argv still authenticates (one origin only)."""
+    """With the real git: the token moved out of argv still authenticates when the server asks
+    (401); tests/security/test_git_credentials.py shows it goes to that origin only."""
     import base64
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -429,7 +430,11 @@ def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append((self.path, self.headers.get("Authorization")))
-            self.send_response(404)
+            if self.headers.get("Authorization") is None:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="r"')
+            else:
+                self.send_response(404)
             self.end_headers()
 
         def log_message(self, format: str, *args: object) -> None:
@@ -451,5 +456,5 @@ def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -
     assert token not in result.stdout + result.stderr
     expected = "Basic " + base64.b64encode(f"oauth2:{token}".encode()).decode()
     assert seen, "git never reached the server"
-    assert all(auth == expected for _, auth in seen), seen
+    assert {auth for _, auth in seen} == {None, expected}, seen  # asked, then answered
     assert all(token not in path for path, _ in seen)

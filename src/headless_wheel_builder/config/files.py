@@ -68,6 +68,12 @@ def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
         ) from exc
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise ConfigError(
+            f"{path.name} is nested too deeply",
+            why=f"{path}: its arrays or inline tables are nested deeper than Python can read",
+            hint="no real configuration nests like this; check where the file came from",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"{path}:{match[1]}:{match[2]}" if match else str(path)

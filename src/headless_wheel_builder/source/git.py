@@ -308,7 +308,7 @@ class _GitRunner:
 #: variables of git's own environment (never its argument list) and ignores ``store``/``erase``.
 _CREDENTIAL_HELPER = (
     '!f() { if [ "$1" = get ]; then '
-    "printf 'username=%s\\npassword=%s\\n' \"$HWB_GIT_USERNAME\" \"$HWB_GIT_PASSWORD\"; fi; }; f"
+    "printf 'username=%s\\npassword=%s\\n' \"$_HWB_GIT_USERNAME\" \"$_HWB_GIT_PASSWORD\"; fi; }; f"
 )
 
 
@@ -344,8 +344,8 @@ def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
         "GIT_CONFIG_COUNT": str(count + 1),
         f"GIT_CONFIG_KEY_{count}": f"credential.{parts.scheme}://{host.lower()}.helper",
         f"GIT_CONFIG_VALUE_{count}": _CREDENTIAL_HELPER,
-        "HWB_GIT_USERNAME": username,
-        "HWB_GIT_PASSWORD": secret,
+        "_HWB_GIT_USERNAME": username,
+        "_HWB_GIT_PASSWORD": secret,
     }
 
 

@@ -298,7 +298,7 @@ def _set_toml(path: Path, text: str, dotted: str, new: str) -> str:
             raise KeyError(dotted)
         table[parts[-1]] = new  # tomlkit keeps the item's comment and spacing
         return tomlkit.dumps(doc)
-    except (KeyError, TypeError, TOMLKitError) as exc:
+    except (KeyError, TypeError, TOMLKitError, RecursionError) as exc:
         raise VersionError(
             f"cannot set {dotted} in {path}",
             why=str(exc) or type(exc).__name__,

@@ -1,6 +1,6 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | leak | bad-record | hang | spawn-hang | slow | noisy | no-sdist
+config settings: mode=raise | leak | escapes | bad-record | hang | spawn-hang | slow | noisy | no-sdist
 (spawn-hang: start a grandchild that sleeps, write "<hook pid> <grandchild pid>" to $TINY_PIDFILE,
 then hang)
 """
@@ -43,6 +43,9 @@ def _misbehave(mode):
         print("token from env:", os.environ.get("HWB_PUBLISH_TOKEN"))
         print("index: https://user:" + os.environ.get("TINY_URL_PASSWORD", "") + "@example.com/simple")
         raise RuntimeError("leaking on purpose")
+    if mode == "escapes":  # a hostile backend: set the window title, clear the screen, rewrite a line
+        print("\x1b]0;pwned-title\x07 \x1b[2J\x1b[H fake: \x1b[32mSUCCESS\x1b[0m\rHIDDEN \x9b31m")
+        raise RuntimeError("failing with \x1b]8;;http://evil.invalid\x07a link\x1b]8;;\x07")
     if mode == "slow":
         time.sleep(2)
     if mode == "noisy":
