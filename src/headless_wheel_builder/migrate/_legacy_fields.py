@@ -117,6 +117,9 @@ class Translation:
         self.dyn_tool: dict[str, Any] = {}
         pkg_dir = kwargs.get("package_dir")
         self.package_dir = {str(k): str(v) for k, v in pkg_dir.items()} if isinstance(pkg_dir, dict) else {}
+        found = kwargs.get("packages")
+        if isinstance(found, FindPackages) and found.where not in {"", "."}:
+            self.package_dir.setdefault("", found.where)  # setuptools fills package_dir the same way
 
     def run(self) -> TranslationResult:
         kw, r = self.kw, self.r
@@ -236,6 +239,7 @@ class Translation:
         if isinstance(value, FileAttr):
             value = Attr(dotted=f"{dotted_module(value.path, self.package_dir)}.{value.name}")
         if isinstance(value, Attr):
+            value = self._installed_name(value)
             self.dyn_tool["version"] = {"attr": value.dotted}
             self.r.version_source = f"attr: {value.dotted}"
         elif isinstance(value, (FileText, FileDirective)):
@@ -246,6 +250,19 @@ class Translation:
             return False
         self.dynamic.append("version")
         return True
+
+    def _installed_name(self, attr: Attr) -> Attr:
+        """``src.pkg.__version__`` (``from src.pkg import __version__``) names a module by its
+        folder; setuptools' ``attr:`` looks modules up through ``package_dir``, so it must be
+        ``pkg.__version__`` (else the build stops with "No module named 'src'")."""
+        parts = attr.dotted.split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            base = "/".join(parts[:n])
+            for candidate in (f"{base}.py", f"{base}/__init__.py"):
+                if (self.root / candidate).is_file():
+                    module = dotted_module(candidate, self.package_dir)
+                    return Attr(dotted=".".join([module, *parts[n:]]))
+        return attr
 
     def _readme(self, text: object, content_type: object) -> bool:
         if text is None:
