@@ -609,7 +609,8 @@ def test_kept_setup_py_importing_the_project_gets_the_legacy_backend(tmp_path: P
     [
         pytest.param(  # the import names the folder: attr: must name the installed package
             "from setuptools import setup, find_packages\nfrom src.pkg import __version__\n"
-            "setup(name='pkg', version=__version__, packages=find_packages('src'), package_dir={'': 'src'})\n",
+            "setup(name='pkg', version=__version__, packages=find_packages('src'),\n"
+            "      package_dir={'': 'src'})\n",
             {"src/pkg/__init__.py": "__version__ = '1.2'\n"},
             "pkg.__version__",
             id="from-src-import",

@@ -264,7 +264,8 @@ class _Reader(Evaluator):
         dirs = [s for s in literals if s and "/" not in s and s.isidentifier()]
         for lit in (s for s in literals if s.endswith(".py")):
             for candidate in (lit, *(f"{d}/{lit}" for d in dirs), *(f"src/{d}/{lit}" for d in dirs)):
-                if (self.root / candidate).is_file() and literal_in_file(self.root / candidate, "__version__"):
+                path = self.root / candidate
+                if path.is_file() and literal_in_file(path, "__version__") is not None:
                     return FileAttr(path=candidate, name="__version__")
         return None
 
@@ -282,8 +283,7 @@ class _Reader(Evaluator):
                 found += [
                     stmt
                     for stmt in self.tree.body
-                    if sub.id in self._bound_names(stmt)
-                    and not any(n is self.call for n in ast.walk(stmt))
+                    if sub.id in self._bound_names(stmt) and not any(n is self.call for n in ast.walk(stmt))
                 ]
                 scopes.extend(f for f in found if all(f is not s for s in scopes))
         return scopes
