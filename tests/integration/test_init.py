@@ -114,6 +114,16 @@ MIGRATION_PROJECTS = [
             "mccabe-0.6.1-py2.py3-none-any.whl", 2.0,
             "version from a get_version() helper; long_description joined by a helper (kept in "
             "setup.py); entry_points; setup_requires"),
+    Project("asciinema", "2.1.0", "setuptools.build_meta:__legacy__", "data-files", "asciinema-2.1.0.tar.gz",
+            "7bdb358c1f6d61b07169c5476b2f9607ce66da12e78e4c17b7c898d72402cddc",
+            "asciinema-2.1.0-py3-none-any.whl", 2.0,
+            "data_files (docs, man page) + package_data; `import asciinema` for version and author; "
+            "download_url computed with % (kept in setup.py, which imports the package: __legacy__)"),
+    Project("tqdm", "4.45.0", "setuptools.build_meta:__legacy__", "manifest", "tqdm-4.45.0.tar.gz",
+            "00339634a22c10a7a22476ee946bbde2dbe48d042ded784e4d88e0236eca5d81",
+            "tqdm-4.45.0-py2.py3-none-any.whl", 3.0,
+            "MANIFEST.in adds tqdm/tests/*.py but include_package_data is unset (False); computed "
+            "version, packages and extras kept in setup.py; platforms, provides"),
 ]  # fmt: skip
 
 #: What each migration must report: the version source, what stays in setup.py.
@@ -124,6 +134,15 @@ EXPECTED_REPORTS: dict[str, tuple[str, list[str]]] = {
     "certifi": ("attr: certifi.__version__", []),
     "mmh3": ("static", ["ext_modules (kept in setup.py)"]),
     "mccabe": ("attr: mccabe.__version__", ["long_description (kept in setup.py)"]),
+    "asciinema": (
+        "attr: asciinema.__version__",
+        ["url (kept in setup.py)", "download_url (kept in setup.py)", "description_file"],
+    ),
+    "tqdm": (
+        "setup.py",
+        ["version (kept in setup.py)", "long_description (kept in setup.py)",
+         "extras_require (kept in setup.py)", "packages (kept in setup.py)"],
+    ),
 }
 
 
@@ -165,7 +184,7 @@ def _pep621_view(fields: list[tuple[str, str]], candidate: list[tuple[str, str]]
         if name and email and "," not in name + email:
             out = [kv for kv in out if kv[0] not in {who, f"{who}-email"}]
             out.append((f"{who}-email", f"{name} <{email}>"))
-    if "Home-page" in ref:
+    if "Home-page" in ref and "Home-page" not in dict(candidate):  # else url stayed in setup.py
         out = [kv for kv in out if kv[0] != "Home-page"] + [("Project-URL", f"Homepage, {ref['Home-page']}")]
     expression = _spdx(ref.get("License", ""))
     if expression and any(k == "License-Expression" for k, _ in candidate):

@@ -700,3 +700,50 @@ def test_migrate_keeps_an_in_tree_backend_and_other_tables(tmp_path: Path) -> No
     assert data["project"]["authors"] == [{"name": "The Team", "email": "team@x.invalid"}]
     assert any("pep517_backend.hooks" in n for n in report.notes)
     assert not (tmp_path / "setup.cfg").exists()  # nothing was left in it
+
+
+def test_module_constants_become_their_literal_or_stay(tmp_path: Path) -> None:
+    """asciinema 2.1.0: ``author=asciinema.__author__`` is the literal in the module (never the
+    marker's text, which once reached the metadata); a computed one stays in setup.py."""
+    report = migrate(tmp_path, {
+        "setup.py": """
+            import asciinema
+            from setuptools import setup, Extension
+            setup(name="asciinema", version=asciinema.__version__, author=asciinema.__author__,
+                  author_email="m@ku1ik.com", maintainer=asciinema.TEAM, packages=["asciinema"],
+                  ext_modules=[Extension("x", ["x.c"])])
+        """,
+        "asciinema/__init__.py": "__author__ = 'Marcin Kulik'\n__version__ = '2.1.0'\nTEAM = ', '.join([])\n",
+    })  # fmt: skip
+    data = toml(report)
+    assert data["project"]["authors"] == [{"name": "Marcin Kulik", "email": "m@ku1ik.com"}]
+    assert "maintainer (kept in setup.py)" in report.kept
+    assert data["project"]["dynamic"] == ["version", "maintainers"]
+    assert "Attr(" not in report.text
+
+
+def test_include_package_data_keeps_the_setup_py_default(tmp_path: Path) -> None:
+    """pyproject.toml's default is true, setup.py's false: tqdm 4.45.0's MANIFEST.in adds
+    tqdm/tests/*.py, which its wheel does not have and must not get."""
+    report = migrate(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(name='a', version='1', packages=['a'])\n",
+        "MANIFEST.in": "recursive-include a/tests *.py\n",
+    })  # fmt: skip
+    assert toml(report)["tool"]["setuptools"]["include-package-data"] is False
+    assert any("include-package-data = false" in n for n in report.notes)
+    given = migrate(tmp_path / "given", {
+        "setup.py": "from setuptools import setup\n"
+                    "setup(name='a', version='1', packages=['a'], include_package_data=True)\n",
+    })  # fmt: skip
+    assert toml(given)["tool"]["setuptools"]["include-package-data"] is True
+
+
+def test_a_computed_version_is_reported_where_it_stays(tmp_path: Path) -> None:
+    report = migrate(tmp_path, {
+        "setup.py": "import subprocess\nfrom setuptools import setup\n"
+                    "setup(name='a', version=subprocess.getoutput('git describe'), py_modules=['a'])\n",
+    })  # fmt: skip
+    assert report.version is None
+    assert report.version_source == "setup.py"
+    assert "version (kept in setup.py)" in report.kept
+    assert (tmp_path / "setup.py").read_text().count("version=") == 1

@@ -222,10 +222,14 @@ def migrate_project(root: Path, options: InitOptions) -> InitReport:
         for action in actions:
             action()
     version = result.project.get("version")
+    # A version hwb could not read statically is still computed where it was.
+    version_source = result.version_source
+    if "version" in result.kept:
+        version_source = legacy.origin.get("version", "setup.py")
     return InitReport(
         pyproject=root / "pyproject.toml", written=not options.dry_run, text=text, mode="migrate",
         backend="setuptools", name=str(result.project["name"]),
-        version=str(version) if version else None, version_source=result.version_source,
+        version=str(version) if version else None, version_source=version_source,
         translated=tuple(result.translated), kept=tuple(kept), duplicated=tuple(duplicated),
         dropped=tuple(result.dropped),
         changed_files=tuple(changed),
