@@ -140,8 +140,12 @@ EXPECTED_REPORTS: dict[str, tuple[str, list[str]]] = {
     ),
     "tqdm": (
         "setup.py",
-        ["version (kept in setup.py)", "long_description (kept in setup.py)",
-         "extras_require (kept in setup.py)", "packages (kept in setup.py)"],
+        [
+            "version (kept in setup.py)",
+            "long_description (kept in setup.py)",
+            "extras_require (kept in setup.py)",
+            "packages (kept in setup.py)",
+        ],
     ),
 }
 
@@ -218,50 +222,105 @@ def _contents(wheel: Path) -> dict[str, bytes]:
     return files
 
 
+def _reference_wheel(env: CorpusEnv, tree: Path, outdir: Path) -> Path:
+    """``python -m build --wheel`` of the original tree: the peer's answer, built in the test
+    (from a copy: setuptools leaves build/ and *.egg-info behind, which must not reach the
+    migrated tree)."""
+    copy = outdir.with_name(f"{outdir.name}-src")
+    shutil.copytree(tree, copy)
+    run([env.ref_python, "-m", "build", "--wheel", "--outdir", outdir, copy])
+    (wheel,) = outdir.glob("*.whl")
+    return wheel
+
+
+def _migrate(hwb: Any, legacy: Path, migrated: Path) -> dict[str, Any]:
+    """A copy of ``legacy`` without PKG-INFO/egg-info (as in a git checkout), migrated."""
+    shutil.copytree(legacy, migrated)
+    for generated in [migrated / "PKG-INFO", *migrated.glob("*.egg-info"), *migrated.glob("src/*.egg-info")]:
+        shutil.rmtree(generated) if generated.is_dir() else generated.unlink(missing_ok=True)
+    init = hwb("init", migrated, "--from-setup", "--json")
+    assert init.code == 0, init.stderr
+    report: dict[str, Any] = init.json
+    in_setup_py = [k for k in report["kept"] if k.endswith("(kept in setup.py)")]
+    assert (migrated / "setup.py").exists() == bool(in_setup_py), "setup.py stays exactly when hwb says so"
+    if in_setup_py:  # what hwb translated left the setup() call; the kept part did not
+        left = (migrated / "setup.py").read_text()
+        assert not re.search(r"\bname\s*=", left)
+        assert all(k.split()[0] in left for k in in_setup_py)
+    return report
+
+
+def _assert_same_wheel(hwb: Any, env: CorpusEnv, reference: Path, migrated: Path, outdir: Path) -> None:
+    """hwb's wheel of ``migrated`` against the reference: same name, tags, files and bytes
+    (RECORD aside, WHEEL's Generator aside, compiled extensions by name only), same
+    description, same METADATA up to :func:`_pep621_view`."""
+    built = hwb("build", migrated, "--wheel", "--python", env.interp.executable, "--outdir", outdir, "--json")
+    assert built.code == 0, built.stderr
+    (candidate,) = [Path(a["path"]) for a in built.json["artifacts"] if a["kind"] == "wheel"]
+    assert compare_wheels(reference, candidate) == []  # name, tags, file list, requirements, RECORD
+    old, new = _contents(reference), _contents(candidate)
+    (meta,) = [n for n in old if n.endswith(".dist-info/METADATA")]
+    # The same bytes — but for compiled extensions, whose debug info holds the build folder.
+    native = re.compile(r"\.(so|pyd|dylib)$|\.so\.")
+    assert [n for n in old if old[n] != new.get(n) and n != meta and not native.search(n)] == []
+    old_fields, old_body = _fields(old[meta])
+    new_fields, new_body = _fields(new[meta])
+    assert new_body == old_body  # the long description
+    assert _comparable(new_fields) == _pep621_view(old_fields, new_fields)
+
+
 @pytest.mark.parametrize("project", _migration_projects(), ids=lambda p: f"{p.name}-{p.kind}")
 def test_migrated_real_project_builds_the_same_wheel(hwb: Any, tmp_path: Path, project: Project) -> None:
     """Issue 17 (family 5): ``hwb init --from-setup`` on a real setup.py-only sdist gives a
-    project whose wheel (built by hwb) has the same files, byte for byte, and the same
-    metadata as ``python -m build --wheel`` of the original tree, up to the PEP 621 rewrites
-    :func:`_pep621_view` lists."""
+    project whose wheel (built by hwb) is the wheel ``python -m build --wheel`` makes of the
+    original tree (see :func:`_assert_same_wheel`)."""
     env = CorpusEnv.create()
     sdist, _ = fetch_sdist(project, env.cache, env.ref_python)  # sha256-checked
     legacy = extract_sdist(sdist, tmp_path / "unpacked")
     assert (legacy / "setup.py").is_file()
     assert not (legacy / "pyproject.toml").exists()
-    run([env.ref_python, "-m", "build", "--wheel", "--outdir", tmp_path / "dist-ref", legacy])
-    (reference,) = (tmp_path / "dist-ref").glob("*.whl")
+    reference = _reference_wheel(env, legacy, tmp_path / "dist-ref")
 
-    migrated = tmp_path / "migrated"
-    shutil.copytree(legacy, migrated)
-    for generated in [migrated / "PKG-INFO", *migrated.glob("*.egg-info"), *migrated.glob("src/*.egg-info")]:
-        shutil.rmtree(generated) if generated.is_dir() else generated.unlink()  # as in a git checkout
-    init = hwb("init", migrated, "--from-setup", "--json")
-    assert init.code == 0, init.stderr
-    report = init.json
+    report = _migrate(hwb, legacy, tmp_path / "migrated")
     version_source, kept = EXPECTED_REPORTS[project.name]
     assert (report["version_source"], report["kept"]) == (version_source, kept)
     assert report["duplicated"] == []
-    in_setup_py = [k for k in report["kept"] if k.endswith("(kept in setup.py)")]
-    assert (migrated / "setup.py").exists() == bool(in_setup_py), "setup.py stays exactly when hwb says so"
     for section in ("[bdist_wheel]", "[wheel]"):  # universal = 1: the py2.py3 tag is read there
         if section in (legacy / "setup.cfg").read_text():
-            assert section in (migrated / "setup.cfg").read_text()
-    if in_setup_py:  # what hwb translated left the setup() call; the kept part did not
-        left = (migrated / "setup.py").read_text()
-        assert not re.search(r"\bname\s*=", left)
-        assert all(k.split()[0] in left for k in in_setup_py)
+            assert section in (tmp_path / "migrated" / "setup.cfg").read_text()
+    _assert_same_wheel(hwb, env, reference, tmp_path / "migrated", tmp_path / "dist-new")
 
-    built = hwb("build", migrated, "--wheel", "--python", env.interp.executable,
-                "--outdir", tmp_path / "dist-new", "--json")  # fmt: skip
-    assert built.code == 0, built.stderr
-    (candidate,) = [Path(a["path"]) for a in built.json["artifacts"] if a["kind"] == "wheel"]
 
-    assert compare_wheels(reference, candidate) == []  # name, tags, file list, requirements, RECORD
-    old, new = _contents(reference), _contents(candidate)
-    (meta,) = [n for n in old if n.endswith(".dist-info/METADATA")]
-    assert [n for n in old if old[n] != new.get(n) and n != meta] == []  # the same bytes
-    old_fields, old_body = _fields(old[meta])
-    new_fields, new_body = _fields(new[meta])
-    assert new_body == old_body  # the long description
-    assert _comparable(new_fields) == _pep621_view(old_fields, new_fields)
+@pytest.mark.parametrize("kept", [False, True], ids=["translated", "extension-kept"])
+def test_setup_py_importing_from_src_migrates_and_builds(hwb: Any, tmp_path: Path, kept: bool) -> None:
+    """``from src.tinypkg import __version__`` in a src layout (issue 17: the migrated project
+    stopped with "No module named 'src'" and a hint to add 'src' to the build requirements).
+    Translated, the version is ``attr: tinypkg.__version__``; with a C extension kept in
+    setup.py, which still imports src.tinypkg, the backend is the legacy one, which puts the
+    project folder on sys.path as the original build had it."""
+    legacy = tmp_path / "tinypkg"
+    (legacy / "src" / "tinypkg").mkdir(parents=True)
+    (legacy / "src" / "tinypkg" / "__init__.py").write_text('"""Tiny."""\n__version__ = "1.4.0"\n')
+    ext = ""
+    if kept:
+        (legacy / "src" / "tinypkg" / "_speed.c").write_text(
+            '#include <Python.h>\nstatic struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "_speed"};\n'
+            "PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&m); }\n"
+        )
+        ext = '    ext_modules=[Extension("tinypkg._speed", ["src/tinypkg/_speed.c"])],\n'
+    (legacy / "setup.py").write_text(
+        "from setuptools import Extension, find_packages, setup\n"
+        "from src.tinypkg import __version__\n\n"
+        "setup(\n"
+        '    name="tinypkg",\n    version=__version__,\n    description="A tiny package",\n'
+        '    packages=find_packages("src"),\n    package_dir={"": "src"},\n' + ext + ")\n"
+    )
+    env = CorpusEnv.create()
+    reference = _reference_wheel(env, legacy, tmp_path / "dist-ref")
+    report = _migrate(hwb, legacy, tmp_path / "migrated")
+    assert report["version_source"] == "attr: tinypkg.__version__"
+    assert report["kept"] == (["ext_modules (kept in setup.py)"] if kept else [])
+    pyproject = (tmp_path / "migrated" / "pyproject.toml").read_text()
+    backend = "setuptools.build_meta:__legacy__" if kept else "setuptools.build_meta"
+    assert f'build-backend = "{backend}"' in pyproject
+    _assert_same_wheel(hwb, env, reference, tmp_path / "migrated", tmp_path / "dist-new")
