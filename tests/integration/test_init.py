@@ -324,3 +324,24 @@ def test_setup_py_importing_from_src_migrates_and_builds(hwb: Any, tmp_path: Pat
     backend = "setuptools.build_meta:__legacy__" if kept else "setuptools.build_meta"
     assert f'build-backend = "{backend}"' in pyproject
     _assert_same_wheel(hwb, env, reference, tmp_path / "migrated", tmp_path / "dist-new")
+
+
+def test_setup_py_over_setup_cfg_builds_the_same_wheel(hwb: Any, tmp_path: Path) -> None:
+    """Where setup.py and setup.cfg both set a keyword, setuptools uses setup.py's; the
+    migrated project must carry the version and summary the original wheel had."""
+    legacy = tmp_path / "prec"
+    legacy.mkdir()
+    (legacy / "prec.py").write_text('"""prec."""\n')
+    (legacy / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "setup(name='prec', version='2.0', description='from setup.py', py_modules=['prec'])\n"
+    )
+    (legacy / "setup.cfg").write_text(
+        "[metadata]\nversion = 1.0\ndescription = from cfg\nauthor = cfg author\n"
+    )
+    env = CorpusEnv.create()
+    reference = _reference_wheel(env, legacy, tmp_path / "dist-ref")
+    assert reference.name == "prec-2.0-py3-none-any.whl"
+    report = _migrate(hwb, legacy, tmp_path / "migrated")
+    assert report["version"] == "2.0"
+    _assert_same_wheel(hwb, env, reference, tmp_path / "migrated", tmp_path / "dist-new")

@@ -747,3 +747,22 @@ def test_a_computed_version_is_reported_where_it_stays(tmp_path: Path) -> None:
     assert report.version_source == "setup.py"
     assert "version (kept in setup.py)" in report.kept
     assert (tmp_path / "setup.py").read_text().count("version=") == 1
+
+
+def test_setup_py_wins_over_setup_cfg_as_in_setuptools(tmp_path: Path) -> None:
+    """setuptools applies setup.cfg only to what ``setup()`` left unset or empty (checked with
+    python -m build: version 2.0, summary from setup.py, author from setup.cfg).  Taking
+    setup.cfg's placeholder version instead lost the real one."""
+    report = migrate(tmp_path, {
+        "setup.py": "from setuptools import setup\n"
+                    "setup(name='prec', version='2.0', description='from setup.py', py_modules=['prec'],\n"
+                    "      install_requires=[])\n",
+        "setup.cfg": "[metadata]\nversion = 1.0\ndescription = from cfg\nauthor = cfg author\n\n"
+                     "[options]\ninstall_requires =\n    attrs\n\n[bdist_wheel]\nuniversal = 1\n",
+    })  # fmt: skip
+    p = toml(report)["project"]
+    assert (p["version"], p["description"]) == ("2.0", "from setup.py")
+    assert p["authors"] == [{"name": "cfg author"}]
+    assert p["dependencies"] == ["attrs"]  # setup.py's [] is empty: setup.cfg's list counts
+    assert any("setup.py and setup.cfg both set description, version" in n for n in report.notes)
+    assert (tmp_path / "setup.cfg").read_text() == "[bdist_wheel]\nuniversal = 1\n"  # dead options go too

@@ -39,12 +39,14 @@ class Legacy:
     """What a setuptools project declares in setup.py and setup.cfg."""
 
     kwargs: dict[str, object]
-    """Every ``setup()`` keyword (setup.cfg wins over setup.py, as in setuptools)."""
+    """Every ``setup()`` keyword: setup.py's, and setup.cfg's where setup.py gives none."""
     origin: dict[str, str]
     """keyword -> ``setup.py`` / ``setup.cfg``."""
     cfg: _setup_cfg.SetupCfg | None
     call: _setup_py.SetupCall | None
     notes: list[str]
+    shadowed: frozenset[str] = frozenset()
+    """setup.cfg options setuptools never read, because setup.py sets the keyword too."""
 
 
 def read_legacy(root: Path) -> Legacy:
@@ -80,9 +82,33 @@ def read_legacy(root: Path) -> Legacy:
         except (configparser.Error, UnicodeDecodeError) as exc:
             raise ProjectError(f"cannot read {setup_cfg}", why=str(exc),
                                hint="fix the INI syntax of setup.cfg") from exc  # fmt: skip
-        kwargs.update(cfg.kwargs)
-        origin.update(dict.fromkeys(cfg.kwargs, "setup.cfg"))
+        shadowed = _merge_setup_cfg(kwargs, origin, cfg, notes)
+        return Legacy(kwargs, origin, cfg, call, notes, shadowed)
     return Legacy(kwargs, origin, cfg, call, notes)
+
+
+def _merge_setup_cfg(
+    kwargs: dict[str, object], origin: dict[str, str], cfg: _setup_cfg.SetupCfg, notes: list[str]
+) -> frozenset[str]:
+    """setup.cfg's keywords into ``kwargs``, as setuptools applies them: only where setup.py's
+    ``setup()`` left the keyword unset or empty (setup.py wins, even over ``attr:``)."""
+    shadowed = {key for key in cfg.kwargs if _set_in_setup_py(kwargs.get(key))}
+    for key, value in cfg.kwargs.items():
+        if key not in shadowed:
+            kwargs[key] = value
+            origin[key] = "setup.cfg"
+    if shadowed:
+        notes.append(
+            f"setup.py and setup.cfg both set {', '.join(sorted(shadowed))}: setup.py's value is the one "
+            "setuptools used (it reads setup.cfg only for what setup() leaves empty), so that is translated"
+        )
+    return frozenset(shadowed)
+
+
+def _set_in_setup_py(value: object) -> bool:
+    """True for a value setuptools would keep over setup.cfg's: anything but a falsy literal
+    (a computed value is taken to be set)."""
+    return value is not None and (isinstance(value, _setup_py.Unresolved) or bool(value))
 
 
 def _merge_requires(existing: Any, ours: list[str]) -> list[str]:
@@ -169,14 +195,15 @@ def _plan_setup_py(
 def _plan_setup_cfg(
     root: Path,
     result: TranslationResult,
-    origin: dict[str, str],
+    legacy: Legacy,
     cfg: _setup_cfg.SetupCfg,
     changed: list[str],
     actions: list[Callable[[], None]],
 ) -> list[str]:
-    """Remove the translated options from setup.cfg (the file when nothing is left); notes."""
-    remove = {origin_key for k in result.translated if origin.get(k) == "setup.cfg"
-              for origin_key in [cfg.origin[k]]}  # fmt: skip
+    """Remove the translated options from setup.cfg (the file when nothing is left), and those
+    setup.py shadowed, which setuptools never read; notes."""
+    origin, shadowed = legacy.origin, legacy.shadowed
+    remove = {cfg.origin[k] for k in result.translated if origin.get(k) == "setup.cfg" or k in shadowed}
     if "packages" in result.translated and "packages.find" in cfg.origin:
         remove.add(cfg.origin["packages.find"])
     cfg_path = root / "setup.cfg"
@@ -212,7 +239,7 @@ def migrate_project(root: Path, options: InitOptions) -> InitReport:
     actions: list[Callable[[], None]] = []
     kept, duplicated, setup_py_stays = _plan_setup_py(root, result, legacy, options, changed, actions)
     if legacy.cfg is not None:
-        notes.extend(_plan_setup_cfg(root, result, legacy.origin, legacy.cfg, changed, actions))
+        notes.extend(_plan_setup_cfg(root, result, legacy, legacy.cfg, changed, actions))
     imports = list(legacy.call.local_imports) if legacy.call is not None and setup_py_stays else []
     build_system = _build_system(existing, result.requires, imports, notes)
     text = compose(existing, build_system, result.project, result.tool)
