@@ -766,3 +766,23 @@ def test_setup_py_wins_over_setup_cfg_as_in_setuptools(tmp_path: Path) -> None:
     assert p["dependencies"] == ["attrs"]  # setup.py's [] is empty: setup.cfg's list counts
     assert any("setup.py and setup.cfg both set description, version" in n for n in report.notes)
     assert (tmp_path / "setup.cfg").read_text() == "[bdist_wheel]\nuniversal = 1\n"  # dead options go too
+
+
+@pytest.mark.parametrize(
+    "version_code",
+    [
+        "version = re.search(r'__version__ = \"(.*?)\"', open('a/__init__.py').read()).group(1) + '.dev1'",
+        "version = '{}.post1'.format(\n"
+        "    re.search(r'__version__ = \"(.*?)\"', open('a/__init__.py').read()).group(1))",
+    ],
+    ids=["concatenated", "formatted"],
+)
+def test_a_composed_version_is_not_guessed(tmp_path: Path, version_code: str) -> None:
+    """The file's ``__version__`` plus a suffix is not ``attr: a.__version__``: kept."""
+    report = migrate(tmp_path, {
+        "setup.py": f"import re\nfrom setuptools import setup\n{version_code}\n"
+                    "setup(name='a', version=version, packages=['a'])\n",
+        "a/__init__.py": '__version__ = "1.0"\n',
+    })  # fmt: skip
+    assert report.kept == ("version (kept in setup.py)",)
+    assert report.version_source == "setup.py"

@@ -253,7 +253,7 @@ class _Reader(Evaluator):
         the expression, the helpers it calls and the module-level statements that bind the
         names it uses (``with open(P) as f: version = re.search(...).group(1)``)."""
         scopes = self._version_scopes(node)
-        if "__version__" not in " ".join(self._src(s) for s in scopes):
+        if "__version__" not in " ".join(self._src(s) for s in scopes) or self._version_is_composed(node):
             return None
         literals = [
             n.value
@@ -268,6 +268,26 @@ class _Reader(Evaluator):
                 if path.is_file() and literal_in_file(path, "__version__") is not None:
                     return FileAttr(path=candidate, name="__version__")
         return None
+
+    def _version_is_composed(self, node: ast.expr) -> bool:
+        """``version=base + ".dev"`` / ``f"{v}.post1"`` / ``"{}".format(v)``, directly or in
+        the assignment of the name passed: more than the file's ``__version__``, so no guess."""
+        values: list[ast.AST] = [node]
+        if isinstance(node, ast.Name):
+            values += [
+                sub.value
+                for stmt in self.tree.body
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                for sub in ast.walk(stmt)
+                if isinstance(sub, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == node.id for t in sub.targets)
+            ]
+        return any(
+            isinstance(sub, (ast.BinOp, ast.JoinedStr))
+            or (isinstance(sub, ast.Attribute) and sub.attr in {"format", "replace"})
+            for value in values
+            for sub in ast.walk(value)
+        )
 
     def _version_scopes(self, node: ast.expr) -> list[ast.AST]:
         """``node``, the helper functions it calls and the module-level statements binding the
