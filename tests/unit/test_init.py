@@ -786,3 +786,15 @@ def test_a_composed_version_is_not_guessed(tmp_path: Path, version_code: str) ->
     })  # fmt: skip
     assert report.kept == ("version (kept in setup.py)",)
     assert report.version_source == "setup.py"
+
+
+def test_kept_setup_py_with_crlf_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_bytes(
+        b"from setuptools import setup, Extension\r\nsetup(\r\n    name='c',\r\n"
+        b"    ext_modules=[Extension('c', ['c.c'])],\r\n    version='1',  # release\r\n)\r\n"
+    )
+    init(tmp_path, InitOptions(from_setup=True))
+    assert (tmp_path / "setup.py").read_bytes() == (
+        b"from setuptools import setup, Extension\r\nsetup(\r\n"
+        b"    ext_modules=[Extension('c', ['c.c'])],\r\n)\r\n"
+    )

@@ -314,7 +314,7 @@ class _Reader(Evaluator):
 
 def read_setup_py(path: Path) -> SetupCall:
     """The ``setup()`` keywords of ``path`` (never executed).  A syntax error raises it."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # line endings as they are
     tree = ast.parse(text, filename=str(path))
     reader = _Reader(path.parent, tree, text)
     if reader.call is None:
@@ -348,16 +348,16 @@ def _keyword_spans(text: str, call: ast.Call) -> dict[str, tuple[int, int]]:
             end = data.find(b"\n", end) if b"\n" in data[end:] else len(data)
         if data[end : end + 1] in {b"\n", b"\r"}:
             if alone:  # alone on its line(s): the line goes
-                start, end = line_start, _skip(data, end, b"\r\n", limit=1)
+                start, end = line_start, end + (2 if data[end : end + 2] == b"\r\n" else 1)
             else:  # last on a line: no trailing blank is left behind
                 start = len(data[:start].rstrip(b" \t"))
         spans[kw.arg] = (start, end)
     return spans
 
 
-def _skip(data: bytes, pos: int, chars: bytes, limit: int = -1) -> int:
-    while pos < len(data) and data[pos] in chars and limit != 0:
-        pos, limit = pos + 1, limit - 1
+def _skip(data: bytes, pos: int, chars: bytes) -> int:
+    while pos < len(data) and data[pos] in chars:
+        pos += 1
     return pos
 
 

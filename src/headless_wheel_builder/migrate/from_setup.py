@@ -182,7 +182,7 @@ def _plan_setup_py(
         return kept, [], False
     kept = [f"{k} (kept in setup.py)" if k in py_kept else k for k in kept]
     call = legacy.call
-    text = setup_py.read_text(encoding="utf-8")
+    text = setup_py.read_bytes().decode("utf-8")
     new = _setup_py.remove_keywords(text, call, set(from_py)) if call is not None else None
     if new is None or new == text:
         return kept, from_py, True
