@@ -66,6 +66,13 @@ def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(
             f"cannot read {path}", why=exc.strerror or str(exc), hint="check the path and permissions"
         ) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path.name} is not valid UTF-8",
+            why=f"{path}:{line}: byte {exc.start}: {exc.reason}",
+            hint="TOML files must be UTF-8; re-save the file with that encoding",
+        ) from exc
     try:
         return tomllib.loads(text), text
     except RecursionError:
@@ -163,7 +170,8 @@ def _has_hwb_table(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        head = path.read_text(encoding="utf-8")
+        # A quick look only: a file that is not UTF-8 is reported by whoever reads it in full.
+        head = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
     return "tool.hwb" in head
