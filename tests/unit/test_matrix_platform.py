@@ -17,7 +17,12 @@ from headless_wheel_builder.repair._apple_windows import (
     detect_msvc,
     macos_build_environ,
 )
-from headless_wheel_builder.repair.elf import ElfError, glibc_version, versioned_symbols
+from headless_wheel_builder.repair.elf import (
+    ElfError,
+    glibc_version,
+    versioned_symbols,
+    wheel_versioned_symbols,
+)
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     check_final_tags,
@@ -123,6 +128,21 @@ def test_glibc_check_names_the_offending_symbols(tmp_path):
     assert "--manylinux 2_34" in (info.value.hint or "")
     assert set(too_new_symbols(wheel, parse_policy("2_28"))) == {"pkg/_ext.cpython-312-x86_64-linux-gnu.so"}
     check_glibc(wheel, parse_policy("manylinux_2_34"))  # new enough: no error
+
+
+def test_programs_count_as_much_as_shared_objects(tmp_path):
+    """An ELF program in .data/scripts (maturin bindings = "bin") has no .so suffix; its
+    symbols decide the policy as auditwheel sees them.  Scripts that are not ELF do not."""
+    wheel = tmp_path / "tool-1.0-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tool-1.0.data/scripts/tool", make_elf())
+        archive.writestr("tool-1.0.data/scripts/helper", "#!/bin/sh\necho hi\n")
+        archive.writestr("tool-1.0.data/scripts/fake.py", b"\x7fELF but a Python file")
+        archive.writestr("tool-1.0.dist-info/METADATA", "Name: tool\n")
+    assert set(wheel_versioned_symbols(wheel)) == {"tool-1.0.data/scripts/tool"}
+    assert set(too_new_symbols(wheel, parse_policy("2_17"))) == {"tool-1.0.data/scripts/tool"}
+    tool = ToolEnv(path=tmp_path, python=tmp_path / "bin" / "python")
+    assert AuditwheelRepairer(tool).target(wheel) == "auto"  # not the oldest policy forced on it
 
 
 @pytest.mark.parametrize(
