@@ -87,9 +87,27 @@ def inspect(
         return InspectReport(source=resolved, project=project, isolation=choice)
 
 
-def check(paths: Sequence[str | os.PathLike[str]], *, strict: bool = False) -> CheckReport:
-    """Validate wheels and sdists (files or folders of them) as ``hwb check`` does."""
-    return check_files([Path(p) for p in paths], strict=strict)
+def check(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    strict: bool = False,
+    ignore: Sequence[str] = (),
+    toplevel: Sequence[str] | None = None,
+    package: Sequence[str | os.PathLike[str]] = (),
+    src_dir: Sequence[str | os.PathLike[str]] = (),
+) -> CheckReport:
+    """Validate wheels and sdists (files or folders of them) as ``hwb check`` does.
+
+    ``ignore``: codes left out (docs/CHECKS.md); ``toplevel``, ``package``, ``src_dir``: what
+    the wheel's library must hold (W101/W102, W201/W202, as check-wheel-contents' options)."""
+    from headless_wheel_builder.artifacts.check import ContentsOptions
+
+    contents = ContentsOptions(
+        toplevel=tuple(toplevel) if toplevel else None,
+        package=tuple(Path(p) for p in package),
+        src_dir=tuple(Path(p) for p in src_dir),
+    )
+    return check_files([Path(p) for p in paths], strict=strict, ignore=ignore, contents=contents)
 
 
 def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None) -> InitReport:
