@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -334,3 +335,25 @@ def test_markdown_renderer_wiring(
     wheel = FakeWheel(description="# Hi\n", description_content_type=ct).build(tmp_path)
     assert _codes(check_files([wheel])) == codes
     assert calls == [("# Hi\n", "CommonMark")]
+
+
+def test_empty_wheel_is_an_error_only_for_a_project_with_sources(tmp_path: Path) -> None:
+    """The build stage's W008 (docs/CHECKS.md): a meta-package may ship an empty wheel."""
+    from headless_wheel_builder.artifacts.check import empty_wheel_problem
+
+    empty = FakeWheel(files={}).build(tmp_path / "w")
+    full = FakeWheel().build(tmp_path / "f")
+    meta = tmp_path / "meta"
+    for rel in ("setup.py", "tests/test_x.py", "docs/conf.py", "examples/demo.py", ".venv/lib/x.py"):
+        (meta / rel).parent.mkdir(parents=True, exist_ok=True)
+        (meta / rel).write_text("x = 1\n")
+    assert empty_wheel_problem(empty, meta) is None
+    for rel in ("src/demo/__init__.py", "demo.py", "rust/src/lib.rs"):
+        project = tmp_path / rel.replace("/", "_")
+        shutil.copytree(meta, project)
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text("x = 1\n")
+        problem = empty_wheel_problem(empty, project)
+        assert problem is not None, rel
+        assert (problem.code, problem.severity) == ("W008", "error")
+        assert empty_wheel_problem(full, project) is None
