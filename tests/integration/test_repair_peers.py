@@ -88,7 +88,9 @@ def test_a_policy_the_program_cannot_meet_is_refused_as_auditwheel_does(plain_wh
     assert "too-recent versioned symbols" in reference.stderr
     identifier = Identifier(platform="linux", arch="x86_64", minor=sys.version_info[1])
     with pytest.raises(RepairError) as caught:
-        repair_wheel(plain_wheel, identifier=identifier, mode="auto", manylinux="2_17", dest=tmp_path / "hwb")
+        # auditwheel's own spelling of the policy, as given to it above
+        repair_wheel(plain_wheel, identifier=identifier, mode="auto", manylinux="manylinux_2_17_x86_64",
+                     dest=tmp_path / "hwb")  # fmt: skip
     # hwb refuses before running auditwheel, naming the program and its too-new symbols.
     assert "newer than the target manylinux_2_17" in caught.value.what
     assert "an_maturin_bin-0.2.0.data/scripts/an-maturin-bin: " in (caught.value.why or "")

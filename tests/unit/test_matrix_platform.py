@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder.errors import RepairError, UsageError
-from headless_wheel_builder.platforms import Policy, parse_policy
+from headless_wheel_builder.platforms import Identifier, Policy, parse_policy
 from headless_wheel_builder.repair._apple_windows import (
     DelocateRepairer,
     DelvewheelRepairer,
@@ -30,6 +30,7 @@ from headless_wheel_builder.repair.platform import (
     needs_repair,
     too_new_symbols,
 )
+from headless_wheel_builder.repair.stage import check_repairable
 from headless_wheel_builder.repair.tools import ToolEnv
 
 STRINGS = [b"libc.so.6", b"GLIBC_2.2.5", b"GLIBC_2.25", b"getrandom", b"memcpy", b"local_fn", b"GLIBC_2.34"]
@@ -154,6 +155,9 @@ def test_programs_count_as_much_as_shared_objects(tmp_path):
         ("manylinux2014", Policy(libc="manylinux", version=(2, 17))),
         ("manylinux1", Policy(libc="manylinux", version=(2, 5))),
         ("musllinux_1_2", Policy(libc="musllinux", version=(1, 2))),
+        ("manylinux_2_17_x86_64", Policy(libc="manylinux", version=(2, 17))),  # auditwheel --plat
+        ("musllinux_1_2_aarch64", Policy(libc="musllinux", version=(1, 2))),
+        ("manylinux2014_x86_64", Policy(libc="manylinux", version=(2, 17))),
     ],
 )
 def test_policies(text, expected):
@@ -164,6 +168,15 @@ def test_policies(text, expected):
 def test_unknown_policy_is_an_error():
     with pytest.raises(UsageError, match="unknown manylinux policy"):
         parse_policy("centos7")
+    with pytest.raises(UsageError, match="unknown manylinux policy"):
+        parse_policy("manylinux_2_17_sparc")
+
+
+def test_a_policy_for_one_arch_must_match_the_build():
+    ident = Identifier(platform="linux", arch="aarch64", minor=12)
+    check_repairable(ident, "auto", "manylinux_2_28_aarch64")
+    with pytest.raises(UsageError, match="policy for x86_64, but cp312-manylinux_aarch64 builds for aarch64"):
+        check_repairable(ident, "auto", "manylinux_2_28_x86_64")
 
 
 def test_auditwheel_target_policy(tmp_path):

@@ -294,9 +294,10 @@ OPTIONS: tuple[Option, ...] = (
         flags=("--manylinux",),
         metavar="POLICY",
         group="matrix",
-        cli_help="target policy for Linux wheels, e.g. 2_28 or manylinux2014",
-        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014); a symbol that "
-        "needs a newer glibc is an error. Default: the most compatible policy the wheel meets.",
+        cli_help="target policy for Linux wheels, e.g. 2_28, manylinux2014 or manylinux_2_17_x86_64",
+        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014, or auditwheel's "
+        "manylinux_2_17_x86_64 for one arch); a symbol that needs a newer glibc is an error. "
+        "Default: the most compatible policy the wheel meets.",
     ),
     Option(
         name="test-command",
