@@ -156,6 +156,33 @@ def test_missing_content_type_warns(tmp_path: Path) -> None:
     assert strict.files[0].ok  # no errors; only strictness fails it
 
 
+@pytest.mark.parametrize(
+    ("files", "names", "not_named"),
+    [
+        ({"pyproject.toml": '[project]\nname = "demo-pkg"\n'}, ["pyproject.toml"], "setup.py"),
+        ({"setup.py": "from setuptools import setup\nsetup()\n"}, ["setup.py", "setup.cfg"], "pyproject"),
+        # pyproject.toml for the build system only: the metadata lives in setup.py / setup.cfg
+        ({"pyproject.toml": '[build-system]\nrequires = ["setuptools"]\n', "setup.cfg": "[metadata]\n"},
+         ["setup.py", "setup.cfg"], "pyproject"),
+    ],
+    ids=["pyproject", "setup-py", "setup-cfg-with-build-system"],
+)  # fmt: skip
+def test_readme_hints_name_the_file_that_declares_metadata(
+    tmp_path: Path, files: dict[str, str], names: list[str], not_named: str
+) -> None:
+    sdist = FakeSdist(files=files, description=None, description_content_type=None).build(tmp_path)
+    messages = {p.code: p.message for p in check_files([sdist]).files[0].problems}
+    assert set(messages) == {"README-CONTENT-TYPE", "README-MISSING"}
+    for message in messages.values():
+        assert all(name in message for name in names), message
+        assert not_named not in message, message
+    # A wheel does not say where its metadata came from: both are named.
+    wheel = FakeWheel(description=None).build(tmp_path / "w")
+    (missing,) = check_files([wheel]).files[0].problems
+    assert "pyproject.toml" in missing.message
+    assert "setup.cfg" in missing.message
+
+
 @pytest.mark.parametrize("description", [None, "", "UNKNOWN\n"])
 def test_missing_description_warns(tmp_path: Path, description: str | None) -> None:
     wheel = FakeWheel(description=description).build(tmp_path)

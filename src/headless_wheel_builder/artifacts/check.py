@@ -9,21 +9,18 @@ only with ``strict``.  ``ignore`` drops codes (per run ``--ignore``, per project
 
 from __future__ import annotations
 
-import email.parser
-import io
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headless_wheel_builder._log import logger
 from headless_wheel_builder.artifacts._contents_rules import (
     ContentsOptions,
     contents_findings,
     read_wheel_files,
     source_has_code,
 )
+from headless_wheel_builder.artifacts._readme_rules import metadata_home, readme_problems
 from headless_wheel_builder.artifacts.codes import severity_of, unknown_codes
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
@@ -161,78 +158,11 @@ def _check_one(path: Path, contents: ContentsOptions) -> FileReport:
     except ValidationError:
         pass  # invalid or unreadable metadata is already reported
     else:
-        problems.extend(readme_problems(path, metadata.description, metadata.description_content_type))
+        home = metadata_home(path) if kind == "sdist" else None
+        problems.extend(readme_problems(path, metadata.description, metadata.description_content_type, home))
     if kind == "wheel":
         problems.extend(wheel_contents_problems(path, contents))
     return FileReport(path=path, artifact=artifact, problems=tuple(problems))
-
-
-# --- README ----------------------------------------------------------------------------
-
-
-def readme_problems(path: Path, description: str | None, content_type: str | None) -> list[Problem]:
-    """What ``twine check`` says about a long description."""
-    problems: list[Problem] = []
-    if not content_type:
-        problems.append(
-            Problem(
-                path=path,
-                code="README-CONTENT-TYPE",
-                message="no Description-Content-Type, so PyPI assumes text/x-rst (in pyproject.toml: "
-                'readme = {file = "README.md", content-type = "text/markdown"})',
-                severity="warning",
-            )
-        )
-        content_type = "text/x-rst"
-    if not description or description.rstrip() == "UNKNOWN":
-        problems.append(
-            Problem(
-                path=path,
-                code="README-MISSING",
-                message="no long description (set 'readme' in pyproject.toml)",
-                severity="warning",
-            )
-        )
-        return problems
-    header = email.parser.HeaderParser().parsestr(f"Content-Type: {content_type}\n\n")
-    mime, params = header.get_content_type(), dict(header.get_params() or [])
-    error = _render_error(mime, description, params)
-    if error is not None:
-        problems.append(
-            Problem(
-                path=path,
-                code="README",
-                message=f"the long description ({mime}) has markup errors and would not be "
-                f"rendered on PyPI: {error}",
-            )
-        )
-    return problems
-
-
-def _render_error(mime: str, text: str, params: dict[str, str]) -> str | None:
-    """The renderer's complaint about ``text``, or ``None`` when it renders."""
-    stream = io.StringIO()
-    with warnings.catch_warnings():
-        # readme_renderer warns on import when no Markdown renderer is installed, and
-        # docutils emits deprecation warnings: neither is the user's concern.
-        warnings.simplefilter("ignore")
-        if mime == "text/plain":
-            return None
-        if mime == "text/markdown":
-            import readme_renderer.markdown
-
-            if not getattr(readme_renderer.markdown, "variants", None):
-                logger.debug("no Markdown renderer installed; %s not rendered", mime)
-                return None
-            variant = params.get("variant", "GFM")
-            rendered = readme_renderer.markdown.render(text, variant=variant)
-        else:
-            import readme_renderer.rst
-
-            rendered = readme_renderer.rst.render(text, stream=stream)
-    if rendered is None:
-        return stream.getvalue().strip() or "no content rendered"
-    return None
 
 
 # --- wheel contents --------------------------------------------------------------------
