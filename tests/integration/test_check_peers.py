@@ -14,11 +14,13 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import PACKAGES
 from tests.unit._distfactory import FakeSdist, FakeWheel
 from tests.unit.test_check import CONTENTS_CASES
 
@@ -147,3 +149,30 @@ def _non_twine_codes(ours: dict[str, list[dict[str, str]]]) -> str:
     """The codes of rules twine does not have (contents, layout), found in ``ours``."""
     codes = {p["code"] for problems in ours.values() for p in problems}
     return ",".join(sorted(c for c in codes if re.fullmatch(r"W\d{3}|S-LAYOUT|S-FILENAME", c))) or "W001"
+
+
+def test_sdist_links_with_dotdot_inside_pass_as_twine_and_tarfile_say(hwb, tmp_path):
+    """Six '..' links that stay inside the sdist: twine check and tarfile's data filter accept
+    them; so do hwb check and hwb build (which once refused them, blaming the backend)."""
+    built = hwb("build", PACKAGES / "pure-hatch", "--sdist", "-o", tmp_path / "plain")
+    assert built.code == 0, built.stderr
+    (plain,) = (tmp_path / "plain").glob("*.tar.gz")
+    linked = tmp_path / "linked" / plain.name
+    linked.parent.mkdir()
+    top = plain.name.removesuffix(".tar.gz")
+    with tarfile.open(plain) as source, tarfile.open(linked, "w:gz", format=tarfile.PAX_FORMAT) as out:
+        for member in source:
+            out.addfile(member, source.extractfile(member) if member.isfile() else None)
+        for i, target in enumerate(["../README.md", "../../README.md", "../pure_hatch/__init__.py",
+                                    "../../pyproject.toml", "./../README.md", "../../src"]):  # fmt: skip
+            link = tarfile.TarInfo(f"{top}/{'docs/' if i % 2 == 0 else 'src/pure_hatch/'}link{i}")
+            link.type, link.linkname = tarfile.SYMTYPE, target
+            out.addfile(link)
+    with tarfile.open(linked) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")  # the reference accepts them
+    assert _peer("twine", "check", "--strict", linked).returncode == 0
+    ours = hwb("check", "--strict", linked)
+    assert ours.code == 0, ours.stdout + ours.stderr
+    wheel = hwb("build", linked, "-o", tmp_path / "dist")
+    assert wheel.code == 0, wheel.stderr
+    assert list((tmp_path / "dist").glob("*.whl"))

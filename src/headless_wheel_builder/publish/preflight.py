@@ -1,4 +1,6 @@
-"""Before anything is uploaded: the ``hwb check`` rules, plus what PyPI refuses.
+"""Before anything is uploaded: the ``hwb check`` rules whose findings are errors (what PyPI
+refuses or cannot read; warnings such as duplicate files never stop an upload, see
+``artifacts/codes.py``), plus what PyPI refuses:
 
 * local versions (``1.0+abc``),
 * plain ``linux_*`` platform tags (they run only where they were built; refused unless
