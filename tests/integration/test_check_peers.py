@@ -176,3 +176,29 @@ def test_sdist_links_with_dotdot_inside_pass_as_twine_and_tarfile_say(hwb, tmp_p
     wheel = hwb("build", linked, "-o", tmp_path / "dist")
     assert wheel.code == 0, wheel.stderr
     assert list((tmp_path / "dist").glob("*.whl"))
+
+
+def test_project_configuration_ignores_codes_and_declares_the_tree(hwb, tmp_path):
+    """[tool.hwb] check-ignore / check-toplevel / check-src-dir of the current folder, as
+    check-wheel-contents reads [tool.check-wheel-contents]; a flag replaces the list."""
+    project = tmp_path / "project"
+    (project / "src" / "demo").mkdir(parents=True)
+    (project / "src" / "demo" / "__init__.py").write_text("")
+    (project / "pyproject.toml").write_text(
+        '[tool.hwb]\ncheck-ignore = ["W002"]\ncheck-src-dir = ["src"]\n'
+        '[tool.check-wheel-contents]\nignore = ["W002"]\nsrc_dir = ["src"]\n'
+    )
+    files = {"demo/__init__.py": "", "demo/a.dat": "same\n" * 4, "demo/b.dat": "same\n" * 4}
+    wheel = FakeWheel(files=files).build(tmp_path / "w")
+    peer = subprocess.run([str(VENV_BIN / "check-wheel-contents"), str(wheel)], cwd=project,
+                          capture_output=True, text=True, check=False).stdout  # fmt: skip
+    result = hwb("check", "--json", wheel, cwd=project)
+    ours = _contents_codes(json.loads(result.stdout)["files"][0]["problems"])
+    assert ours == set(re.findall(r": (W\d{3}): ", peer)) == {"W102"}
+    # A flag replaces the project's list (as every option); an unknown code in the file is refused.
+    assert hwb("check", "--strict", "--ignore", "W102", wheel, cwd=project).code == 51
+    assert hwb("check", "--strict", "--ignore", "W102,W002", wheel, cwd=project).code == 0
+    (project / "pyproject.toml").write_text('[tool.hwb]\ncheck-ignore = ["W2"]\n')
+    refused = hwb("check", wheel, cwd=project)
+    assert refused.code == 2
+    assert "unknown check code: W2" in refused.stderr
