@@ -318,6 +318,18 @@ def test_ignore_and_strict(tmp_path: Path) -> None:
 
 def test_codes_table_covers_every_code(tmp_path: Path) -> None:
     """Every code a check can report is declared, with its severity, in artifacts/codes.py."""
+    import re
+
+    folder = Path(__file__).parents[2] / "src" / "headless_wheel_builder" / "artifacts"
+    pattern = re.compile(r'"((?:W|S)-[A-Z-]+|W\d{3}|README(?:-[A-Z-]+)?|MISSING|UNKNOWN-TYPE|NO-DISTS)"')
+    used = {
+        m
+        for path in folder.glob("*.py")
+        if path.name != "codes.py"
+        for m in pattern.findall(path.read_text())
+    }
+    assert used >= {"W-LICENSE-FILE", "S-LAYOUT", "README-MISSING", "W008"}
+    assert used - set(CODES) == set()
     assert {"W008", "W009", "W010", "W101", "W102", "W201", "W202", "S-LICENSE-FILE"} <= set(CODES)
     assert CODES["W002"].severity == CODES["S-LAYOUT"].severity == "warning"
     assert CODES["W-LICENSE-FILE"].severity == "error"
