@@ -287,6 +287,16 @@ def test_declared_toplevel(tmp_path: Path) -> None:
     assert check_files([wheel], contents=ContentsOptions(toplevel=("tests",))).files[0].problems == ()
 
 
+def test_grafted_folders_are_neither_undeclared_nor_outside_the_tree(tmp_path: Path) -> None:
+    src = tmp_path / "src" / "demo"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text("")
+    files: dict[str, str | bytes] = {"demo/__init__.py": "", "demo.libs/libz-0123abcd.so.1": b"\x7fELF"}
+    wheel = FakeWheel(files=files).build(tmp_path / "w")
+    for options in (ContentsOptions(toplevel=("demo",)), ContentsOptions(package=(src,))):
+        assert check_files([wheel], contents=options, strict=True).ok
+
+
 def test_package_tree(tmp_path: Path) -> None:
     src = tmp_path / "src" / "demo"
     (src / "sub").mkdir(parents=True)

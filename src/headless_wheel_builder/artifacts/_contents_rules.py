@@ -5,8 +5,9 @@ defines them: the same codes, the same notion of the library (the wheel's root p
 Two deliberate differences, both documented in docs/CHECKS.md:
 
 * the folders that repair tools graft into a wheel (auditwheel's and delvewheel's
-  ``<name>.libs/``, auditwheel's ``<name>.scripts/``) are not a second top-level entry (W009)
-  nor a folder without modules (W010): hwb's own repaired wheels pass ``--strict``;
+  ``<name>.libs/``, auditwheel's ``<name>.scripts/``) are not a second top-level entry (W009),
+  a folder without modules (W010), an undeclared entry (W202) nor files outside the package
+  tree (W102): hwb's own repaired wheels pass ``--strict``;
 * a PEP 561 stub-only package (``<name>-stubs/``) is not an unimportable path (W004) — as in
   check-wheel-contents, ``.pyi`` files are not modules for W003/W004/W010.
 
@@ -229,7 +230,11 @@ def _holds_modules(files: WheelFiles, tree: str, name: str) -> bool:
 
 
 def _declared_findings(files: WheelFiles, options: ContentsOptions) -> Iterator[tuple[str, str]]:
-    lib_paths = {"/".join(parts): name for name, (_, parts) in files.lib.items()}
+    lib_paths = {
+        "/".join(parts): name
+        for name, (_, parts) in files.lib.items()
+        if not _grafted(parts[0], len(parts) > 1)
+    }
     if options.has_tree:
         expected = _source_tree(options)
         missing = sorted(expected - set(lib_paths))
@@ -247,7 +252,7 @@ def _declared_findings(files: WheelFiles, options: ContentsOptions) -> Iterator[
         undeclared = sorted(
             _entry(files, t, n, d)
             for (t, n), d in files.tops().items()
-            if n not in declared and (d or not n.endswith(".pth"))
+            if n not in declared and (d or not n.endswith(".pth")) and not _grafted(n, d)
         )
         if undeclared:
             yield "W202", f"undeclared top-level entries in the library: {_some(undeclared)}"

@@ -108,11 +108,11 @@ _CODES = (
               "`*-stubs/`, nor `<name>.libs/`)", _CWC),
     _c("W101", "warning", "files of `--package` / `--src-dir` missing from the "
               "library", _CWC),
-    _c("W102", "warning", "library files not in `--package` / `--src-dir`",
+    _c("W102", "warning", "library files not in `--package` / `--src-dir` (nor in a grafted `<name>.libs/`)",
               _CWC),
     _c("W201", "warning", "a `--toplevel` entry missing from the library",
               _CWC),
-    _c("W202", "warning", "a top-level library entry not in `--toplevel`",
+    _c("W202", "warning", "a top-level library entry not in `--toplevel` (not a grafted `<name>.libs/`)",
               _CWC),
 )  # fmt: skip
 
