@@ -406,3 +406,16 @@ def test_empty_wheel_is_an_error_only_for_a_project_with_sources(tmp_path: Path)
         assert problem is not None, rel
         assert (problem.code, problem.severity) == ("W008", "error")
         assert empty_wheel_problem(full, project) is None
+
+
+def test_many_duplicate_groups_are_capped(tmp_path: Path) -> None:
+    """Zone data: hundreds of groups of identical files; the report stays readable."""
+    from headless_wheel_builder.artifacts.validate import MAX_PER_CODE
+
+    files: dict[str, str | bytes] = {"demo/__init__.py": ""}
+    for group in range(MAX_PER_CODE + 5):
+        files.update({f"demo/zones/{group}-{copy}": f"zone {group}\n" for copy in range(2)})
+    problems = _contents(tmp_path, files)
+    assert len(problems) == MAX_PER_CODE + 1
+    assert problems[-1].message == "… and 5 more W002 problems"
+    assert {p.severity for p in problems} == {"warning"}

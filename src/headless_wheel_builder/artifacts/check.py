@@ -21,7 +21,8 @@ from headless_wheel_builder.artifacts._contents_rules import (
     source_has_code,
 )
 from headless_wheel_builder.artifacts._readme_rules import metadata_home, readme_problems
-from headless_wheel_builder.artifacts.codes import severity_of, unknown_codes
+from headless_wheel_builder.artifacts._validate_common import Collector
+from headless_wheel_builder.artifacts.codes import unknown_codes
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
     Problem,
@@ -169,15 +170,15 @@ def _check_one(path: Path, contents: ContentsOptions) -> FileReport:
 
 
 def wheel_contents_problems(path: Path, options: ContentsOptions | None = None) -> list[Problem]:
-    """check-wheel-contents' checks W001-W202 (:mod:`._contents_rules`)."""
+    """check-wheel-contents' checks W001-W202 (:mod:`._contents_rules`), at most
+    ``MAX_PER_CODE`` of one code (a wheel of zone data has hundreds of W002 groups)."""
     files = read_wheel_files(path)
     if files is None:
         return []  # reported by validate()
-    findings = contents_findings(files, options or ContentsOptions())
-    return [
-        Problem(path=path, code=code, message=message, severity=severity_of(code))
-        for code, message in findings
-    ]
+    out = Collector(path)
+    for code, message in contents_findings(files, options or ContentsOptions()):
+        out.add(code, message)
+    return out.result()
 
 
 def empty_wheel_problem(wheel: Path, source: Path) -> Problem | None:
