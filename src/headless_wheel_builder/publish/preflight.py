@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from packaging.metadata import parse_email
 
+from headless_wheel_builder._log import logger
 from headless_wheel_builder.artifacts.check import check_files
 from headless_wheel_builder.artifacts.validate import metadata_member
 from headless_wheel_builder.errors import CheckError, PublishError, ValidationError
@@ -44,6 +45,10 @@ def preflight(paths: Sequence[Path], options: PublishOptions) -> list[Path]:
     names: dict[str, Path] = {}
     for file in report.files:
         problems.extend(f"{file.path}: {p.code}: {p.message}" for p in file.problems if p.severity == "error")
+        for warning in (p for p in file.problems if p.severity == "warning"):
+            logger.warning(
+                "%s: %s: %s (a warning: no reason to refuse)", file.path.name, warning.code, warning.message
+            )
         artifact = file.artifact
         if artifact is None:
             continue
