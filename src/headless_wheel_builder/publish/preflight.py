@@ -47,7 +47,7 @@ def preflight(paths: Sequence[Path], options: PublishOptions) -> list[Path]:
         problems.extend(f"{file.path}: {p.code}: {p.message}" for p in file.problems if p.severity == "error")
         for warning in (p for p in file.problems if p.severity == "warning"):
             logger.warning(
-                "%s: %s: %s (a warning: no reason to refuse)", file.path.name, warning.code, warning.message
+                "%s: %s: %s (a warning: PyPI accepts it)", file.path.name, warning.code, warning.message
             )
         artifact = file.artifact
         if artifact is None:
