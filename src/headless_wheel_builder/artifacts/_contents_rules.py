@@ -30,7 +30,14 @@ from pathlib import Path
 
 from headless_wheel_builder.errors import UsageError
 
-__all__ = ["ContentsOptions", "WheelFiles", "contents_findings", "read_wheel_files", "source_has_code"]
+__all__ = [
+    "ContentsOptions",
+    "WheelFiles",
+    "contents_findings",
+    "is_empty_wheel",
+    "read_wheel_files",
+    "source_has_code",
+]
 
 #: Contents that may occur in several files (check-wheel-contents' list, and CRLF's).
 _ALLOWED_DUPLICATES = frozenset(
@@ -82,7 +89,6 @@ class WheelFiles:
     digests: dict[str, str]
     lib: dict[str, tuple[str, tuple[str, ...]]]
     """Archive path -> (which tree: ``root``/``purelib``/``platlib``, path parts within it)."""
-    dist_info: str | None
 
     def tops(self) -> dict[tuple[str, str], bool]:
         """Top-level library entries: (tree, name) -> whether it is a folder."""
@@ -112,9 +118,23 @@ def read_wheel_files(path: Path) -> WheelFiles | None:
                 lib[name] = (parts[1], parts[2:])
             continue
         lib[name] = ("root", parts)
-    return WheelFiles(
-        digests=digests, lib=lib, dist_info=next(iter(dist_infos)) if len(dist_infos) == 1 else None
-    )
+    return WheelFiles(digests=digests, lib=lib)
+
+
+def is_empty_wheel(path: Path) -> bool:
+    """W008 from the file names alone (no contents read): nothing outside ``.dist-info``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [info.filename for info in zf.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False  # unreadable: validate() says why
+    return _only_dist_info(names)
+
+
+def _only_dist_info(names: list[str]) -> bool:
+    """The W008 rule: no file outside the (one) ``.dist-info`` folder."""
+    tops = {name.split("/", 1)[0] for name in names}
+    return len(tops) <= 1 and all(top.endswith(".dist-info") for top in tops)
 
 
 def _digest(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
@@ -151,7 +171,7 @@ def _file_findings(files: WheelFiles) -> Iterator[tuple[str, str]]:
         yield "W004", f"modules at paths that cannot be imported: {_some(unimportable)}"
     if not files.lib:
         yield "W007", "the wheel's library is empty (no files outside .dist-info and .data/scripts…)"
-    if not any(name.split("/", 1)[0] != files.dist_info for name in names):
+    if _only_dist_info(names):
         yield "W008", "the wheel is empty: it holds no files outside its .dist-info"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from headless_wheel_builder.artifacts._contents_rules import (
     ContentsOptions,
     contents_findings,
+    is_empty_wheel,
     read_wheel_files,
     source_has_code,
 )
@@ -185,8 +186,7 @@ def empty_wheel_problem(wheel: Path, source: Path) -> Problem | None:
     """The build stage's W008: a wheel with nothing outside ``.dist-info``, built from a project
     that has Python or extension sources, is an error (a broken build, never a cached copy).
     A meta-package (no sources) may ship an empty wheel: ``hwb check`` only warns about it."""
-    files = read_wheel_files(wheel) if wheel.name.endswith(".whl") else None
-    if files is None or not any(code == "W008" for code, _ in contents_findings(files, ContentsOptions())):
+    if not wheel.name.endswith(".whl") or not is_empty_wheel(wheel):
         return None
     if not source_has_code(source):
         return None
