@@ -130,6 +130,7 @@ def test_metadata_and_readme_verdicts_equal_twine_check_strict(hwb, tmp_path):
     assert set(reference.values()) == {True, False}
 
 
+@pytest.mark.network  # the corpus sdists and the reference build's requirements (cached after)
 def test_real_dists_agree_with_both_peers(hwb, corpus_env, corpus_project, corpus_sdist):
     """The corpus: each project's reference wheel and its sdist."""
     wheel, _ = corpus_env.reference_wheel(corpus_project, corpus_sdist)
