@@ -152,6 +152,7 @@ def _non_twine_codes(ours: dict[str, list[dict[str, str]]]) -> str:
     return ",".join(sorted(c for c in codes if re.fullmatch(r"W\d{3}|S-LAYOUT|S-FILENAME", c))) or "W001"
 
 
+@pytest.mark.network  # builds pure-hatch (hatchling from the index)
 def test_sdist_links_with_dotdot_inside_pass_as_twine_and_tarfile_say(hwb, tmp_path):
     """Six '..' links that stay inside the sdist: twine check and tarfile's data filter accept
     them; so do hwb check and hwb build (which once refused them, blaming the backend)."""
