@@ -39,7 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
 30-38 build environment and containers, 40-46 build and matrix, 50-52 artifacts/output,
-60-65 publishing, 70-72 versions, 80 CI files, 130 interrupted (docs/ERRORS.md: full table).
+60-65 publishing, 70-72 versions, 80 CI files, 130 interrupted, 141 output closed early
+(docs/ERRORS.md: full table).
 """
 
 
@@ -134,28 +135,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status of a command whose standard output was closed early (``hwb … | head -1``):
+#: that of a process ended by SIGPIPE, as other command-line tools give.
+BROKEN_PIPE_EXIT = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``hwb`` command; return its exit code.
 
     SIGINT, SIGTERM and SIGHUP, at any moment from here on (start-up included), stop every
     process tree hwb started, unwind (temporary folders are removed, nothing partial is placed),
-    print one line and give 130, 143 or 129."""
+    print one line and give 130, 143 or 129.  A reader that stops early
+    (``hwb check dist | head -1``) ends the command quietly, with :data:`BROKEN_PIPE_EXIT`."""
     restore = _stop_on_signals()
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(argv)
+        if args_list in (["--version"], ["-V"]):
+            from headless_wheel_builder.__about__ import __version__
+
+            sys.stdout.write(f"hwb {__version__}\n")
+            sys.stdout.flush()
+            return 0
+        return _main(args_list)
     except KeyboardInterrupt as exc:  # before or after the command's own handler
         return _interrupted(exc)
+    except BrokenPipeError:
+        import os
+
+        # Nothing more can be shown; flushing at exit must not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return BROKEN_PIPE_EXIT
     finally:
         restore()
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list in (["--version"], ["-V"]):
-        from headless_wheel_builder.__about__ import __version__
-
-        sys.stdout.write(f"hwb {__version__}\n")
-        return 0
+def _main(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -191,6 +207,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _failed(exc, style)
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except Exception as exc:  # noqa: BLE001 - the one top-level handler
         import traceback
 

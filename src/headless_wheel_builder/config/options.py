@@ -66,6 +66,10 @@ class Options:
     container_gpus: str | None = None
     container_caches: bool = True
     compiler_cache: CompilerCache = "none"
+    check_ignore: tuple[str, ...] = ()
+    check_toplevel: tuple[str, ...] = ()
+    check_package: tuple[Path, ...] = ()
+    check_src_dir: tuple[Path, ...] = ()
     strict: bool = False
 
     @classmethod

@@ -328,9 +328,10 @@ OPTIONS: tuple[Option, ...] = (
         flags=("--manylinux",),
         metavar="POLICY",
         group="matrix",
-        cli_help="target policy for Linux wheels, e.g. 2_28 or manylinux2014",
-        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014); a symbol that "
-        "needs a newer glibc is an error. Default: the most compatible policy the wheel meets.",
+        cli_help="target policy for Linux wheels, e.g. 2_28, manylinux2014 or manylinux_2_17_x86_64",
+        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014, or auditwheel's "
+        "manylinux_2_17_x86_64 for one arch); a symbol that needs a newer glibc is an error. "
+        "Default: the most compatible policy the wheel meets.",
     ),
     Option(
         name="test-command",
@@ -485,6 +486,59 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="keep a compiler cache",
         overridable=False,
         help="Keep a ccache or sccache cache in the hwb-cache volume (the image must have the tool).",
+    ),
+    # -- hwb check (artifacts/check.py, docs/CHECKS.md) --
+    Option(
+        name="check-ignore",
+        type="list",
+        default=[],
+        commands=("check",),
+        flags=("--ignore",),
+        arg="split",
+        metavar="CODES",
+        cli_help="leave these codes out of the report (W002,S-LAYOUT …; docs/CHECKS.md); repeatable",
+        overridable=False,
+        help='Check codes `hwb check` leaves out of its report, e.g. `["W002"]` for a wheel that ships '
+        "identical files on purpose (docs/CHECKS.md lists every code).",
+    ),
+    Option(
+        name="check-toplevel",
+        type="list",
+        default=[],
+        commands=("check",),
+        flags=("--toplevel",),
+        arg="split",
+        metavar="NAMES",
+        cli_help="the wheel library's top-level entries (pkg,module.py): W201/W202",
+        overridable=False,
+        help="The top-level entries of the wheel's library (`pkg`, `module.py`): one missing is W201, "
+        "an undeclared one W202 (check-wheel-contents' --toplevel).",
+    ),
+    Option(
+        name="check-package",
+        type="paths",
+        default=[],
+        commands=("check",),
+        flags=("--package",),
+        arg="append",
+        metavar="PATH",
+        cli_help="a package folder the wheel must hold, file for file: W101/W102; repeatable",
+        overridable=False,
+        help="Package folders (or module files) the wheel's library must hold file for file: W101/W102 "
+        "(check-wheel-contents' --package). Relative paths are relative to the file that sets them.",
+    ),
+    Option(
+        name="check-src-dir",
+        type="paths",
+        default=[],
+        commands=("check",),
+        flags=("--src-dir",),
+        arg="append",
+        metavar="DIR",
+        cli_help="a folder whose contents the wheel must hold, file for file: W101/W102; repeatable",
+        overridable=False,
+        help="Folders whose contents the wheel's library must hold file for file: W101/W102 "
+        "(check-wheel-contents' --src-dir). Relative paths are relative to the file that sets them.",
     ),
     # -- every command --
     Option(
