@@ -78,7 +78,7 @@ def _handles_sigterm(pid: int) -> bool:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-@pytest.mark.parametrize("delay", [0.0, 0.01, 0.03, 0.06, 0.1])
+@pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.03, 0.045, 0.06, 0.08, 0.1, 0.15])
 def test_ctrl_c_during_start_up_prints_one_line_and_no_traceback(tmp_path: Path, delay: float) -> None:
     # From the moment hwb's own code runs (its handlers are installed; Python's start-up before
     # that is Python's), a Ctrl-C while it parses, imports and starts is one line and 130.
@@ -92,7 +92,9 @@ def test_ctrl_c_during_start_up_prints_one_line_and_no_traceback(tmp_path: Path,
     hwb.send_signal(signal.SIGINT)
     _, stderr = hwb.communicate(timeout=120)
     assert "Traceback" not in stderr, stderr
-    assert hwb.returncode == 130, stderr
+    # 130, or (rarely, when Python's own exit path re-raises the interrupt) ended by SIGINT,
+    # which a shell reports as 130 as well.
+    assert hwb.returncode in (130, -signal.SIGINT), stderr
     assert [line for line in stderr.splitlines() if line.startswith("error:")] == [
         "error: interrupted by Ctrl-C; nothing was written to the output folder"
     ], stderr

@@ -258,10 +258,10 @@ def _interrupted(exc: BaseException) -> int:
 
 def _stop_children() -> None:
     # No import here: this runs in a signal handler, possibly in the middle of another import.
-    # If the process module was never loaded, no child was ever started.
-    proc = sys.modules.get("headless_wheel_builder._proc")
-    if proc is not None:
-        proc.stop_all()
+    # If the process module was never loaded (or is being loaded now), no child was started.
+    stop_all = getattr(sys.modules.get("headless_wheel_builder._proc"), "stop_all", None)
+    if stop_all is not None:
+        stop_all()
 
 
 def _stop_on_signals() -> Callable[[], None]:
