@@ -48,10 +48,13 @@ def _contents(wheel: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def plain_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The unrepaired ``linux_*`` wheel of an-maturin-bin, built once by hwb."""
+    import shutil
+
     from tests.conftest import PACKAGES
 
     out = tmp_path_factory.mktemp("plain")
-    project = PACKAGES / "an-maturin-bin"
+    project = tmp_path_factory.mktemp("src") / "an-maturin-bin"  # maturin writes target/ in the tree
+    shutil.copytree(PACKAGES / "an-maturin-bin", project, ignore=shutil.ignore_patterns("target"))
     cmd = [sys.executable, "-m", "headless_wheel_builder", "build", project, "--wheel", "-o", out]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
                           env={**os.environ, "HWB_CACHE": "false", "HWB_USER_CONFIG": ""})  # fmt: skip
