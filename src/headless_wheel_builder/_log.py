@@ -47,11 +47,25 @@ def is_secret_name(name: str) -> bool:
     return _SECRET_ENV_RE.search(name) is not None
 
 
+# Secrets hwb itself holds (a password from ~/.pypirc or keyring, a token from --token, the
+# password of a git URL): hidden wherever they show up, whatever their shape — a registry that
+# echoes the password back in its error page must not get it printed.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """From now on, :func:`redact` hides ``value`` (values shorter than 6 characters are too
+    likely to be ordinary words to hide everywhere)."""
+    if len(value) >= 6:
+        _KNOWN_SECRETS.add(value)
+
+
 def _secret_env_values() -> list[str]:
     values = []
     for name, value in os.environ.items():
         if is_secret_name(name) and len(value) >= 6:
             values.append(value)
+    values.extend(_KNOWN_SECRETS)
     # Longest first so that a secret containing another is hidden whole.
     return sorted(values, key=len, reverse=True)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder import _git, _proc
-from headless_wheel_builder._log import logger, redact
+from headless_wheel_builder._log import logger, redact, remember_secret
 from headless_wheel_builder.errors import GitError, HwbError
 
 __all__ = [
@@ -337,6 +337,7 @@ def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
             why="the user name or password contains a line break or NUL character",
             hint="percent-encode only printable characters in the URL's user:password@ part",
         )
+    remember_secret(secret)
     bare = parts._replace(netloc=host).geturl()
     given = os.environ.get("GIT_CONFIG_COUNT", "")
     count = int(given) if given.isdigit() else 0
