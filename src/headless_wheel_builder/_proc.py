@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -88,6 +88,41 @@ def stop_all() -> int:
     for proc in live:
         _kill_tree(proc)
     return len(live)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """The block, all of it, may take ``seconds`` (``--timeout``): then every process tree hwb
+    started is stopped and a ``KeyboardInterrupt`` carrying ``timed_out`` is raised in the main
+    thread, to unwind like Ctrl-C (callers turn it into ``CommandTimeout``, exit 124).
+
+    A real signal (SIGALRM) interrupts whatever the main thread waits on — a child, a download,
+    a lock.  Only in the main thread, only where SIGALRM exists (not on Windows: there each step
+    keeps its own timeout), and never over a SIGALRM handler someone else installed."""
+    if (
+        not seconds
+        or seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+    ):
+        yield
+        return
+
+    def _expired(signum: int, frame: object) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        stop_all()
+        interrupt = KeyboardInterrupt(f"timed out after {seconds:g} seconds")
+        interrupt.timed_out = seconds  # type: ignore[attr-defined]  # read by errors.timed_out_after
+        raise interrupt
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def which(name: str, path: str | None = None) -> str | None:

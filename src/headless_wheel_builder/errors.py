@@ -9,6 +9,7 @@ keeps the two in step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +21,7 @@ __all__ = [
     "BuildError",
     "CheckError",
     "CiError",
+    "CommandTimeout",
     "CommitLintError",
     "ConfigError",
     "ContainerEngineNotFoundError",
@@ -414,18 +416,41 @@ class CiError(HwbError):
     kind = "ci"
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        yield current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+
+
+def timed_out_after(exc: BaseException) -> float | None:
+    """The ``--timeout`` (seconds) whose deadline raised the interrupt in ``exc``'s chain, if any
+    (the deadline's ``KeyboardInterrupt`` carries ``timed_out``; see ``_proc.deadline``)."""
+    for current in _chain(exc):
+        seconds = getattr(current, "timed_out", None)
+        if isinstance(current, KeyboardInterrupt) and isinstance(seconds, (int, float)):
+            return float(seconds)
+    return None
+
+
+class CommandTimeout(HwbError):
+    """The whole command ran longer than ``--timeout``; everything it started was stopped and
+    nothing was placed (124, as ``timeout(1)`` reports it)."""
+
+    exit_code = 124
+    kind = "timeout"
+
+
 def interrupt_exit_code(exc: BaseException) -> int:
     """130 for Ctrl-C; 128 + the signal for a ``KeyboardInterrupt`` raised by a SIGTERM/SIGHUP
     handler (which sets its ``signum``: the CLI's and the container stage's) anywhere in
     ``exc``'s chain — as a shell reports a process ended by that signal (143, 129)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    for current in _chain(exc):
         signum = getattr(current, "signum", None)
         if isinstance(current, KeyboardInterrupt) and isinstance(signum, int):
             return 128 + signum
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
     return 130
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, Union
 
 from headless_wheel_builder._log import Progress, logger
+from headless_wheel_builder._proc import deadline
 from headless_wheel_builder.build.in_container import ContainerBuildReport
 from headless_wheel_builder.build.plan import BuildReport
 from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.config.resolve import Settings
+from headless_wheel_builder.errors import CommandTimeout, HwbError, timed_out_after
 from headless_wheel_builder.matrix.jobs import MatrixObserver
 from headless_wheel_builder.matrix.schedule import MatrixReport
 from headless_wheel_builder.source.source import ResolvedSource, resolve_source
@@ -64,10 +66,26 @@ def build_from_config(
         )
 
     settings = settings_for()
-    with workspace("hwb-source-") as workdir:
-        subdirectory = settings.options.subdirectory
-        resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
-        return _dispatch(resolved, settings, settings_for, progress, observer, verbose=verbose, check=check)
+    timeout = settings.options.timeout
+    try:
+        # --timeout covers the whole build: fetching, extraction, git, analysis, environments,
+        # the backend, repair, tests; when it fires everything hwb started is stopped.
+        with deadline(timeout), workspace("hwb-source-") as workdir:
+            subdirectory = settings.options.subdirectory
+            resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
+            return _dispatch(
+                resolved, settings, settings_for, progress, observer, verbose=verbose, check=check
+            )
+    except (KeyboardInterrupt, HwbError) as exc:
+        seconds = timed_out_after(exc)
+        if seconds is None:
+            raise
+        raise CommandTimeout(
+            f"timed out after {seconds:g} seconds",
+            why="the whole build ran longer than --timeout; everything hwb started was stopped and "
+            "nothing was written to the output folder",
+            hint="raise --timeout (or `timeout` in [tool.hwb]); -v shows which step was running",
+        ) from exc
 
 
 def _dispatch(

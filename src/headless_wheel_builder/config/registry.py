@@ -134,8 +134,9 @@ OPTIONS: tuple[Option, ...] = (
         flags=("--timeout",),
         metavar="SECONDS",
         group="environment",
-        cli_help="stop any one step that runs longer than this",
-        help="Seconds any one step (environment, install, hook) may take; none when unset.",
+        cli_help="stop the whole build (every step and process it started) after this many seconds; exit 124",
+        help="Seconds the whole build may take — fetching, git, environments, the backend, repair, "
+        "tests; then everything it started is stopped and hwb exits 124. None when unset.",
     ),
     # -- caches (cache/, docs/CACHING.md) --
     Option(
