@@ -26,7 +26,7 @@ from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 
-META = ".hwb-env.json"
+META = store.ENV_MARKER
 #: Remembered ``get_requires_for_build_*`` answers (``keys.requires_key``), one file each.
 REQUIRES = ".hwb-requires"
 
@@ -58,6 +58,7 @@ class EnvCache:
         self.folder = root / "envs"
         self.refresh = refresh
         self._refreshed: set[str] = set()
+        store.sweep_once(root)
 
     def path_for(
         self,

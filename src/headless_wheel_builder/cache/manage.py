@@ -26,8 +26,9 @@ EntryKind = Literal["env", "wheel"]
 _UNITS = {"": 1, "B": 1}
 for _power, _letter in enumerate("KMGT", start=1):
     _UNITS.update({_letter: 1000**_power, f"{_letter}B": 1000**_power, f"{_letter}IB": 1024**_power})
-#: Left-over temporary files older than this (seconds) belong to killed runs.
-STALE_TMP = 3600.0
+#: Left-over temporary files without an owner in their name older than this (seconds) belong
+#: to killed runs (those named after their owner go as soon as it is gone).
+STALE_TMP = store.STALE_TMP
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,14 +177,7 @@ def _remove(root: Path, entry: CacheEntry) -> bool:
 
 
 def _remove_stale_tmp(root: Path, age: float = STALE_TMP) -> None:
-    now = time.time()
-    for section in (root / "envs", root / "wheels", *_children(root / "wheels"), root):
-        for path in _children(section):
-            if path.name.startswith(store.TMP_PREFIX) and now - _mtime(path) >= age:
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+    store.sweep_abandoned(root, stale_age=age)
 
 
 def _children(folder: Path) -> list[Path]:
