@@ -12,6 +12,7 @@ environment; ``refresh`` recreates one (re-resolving unpinned requirements).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Collection
@@ -99,6 +100,8 @@ class EnvCache:
                 meta = None if wants_refresh else self.lookup(path)
                 if meta is not None:  # another process made it while we waited
                     return self._reuse(path, meta, interpreter, settings), True
+                if wants_refresh:
+                    settings = dataclasses.replace(settings, refresh=True)
                 env = self._create(path, interpreter, requirements, installer, settings)
         except TimeoutError as exc:  # filelock.Timeout is a TimeoutError
             raise EnvironmentCreationError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,8 +104,10 @@ def info(root: Path) -> CacheInfo:
             if child.name in ("envs", "wheels"):
                 continue
             other += _size(child)
-        for section in ("envs", "wheels"):  # locks and left-overs
-            other += sum(_size(p) for p in _children(root / section) if p not in known)
+        # Locks and left-overs: what is beside the entries (a wheel entry is wheels/<k2>/<key>).
+        shards = _children(root / "wheels")
+        beside = [*_children(root / "envs"), *(p for shard in shards for p in _children(shard))]
+        other += sum(_size(p) for p in beside if p not in known)
     return CacheInfo(root=root, entries=entries, other_size=other, stats=store.read_stats(root))
 
 
@@ -144,6 +145,21 @@ def clear(root: Path) -> PruneReport:
     return PruneReport(root=root, removed=removed, remaining=sum(e.size for e in entries if e not in removed))
 
 
+def remove_project(root: Path, name: str) -> PruneReport:
+    """Remove every wheel entry of project ``name`` (canonicalized), each atomically."""
+    from headless_wheel_builder.cache.verify import project_entries
+
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name):
+        raise UsageError(
+            f"{name!r} is not a project name", hint="give the name as in [project] name, e.g. my-pkg"
+        )
+    theirs = set(project_entries(root, name))
+    entries = [e for e in _entries(root) if e.path in theirs]
+    removed = tuple(e for e in entries if _remove(root, e))
+    left = sum(e.size for e in _entries(root))
+    return PruneReport(root=root, removed=removed, remaining=left)
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
@@ -167,13 +183,7 @@ def _entries(root: Path) -> Iterator[CacheEntry]:
 
 def _remove(root: Path, entry: CacheEntry) -> bool:
     """Remove ``entry`` unless another process holds its lock (it is being made)."""
-    lock = entry.path.with_name(entry.path.name + ".lock")
-    try:
-        with store.locked(lock, timeout=0.5):
-            shutil.rmtree(entry.path, ignore_errors=True)
-    except TimeoutError:
-        return False
-    return not entry.path.exists()
+    return store.remove_entry(entry.path)
 
 
 def _remove_stale_tmp(root: Path, age: float = STALE_TMP) -> None:
@@ -203,8 +213,9 @@ def _size(path: Path) -> int:
     if not path.is_dir() or path.is_symlink():
         return st.st_size
     total = 0
-    for dirpath, _, filenames in os.walk(path):
-        for name in filenames:
+    for dirpath, dirnames, filenames in os.walk(path):
+        links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]  # lib64 -> lib
+        for name in (*filenames, *links):
             with contextlib.suppress(OSError):
                 total += (Path(dirpath) / name).lstat().st_size
     return total

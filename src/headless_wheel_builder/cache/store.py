@@ -118,7 +118,7 @@ def tmp_name(what: str) -> str:
     return f"{TMP_PREFIX}{owner_token()}-{what}-{os.urandom(4).hex()}"
 
 
-def _children(folder: Path) -> list[Path]:
+def children(folder: Path) -> list[Path]:
     try:
         return sorted(folder.iterdir())
     except OSError:
@@ -132,16 +132,16 @@ def sweep_abandoned(root: Path, *, stale_age: float = STALE_TMP) -> list[Path]:
     removed: list[Path] = []
     now = time.time()
     prefix = re.escape(TMP_PREFIX)
-    for section in (root, root / "envs", root / "wheels", *_children(root / "wheels")):
-        for path in _children(section):
+    for section in (root, root / "envs", root / "wheels", *children(root / "wheels")):
+        for path in children(section):
             if not path.name.startswith(TMP_PREFIX):
                 continue
             with contextlib.suppress(OSError):
                 owned = re.match(prefix + r"\d+-\d+-", path.name) is not None
                 if abandoned(path.name, prefix) or (not owned and now - path.lstat().st_mtime >= stale_age):
-                    _remove_path(path)
+                    remove_path(path)
                     removed.append(path)
-    for env in _children(root / "envs"):
+    for env in children(root / "envs"):
         if env.is_dir() and not env.name.startswith(TMP_PREFIX) and not (env / ENV_MARKER).exists():
             try:
                 with locked(env.with_name(env.name + ".lock"), timeout=0):
@@ -153,6 +153,22 @@ def sweep_abandoned(root: Path, *, stale_age: float = STALE_TMP) -> list[Path]:
     if removed:
         logger.info("removed %d temporary file(s) left in the cache by killed hwb runs", len(removed))
     return removed
+
+
+def remove_entry(path: Path) -> bool:
+    """Remove the cache entry ``path`` (an environment, a wheel entry) atomically under its
+    lock: renamed to an owner-named temporary name, then deleted, so a reader never sees half
+    of it.  False when another process holds the lock (it is being made) or it is gone."""
+    try:
+        with locked(path.with_name(path.name + ".lock"), timeout=0.5):
+            if not path.exists():
+                return False
+            doomed = path.with_name(tmp_name(path.name[:24]))
+            path.rename(doomed)
+    except (TimeoutError, OSError):
+        return False
+    remove_path(doomed)
+    return True
 
 
 def sweep_once(root: Path) -> None:
@@ -167,7 +183,7 @@ def sweep_once(root: Path) -> None:
         logger.debug("could not sweep the cache: %s", exc)
 
 
-def _remove_path(path: Path) -> None:
+def remove_path(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:

@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
     "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
-    "cache": ("cache", "show, prune or clear the build-environment and wheel caches"),
+    "cache": ("cache", "show, verify, prune or clear the build-environment and wheel caches"),
 }
 
 EPILOG = """\
