@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -364,10 +365,14 @@ def mark_owned(folder: Path) -> None:
     """Leave this process's owner token in ``folder`` when it is a temporary folder that
     another library named (pyproject-hooks' ``tmp*`` hook folders), so that
     :func:`remove_abandoned` can tell it was left by a killed run."""
-    parent = Path(tempfile.gettempdir())
+    parent = temp_root()
     if folder.parent == parent and folder.name.startswith("tmp") and (folder / "input.json").is_file():
         with contextlib.suppress(OSError):
             (folder / OWNER_FILE).write_text(owner_token(), encoding="ascii")
+        _at_exit()
+        with _lock:  # removed at exit if an interrupt cut its own clean-up short
+            marked = _marked.setdefault(os.getpid(), [])
+            marked[:] = [p for p in marked if p.exists()] + [folder]
 
 
 def _abandoned_marked(path: Path) -> bool:
@@ -407,14 +412,18 @@ def remove_abandoned(folder: Path, prefix: str, *, marked: bool = False) -> list
 #: Run by ``python -I -S -c``: reads ``+PGID`` / ``-PGID`` / ``exit`` lines until hwb's end
 #: of the pipe closes, then kills what is left (see the module docstring).
 _WATCHDOG = r"""# hwb watchdog: kills the build processes of hwb OWNER if it is killed
-import os, signal, sys
-groups, orderly = set(), False
+import json, os, signal, subprocess, sys
+groups, cleanups, orderly = set(), [], False
 for line in sys.stdin.buffer:
     line = line.strip()
     if line == b"exit":
         orderly = True
     elif line[:1] in (b"+", b"-") and line[1:].isdigit():
         (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
+    elif line[:1] == b"!":
+        cleanups.append(json.loads(line[1:]))
+    elif line[:1] == b"~" and json.loads(line[1:]) in cleanups:
+        cleanups.remove(json.loads(line[1:]))
 for group in groups:
     try:
         os.killpg(group, signal.SIGKILL)
@@ -436,6 +445,12 @@ for _ in range(20 if not orderly and os.path.isdir("/proc") else 0):
             pass
     if not found:
         break
+for argv in cleanups:
+    try:
+        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+    except Exception:
+        pass
 """
 
 _lock = threading.Lock()
@@ -444,6 +459,20 @@ _lock = threading.Lock()
 _watchdogs: dict[int, subprocess.Popen[bytes]] = {}
 _children_tmp: dict[int, Path] = {}
 _exit_registered: list[bool] = []
+_marked: dict[int, list[Path]] = {}
+#: The user's temporary folder, kept once :func:`own_tempfiles` points ``tempfile`` elsewhere.
+_temp_root: list[Path] = []
+
+
+def on_death(argv: Sequence[str]) -> None:
+    """Have this process's watchdog run ``argv`` (``docker rm -f NAME``) should hwb end
+    without calling :func:`cancel_on_death` first: what outlives hwb's processes (a container)."""
+    _tell_watchdog("!" + json.dumps(list(argv)))
+
+
+def cancel_on_death(argv: Sequence[str]) -> None:
+    """Undo :func:`on_death` (hwb did the clean-up itself)."""
+    _tell_watchdog("~" + json.dumps(list(argv)))
 
 
 def _tell_watchdog(line: str) -> None:
@@ -485,7 +514,7 @@ def _start_watchdog() -> subprocess.Popen[bytes] | None:
 
 def _orderly_exit() -> None:
     """At exit: tell the watchdog this is no kill (it leaves daemons a build started alone),
-    and remove the children's temporary folder."""
+    and remove the children's temporary folder and the hook folders an interrupt left."""
     with _lock:
         dog = _watchdogs.pop(os.getpid(), None)
         if dog is not None and dog.stdin is not None:
@@ -493,8 +522,28 @@ def _orderly_exit() -> None:
                 dog.stdin.write(b"exit\n")
                 dog.stdin.close()
         tmp = _children_tmp.pop(os.getpid(), None)
-    if tmp is not None:
-        shutil.rmtree(tmp, ignore_errors=True)
+        marked = _marked.pop(os.getpid(), [])
+        if _temp_root:
+            tempfile.tempdir = str(_temp_root[0])
+    for folder in [tmp, *marked] if tmp is not None else marked:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def temp_root() -> Path:
+    """The temporary folder as the user set it (``TMPDIR``…), also after :func:`own_tempfiles`."""
+    return _temp_root[0] if _temp_root else Path(tempfile.gettempdir())
+
+
+def own_tempfiles() -> None:
+    """Put this process's own temporary files (``tempfile``'s default folder: pyproject-hooks'
+    hook folders and the like) into the children's owner-named folder too.  For ``hwb`` run as
+    a program, whose process is hwb's alone; a library caller's ``tempfile`` is left alone."""
+    root = temp_root()
+    with _lock:
+        _temp_root[:] = [root]
+    if _children_tmpdir() is None:
+        with _lock:
+            _temp_root.clear()
 
 
 def _children_tmpdir() -> Path | None:
@@ -504,11 +553,13 @@ def _children_tmpdir() -> Path | None:
         if folder is not None and folder.is_dir():
             return folder
         try:
-            folder = Path(tempfile.mkdtemp(prefix=f"hwb-tmp-{owner_token()}-"))
+            folder = Path(tempfile.mkdtemp(prefix=f"hwb-tmp-{owner_token()}-", dir=temp_root()))
         except OSError:
             return None
         _at_exit()
         _children_tmp[os.getpid()] = folder
+        if _temp_root:  # own_tempfiles: this process's temporary files go there as well
+            tempfile.tempdir = str(folder)
         return folder
 
 

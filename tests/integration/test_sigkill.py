@@ -141,3 +141,29 @@ def test_sigkill_at_random_points_leaves_nothing_after_the_next_run(
     _assert_nothing_left(tmp_path, out)
     wheel, sdist = "pure_hatch-2.1.0-py3-none-any.whl", "pure_hatch-2.1.0.tar.gz"
     assert sorted(p.name for p in out.iterdir()) == [wheel, sdist]
+
+
+@pytest.mark.network
+def test_a_killed_container_build_leaves_no_container(project_copy, tmp_path: Path) -> None:
+    """The container outlives every process hwb started: the watchdog removes it."""
+    from tests.integration.test_container import IMAGE, _engine_problem, containers_of
+
+    problem = _engine_problem("docker")
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    (tmp_path / "tmp").mkdir()
+    victim = _hwb("build", project_copy("tiny-backend"), "--isolation", "docker", "--image", IMAGE, "--wheel",
+                  "-o", tmp_path / "out", "--before-all", "sleep 120", base=tmp_path)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not containers_of("docker", victim.pid):
+        assert victim.poll() is None, victim.communicate()
+        assert time.monotonic() < deadline, "no container was started"
+        time.sleep(0.2)
+    time.sleep(1.0)
+    _kill_and_wait_for_the_tree(victim)
+    deadline = time.monotonic() + 60
+    while containers_of("docker", victim.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert containers_of("docker", victim.pid) == []

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from headless_wheel_builder._log import logger
-from headless_wheel_builder._proc import owner_token, remove_abandoned
+from headless_wheel_builder._proc import owner_token, remove_abandoned, temp_root
 
 __all__ = ["owner_token", "sweep_abandoned", "workspace"]
 
@@ -34,7 +34,7 @@ def sweep_abandoned(folder: Path | None = None) -> list[Path]:
     """Remove hwb's temporary folders in ``folder`` (default: the temporary folder) whose
     owning process is gone — workspaces, the children's ``hwb-tmp-…`` folders and the
     ``tmp*`` hook folders pyproject-hooks made for a killed run; return what was removed."""
-    root = Path(folder or tempfile.gettempdir())
+    root = Path(folder or temp_root())
     removed = remove_abandoned(root, _NAME_PREFIX, marked=True)
     if removed:
         logger.info("removed %d temporary folder(s) left by killed hwb runs", len(removed))
@@ -49,7 +49,7 @@ def workspace(prefix: str) -> Iterator[Path]:
     if not _swept:
         _swept.append(True)
         sweep_abandoned()
-    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_token()}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_token()}-", dir=temp_root()))
     try:
         yield folder
     finally:

@@ -131,7 +131,7 @@ class EnvCache:
         settings: InstallSettings,
     ) -> VenvEnv:
         if path.exists():  # a half-made environment of a killed run, or a refresh
-            shutil.rmtree(path)
+            store.discard(path)
         try:
             env = VenvEnv.create(path, interpreter, installer=installer, settings=settings)
             env.install(requirements)

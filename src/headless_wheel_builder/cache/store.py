@@ -163,12 +163,18 @@ def remove_entry(path: Path) -> bool:
         with locked(path.with_name(path.name + ".lock"), timeout=0.5):
             if not path.exists():
                 return False
-            doomed = path.with_name(tmp_name(path.name[:24]))
-            path.rename(doomed)
+            discard(path)
     except (TimeoutError, OSError):
         return False
-    remove_path(doomed)
     return True
+
+
+def discard(path: Path) -> None:
+    """Rename ``path`` to an owner-named temporary name, then delete it: never half of it under
+    its own name (a kill mid-way leaves what the next run sweeps).  The caller holds its lock."""
+    doomed = path.with_name(tmp_name(path.name[:24]))
+    path.rename(doomed)
+    remove_path(doomed)
 
 
 def sweep_once(root: Path) -> None:

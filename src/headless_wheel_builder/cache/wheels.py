@@ -85,7 +85,7 @@ class WheelCache:
             store.write_json_atomic(tmp / ENTRY, {"files": listed, "created": time.time(), **summary})
             with store.locked(entry.with_name(key + ".lock"), timeout=60):
                 if entry.exists():
-                    shutil.rmtree(entry)
+                    store.discard(entry)
                 tmp.replace(entry)
         except (OSError, TimeoutError) as exc:
             logger.warning("could not store the build in the cache (%s); it was built anyway", exc)

@@ -130,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _as_program(argv: Sequence[str] | None) -> None:
+    """hwb run as the program (``argv`` from ``sys.argv``): its own temporary files go into its
+    owner-named folder too, so a SIGKILLed run leaves only what the next run sweeps."""
+    if argv is None:
+        from headless_wheel_builder import _proc
+
+        _proc.own_tempfiles()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):
@@ -142,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    _as_program(argv)
 
     import importlib
 
