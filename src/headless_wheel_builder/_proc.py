@@ -13,7 +13,8 @@ own children (compilers) inherit.  On POSIX the first child also starts a tiny w
 separate Python process in its own session that reads a pipe from hwb and is told each child's
 group as it starts and ends.  When the pipe closes without hwb's orderly ``exit`` line, hwb
 is gone: the watchdog kills the groups still running and, on Linux, every process whose
-environment carries the owner token (a grandchild that left the group too), then exits.
+environment carries the owner token (a grandchild that left the group too), runs the clean-up
+commands it was given (:func:`on_death`: removing a build container), then exits.
 Children also get a private temporary folder (``TMPDIR``, ``TEMP``, ``TMP``) named after the
 owner, removed when hwb exits and, after a kill, by the next run (:func:`remove_abandoned`).
 """
@@ -395,7 +396,8 @@ def remove_abandoned(folder: Path, prefix: str, *, marked: bool = False) -> list
         return removed
     for entry in entries:
         is_dir = entry.is_dir() and not entry.is_symlink()
-        if not (abandoned(entry.name, prefix) or (marked and is_dir and _abandoned_marked(entry))):
+        hook_folder = marked and is_dir and entry.name.startswith("tmp")
+        if not (abandoned(entry.name, prefix) or (hook_folder and _abandoned_marked(entry))):
             continue
         if is_dir:
             shutil.rmtree(entry, ignore_errors=True)
@@ -409,8 +411,9 @@ def remove_abandoned(folder: Path, prefix: str, *, marked: bool = False) -> list
 
 # --- the watchdog: children die with hwb ------------------------------------------------
 
-#: Run by ``python -I -S -c``: reads ``+PGID`` / ``-PGID`` / ``exit`` lines until hwb's end
-#: of the pipe closes, then kills what is left (see the module docstring).
+#: Run by ``python -I -S -c``: reads ``+PGID`` / ``-PGID`` (a child's group), ``!ARGV`` /
+#: ``~ARGV`` (a clean-up command, JSON) and ``exit`` lines until hwb's end of the pipe closes,
+#: then kills what is left and runs the clean-ups (see the module docstring).
 _WATCHDOG = r"""# hwb watchdog: kills the build processes of hwb OWNER if it is killed
 import json, os, signal, subprocess, sys
 groups, cleanups, orderly = set(), [], False
