@@ -18,25 +18,54 @@ from typing import Protocol
 logger = logging.getLogger("headless_wheel_builder")
 
 _SECRET_ENV_RE = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|CREDENTIAL)", re.I)
+# Every pattern below runs over untrusted text (backend output, archive member names, registry
+# bodies), so each must take linear time on any input.  A pattern whose leading run can fail late
+# (a URL scheme, a JWT's first segment) starts only where such a run starts — the negative
+# lookbehind — so a failed attempt is never repeated from every position inside one long run
+# (which made a 20 KB line of letters take half a second and 200 KB about a minute).
 # user:password@ in URLs (any scheme); keep the user, hide the password.
-_URL_USERINFO_RE = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]+)@")
+_URL_USERINFO_RE = re.compile(
+    r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<pw>[^/@\s]+)@"
+)
 # A bare token in a URL's userinfo (https://TOKEN@host).
 _URL_TOKEN_RE = re.compile(r"(?P<scheme>https?://)(?P<tok>[^/@:\s]{16,})@")
 _TOKEN_PATTERNS = [
+    # These start with a literal prefix and have no required suffix, so a failed attempt reads at
+    # most the prefix and 16-20 characters.
     re.compile(r"pypi-[A-Za-z0-9_\-]{16,}"),  # PyPI API tokens
     re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),  # GitHub tokens
     re.compile(r"glpat-[A-Za-z0-9_\-]{16,}"),  # GitLab personal access tokens
     re.compile(r"AKIA[0-9A-Z]{16}"),  # AWS access key ids
-    re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),  # JWTs
+    # JWTs: three dot-separated base64url segments, starting where a base64url run starts.
+    re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
 ]
 REDACTED = "***"
+
+
+def is_secret_name(name: str) -> bool:
+    """Does the variable ``name`` say it holds a credential (``*_TOKEN``, ``*PASSWORD*`` …)?"""
+    return _SECRET_ENV_RE.search(name) is not None
+
+
+# Secrets hwb itself holds (a password from ~/.pypirc or keyring, a token from --token, the
+# password of a git URL): hidden wherever they show up, whatever their shape — a registry that
+# echoes the password back in its error page must not get it printed.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """From now on, :func:`redact` hides ``value`` (values shorter than 6 characters are too
+    likely to be ordinary words to hide everywhere)."""
+    if len(value) >= 6:
+        _KNOWN_SECRETS.add(value)
 
 
 def _secret_env_values() -> list[str]:
     values = []
     for name, value in os.environ.items():
-        if _SECRET_ENV_RE.search(name) and len(value) >= 6:
+        if is_secret_name(name) and len(value) >= 6:
             values.append(value)
+    values.extend(_KNOWN_SECRETS)
     # Longest first so that a secret containing another is hidden whole.
     return sorted(values, key=len, reverse=True)
 
@@ -66,12 +95,26 @@ class Redactor:
         return text
 
 
+# C0 controls but tab and newline, DEL, and C1 controls: what a terminal acts on (colours,
+# cursor moves, window titles, OSC 8 links, a carriage return that overwrites the line).
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def printable(text: str) -> str:
+    """``text`` with every terminal control character shown as ``\\xNN`` instead of acted on.
+
+    Text from outside — a backend's output, a registry's error, a commit message, a project's
+    name — reaches the terminal only through this (and :func:`redact`), so it cannot move the
+    cursor, rewrite what hwb printed, set the window title or hide itself.  Linear time."""
+    return text.translate(_CONTROLS)
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts every record's rendered message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = redact(message)
+        record.msg = printable(redact(message))
         record.args = None
         return True
 

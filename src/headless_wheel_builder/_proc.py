@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from headless_wheel_builder._log import Redactor, logger
+from headless_wheel_builder._log import Redactor, logger, printable
 
 #: How many trailing output lines a failure keeps for its message.
 TAIL_LINES = 50
@@ -47,6 +47,14 @@ StrPath = str | os.PathLike[str]
 
 #: Appended to the output of a hook that was stopped by its timeout.
 TIMEOUT_MARKER = "hwb: stopped: timed out after"
+#: Output is read in lines of at most this many characters: a child printing gigabytes without
+#: a newline never makes one string of them.
+MAX_LINE = 64 * 1024
+#: A log file stops growing at this size (a marker says so); the tail is still kept in memory.
+MAX_LOG_BYTES = 64 * 1024 * 1024
+#: After the child exits, how long its output may stay open (something it started in the
+#: background still holds the pipe) before hwb stops that process group and stops waiting.
+DRAIN_AFTER_EXIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,25 @@ class ProcessFailed(Exception):
         self.log_path = log_path
         self.timed_out = timed_out
         self.not_found = not_found
+
+
+# Every child hwb started that has not been waited for, so that a signal stops them all, from
+# whichever thread started them (a matrix runs builds in worker threads).  Reentrant: the signal
+# handler runs in the main thread, possibly while that thread holds the lock.
+_LIVE: set[subprocess.Popen[str]] = set()
+_LIVE_LOCK = threading.RLock()
+
+
+def stop_all() -> int:
+    """Kill the process tree of every child still running; return how many there were.
+
+    Called by the CLI's signal handlers (SIGINT, SIGTERM, SIGHUP) before the main thread
+    unwinds, so worker threads waiting on their children see them end at once."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        _kill_tree(proc)
+    return len(live)
 
 
 def which(name: str, path: str | None = None) -> str | None:
@@ -124,12 +151,16 @@ def run(
     full_env = _merged_env(env, extra_env)
     try:
         proc = _start(argv, cwd=cwd, env=full_env, stdin_data=stdin_data, log_file=log_file)
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         _tell_watchdog(f"+{proc.pid}")
         timed_out = threading.Event()
         timer = _watchdog(proc, timeout, timed_out)
         try:
             returncode = _pump(proc, stdin_data, scrub, lines, log, emit if stream else None)
         finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
             _tell_watchdog(f"-{proc.pid}")
             if timer is not None:
                 timer.cancel()
@@ -151,8 +182,11 @@ class _Lines:
     def __init__(self, tail_lines: int) -> None:
         self.keep: deque[str] = deque(maxlen=max(tail_lines, 1))
         self.everything: list[str] | None = [] if tail_lines <= 0 else None
+        self.frozen = False
 
     def add(self, line: str) -> None:
+        if self.frozen:
+            return
         self.keep.append(line)
         if self.everything is not None:
             self.everything.append(line)
@@ -162,17 +196,40 @@ class _Lines:
 
 
 def _to_stderr(line: str) -> None:
-    sys.stderr.write(line)
+    # A child's output is shown, never acted on: no terminal control sequences get through.
+    sys.stderr.write(printable(line.rstrip("\n")) + ("\n" if line.endswith("\n") else ""))
     sys.stderr.flush()
 
 
-def _open_log(log_file: Path | None, argv: tuple[str, ...], scrub: Redactor) -> IO[str] | None:
+class _Log:
+    """A log file that stops growing at :data:`MAX_LOG_BYTES` and says so."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file = file
+        self.left = MAX_LOG_BYTES - file.tell()
+
+    def write(self, text: str) -> None:
+        if self.left <= 0:
+            return
+        self.left -= len(text)
+        self.file.write(text)
+        if self.left <= 0:
+            self.file.write(
+                f"\nhwb: log truncated at {MAX_LOG_BYTES:,} characters; "
+                "the end of the output is in the error message\n"
+            )
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _open_log(log_file: Path | None, argv: tuple[str, ...], scrub: Redactor) -> _Log | None:
     if log_file is None:
         return None
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115
+    log = _Log(open(log_file, "a", encoding="utf-8", errors="replace"))  # noqa: SIM115
     log.write(scrub(f"$ {' '.join(argv)}\n"))
-    log.flush()
+    log.file.flush()
     return log
 
 
@@ -225,16 +282,20 @@ def _pump(
     stdin_data: str | None,
     scrub: Redactor,
     lines: _Lines,
-    log: IO[str] | None,
+    log: _Log | None,
     emit: Callable[[str], None] | None,
 ) -> int:
-    """Feed stdin, read every line until the child exits, and return its exit code."""
-    try:
-        if stdin_data is not None and proc.stdin is not None:
-            proc.stdin.write(stdin_data)
-            proc.stdin.close()
-        assert proc.stdout is not None
-        for raw_line in proc.stdout:
+    """Feed stdin, read every line until the child exits, and return its exit code.
+
+    Lines are read by a thread while this one waits for the child: once the child has exited,
+    a process it left in the background that still holds the output open (a daemon) gets
+    :data:`DRAIN_AFTER_EXIT` seconds, then its process group is stopped — the build is over and
+    hwb does not wait for it."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+
+    def _read() -> None:
+        for raw_line in iter(lambda: stdout.readline(MAX_LINE), ""):
             # Whatever a child prints is redacted before it is kept, logged or shown.
             line = scrub(raw_line)
             lines.add(line)
@@ -242,14 +303,31 @@ def _pump(
                 log.write(line)
             if emit is not None:
                 emit(line)
-        proc.stdout.close()
-        return proc.wait()
+
+    reader = threading.Thread(target=_read, name="hwb-output", daemon=True)
+    reader.start()
+    try:
+        if stdin_data is not None and proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+        returncode = proc.wait()
+        reader.join(DRAIN_AFTER_EXIT)
+        if reader.is_alive():
+            _kill_tree(proc)
+            reader.join(DRAIN_AFTER_EXIT)
+        if reader.is_alive():  # it left our process group: keep what was read, stop listening
+            lines.frozen = True
+            if log is not None:
+                log.left = 0
+        else:
+            stdout.close()
+        return returncode
     except BaseException:
-        # Ctrl-C or any error while reading: never leave the child behind.
+        # Ctrl-C or any error while waiting: never leave the child behind.
         _kill_tree(proc)
         proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reader.join(DRAIN_AFTER_EXIT)
         raise
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "ContainerImageError",
     "ContainerKilledError",
     "DependencyError",
+    "DirtyTreeError",
     "EnvironmentCreationError",
     "FileConflictError",
     "GitError",
@@ -404,6 +405,13 @@ class NothingToRelease(VersionError):
     kind = "nothing-to-release"
 
 
+class DirtyTreeError(VersionError):
+    """``hwb release`` found uncommitted changes or untracked files; nothing was written."""
+
+    exit_code = 73
+    kind = "dirty-tree"
+
+
 # --- CI pipelines ------------------------------------------------------------------
 
 
@@ -413,6 +421,21 @@ class CiError(HwbError):
 
     exit_code = 80
     kind = "ci"
+
+
+def interrupt_exit_code(exc: BaseException) -> int:
+    """130 for Ctrl-C; 128 + the signal for a ``KeyboardInterrupt`` raised by a SIGTERM/SIGHUP
+    handler (which sets its ``signum``: the CLI's and the container stage's) anywhere in
+    ``exc``'s chain — as a shell reports a process ended by that signal (143, 129)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        signum = getattr(current, "signum", None)
+        if isinstance(current, KeyboardInterrupt) and isinstance(signum, int):
+            return 128 + signum
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return 130
 
 
 class InterruptedBuild(HwbError):

@@ -221,20 +221,33 @@ class Policy:
 
 def parse_policy(text: str | None, *, libc: Libc = "manylinux") -> Policy:
     """``2_28``, ``2.28``, ``manylinux_2_28``, ``manylinux2014``, ``musllinux_1_2`` -> Policy;
-    None is :data:`DEFAULT_POLICY`; a bare version is of ``libc``."""
+    None is :data:`DEFAULT_POLICY`; a bare version is of ``libc``.  auditwheel's ``--plat``
+    spelling, a whole platform tag (``manylinux_2_17_x86_64``), is accepted too: its arch is
+    :func:`policy_arch`'s."""
     value = (text or DEFAULT_POLICY).strip().lower()
     if value in POLICY_ALIASES:
         return Policy(libc="manylinux", version=POLICY_ALIASES[value])
+    if policy_arch(value) is not None:
+        tagged = parse_linux_tag(value)
+        assert tagged is not None
+        return tagged[0]
     match = _POLICY_RE.match(value)
     if match is None:
         raise UsageError(
             f"unknown manylinux policy {text!r}",
             why="expected a glibc version such as 2_28, manylinux_2_28, manylinux2014 (= manylinux_2_17), "
-            "or musllinux_1_2",
+            "musllinux_1_2, or auditwheel's spelling manylinux_2_28_x86_64",
             hint='set --manylinux 2_28 (or manylinux = "2_28" in [tool.hwb]), or give an image with --image',
         )
     kind = _LIBC_PREFIXES.get(match["libc"] or "", libc)
     return Policy(libc=kind, version=(int(match["major"]), int(match["minor"])))
+
+
+def policy_arch(text: str | None) -> str | None:
+    """The architecture of a ``--manylinux`` value written as a platform tag
+    (``manylinux_2_17_x86_64`` -> ``x86_64``), None for a policy without one."""
+    tagged = parse_linux_tag((text or "").strip().lower())
+    return normalize_arch("linux", tagged[1]) if tagged is not None else None
 
 
 def parse_linux_tag(tag: str) -> tuple[Policy, str] | None:

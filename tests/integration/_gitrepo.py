@@ -69,7 +69,7 @@ def make_repo(
     tmp_path: Path, *, version: str = "1.2.3", tag: str | None = "v1.2.3", pyproject: str | None = None
 ) -> Repo:
     home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "repo"
     path.mkdir()
     repo = Repo(path, home)

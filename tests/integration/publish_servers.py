@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -417,3 +418,74 @@ def _project_of(filename: str) -> str | None:
         return parse_sdist_filename(filename)[0]
     except (InvalidWheelFilename, InvalidSdistFilename):
         return None
+
+
+@dataclass
+class RefusingProxy:
+    """A loopback HTTP proxy in front of a real registry: every request passes through, except
+    uploads of files whose name ends with one of ``refuse`` — those get a 400 answer, as a
+    registry gives for a file it will not take (not retryable), and are listed in ``refused``."""
+
+    upstream: str
+    url: str = ""
+    refuse: set[str] = field(default_factory=set)
+    refused: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+
+_FILENAME = re.compile(rb'name="content"; filename="([^"]+)"')
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    proxy: RefusingProxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _relay(self, method: str, body: bytes | None) -> None:
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        answer = httpx.request(
+            method, self.proxy.upstream.rstrip("/") + self.path, headers=headers, content=body, timeout=60
+        )
+        self.send_response(answer.status_code)
+        for key, value in answer.headers.items():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def do_GET(self) -> None:
+        self._relay("GET", None)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        match = _FILENAME.search(body)
+        name = match[1].decode() if match else ""
+        if name and any(name.endswith(suffix) for suffix in self.proxy.refuse):
+            self.proxy.refused.append(name)
+            data = b"400 Bad Request: refused by the test proxy"
+            self.send_response(400, "Refused by the test proxy")
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if name:
+            self.proxy.passed.append(name)
+        self._relay("POST", body)
+
+
+def start_refusing_proxy(upstream: str) -> Iterator[RefusingProxy]:
+    proxy = RefusingProxy(upstream=upstream)
+    handler = type("ProxyHandler", (_ProxyHandler,), {"proxy": proxy})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    proxy.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

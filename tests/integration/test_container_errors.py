@@ -86,9 +86,26 @@ def test_auto_uses_a_venv_for_a_pure_project(hwb, packages, tmp_path, no_engine_
 def test_inspect_shows_the_isolation_choice(hwb, packages, no_engine_path):
     result = hwb("inspect", packages / "an-c-extension", "--json", env={"PATH": no_engine_path})
     assert result.code == 0, result.stderr
-    choice = result.json["isolation_choice"]
+    choice = result.json["isolation_recommended"]  # what --isolation auto would do
     assert choice["kind"] == "venv"
     assert "no working container engine" in choice["reason"]
     assert "install Docker or Podman" in choice["warning"]
+    # What hwb build will use: its default, venv, named as such.
+    assert result.json["isolation_choice"]["reason"] == "the default of hwb build: --isolation venv"
     pure = hwb("inspect", packages / "pure-hatch", env={"PATH": no_engine_path})
-    assert "isolation choice: venv (pure-Python project" in pure.stdout
+    assert "isolation:        venv (the default of hwb build: --isolation venv)" in pure.stdout
+    assert "recommended:" not in pure.stdout  # auto would choose the same
+
+
+def test_inspect_names_the_isolation_the_build_will_use(hwb, packages, tmp_path):
+    """A platform project with an engine at hand: auto recommends a container, but hwb build
+    runs in a venv unless asked; inspect says both, and with isolation-mode set, that one."""
+    result = hwb("inspect", packages / "an-c-extension")
+    assert result.code == 0, result.stderr
+    assert "isolation:        venv (the default of hwb build: --isolation venv)" in result.stdout
+    assert "recommended:      docker with --isolation auto" in result.stdout
+    config = tmp_path / "hwb.toml"
+    config.write_text('isolation-mode = "docker"\n')
+    configured = hwb("inspect", packages / "an-c-extension", "--config", config, "--json")
+    assert configured.json["isolation_choice"]["kind"] == "docker"
+    assert configured.json["isolation_choice"]["reason"] == "asked for (--isolation docker)"

@@ -102,8 +102,10 @@ def test_every_entry_point_builds_the_same_wheel(
     _assert_probe(built, single, where="hwb build")
     assert list(built) == [same]
 
-    # 2. A two-Python matrix, then the same matrix again: every job from the wheel cache.
+    # 2. A two-Python matrix, then the same matrix again: every job from the wheel cache, and
+    # every file (both wheels, the sdist) the same, byte for byte.
     other = _other_python()
+    rounds: dict[str, dict[str, bytes]] = {}
     for round_ in ("first", "second"):
         out = tmp_path / f"matrix-{round_}"
         result = hwb("build", repo.path, "-p", f"{mine},{other}", "-o", out, "--json", env=cache_env)
@@ -117,6 +119,12 @@ def test_every_entry_point_builds_the_same_wheel(
         _assert_probe(matrix, out, where=f"matrix ({round_})")
         assert len(matrix) == 2
         assert matrix[same] == built[same], "the matrix's wheel differs from hwb build's"
+        # The artifacts and their SHA256SUMS (the manifest is the run's report: paths, timings).
+        files = [p for p in sorted(out.iterdir()) if p.name != "hwb-manifest.json"]
+        rounds[round_] = {p.name: p.read_bytes() for p in files}
+    assert sorted(rounds["second"]) == sorted(rounds["first"])
+    assert any(name.endswith(".tar.gz") for name in rounds["first"])
+    assert rounds["second"] == rounds["first"], "a cached matrix run is not byte for byte the first"
     # Misses: the single build, the matrix's sdist and its two jobs; hits: all three again.
     stats = hwb("cache", "info", "--json", env=cache_env).json["stats"]
     assert (stats["wheel_hits"], stats["wheel_misses"]) == (3, 4), stats

@@ -193,8 +193,9 @@ def test_git_option_injection_is_refused_before_git_runs(
 def test_git_url_credentials_never_in_git_argv(
     hwb, tmp_path: Path, fake_git: tuple[dict[str, str], Path]
 ) -> None:
-    """A token in a git URL's userinfo reaches git as an HTTP header in its environment (readable
-    only by the user), never in its argument list (readable by everyone)."""
+    """A token in a git URL's userinfo reaches git through its environment (readable only by the
+    user) as a credential helper scoped to the URL's origin, never in its argument list
+    (readable by everyone).  tests/security/test_git_credentials.py: where it may go."""
     env, calls = fake_git
     script = Path(env["PATH"].split(os.pathsep)[0]) / "git"
     script.write_text(
@@ -213,12 +214,10 @@ def test_git_url_credentials_never_in_git_argv(
     assert "https://example.com/r.git" in argv
     assert token not in argv
     assert token not in result.stdout + result.stderr
-    import base64
-
-    header = base64.b64encode(f"x-access:{token}".encode()).decode()
     seen_env = (script.parent / "git.env").read_text()
-    assert "http.https://example.com/.extraHeader" in seen_env
-    assert f"Authorization: Basic {header}" in seen_env
+    assert "'credential.https://example.com.helper'" in seen_env
+    assert f"'_HWB_GIT_PASSWORD': '{token}'" in seen_env
+    assert "'_HWB_GIT_USERNAME': 'x-access'" in seen_env
 
 
 def test_the_fake_git_is_the_one_hwb_would_run(
@@ -420,7 +419,8 @@ def test_untrusted_certificate_fails_even_with_verify_off_switches(
 
 
 def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -> None:
-    """With the real git: the token moved out of argv still authenticates (one origin only)."""
+    """With the real git: the token moved out of argv still authenticates when the server asks
+    (401); tests/security/test_git_credentials.py shows it goes to that origin only."""
     import base64
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -430,7 +430,11 @@ def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             seen.append((self.path, self.headers.get("Authorization")))
-            self.send_response(404)
+            if self.headers.get("Authorization") is None:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="r"')
+            else:
+                self.send_response(404)
             self.end_headers()
 
         def log_message(self, format: str, *args: object) -> None:
@@ -452,5 +456,5 @@ def test_git_url_credentials_reach_the_server_as_a_header(hwb, tmp_path: Path) -
     assert token not in result.stdout + result.stderr
     expected = "Basic " + base64.b64encode(f"oauth2:{token}".encode()).decode()
     assert seen, "git never reached the server"
-    assert all(auth == expected for _, auth in seen), seen
+    assert {auth for _, auth in seen} == {None, expected}, seen  # asked, then answered
     assert all(token not in path for path, _ in seen)

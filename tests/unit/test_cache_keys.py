@@ -58,6 +58,44 @@ def test_walk_skips_vcs_venvs_build_output_and_caches(tmp_path: Path) -> None:
     assert keys.tree_digest(root) == before
 
 
+def test_a_package_named_build_or_dist_is_source_at_any_depth(tmp_path: Path) -> None:
+    """pypa/build's own code is ``src/build/``: editing it must change the digest (issue 21)."""
+    root = _tree(tmp_path / "p")
+    for package in ("src/build", "src/pkg/dist", "build_tools/build"):
+        (root / package).mkdir(parents=True)
+        (root / package / "__init__.py").write_text("x = 1\n")
+    before = keys.tree_digest(root)
+    for package in ("src/build", "src/pkg/dist", "build_tools/build"):
+        (root / package / "__init__.py").write_text("x = 2\n")
+        changed = keys.tree_digest(root)
+        assert changed != before, package
+        before = changed
+
+
+def test_a_root_build_folder_that_is_a_package_is_source(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "p")
+    (root / "build").mkdir()
+    (root / "build" / "__init__.py").write_text("x = 1\n")
+    before = keys.tree_digest(root)
+    (root / "build" / "__init__.py").write_text("x = 2\n")
+    assert keys.tree_digest(root) != before
+
+
+def test_git_digest_sees_untracked_files_of_a_package_named_build(repo: Path) -> None:
+    (repo / "src" / "build").mkdir()
+    (repo / "src" / "build" / "__init__.py").write_text("tracked\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "build package")
+    before = keys.tree_digest(repo)
+    (repo / "src" / "build" / "env.py").write_text("untracked, not ignored: source\n")
+    assert keys.tree_digest(repo) != before
+    after = keys.tree_digest(repo)
+    (repo / "build").mkdir()
+    (repo / "build" / "lib").mkdir()
+    (repo / "build" / "lib" / "x.py").write_text("setuptools' output at the root\n")
+    assert keys.tree_digest(repo) == after
+
+
 def test_executable_bit_is_part_of_the_digest(tmp_path: Path) -> None:
     root = _tree(tmp_path / "p")
     script = root / "run.sh"
@@ -127,14 +165,51 @@ def test_a_dynamic_version_from_an_unknown_source_counts_as_scm() -> None:
     assert keys.uses_scm_version("setuptools: attr pkg.__version__", (), ("version",)) is False
 
 
-def test_env_values_are_hashed_and_include_the_defaults() -> None:
-    environ = {"CFLAGS": "-O3", "MY_FLAG": "secret-value", "UNRELATED": "x",
-               "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_PKG": "1.0"}  # fmt: skip
-    values = keys.env_values(["MY_FLAG"], environ)
-    assert set(values) == {"CFLAGS", "MY_FLAG", "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_PKG"}
-    assert "secret-value" not in repr(values)
-    assert keys.env_values(["MY_FLAG"], {**environ, "MY_FLAG": "other"}) != values
-    assert keys.env_values([], environ) != values
+#: Switches real projects read (issue 21): PyYAML's, pbr's, scikit-build(-core)'s, CMake's, a
+#: project's own, and the compiler variables.
+SWITCHES = ("PYYAML_FORCE_LIBYAML", "PBR_VERSION", "CMAKE_ARGS", "SKBUILD_CMAKE_DEFINE",
+            "SKBUILD_CONFIGURE_OPTIONS", "MYPKG_DISABLE_C_EXTENSION", "CFLAGS", "CC", "PATH", "HOME",
+            "LANG", "SOURCE_DATE_EPOCH", "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_PKG", "CI", "GITHUB_ACTIONS",
+            "GITLAB_CI")  # fmt: skip
+#: Variables that cannot change a build: the terminal, the session, hwb's own, the installers'
+#: index settings, CI run ids, credentials.
+IRRELEVANT = ("TERM", "COLUMNS", "LINES", "SHELL", "SHLVL", "_", "PWD", "OLDPWD", "SSH_AUTH_SOCK",
+              "SSH_CONNECTION", "DISPLAY", "XDG_SESSION_ID", "TMPDIR", "HWB_LOG_DIR", "HWB_CACHE_DIR",
+              "PIP_INDEX_URL", "UV_CACHE_DIR", "GITHUB_RUN_ID", "GITHUB_RUN_NUMBER", "RUNNER_NAME",
+              "CI_JOB_ID", "GITHUB_SHA", "GITHUB_REF", "CI_COMMIT_SHA", "GITHUB_TOKEN",
+              "ACTIONS_RUNTIME_TOKEN", "TWINE_PASSWORD",
+              "AWS_SECRET_ACCESS_KEY", "HTTPS_PROXY", "PYTEST_CURRENT_TEST")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SWITCHES)
+def test_every_variable_that_may_matter_is_keyed_by_a_hash_of_its_value(name: str) -> None:
+    base = keys.env_fingerprint({"OTHER": "x"})
+    first = keys.env_fingerprint({"OTHER": "x", name: "value-one"})
+    assert set(first) == {"OTHER", name}
+    assert "value-one" not in repr(first)
+    assert first != base
+    assert keys.env_fingerprint({"OTHER": "x", name: "value-two"}) != first
+    assert keys.differences({"env": first}, {"env": base}) == [f"${name}"]
+
+
+@pytest.mark.parametrize("name", IRRELEVANT)
+def test_variables_that_cannot_matter_are_left_out(name: str) -> None:
+    assert keys.env_fingerprint({"OTHER": "x", name: "anything"}) == keys.env_fingerprint({"OTHER": "x"})
+    # cache-env keeps one anyway (a version that embeds the CI run number).
+    assert name in keys.env_fingerprint({name: "1"}, keep=[name])
+
+
+def test_cache_env_ignore_takes_names_and_patterns() -> None:
+    environ = {"MYCI_BUILD_STAMP": "1", "MYCI_HOST": "a", "FEATURE": "on"}
+    assert set(keys.env_fingerprint(environ, ignore=["MYCI_*"])) == {"FEATURE"}
+    assert set(keys.env_fingerprint(environ, ignore=["FEATURE"])) == {"MYCI_BUILD_STAMP", "MYCI_HOST"}
+
+
+def test_differences_name_the_parts_and_the_variables() -> None:
+    mine = {"tree": "a", "resolved": "r1", "env": {"A": "1", "B": "2"}}
+    theirs = {"tree": "a", "resolved": "r2", "env": {"A": "9", "C": "3"}}
+    assert keys.differences(mine, theirs) == ["resolved", "$A", "$B", "$C"]
+    assert keys.differences(mine, mine) == []
 
 
 def test_env_key_changes_with_requirements_interpreter_installer_and_constraints(tmp_path: Path) -> None:

@@ -58,3 +58,13 @@ def test_diagnose_names_known_causes():
         assert found is not None, output
         assert needle in found.why, (output, found.why)
     assert diagnose("all good, nothing to see") is None
+    # A source folder imported as a package (issue 17): not "add src to [build-system] requires".
+    src = diagnose("ModuleNotFoundError: No module named 'src'")
+    assert src is not None
+    assert "source folder" in src.why
+    assert "requires" not in src.hint.split(";")[0]
+    assert "package-dir" in src.hint
+    numpy = diagnose("ModuleNotFoundError: No module named 'numpy'")
+    assert numpy is not None
+    assert "[build-system] requires" in numpy.hint
+    assert "setuptools.build_meta:__legacy__" in numpy.hint  # the project's own module imported by setup.py

@@ -448,8 +448,15 @@ def test_migrate_keeps_what_pyproject_cannot_express(tmp_path: Path) -> None:
     assert data["build-system"]["requires"] == ["setuptools>=61"]
     kept = {"description", "ext_modules", "cmdclass"}
     assert set(report.kept) == {f"{k} (kept in setup.py)" for k in kept}
-    assert set(report.duplicated) == {"name", "version", "license", "py_modules"}
-    assert (tmp_path / "setup.py").read_text() == textwrap.dedent(setup_py)  # untouched
+    assert report.duplicated == ()
+    # Only the translated keywords leave the setup() call; every other byte stays.
+    assert (tmp_path / "setup.py").read_text() == textwrap.dedent("""
+        import os
+        from setuptools import setup, Extension
+        setup(description=os.environ.get("DESC", "d"),
+              ext_modules=[Extension("c._x", ["x.c"])], cmdclass={})
+    """)
+    assert data["build-system"]["build-backend"] == "setuptools.build_meta"  # imports nothing local
 
 
 def test_migrate_setup_cfg(tmp_path: Path) -> None:
@@ -539,8 +546,111 @@ def test_migrate_refusals_and_dry_run(tmp_path: Path) -> None:
 def test_keep_setup(tmp_path: Path) -> None:
     report = migrate(tmp_path, {"setup.py": "from setuptools import setup\nsetup(name='a', version='1')\n"},
                      keep_setup=True)  # fmt: skip
-    assert (tmp_path / "setup.py").exists()
-    assert report.duplicated == ("name", "version")
+    assert (tmp_path / "setup.py").read_text() == "from setuptools import setup\nsetup()\n"
+    assert report.duplicated == ()
+    assert "setup.py (removed from setup(), now in pyproject.toml: name, version)" in report.changed_files
+
+
+def test_kept_setup_py_loses_only_translated_keywords(tmp_path: Path) -> None:
+    """Multi-line calls lose whole lines; comments, helpers and kept keywords stay; keywords
+    that came through ``**kwargs`` cannot be cut and are reported as duplicated."""
+    setup_py = """
+        from setuptools import setup, Extension
+        extra = dict(zip_safe=False)
+        setup(
+            name="c",
+            version="1.0",  # the release
+            # the C part
+            ext_modules=[Extension("c", ["c.c"])],
+            license="MIT",
+            **extra
+        )
+    """
+    report = migrate(tmp_path, {"setup.py": setup_py})
+    assert (tmp_path / "setup.py").read_text() == textwrap.dedent("""
+        from setuptools import setup, Extension
+        extra = dict(zip_safe=False)
+        setup(
+            # the C part
+            ext_modules=[Extension("c", ["c.c"])],
+            **extra
+        )
+    """)
+    assert report.duplicated == ("zip_safe",)
+
+
+def test_kept_setup_py_importing_the_project_gets_the_legacy_backend(tmp_path: Path) -> None:
+    """setuptools.build_meta does not put the project folder on sys.path: a kept setup.py that
+    imports the project's own code would stop with "No module named 'docopt'"."""
+    report = migrate(tmp_path, {
+        "setup.py": """
+            from setuptools import setup, Extension
+            from docopt import __version__
+            setup(name="docopt", version=__version__, py_modules=["docopt"],
+                  ext_modules=[Extension("_speedups", ["s.c"])])
+        """,
+        "docopt.py": "__version__ = '0.6.2'\n",
+    })  # fmt: skip
+    data = toml(report)
+    assert data["build-system"]["build-backend"] == "setuptools.build_meta:__legacy__"
+    assert data["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "docopt.__version__"}
+    assert any("__legacy__" in n and "docopt" in n for n in report.notes)
+    # Fully translated (no ext_modules): setup.py goes, and so does the need for the legacy backend.
+    other = migrate(tmp_path / "pure", {
+        "setup.py": "from setuptools import setup\nfrom docopt import __version__\n"
+                    "setup(name='docopt', version=__version__, py_modules=['docopt'])\n",
+        "docopt.py": "__version__ = '0.6.2'\n",
+    })  # fmt: skip
+    assert toml(other)["build-system"]["build-backend"] == "setuptools.build_meta"
+
+
+@pytest.mark.parametrize(
+    ("setup_py", "files", "attr"),
+    [
+        pytest.param(  # the import names the folder: attr: must name the installed package
+            "from setuptools import setup, find_packages\nfrom src.pkg import __version__\n"
+            "setup(name='pkg', version=__version__, packages=find_packages('src'),\n"
+            "      package_dir={'': 'src'})\n",
+            {"src/pkg/__init__.py": "__version__ = '1.2'\n"},
+            "pkg.__version__",
+            id="from-src-import",
+        ),
+        pytest.param(  # click 7.1.2: a regex over the file inside a with block
+            "import io, re\nfrom setuptools import setup, find_packages\n"
+            "with io.open('src/click/__init__.py', 'rt', encoding='utf8') as f:\n"
+            "    version = re.search(r'__version__ = \"(.*?)\"', f.read()).group(1)\n"
+            "setup(name='click', version=version, packages=find_packages('src'), package_dir={'': 'src'})\n",
+            {"src/click/__init__.py": "__version__ = '7.1.2'\n"},
+            "click.__version__",
+            id="with-open-regex",
+        ),
+        pytest.param(  # certifi 2022.12.7: the pattern in a constant, the match under an if
+            "import re\nfrom setuptools import setup\n"
+            "version_regex = r'__version__ = [\"\\']([^\"\\']*)[\"\\']'\n"
+            "with open('certifi/__init__.py') as f:\n    text = f.read()\n"
+            "    match = re.search(version_regex, text)\n    if match:\n        VERSION = match.group(1)\n"
+            "    else:\n        raise RuntimeError('no version')\n"
+            "setup(name='certifi', version=VERSION, packages=['certifi'])\n",
+            {"certifi/__init__.py": "__version__ = '2022.12.07'\n"},
+            "certifi.__version__",
+            id="regex-under-if",
+        ),
+        pytest.param(  # find_packages(where="src") without package_dir: setuptools fills it
+            "from setuptools import setup, find_packages\nexec(open('src/pkg/_v.py').read())\n"
+            "setup(name='pkg', version=__version__, packages=find_packages(where='src'))\n",
+            {"src/pkg/__init__.py": "", "src/pkg/_v.py": "__version__ = '3'\n"},
+            "pkg._v.__version__",
+            id="find-where-src",
+        ),
+    ],
+)
+def test_version_read_from_a_module_becomes_attr(
+    tmp_path: Path, setup_py: str, files: dict[str, str], attr: str
+) -> None:
+    report = migrate(tmp_path, {"setup.py": setup_py, **files})
+    assert toml(report)["tool"]["setuptools"]["dynamic"]["version"] == {"attr": attr}
+    assert report.kept == ()
+    assert not (tmp_path / "setup.py").exists()
 
 
 @pytest.mark.parametrize(
@@ -590,3 +700,101 @@ def test_migrate_keeps_an_in_tree_backend_and_other_tables(tmp_path: Path) -> No
     assert data["project"]["authors"] == [{"name": "The Team", "email": "team@x.invalid"}]
     assert any("pep517_backend.hooks" in n for n in report.notes)
     assert not (tmp_path / "setup.cfg").exists()  # nothing was left in it
+
+
+def test_module_constants_become_their_literal_or_stay(tmp_path: Path) -> None:
+    """asciinema 2.1.0: ``author=asciinema.__author__`` is the literal in the module (never the
+    marker's text, which once reached the metadata); a computed one stays in setup.py."""
+    report = migrate(tmp_path, {
+        "setup.py": """
+            import asciinema
+            from setuptools import setup, Extension
+            setup(name="asciinema", version=asciinema.__version__, author=asciinema.__author__,
+                  author_email="m@ku1ik.com", maintainer=asciinema.TEAM, packages=["asciinema"],
+                  ext_modules=[Extension("x", ["x.c"])])
+        """,
+        "asciinema/__init__.py": "__author__ = 'Marcin Kulik'\n__version__ = '2.1.0'\nTEAM = ', '.join([])\n",
+    })  # fmt: skip
+    data = toml(report)
+    assert data["project"]["authors"] == [{"name": "Marcin Kulik", "email": "m@ku1ik.com"}]
+    assert "maintainer (kept in setup.py)" in report.kept
+    assert data["project"]["dynamic"] == ["version", "maintainers"]
+    assert "Attr(" not in report.text
+
+
+def test_include_package_data_keeps_the_setup_py_default(tmp_path: Path) -> None:
+    """pyproject.toml's default is true, setup.py's false: tqdm 4.45.0's MANIFEST.in adds
+    tqdm/tests/*.py, which its wheel does not have and must not get."""
+    report = migrate(tmp_path, {
+        "setup.py": "from setuptools import setup\nsetup(name='a', version='1', packages=['a'])\n",
+        "MANIFEST.in": "recursive-include a/tests *.py\n",
+    })  # fmt: skip
+    assert toml(report)["tool"]["setuptools"]["include-package-data"] is False
+    assert any("include-package-data = false" in n for n in report.notes)
+    given = migrate(tmp_path / "given", {
+        "setup.py": "from setuptools import setup\n"
+                    "setup(name='a', version='1', packages=['a'], include_package_data=True)\n",
+    })  # fmt: skip
+    assert toml(given)["tool"]["setuptools"]["include-package-data"] is True
+
+
+def test_a_computed_version_is_reported_where_it_stays(tmp_path: Path) -> None:
+    report = migrate(tmp_path, {
+        "setup.py": "import subprocess\nfrom setuptools import setup\n"
+                    "setup(name='a', version=subprocess.getoutput('git describe'), py_modules=['a'])\n",
+    })  # fmt: skip
+    assert report.version is None
+    assert report.version_source == "setup.py"
+    assert "version (kept in setup.py)" in report.kept
+    assert (tmp_path / "setup.py").read_text().count("version=") == 1
+
+
+def test_setup_py_wins_over_setup_cfg_as_in_setuptools(tmp_path: Path) -> None:
+    """setuptools applies setup.cfg only to what ``setup()`` left unset or empty (checked with
+    python -m build: version 2.0, summary from setup.py, author from setup.cfg).  Taking
+    setup.cfg's placeholder version instead lost the real one."""
+    report = migrate(tmp_path, {
+        "setup.py": "from setuptools import setup\n"
+                    "setup(name='prec', version='2.0', description='from setup.py', py_modules=['prec'],\n"
+                    "      install_requires=[])\n",
+        "setup.cfg": "[metadata]\nversion = 1.0\ndescription = from cfg\nauthor = cfg author\n\n"
+                     "[options]\ninstall_requires =\n    attrs\n\n[bdist_wheel]\nuniversal = 1\n",
+    })  # fmt: skip
+    p = toml(report)["project"]
+    assert (p["version"], p["description"]) == ("2.0", "from setup.py")
+    assert p["authors"] == [{"name": "cfg author"}]
+    assert p["dependencies"] == ["attrs"]  # setup.py's [] is empty: setup.cfg's list counts
+    assert any("setup.py and setup.cfg both set description, version" in n for n in report.notes)
+    assert (tmp_path / "setup.cfg").read_text() == "[bdist_wheel]\nuniversal = 1\n"  # dead options go too
+
+
+@pytest.mark.parametrize(
+    "version_code",
+    [
+        "version = re.search(r'__version__ = \"(.*?)\"', open('a/__init__.py').read()).group(1) + '.dev1'",
+        "version = '{}.post1'.format(\n"
+        "    re.search(r'__version__ = \"(.*?)\"', open('a/__init__.py').read()).group(1))",
+    ],
+    ids=["concatenated", "formatted"],
+)
+def test_a_composed_version_is_not_guessed(tmp_path: Path, version_code: str) -> None:
+    """The file's ``__version__`` plus a suffix is not ``attr: a.__version__``: kept."""
+    report = migrate(tmp_path, {
+        "setup.py": f"import re\nfrom setuptools import setup\n{version_code}\n"
+                    "setup(name='a', version=version, packages=['a'])\n",
+        "a/__init__.py": '__version__ = "1.0"\n',
+    })  # fmt: skip
+    assert report.kept == ("version (kept in setup.py)",)
+    assert report.version_source == "setup.py"
+
+
+def test_kept_setup_py_with_crlf_line_endings(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_bytes(
+        b"from setuptools import setup, Extension\r\nsetup(\r\n    name='c',\r\n"
+        b"    ext_modules=[Extension('c', ['c.c'])],\r\n    version='1',  # release\r\n)\r\n"
+    )
+    init(tmp_path, InitOptions(from_setup=True))
+    assert (tmp_path / "setup.py").read_bytes() == (
+        b"from setuptools import setup, Extension\r\nsetup(\r\n"
+        b"    ext_modules=[Extension('c', ['c.c'])],\r\n)\r\n"
+    )

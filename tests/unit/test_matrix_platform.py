@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder.errors import RepairError, UsageError
-from headless_wheel_builder.platforms import Policy, parse_policy
+from headless_wheel_builder.platforms import Identifier, Policy, parse_policy
 from headless_wheel_builder.repair._apple_windows import (
     DelocateRepairer,
     DelvewheelRepairer,
     detect_msvc,
     macos_build_environ,
 )
-from headless_wheel_builder.repair.elf import ElfError, glibc_version, versioned_symbols
+from headless_wheel_builder.repair.elf import (
+    ElfError,
+    glibc_version,
+    versioned_symbols,
+    wheel_versioned_symbols,
+)
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     check_final_tags,
@@ -25,6 +30,7 @@ from headless_wheel_builder.repair.platform import (
     needs_repair,
     too_new_symbols,
 )
+from headless_wheel_builder.repair.stage import check_repairable
 from headless_wheel_builder.repair.tools import ToolEnv
 
 STRINGS = [b"libc.so.6", b"GLIBC_2.2.5", b"GLIBC_2.25", b"getrandom", b"memcpy", b"local_fn", b"GLIBC_2.34"]
@@ -125,6 +131,21 @@ def test_glibc_check_names_the_offending_symbols(tmp_path):
     check_glibc(wheel, parse_policy("manylinux_2_34"))  # new enough: no error
 
 
+def test_programs_count_as_much_as_shared_objects(tmp_path):
+    """An ELF program in .data/scripts (maturin bindings = "bin") has no .so suffix; its
+    symbols decide the policy as auditwheel sees them.  Scripts that are not ELF do not."""
+    wheel = tmp_path / "tool-1.0-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tool-1.0.data/scripts/tool", make_elf())
+        archive.writestr("tool-1.0.data/scripts/helper", "#!/bin/sh\necho hi\n")
+        archive.writestr("tool-1.0.data/scripts/fake.py", b"\x7fELF but a Python file")
+        archive.writestr("tool-1.0.dist-info/METADATA", "Name: tool\n")
+    assert set(wheel_versioned_symbols(wheel)) == {"tool-1.0.data/scripts/tool"}
+    assert set(too_new_symbols(wheel, parse_policy("2_17"))) == {"tool-1.0.data/scripts/tool"}
+    tool = ToolEnv(path=tmp_path, python=tmp_path / "bin" / "python")
+    assert AuditwheelRepairer(tool).target(wheel) == "auto"  # not the oldest policy forced on it
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -134,6 +155,9 @@ def test_glibc_check_names_the_offending_symbols(tmp_path):
         ("manylinux2014", Policy(libc="manylinux", version=(2, 17))),
         ("manylinux1", Policy(libc="manylinux", version=(2, 5))),
         ("musllinux_1_2", Policy(libc="musllinux", version=(1, 2))),
+        ("manylinux_2_17_x86_64", Policy(libc="manylinux", version=(2, 17))),  # auditwheel --plat
+        ("musllinux_1_2_aarch64", Policy(libc="musllinux", version=(1, 2))),
+        ("manylinux2014_x86_64", Policy(libc="manylinux", version=(2, 17))),
     ],
 )
 def test_policies(text, expected):
@@ -144,6 +168,15 @@ def test_policies(text, expected):
 def test_unknown_policy_is_an_error():
     with pytest.raises(UsageError, match="unknown manylinux policy"):
         parse_policy("centos7")
+    with pytest.raises(UsageError, match="unknown manylinux policy"):
+        parse_policy("manylinux_2_17_sparc")
+
+
+def test_a_policy_for_one_arch_must_match_the_build():
+    ident = Identifier(platform="linux", arch="aarch64", minor=12)
+    check_repairable(ident, "auto", "manylinux_2_28_aarch64")
+    with pytest.raises(UsageError, match="policy for x86_64, but cp312-manylinux_aarch64 builds for aarch64"):
+        check_repairable(ident, "auto", "manylinux_2_28_x86_64")
 
 
 def test_auditwheel_target_policy(tmp_path):

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -245,7 +246,23 @@ def test_license_file_before_metadata_2_4_warns(
     assert "Metadata-Version 2.4, not 2.1" in problem.message
     assert read_metadata(factory(metadata=fields).build(tmp_path / "r")).license_files is None
     fields["Metadata-Version"] = "2.4"
-    assert validate(factory(metadata=fields).build(tmp_path / "new")) == []
+    shipped = "demo_pkg-1.0.dist-info/licenses/LICENSE" if factory is FakeWheel else "LICENSE"
+    files = {**factory().files, shipped: "MIT License\n"}
+    assert validate(factory(metadata=fields, files=files).build(tmp_path / "new")) == []
+
+
+@pytest.mark.parametrize("factory", [FakeWheel, FakeSdist], ids=["wheel", "sdist"])
+def test_license_file_promised_but_missing_is_refused(
+    tmp_path: Path, factory: type[FakeWheel] | type[FakeSdist]
+) -> None:
+    """Metadata-Version 2.4 makes License-File a promise: PyPI refuses an upload without the file."""
+    fields = {"Metadata-Version": "2.4", "License-File": ["LICENSE", "LICENSES/MIT.txt"]}
+    shipped = "demo_pkg-1.0.dist-info/licenses/LICENSE" if factory is FakeWheel else "LICENSE"
+    files = {**factory().files, shipped: "MIT License\n"}
+    (problem,) = validate(factory(metadata=fields, files=files).build(tmp_path))
+    assert problem.code == ("W-LICENSE-FILE" if factory is FakeWheel else "S-LICENSE-FILE")
+    assert problem.severity == "error"
+    assert "'LICENSES/MIT.txt' is not in the" in problem.message
 
 
 def test_metadata_2_0_is_rejected(tmp_path: Path) -> None:
@@ -285,9 +302,6 @@ def test_valid_sdist(tmp_path: Path, sdist: FakeSdist) -> None:
 
 SDIST_CASES: dict[str, tuple[FakeSdist, str]] = {
     "missing-pkg-info": (FakeSdist(omit_pkg_info=True), "S-PKG-INFO"),
-    "wrong-top-dir": (FakeSdist(top_dir="demo_pkg-2.0"), "S-LAYOUT"),
-    "two-top-dirs": (FakeSdist(extra_members=[("other/file.txt", "x")]), "S-LAYOUT"),
-    "top-level-file": (FakeSdist(extra_members=[("setup.py", "x")]), "S-LAYOUT"),
     "dotdot-member": (FakeSdist(extra_members=[("demo_pkg-1.0/../evil.py", "x")]), "S-TAR"),
     "symlink-outside": (
         FakeSdist(extra_members=[symlink("demo_pkg-1.0/link", "../../etc/passwd")]),
@@ -314,6 +328,61 @@ def test_broken_sdist(tmp_path: Path, sdist: FakeSdist, code: str) -> None:
     problems = validate(sdist.build(tmp_path))
     assert {p.code for p in problems} == {code}, problems
     assert all(p.severity == "error" for p in problems)
+
+
+@pytest.mark.parametrize(
+    "sdist",
+    [
+        FakeSdist(top_dir="demo_pkg-2.0"),
+        FakeSdist(extra_members=[("other/file.txt", "x")]),
+        FakeSdist(extra_members=[("setup.py", "x")]),
+    ],
+    ids=["wrong-top-dir", "two-top-dirs", "top-level-file"],
+)
+def test_sdist_layout_is_a_warning(tmp_path: Path, sdist: FakeSdist) -> None:
+    """PyPI accepts an sdist with more than its {name}-{version}/ folder: hwb warns."""
+    problems = validate(sdist.build(tmp_path))
+    assert [(p.code, p.severity) for p in problems] == [("S-LAYOUT", "warning")], problems
+
+
+def test_symlink_with_dotdot_inside_the_sdist_is_fine(tmp_path: Path) -> None:
+    """As tarfile's data filter and twine: '..' is fine while the link stays in the sdist."""
+    links = [symlink("demo_pkg-1.0/docs/a/link", "../../src/demo_pkg/__init__.py"),
+             symlink("demo_pkg-1.0/src/demo_pkg/up", "../..")]  # fmt: skip
+    sdist = FakeSdist(extra_members=links).build(tmp_path)
+    assert validate(sdist) == []
+    with tarfile.open(sdist) as tf:
+        tf.extractall(tmp_path / "x", filter="data")  # the reference accepts it too
+
+
+@pytest.mark.parametrize(
+    ("member", "what"),
+    [
+        (lambda: _hardlink("demo_pkg-1.0/PKG-INFO", "demo_pkg-1.0/pyproject.toml"), "a hard link"),
+        (lambda: _dir("demo_pkg-1.0/PKG-INFO"), "a directory"),
+    ],
+    ids=["hardlink", "directory"],
+)
+def test_pkg_info_that_is_not_a_regular_file(tmp_path: Path, member, what: str) -> None:
+    (problem,) = validate(FakeSdist(omit_pkg_info=True, extra_members=[member()]).build(tmp_path))
+    assert problem.code == "S-PKG-INFO"
+    assert "'demo_pkg-1.0/PKG-INFO' is not a regular file" in problem.message
+    assert what in problem.message
+    assert "missing" not in problem.message
+
+
+def _hardlink(name: str, target: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.LNKTYPE
+    info.linkname = target
+    return info
+
+
+def _dir(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o755
+    return info
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from headless_wheel_builder.publish.preflight import preflight
 from headless_wheel_builder.publish.registries import index_candidates, resolve_repository
 from headless_wheel_builder.publish.retry import RetryPolicy, is_retryable_status
 from headless_wheel_builder.publish.trusted import explain_422, index_root
-from tests.unit._distfactory import FakeSdist, FakeWheel
+from tests.unit._distfactory import FakeSdist, FakeWheel, symlink
 
 # --- preflight -------------------------------------------------------------------------------
 
@@ -57,6 +57,23 @@ def test_preflight_runs_the_check_rules(tmp_path: Path) -> None:
     wheel = FakeWheel(edit_record=lambda rows: rows[1:]).build(tmp_path)
     with pytest.raises(CheckError, match="1 problem"):
         preflight([wheel], PublishOptions())
+
+
+def test_preflight_refuses_only_what_pypi_refuses(tmp_path: Path) -> None:
+    """Warnings (duplicate files, an sdist with more than its folder, '..' links that stay
+    inside) do not stop an upload PyPI would accept; a promised License-File missing does."""
+    zone = "zone\n" * 9
+    link = symlink("demo_pkg-2.0/docs/l", "../README")
+    accepted = [
+        FakeWheel(files={"demo/__init__.py": "", "demo/a.dat": zone, "demo/b.dat": zone}),
+        FakeSdist(version="2.0", extra_members=[("setup.py", "x"), link]),
+    ]
+    paths = [dist.build(tmp_path / str(i)) for i, dist in enumerate(accepted)]
+    assert preflight(paths, PublishOptions()) == paths
+    refused = FakeWheel(version="3.0", metadata={"License-File": "LICENSE"}).build(tmp_path / "r")
+    with pytest.raises(CheckError) as info:
+        preflight([refused], PublishOptions())
+    assert "W-LICENSE-FILE" in (info.value.details or "")
 
 
 def test_nothing_to_publish(tmp_path: Path) -> None:

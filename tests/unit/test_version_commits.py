@@ -11,6 +11,7 @@ from headless_wheel_builder.version.commits import (
     lint_message,
     max_level,
     parse_message,
+    split_squash,
 )
 
 BUMP_MAP = {"feat": "minor", "fix": "patch", "perf": "patch"}
@@ -90,6 +91,7 @@ def test_levels() -> None:
     [
         ("Merge branch 'topic' into main", "merge"),
         ("Merge pull request #12 from org/topic", "merge"),
+        ("Merged in feature/x (pull request #5)", "merge"),  # Bitbucket
         ("fixup! feat: add x", "fixup"),
         ("squash! fix: y", "fixup"),
         ('Revert "feat: add x"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.', "revert"),
@@ -178,3 +180,53 @@ def test_well_formed_messages_round_trip(
     if parsed.kind == "conventional":
         assert (parsed.type, parsed.scope, parsed.bang) == (ctype, scope, bang)
         assert parsed.description == description.strip()
+
+
+@pytest.mark.parametrize(
+    "header", ["BREAKING CHANGE: drop 3.8", "BREAKING-CHANGE: drop 3.8", "breaking change: a"]
+)
+def test_breaking_change_as_header_is_flagged_and_asks_for_nothing(header: str) -> None:
+    parsed = parse_message(header)
+    assert (parsed.kind, parsed.breaking_header, parsed.level(BUMP_MAP)) == ("nonconforming", True, None)
+    assert "is a footer, not a header" in parsed.problems[0]
+
+
+@pytest.mark.parametrize("message", ["chore((part)): tidy", "feat(a(b)): x", "fix(a)(b): y"])
+def test_malformed_scope_is_a_problem_but_still_read(message: str) -> None:
+    parsed = parse_message(message)
+    assert parsed.kind == "conventional"  # python-semantic-release reads the type (and bumps)
+    assert any("malformed" in p for p in parsed.problems), parsed.problems
+    assert not lint_message(message).conforms
+
+
+SQUASHES = [
+    (  # GitHub: the pull-request title, then one paragraph per commit
+        "Add things (#12)\n\n* feat(cli): add the thing\n\n* fix(core)!: drop keys\n\nBREAKING CHANGE: gone",
+        ["Add things (#12)", "feat(cli): add the thing", "fix(core)!: drop keys\n\nBREAKING CHANGE: gone"],
+    ),
+    (  # git merge --squash: blocks newest first, returned oldest first
+        "Squashed commit of the following:\n\ncommit 1123456789abcdef0123456789abcdef01234567\n"
+        "Author: A <a@b>\nDate:   Sun Oct 13 12:05:23 2024 -0600\n\n    fix(core)!: drop old keys\n\n"
+        "commit 0123456789abcdef0123456789abcdef01234567\nAuthor: A <a@b>\n"
+        "Date:   Sun Oct 13 12:04:23 2024 -0600\n\n    feat(cli): add the thing\n\n    more text here\n",
+        ["feat(cli): add the thing\n\nmore text here", "fix(core)!: drop old keys"],
+    ),
+    (  # Bitbucket
+        "Merged in feature/x (pull request #5)\n\nfeat(cli): add the thing\n\n* fix(core): drop keys\n\n"
+        "Approved-by: Someone",
+        [
+            "Merged in feature/x (pull request #5)",
+            "feat(cli): add the thing",
+            "fix(core): drop keys\n\nApproved-by: Someone",
+        ],
+    ),
+    ("feat: plain\n\nbody text\n\nRefs: #1", ["feat: plain\n\nbody text\n\nRefs: #1"]),
+    ("fix: a thing\n\nfix: #123", ["fix: a thing\n\nfix: #123"]),  # a one-word subject is a footer
+    ("feat: x\n\nnotatype: not a commit either", ["feat: x\n\nnotatype: not a commit either"]),
+    ("fix: x\n\nDate: 2024-01-01 is when\nAuthor: me", ["fix: x\n\nDate: 2024-01-01 is when\nAuthor: me"]),
+]
+
+
+@pytest.mark.parametrize(("message", "parts"), SQUASHES)
+def test_split_squash(message: str, parts: list[str]) -> None:
+    assert list(split_squash(message)) == parts

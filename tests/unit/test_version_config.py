@@ -112,3 +112,47 @@ def test_a_projects_release_repository_url_is_user_only(tmp_path, monkeypatch, c
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1.0"\n')
     monkeypatch.setenv("HWB_USER_CONFIG", str(user))
     assert load_config(tmp_path).release.repository == "https://mine.invalid/legacy/"
+
+
+def test_peer_settings_translated(tmp_path: Path) -> None:
+    from headless_wheel_builder.version.peers import read_peer_settings
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.commitizen]\ntag_format = "${version}"\nversion_scheme = "semver2"\n'
+        'major_version_zero = true\nversion_files = ["a.py:__version__"]\nchangelog_file = "CHANGES.md"\n'
+        "[tool.semantic_release]\nallow_zero_version = false\n"
+        'version_variables = ["b.py:__version__", "VERSION:*", "c.py:V:tf"]\n'
+        "commit_parser_options = "
+        '{ parse_squash_commits = false, minor_tags = ["feat"], patch_tags = ["fix"] }\n'
+    )
+    peers = read_peer_settings(tmp_path)
+    config = parse_config(peers.table)
+    assert config.scheme == "semver"
+    assert config.tag_format == "{version}"
+    assert not config.major_on_zero
+    assert not config.allow_zero_version
+    assert not config.parse_squash_commits
+    assert dict(config.bump_map) == {"feat": "minor", "fix": "patch"}
+    assert config.changelog.path == "CHANGES.md"
+    # semantic-release's files win over commitizen's where both set them; tf (a tag) is not read
+    assert [f.path for f in config.files] == ["b.py", "VERSION"]
+    assert config.files[0].pattern is not None
+    assert any("c.py:V:tf" in n for n in peers.not_read)
+
+
+def test_peer_tag_format_with_other_variables_is_not_read(tmp_path: Path) -> None:
+    from headless_wheel_builder.version.peers import read_peer_settings
+
+    (tmp_path / "pyproject.toml").write_text('[tool.commitizen]\ntag_format = "v$major.$minor.$patch"\n')
+    peers = read_peer_settings(tmp_path)
+    assert "tag-format" not in peers.table
+    assert any("set tag-format" in n for n in peers.not_read)
+
+
+def test_own_settings_win_over_peer_settings(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.semantic_release]\ntag_format = "demo-v{version}"\nmajor_on_zero = false\n'
+        '[tool.hwb.version]\ntag-format = "v{version}"\n'
+    )
+    config = load_config(tmp_path)
+    assert (config.tag_format, config.major_on_zero) == ("v{version}", False)

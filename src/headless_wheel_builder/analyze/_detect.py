@@ -241,7 +241,7 @@ def _cargo_version(files: ProjectFiles) -> str | None:
     manifest = table(files.pyproject, "tool", "maturin").get("manifest-path", "Cargo.toml")
     try:
         cargo = tomllib.loads((files.root / str(manifest)).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
     version = table(cargo, "package").get("version")
     if isinstance(version, Mapping) and version.get("workspace") is True:

@@ -174,6 +174,21 @@ def _check_build_system(build_system: object, fail: _Failure) -> None:
     if backend is not None and not (isinstance(backend, str) and backend.strip()):
         raise fail("build-system.build-backend", f"must be a non-empty string, not {backend!r}")
     fail.check_strings(build_system, "build-system", "backend-path")
+    _check_backend_path(build_system.get("backend-path", ()), fail)
+
+
+def _check_backend_path(entries: list[str], fail: _Failure) -> None:
+    """PEP 517: every ``backend-path`` entry is relative and stays inside the source tree
+    (symbolic links followed: a link out of the tree does not count as inside)."""
+    root = fail.path.parent.resolve()
+    for index, entry in enumerate(entries):
+        if not (root / entry).resolve().is_relative_to(root):
+            raise fail(
+                f"build-system.backend-path[{index}]",
+                f"{entry!r} is outside the project folder; PEP 517 requires backend-path entries "
+                "to be relative paths inside the source tree",
+                entry,
+            )
 
 
 def _check_project(project: object, fail: _Failure) -> None:

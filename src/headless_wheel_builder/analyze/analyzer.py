@@ -151,6 +151,12 @@ def load_pyproject(path: Path) -> dict[str, Any]:
         ) from exc
     try:
         data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        raise PyprojectError(
+            f"{path.name} is nested too deeply",
+            why=f"{path}: its arrays or inline tables are nested deeper than Python can read",
+            hint="no real pyproject.toml nests like this; check where the project came from",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         line, col, reason = _toml_error_position(exc, text)
         raise PyprojectError(

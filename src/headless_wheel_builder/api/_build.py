@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.artifacts.check import CheckReport, check_files
 from headless_wheel_builder.build.pipeline import build_project
 from headless_wheel_builder.build.plan import BuildOptions, BuildReport
+from headless_wheel_builder.config.options import Options
 from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.isolation.strategy import IsolationChoice
 from headless_wheel_builder.migrate.init import InitOptions, InitReport
@@ -44,11 +45,16 @@ class InspectReport:
     source: ResolvedSource
     project: ProjectInfo
     isolation: IsolationChoice | None = None
+    """Where ``hwb build`` with the resolved configuration will run (its default: venv)."""
+    recommended: IsolationChoice | None = None
+    """What ``--isolation auto`` would choose for this project on this machine."""
 
     def to_dict(self) -> dict[str, Any]:
         data = self.project.to_dict()
         if self.isolation is not None:
             data["isolation_choice"] = self.isolation.to_dict()
+        if self.recommended is not None:
+            data["isolation_recommended"] = self.recommended.to_dict()
         data["source"] = {
             "kind": self.source.kind,
             "spec": redact(self.source.spec),
@@ -68,28 +74,49 @@ def inspect(
     settings: Settings | None = None,
 ) -> InspectReport:
     """Analyse ``source`` without building it (archives and git URLs are fetched first).
-    ``report.isolation`` says where a build would run with the ``isolation-mode`` that
-    ``settings`` (resolved configuration) set; when none is set, what ``--isolation auto``
-    would choose."""
+    ``report.isolation`` says where ``hwb build`` will run with the ``isolation-mode`` that
+    ``settings`` (resolved configuration) set, its default (venv) when none is set;
+    ``report.recommended`` what ``--isolation auto`` would choose."""
     from headless_wheel_builder.build.workspace import workspace
     from headless_wheel_builder.isolation.strategy import choose_isolation
 
     with workspace("hwb-inspect-") as workdir:
         resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
         project = analyze(resolved.project_dir)
-        if settings is None or settings.values["isolation-mode"].source == "default":
-            # Nothing configured: what --isolation auto would do, the recommendation.
-            choice = choose_isolation("auto", pure=project.pure)
+        options = settings.options if settings is not None else Options()
+        recommended = choose_isolation(
+            "auto", pure=project.pure, target=options.manylinux, repair=options.repair
+        )
+        if options.isolation_mode == "auto":
+            choice = recommended
         else:
-            options = settings.options
-            choice = choose_isolation(options.isolation_mode, pure=project.pure,
-                                      target=options.manylinux, repair=options.repair)  # fmt: skip
-        return InspectReport(source=resolved, project=project, isolation=choice)
+            choice = choose_isolation(options.isolation_mode, pure=project.pure)
+            if settings is None or settings.values["isolation-mode"].source == "default":
+                choice = replace(choice, reason=f"the default of hwb build: --isolation {choice.kind}")
+        return InspectReport(source=resolved, project=project, isolation=choice, recommended=recommended)
 
 
-def check(paths: Sequence[str | os.PathLike[str]], *, strict: bool = False) -> CheckReport:
-    """Validate wheels and sdists (files or folders of them) as ``hwb check`` does."""
-    return check_files([Path(p) for p in paths], strict=strict)
+def check(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    strict: bool = False,
+    ignore: Sequence[str] = (),
+    toplevel: Sequence[str] | None = None,
+    package: Sequence[str | os.PathLike[str]] = (),
+    src_dir: Sequence[str | os.PathLike[str]] = (),
+) -> CheckReport:
+    """Validate wheels and sdists (files or folders of them) as ``hwb check`` does.
+
+    ``ignore``: codes left out (docs/CHECKS.md); ``toplevel``, ``package``, ``src_dir``: what
+    the wheel's library must hold (W101/W102, W201/W202, as check-wheel-contents' options)."""
+    from headless_wheel_builder.artifacts.check import ContentsOptions
+
+    contents = ContentsOptions(
+        toplevel=tuple(toplevel) if toplevel else None,
+        package=tuple(Path(p) for p in package),
+        src_dir=tuple(Path(p) for p in src_dir),
+    )
+    return check_files([Path(p) for p in paths], strict=strict, ignore=ignore, contents=contents)
 
 
 def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None) -> InitReport:

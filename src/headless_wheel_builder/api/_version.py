@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from headless_wheel_builder._log import Progress, redact
+from packaging.version import Version
+
+from headless_wheel_builder._log import NullProgress, Progress, redact
 from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.version.changelog_file import ChangelogReport
@@ -110,25 +113,26 @@ def release(
     publish_options: PublishOptions | None = None,
     progress: Progress | None = None,
 ) -> ReleaseReport:
-    """version → changelog → build → check → publish → commit + annotated tag (+ push).
+    """version → changelog → release commit → build + check from it → annotated tag → publish
+    (+ push).
 
-    The build is :func:`build_from_config` of each released package (its ``[tool.hwb]`` /
-    ``hwb.toml`` apply, as for ``hwb build``; ``build_cli`` are command-line values that win),
-    or, with ``build_options``, exactly those options.
+    Refuses a working tree with uncommitted changes or untracked files (DirtyTreeError) unless
+    ``options.allow_dirty``; either way the build is made from a checkout of the release commit,
+    never from the working tree.  The build is :func:`build_from_config` of each released
+    package (its committed ``[tool.hwb]`` / ``hwb.toml`` apply, as for ``hwb build``;
+    ``build_cli`` are command-line values that win), or, with ``build_options``, exactly those
+    options.
 
     Publishes only when a repository is given (``options.repository`` or
-    ``[tool.hwb.version.release] repository``).  Stops before publishing or pushing when an
-    earlier step fails, and restores the files it changed; ``dry_run`` only plans.
+    ``[tool.hwb.version.release] repository``), skipping files already there.  A failure before
+    the release commit lands restores the files; a failure after it (publish, push) keeps the
+    commit and tag, and calling ``release`` again resumes: same version, only the missing files
+    uploaded.  ``dry_run`` only plans.
     """
-    import dataclasses
-
-    from packaging.version import Version
-
-    from headless_wheel_builder.api._build import build, check
     from headless_wheel_builder.api._configured import build_from_config
-    from headless_wheel_builder.api._publish import publish
-    from headless_wheel_builder.errors import CheckError
-    from headless_wheel_builder.version.release import run_release
+    from headless_wheel_builder.build.workspace import workspace
+    from headless_wheel_builder.cache.keys import file_sha256
+    from headless_wheel_builder.version.release import Stages, run_release
 
     opts = options or ReleaseOptions()
     root = Path(project_dir).resolve()
@@ -136,41 +140,65 @@ def release(
     settings = plans[0].target.config.release
     repository = (opts.repository or settings.repository) if opts.publish else None
 
-    def _build(plan: VersionPlan, outdir: Path) -> list[Path]:
+    def _build(plan: VersionPlan, folder: Path, outdir: Path) -> list[Path]:
         if build_options is not None:
-            options = dataclasses.replace(build_options, outdir=outdir)
-            return list(build(plan.target.project_dir, options, progress=progress).files)
-        cli = {**(build_cli or {}), "outdir": outdir}
-        return list(build_from_config(plan.target.project_dir, cli=cli, progress=progress).files)
+            from headless_wheel_builder.api._build import build
 
-    def _check(plan: VersionPlan, paths: Sequence[Path]) -> str:
-        report = check(paths)
-        wrong = [f.path.name for f in report.files if f.artifact and Version(f.artifact.version) != plan.next]
-        if not report.ok or wrong:
-            raise CheckError(
-                f"the release artifacts of {plan.name or 'the project'} {plan.next} are not fit to publish",
-                why=f"version is not {plan.next}: {', '.join(wrong)}" if wrong else "hwb check found errors",
-                hint=f"run hwb check {' '.join(str(p) for p in paths)}; nothing was published or tagged",
-            )
-        return f"{len(paths)} file(s) valid, version {plan.next}"
+            return list(build(folder, replace(build_options, outdir=outdir), progress=progress).files)
+        cli = {**(build_cli or {}), "outdir": outdir}
+        return list(build_from_config(folder, cli=cli, progress=progress).files)
 
     def _publish(paths: Sequence[Path]) -> str:
         assert repository is not None
         base = publish_options or PublishOptions(project_dir=root)
-        report = publish(paths, dataclasses.replace(base, repository=repository), progress=progress)
-        done = [f"{f.filename} {f.status}" for f in report.files]
-        return f"to {report.target}: {', '.join(done)}"
+        return _publish_release(paths, replace(base, repository=repository), progress)
 
-    return run_release(
-        plans,
+    stages = Stages(
         build=_build,
-        check=_check,
+        check=_check_release,
         publish=_publish if repository else None,
         publish_target=redact(repository) if repository else None,
         outdir=opts.outdir or root / settings.outdir,
-        dry_run=opts.dry_run,
+        workspace=workspace,
+        digest=file_sha256,
         push=settings.push if opts.push is None else opts.push,
         remote=opts.remote or settings.remote,
-        today=opts.today,
-        progress=progress,
+        allow_dirty=opts.allow_dirty,
+        progress=progress or NullProgress(),
+    )
+    return run_release(plans, stages, dry_run=opts.dry_run, today=opts.today)
+
+
+def _check_release(plan: VersionPlan, version: Version, paths: Sequence[Path]) -> str:
+    """``hwb check`` of the release's artifacts, and that they all carry ``version``."""
+    from headless_wheel_builder.api._build import check
+    from headless_wheel_builder.errors import CheckError
+
+    report = check(paths)
+    wrong = [f.path.name for f in report.files if f.artifact and Version(f.artifact.version) != version]
+    if not report.ok or wrong:
+        raise CheckError(
+            f"the release artifacts of {plan.name or 'the project'} {version} are not fit to publish",
+            why=f"version is not {version}: {', '.join(wrong)}" if wrong else "hwb check found errors",
+            hint=f"run hwb check {' '.join(str(p) for p in paths)}; nothing was published or tagged",
+        )
+    return f"{len(paths)} file(s) valid, version {version}"
+
+
+def _publish_release(paths: Sequence[Path], options: PublishOptions, progress: Progress | None) -> str:
+    """Upload the release's files (skipping those already there); raise when any failed."""
+    from headless_wheel_builder.api._publish import publish
+    from headless_wheel_builder.errors import UploadError, all_error_classes
+
+    report = publish(paths, options, progress=progress)
+    done = ", ".join(f"{f.filename} {f.status}" for f in report.files)
+    failed = [f for f in report.files if f.status == "failed"]
+    if not failed:
+        return f"to {report.target}: {done}"
+    by_kind = {cls.kind: cls for cls in all_error_classes()}
+    error = max((by_kind.get(f.error or "", UploadError) for f in failed), key=lambda cls: cls.exit_code)
+    raise error(
+        f"{len(failed)} of {len(report.files)} file(s) were not published to {report.target}",
+        why="; ".join(f"{f.filename}: {f.message}" for f in failed),
+        details=done,
     )

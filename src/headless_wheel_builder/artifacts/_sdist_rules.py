@@ -20,6 +20,7 @@ from headless_wheel_builder.artifacts._validate_common import (
     Collector,
     Problem,
     identity_problems,
+    license_files_missing,
     metadata_problems,
     normal_name,
     read_member,
@@ -137,13 +138,29 @@ def validate_sdist(path: Path) -> list[Problem]:
         return out.result()
     member_name = f"{top}/PKG-INFO"
     if member_name not in pkg_infos:
-        out.add("S-PKG-INFO", f"'{member_name}' is missing")
+        out.add("S-PKG-INFO", _pkg_info_absence(members, member_name))
         return out.result()
     data = pkg_infos[member_name]
     metadata_problems(out, "S-METADATA", member_name, data)
     if parsed is not None:
         identity_problems(out, "S-METADATA", member_name, data, parsed.name, parsed.version)
+    held = {m.name for m in members if m.kind in ("file", "symlink", "hardlink")}
+    for missing in license_files_missing(data, lambda path: f"{top}/{path}" in held):
+        out.add("S-LICENSE-FILE", f"{member_name}: License-File {missing!r} is not in the sdist "
+                f"(expected '{top}/{missing}'); PyPI refuses the upload")  # fmt: skip
     return out.result()
+
+
+def _pkg_info_absence(members: list[_Member], member_name: str) -> str:
+    """Why ``member_name`` could not be read: missing, or there but not a regular file."""
+    found = next((m for m in members if m.name.rstrip("/") == member_name), None)
+    if found is None:
+        return f"'{member_name}' is missing"
+    what = {"dir": "a directory", "symlink": f"a symbolic link to {found.link!r}",
+            "hardlink": f"a hard link to {found.link!r}"}.get(found.kind, "a special file")  # fmt: skip
+    return (
+        f"'{member_name}' is not a regular file (it is {what}); the build backend must write the file itself"
+    )
 
 
 def _unsafe_member(member: _Member) -> str | None:
@@ -152,8 +169,14 @@ def _unsafe_member(member: _Member) -> str | None:
     if reason is not None:
         return reason
     if member.kind == "symlink":
+        # '..' is fine while the link stays inside (as tarfile's data filter and twine judge).
         target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.link))
-        if unsafe_reason(member.link) or target.split("/")[0] != member.name.split("/")[0]:
+        absolute = unsafe_reason(member.link) == "absolute path"
+        if (
+            absolute
+            or target.split("/")[0] in ("..", "")
+            or target.split("/")[0] != member.name.split("/")[0]
+        ):
             return f"symlink to {member.link!r} points outside the sdist's directory"
     elif member.kind == "hardlink" and unsafe_reason(member.link):
         return f"hard link to {member.link!r} points outside the archive"

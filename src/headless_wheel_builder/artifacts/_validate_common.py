@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +26,7 @@ __all__ = [
     "Problem",
     "Severity",
     "identity_problems",
+    "license_files_missing",
     "metadata_problems",
     "normal_name",
     "parse_metadata",
@@ -61,7 +62,11 @@ class Collector:
         self.problems: list[Problem] = []
         self._counts: Counter[str] = Counter()
 
-    def add(self, code: str, message: str, severity: Severity = "error") -> None:
+    def add(self, code: str, message: str, severity: Severity | None = None) -> None:
+        """Record a finding; its severity is the code's (:mod:`.codes`) unless given."""
+        from headless_wheel_builder.artifacts.codes import severity_of
+
+        severity = severity or severity_of(code)
         self._counts[code] += 1
         if self._counts[code] <= MAX_PER_CODE:
             self.problems.append(Problem(path=self.path, code=code, message=message, severity=severity))
@@ -131,6 +136,18 @@ def parse_metadata(data: bytes) -> tuple[Metadata | None, list[tuple[Severity, s
             findings.append(("error", " ".join(f"{error}{cause}".split())))
         return None, findings
     return (None if unparsed else metadata), findings
+
+
+def license_files_missing(data: bytes, exists: Callable[[str], bool]) -> list[str]:
+    """The ``License-File`` paths of core metadata ``data`` (Metadata-Version 2.4 or later,
+    where PEP 639 makes them a promise PyPI checks) for which ``exists`` is false."""
+    try:
+        raw, _ = parse_email(data)
+        if Version(raw.get("metadata_version", "0")) < Version("2.4"):
+            return []
+    except (ValueError, TypeError, UnicodeError, InvalidVersion):
+        return []  # unreadable metadata is reported by the metadata rules
+    return [path for path in raw.get("license_files", []) if not exists(path)]
 
 
 def metadata_problems(out: Collector, code: str, member: str, data: bytes) -> None:

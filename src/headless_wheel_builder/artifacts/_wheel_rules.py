@@ -25,6 +25,7 @@ from headless_wheel_builder.artifacts._validate_common import (
     Collector,
     Problem,
     identity_problems,
+    license_files_missing,
     metadata_problems,
     normal_name,
     read_member,
@@ -121,11 +122,19 @@ def _check_dist_info_files(
     if "RECORD" not in missing:
         _check_record(out, zf, files, dist_info)
     if "METADATA" not in missing:
-        member = f"{dist_info}/METADATA"
-        data = read_member(zf, member)
-        metadata_problems(out, "W-METADATA", member, data)
-        if parsed is not None:
-            identity_problems(out, "W-METADATA", member, data, parsed.name, parsed.version)
+        _check_metadata_file(out, read_member(zf, f"{dist_info}/METADATA"), files, dist_info, parsed)
+
+
+def _check_metadata_file(
+    out: Collector, data: bytes, files: dict[str, zipfile.ZipInfo], dist_info: str, parsed: _WheelName | None
+) -> None:
+    member = f"{dist_info}/METADATA"
+    metadata_problems(out, "W-METADATA", member, data)
+    if parsed is not None:
+        identity_problems(out, "W-METADATA", member, data, parsed.name, parsed.version)
+    for path in license_files_missing(data, lambda path: f"{dist_info}/licenses/{path}" in files):
+        out.add("W-LICENSE-FILE", f"{member}: License-File {path!r} is not in the wheel (expected "
+                f"'{dist_info}/licenses/{path}'); PyPI refuses the upload")  # fmt: skip
 
 
 def _dist_info(out: Collector, names: Iterable[str]) -> str | None:

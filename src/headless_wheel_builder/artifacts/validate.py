@@ -1,27 +1,7 @@
 """Structural validation of wheels and sdists (the checks behind ``output.validate``).
 
-Every finding is a :class:`Problem` with a stable code:
-
-==================  ===========================================================================
-``MISSING``         the path does not exist
-``UNKNOWN-TYPE``    neither ``*.whl`` nor ``*.tar.gz`` / ``*.zip``
-``W-FILENAME``      wheel filename does not parse, or its name / version is not normalised
-``W-ZIP``           unreadable zip, duplicate or unsafe member (absolute path, ``..``)
-``W-DIST-INFO``     not exactly one ``*.dist-info/``, wrong name, or METADATA/WHEEL/RECORD missing
-``W-WHEEL``         WHEEL unreadable, bad ``Wheel-Version`` / ``Root-Is-Purelib`` / ``Build``
-``W-TAGS``          WHEEL ``Tag:`` lines differ from the filename's expanded tags
-``W-RECORD``        RECORD unreadable, malformed row, duplicate row, RECORD's own row wrong
-``W-RECORD-HASH``   missing, forbidden (md5/sha1), badly encoded or wrong hash
-``W-RECORD-SIZE``   missing, malformed or wrong size
-``W-RECORD-MISSING``  RECORD lists a file the wheel does not hold
-``W-RECORD-UNLISTED`` the wheel holds a file RECORD does not list
-``W-METADATA``      METADATA invalid (``packaging.metadata``) or Name/Version differ from filename
-``S-FILENAME``      sdist filename does not parse (error) or is not PEP 625 (warning)
-``S-TAR``           unreadable archive, unsafe member (absolute, ``..``, link outside, device)
-``S-LAYOUT``        not a single top-level ``{name}-{version}/`` directory
-``S-PKG-INFO``      ``{name}-{version}/PKG-INFO`` missing or unreadable
-``S-METADATA``      PKG-INFO invalid or its Name/Version differ from the filename
-==================  ===========================================================================
+Every finding is a :class:`Problem` with a stable code (``W-*`` for wheels, ``S-*`` for sdists);
+:mod:`.codes` declares each one once, with its meaning, severity and peer (docs/CHECKS.md).
 
 Findings of one code beyond :data:`MAX_PER_CODE` are summarised in one extra problem.
 The wheel rules live in :mod:`._wheel_rules`, the sdist rules in :mod:`._sdist_rules`, and

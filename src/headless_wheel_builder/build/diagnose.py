@@ -87,9 +87,18 @@ _RULES: list[tuple[re.Pattern[str], str, str]] = [
         "install Rust (https://rustup.rs) on the build machine",
     ),
     (
+        re.compile(r"ModuleNotFoundError: No module named '(?P<module>(?:src|lib)(?:\.[\w.]+)?)'"),
+        "the build imports the source folder as a module ({module!r}): setup.py or an `attr:` names a "
+        "module by its folder (src.pkg) instead of its package (pkg)",
+        'name it as installed (`attr = "pkg.__version__"` with package-dir {"" = "src"}); a setup.py '
+        'that imports the project\'s own code needs build-backend = "setuptools.build_meta:__legacy__"',
+    ),
+    (
         re.compile(r"ModuleNotFoundError: No module named '(?P<module>[\w.]+)'"),
         "the build imports the module {module!r}, which is not installed in the build environment",
-        "add the package that provides it to [build-system] requires in pyproject.toml",
+        "add the package that provides it to [build-system] requires in pyproject.toml; if it is "
+        "the project's own module imported by setup.py, use build-backend = "
+        '"setuptools.build_meta:__legacy__", which puts the project folder on sys.path',
     ),
 ]
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 #: Lines of backend output shown with a failure (the full output is in the log file).
 TAIL = 50
+#: The installers' own switches for ``offline``: uv from its cache only, pip from no index.
+OFFLINE_ENVIRON = {"UV_OFFLINE": "1", "PIP_NO_INDEX": "1"}
 
 
 def _git_hardened(runner: _proc.HookRunner, shims: Path) -> _proc.HookRunner:
@@ -83,6 +85,7 @@ class HookSession:
         self.workdir = workdir
         self.backend = project.backend
         self.backend_path = project.backend_path
+        self._build_requires = tuple(sorted(project.build_requires))
         self.interpreter = interpreter
         self.options = options
         self.log_file = log_file
@@ -99,7 +102,9 @@ class HookSession:
         )
         self._env_cache: EnvCache | None = None
         if options.cache and options.isolation:
-            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh)
+            max_age = None if options.env_max_age is None else options.env_max_age * 86400
+            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh,
+                                       max_age=max_age, offline=options.offline)  # fmt: skip
 
     @property
     def installer_used(self) -> str | None:
@@ -131,6 +136,20 @@ class HookSession:
             raise
 
     # -- environments -----------------------------------------------------------------
+
+    def renew_stale_environment(self) -> None:
+        """Resolve the cached environment of the static build requirements again if it is
+        older than ``env-max-age``: called before the wheel cache is asked, so that its key
+        sees the versions resolved now (a new backend release is a miss, the same ones a hit)."""
+        cache, options = self._env_cache, self.options
+        if cache is None:
+            return
+        path = cache.path_for(
+            self.interpreter, self._build_requires, options.installer, options.build_constraints
+        )
+        meta = cache.lookup(path)
+        if meta is not None and not cache.fresh(meta):
+            self._env_for(self.backend, self._build_requires)
 
     def _prepare(self, dist: Distribution, srcdir: Path) -> ProjectBuilder:
         import build
@@ -190,6 +209,7 @@ class HookSession:
                 stream=self.options.verbose,
                 log_file=self.log_file,
                 timeout=self.options.timeout,
+                environ={**os.environ, **OFFLINE_ENVIRON} if self.options.offline else dict(os.environ),
             )
             self.progress.step(f"Preparing a build environment (Python {self.interpreter.full_version})")
             if self._env_cache is not None:

@@ -191,6 +191,7 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
     staging = run.workdir / "out"
     cache = BuildCache.for_options(run.options)
     if cache is not None:
+        session.renew_stale_environment()  # env-max-age: the key sees what is resolved now
         with phase(timings, "cache"):
             served = cache.fetch(cache.key(run.facts, run, walk.environ), staging)
         if served is not None:
@@ -198,7 +199,7 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
             return _Built(files=served, cached=True)
     with _tree_lock(run, walk.progress):
         files = _build(run, session, staging, walk.progress, timings)
-    _validate(files, timings, walk.progress)
+    _validate(files, timings, walk.progress, source=run.tree or run.facts.source.project_dir)
     built = _repair(walk, files)
     if cache is not None:
         with phase(timings, "cache"):
@@ -295,11 +296,15 @@ def copy_tree(src: Path, dest: Path) -> Path:
     return dest
 
 
-def _validate(built: list[Path], timings: dict[str, float], progress: Progress) -> None:
-    """The validation stage: every artifact the backend wrote, before anything else sees it."""
+def _validate(built: list[Path], timings: dict[str, float], progress: Progress, *, source: Path) -> None:
+    """The validation stage: every artifact the backend wrote, before anything else sees it
+    (an empty wheel of a project with sources included: W008, never cached)."""
+    from headless_wheel_builder.artifacts.check import empty_wheel_problem
+
     with phase(timings, "validate"):
         progress.step("Validating artifacts")
         problems = [p for path in built for p in validate(path) if p.severity == "error"]
+        problems += [p for path in built if (p := empty_wheel_problem(path, source)) is not None]
     if problems:
         noun = "an invalid artifact" if len(built) == 1 else "invalid artifacts"
         raise ValidationError(

@@ -73,7 +73,14 @@ class BuildOptions:
     cache_dir: Path | None = None
     """None: ``HWB_CACHE_DIR``, else the user cache folder."""
     cache_env: tuple[str, ...] = ()
-    """Environment variables whose values are part of the wheel cache key."""
+    """Variables part of the wheel cache key even where hwb's list of variables that cannot
+    matter (or ``cache_env_ignore``) leaves them out; every other variable is keyed anyway."""
+    cache_env_ignore: tuple[str, ...] = ()
+    """More variables (names or ``fnmatch`` patterns) left out of the wheel cache key."""
+    env_max_age: float | None = 1.0
+    """Days a cached build environment is used before it is resolved again; None: forever."""
+    offline: bool = False
+    """Never reach an index: cached environments whatever their age, installers offline."""
     # -- repair and test (repair/, build/tester.py) --
     repair: RepairMode | None = None
     """None: keep the backend's wheel as it is (as ``python -m build``); ``auto``: repair

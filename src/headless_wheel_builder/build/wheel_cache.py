@@ -3,8 +3,14 @@
 The key covers the source (``keys.tree_digest`` or the archive's bytes), the build plan, the
 config settings, the interpreter, the installer, the build requirements and the versions
 resolved for them in the cached environment, the constraint files, hwb's version, the git
-state of a project whose version comes from git, and the variables that change builds
-(``keys.DEFAULT_ENV_VARS`` and the ``cache-env`` option).
+state of a project whose version comes from git, and the environment the backend sees (every
+variable but those that cannot matter: ``keys.IGNORED_ENV``, the ``cache-env`` and
+``cache-env-ignore`` options).
+
+Each entry records a digest of each part of its key and a hash of each variable's value, so a
+miss can say what changed since the closest cached build of the same project (``$NAME`` for a
+variable, never its value): logged with ``-v``/``--debug``, kept in the new entry's metadata and
+shown by ``hwb cache info -v`` (docs/CACHING.md).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
 from headless_wheel_builder.cache.envs import EnvCache
 from headless_wheel_builder.cache.wheels import WheelCache
@@ -34,6 +41,9 @@ class BuildCache:
         self.options = options
         self.wheels = WheelCache(root)
         self._source: dict[str, object] | None = None
+        #: key -> (project, the digest of each part of the key); see :meth:`explain`.
+        self._recorded: dict[str, tuple[str, dict[str, object]]] = {}
+        self._explained: dict[str, tuple[str, list[str]] | None] = {}
 
     @classmethod
     def for_options(cls, options: BuildOptions) -> BuildCache | None:
@@ -56,7 +66,8 @@ class BuildCache:
         env_meta = EnvCache(self.root).lookup(env_path)
         from headless_wheel_builder.__about__ import __version__
 
-        return keys.digest(
+        return self._key(
+            project,
             {
                 "hwb": __version__,
                 **self._source,
@@ -77,8 +88,10 @@ class BuildCache:
                 "resolved": env_meta.get("installed") if env_meta else None,
                 "constraints": keys.files_digest(options.build_constraints),
                 "repair": [options.repair, options.manylinux],
-                "env": keys.env_values(options.cache_env, {**os.environ, **environ}),
-            }
+            },
+            keys.env_fingerprint(
+                {**os.environ, **environ}, keep=options.cache_env, ignore=options.cache_env_ignore
+            ),
         )
 
     def container_key(self, facts: SourceFacts, build: Mapping[str, object]) -> str:
@@ -88,8 +101,17 @@ class BuildCache:
             self._source = self._source_parts(facts.source, facts.project)
         from headless_wheel_builder.__about__ import __version__
 
-        return keys.digest({"hwb": __version__, **self._source, "container": dict(build),
-                            "env": keys.env_values(self.options.cache_env)})  # fmt: skip
+        # The container's backend sees the container's variables (part of ``build``), not the
+        # host's: of these only the ones ``cache-env`` names.
+        named = {n: os.environ[n] for n in self.options.cache_env if n in os.environ}
+        parts = {"hwb": __version__, **self._source, "container": dict(build)}
+        return self._key(facts.project, parts, keys.env_fingerprint(named, keep=self.options.cache_env))
+
+    def _key(self, project: ProjectInfo, parts: dict[str, object], env: dict[str, str]) -> str:
+        key = keys.digest({**parts, "env": env})
+        recorded: dict[str, object] = {name: keys.digest({name: value})[:16] for name, value in parts.items()}
+        self._recorded[key] = (project.name or "", {**recorded, "env": env})
+        return key
 
     def _source_parts(self, resolved: ResolvedSource, project: ProjectInfo) -> dict[str, object]:
         parts: dict[str, object] = {}
@@ -110,7 +132,45 @@ class BuildCache:
         ``refresh``).  Counts the hit or miss."""
         served = None if self.options.refresh else self.wheels.fetch(key, dest)
         store.count(self.root, **({"wheel_hits": 1} if served else {"wheel_misses": 1}))
+        if served is None and not self.options.refresh:
+            self._say_why(key)
         return served
 
+    def _say_why(self, key: str) -> None:
+        """Log (``-v``, ``--debug``) what makes ``key`` a miss."""
+        project = self._recorded.get(key, ("", {}))[0] or "the project"
+        closest = self.explain(key)
+        if closest is None:
+            logger.info("Not in the wheel cache: no cached build of %s to compare with", project)
+            return
+        differs = ", ".join(closest[1]) or "nothing recorded"
+        logger.info("Not in the wheel cache: the closest cached build of %s (%s) differs in %s",
+                    project, closest[0][:16], differs)  # fmt: skip
+
+    def explain(self, key: str) -> tuple[str, list[str]] | None:
+        """The cached entry of the same project closest to ``key`` (a key this object computed)
+        and what differs: the names of key parts (``tree``, ``resolved`` …) and ``$NAME`` for
+        each variable changed, set or unset; None when there is none to compare with."""
+        if key in self._explained:
+            return self._explained[key]
+        project, mine = self._recorded.get(key, ("", {}))
+        best: tuple[int, float, str, list[str]] | None = None
+        for other, meta in self.wheels.entries():
+            theirs = meta.get("inputs")
+            if other == key or not project or meta.get("project") != project or not isinstance(theirs, dict):
+                continue
+            differs = keys.differences(mine, theirs)
+            created = meta.get("created")
+            rank = (len(differs), -(created if isinstance(created, (int, float)) else 0.0), other, differs)
+            best = rank if best is None or rank < best else best
+        self._explained[key] = None if best is None else (best[2], best[3])
+        return self._explained[key]
+
     def put(self, key: str, files: Sequence[Path], project: ProjectInfo) -> None:
-        self.wheels.put(key, files, summary={"project": project.name, "pid": os.getpid()})
+        summary: dict[str, object] = {"project": project.name, "pid": os.getpid()}
+        if key in self._recorded:
+            summary["inputs"] = self._recorded[key][1]
+            closest = None if self.options.refresh else self.explain(key)
+            if closest is not None:
+                summary["miss"] = {"closest": closest[0], "differs": closest[1]}
+        self.wheels.put(key, files, summary=summary)

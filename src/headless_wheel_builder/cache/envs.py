@@ -7,7 +7,10 @@ see the same include paths every run.  It is created (and filled) while holding
 complete environment is never changed again, so builds use it without holding the lock, and
 reusing it runs no installer: nothing touches the network.  Requirements that differ (a
 different pin, an extra dynamic requirement, another constraint file) make another
-environment; ``refresh`` recreates one (re-resolving unpinned requirements).
+environment; ``refresh`` recreates one (re-resolving unpinned requirements).  The first use
+of an environment resolved more than ``max_age`` seconds ago (the ``env-max-age`` option; never
+``offline``) resolves its requirements again in a scratch environment: the same versions renew
+its date only, others recreate it, so a new release of an unpinned backend is picked up.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from packaging.utils import canonicalize_name
 
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
-from headless_wheel_builder.errors import EnvironmentCreationError
+from headless_wheel_builder.errors import EnvironmentCreationError, HwbError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
@@ -54,10 +57,15 @@ def env_key(
 class EnvCache:
     """Build environments under ``root/envs``, shared by concurrent runs."""
 
-    def __init__(self, root: Path, *, refresh: bool = False) -> None:
+    def __init__(
+        self, root: Path, *, refresh: bool = False, max_age: float | None = None, offline: bool = False
+    ) -> None:
+        """``max_age``: seconds after its creation an environment is resolved again (None:
+        never); ``offline``: use environments whatever their age."""
         self.root = root
         self.folder = root / "envs"
         self.refresh = refresh
+        self.max_age = None if offline else max_age
         self._refreshed: set[str] = set()
         store.sweep_once(root)
 
@@ -91,14 +99,17 @@ class EnvCache:
         wants_refresh = self.refresh and path.name not in self._refreshed
         if not wants_refresh:
             meta = self.lookup(path)
-            if meta is not None:
+            if meta is not None and self.fresh(meta):
                 return self._reuse(path, meta, interpreter, settings), True
         try:
             with store.locked(
                 path.with_name(path.name + ".lock"), timeout=settings.timeout or store.LOCK_TIMEOUT
             ):
                 meta = None if wants_refresh else self.lookup(path)
-                if meta is not None:  # another process made it while we waited
+                if meta is not None and self.fresh(meta):  # made or renewed while we waited
+                    return self._reuse(path, meta, interpreter, settings), True
+                if meta is not None and self._still_current(path, meta, interpreter, requirements, installer,
+                                                            settings):  # fmt: skip
                     return self._reuse(path, meta, interpreter, settings), True
                 if wants_refresh:
                     settings = dataclasses.replace(settings, refresh=True)
@@ -112,6 +123,44 @@ class EnvCache:
         self._refreshed.add(path.name)
         store.count(self.root, env_misses=1)
         return env, False
+
+    def fresh(self, meta: dict[str, object]) -> bool:
+        """Whether an environment with metadata ``meta`` is young enough to use as it is."""
+        return self.max_age is None or age(meta) < self.max_age
+
+    def _still_current(
+        self,
+        path: Path,
+        meta: dict[str, object],
+        interpreter: Interpreter,
+        requirements: Collection[str],
+        installer: Installer | None,
+        settings: InstallSettings,
+    ) -> bool:
+        """Resolve an aged environment's requirements again, in a scratch environment beside it.
+        The same versions: renew its date and keep it (builds using it right now are not
+        disturbed); others: False, and the caller recreates it."""
+        logger.info("Resolving the build environment %s again: resolved %s ago (env-max-age)",
+                    path.name, describe_age(age(meta)))  # fmt: skip
+        scratch = path.with_name(store.tmp_name(path.name))  # the next run sweeps it if we are killed
+        try:
+            VenvEnv.create(scratch, interpreter, installer=installer, settings=settings).install(requirements)
+            resolved = installed_distributions(scratch)
+        except HwbError as exc:  # no index reachable: what we have beats no build at all
+            when = describe_age(age(meta))
+            logger.warning("could not resolve the build requirements again (%s); using the environment "
+                           "resolved %s ago (--offline does not try)", exc, when)  # fmt: skip
+            return True
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        recorded = meta.get("installed")
+        before = [str(item) for item in recorded] if isinstance(recorded, list) else None
+        if resolved != before:
+            newer = sorted(set(resolved) - set(before or ()))
+            logger.info("Other versions resolved (%s): recreating %s", ", ".join(newer), path.name)
+            return False
+        store.write_json_atomic(path / META, {**meta, "created": time.time()})
+        return True
 
     def _reuse(
         self, path: Path, meta: dict[str, object], interpreter: Interpreter, settings: InstallSettings
@@ -149,6 +198,21 @@ class EnvCache:
             shutil.rmtree(path, ignore_errors=True)
             raise
         return env
+
+
+def age(meta: dict[str, object]) -> float:
+    """Seconds since the environment with metadata ``meta`` was resolved (created)."""
+    created = meta.get("created")
+    return time.time() - float(created) if isinstance(created, (int, float)) else float("inf")
+
+
+def describe_age(seconds: float) -> str:
+    """``3 min``, ``5 h``, ``2.0 days`` (``an unknown time`` for an environment without a date)."""
+    if seconds == float("inf"):
+        return "an unknown time"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.0f} h" if seconds < 86400 else f"{seconds / 86400:.1f} days"
 
 
 def recall_requires(env_path: Path, key: str) -> list[str] | None:

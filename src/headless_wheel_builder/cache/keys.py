@@ -2,8 +2,10 @@
 
 The source is hashed as the backend would see it: an sdist or zip by its bytes; a folder by
 the files in it (in a git checkout the files ``git ls-files`` lists, tracked and untracked but
-not ignored; elsewhere a walk that skips VCS folders, virtual environments, build output and
-caches).  Environment variable values are hashed, never stored.
+not ignored; elsewhere a walk that skips VCS folders, virtual environments, caches and the
+project root's output folders, never a package).  The environment a backend sees is part of
+the key, less the variables that cannot matter (:data:`IGNORED_ENV`); values are hashed, never
+stored.
 """
 
 from __future__ import annotations
@@ -19,29 +21,51 @@ from pathlib import Path
 
 from headless_wheel_builder import _git, _proc
 
-#: Variables that change what a backend builds, always part of a wheel key.
-DEFAULT_ENV_VARS = (
-    "SOURCE_DATE_EPOCH",
-    "CC",
-    "CXX",
-    "CFLAGS",
-    "CXXFLAGS",
-    "CPPFLAGS",
-    "LDFLAGS",
-    "ARCHFLAGS",
-    "MACOSX_DEPLOYMENT_TARGET",
-    "_PYTHON_HOST_PLATFORM",
-    "SETUPTOOLS_SCM_PRETEND_VERSION",
-    "PDM_BUILD_SCM_VERSION",
-    "HATCH_BUILD_HOOKS_ENABLE",
-)
-#: Prefixes of variables that are part of every wheel key (package-specific pretend versions).
-DEFAULT_ENV_PREFIXES = ("SETUPTOOLS_SCM_PRETEND_VERSION_FOR_",)
-#: Folder names never part of a source tree walk (outside git).
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".bzr", "__pycache__", ".tox", ".nox", ".venv", "build", "dist",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "node_modules", ".hwb-cache"}
+#: Variables that cannot change what a backend builds, left out of the wheel key (``fnmatch``
+#: patterns; docs/CACHING.md has the list and the reasons).  Every other variable the backend
+#: sees is part of the key; ``cache-env`` names variables to key even so, ``cache-env-ignore``
+#: more to leave out.  Variables whose names say they hold credentials (``_log.is_secret_name``)
+#: are left out too: a token rotates every CI run, and is never stored, not even hashed.
+IGNORED_ENV = (
+    # the terminal and the shell session
+    "TERM", "TERM_*", "COLORTERM", "COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "CLICOLOR",
+    "CLICOLOR_FORCE", "LS_COLORS", "LSCOLORS", "SHELL", "SHLVL", "_", "PWD", "OLDPWD", "PS1",
+    "PS2", "PROMPT_COMMAND", "HISTFILE", "HISTSIZE", "HISTFILESIZE", "HISTCONTROL", "MAIL",
+    "EDITOR", "VISUAL", "PAGER", "LESS", "LESSOPEN", "LESSCLOSE", "TMUX", "TMUX_PANE", "STY",
+    "VTE_VERSION", "WT_SESSION", "WT_PROFILE_ID", "INSIDE_EMACS", "VSCODE_*", "TERMINAL_EMULATOR",
+    "ITERM_*", "KONSOLE_*", "VIRTUAL_ENV_PROMPT",
+    # remote and desktop sessions
+    "SSH_*", "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY", "XDG_SESSION_*", "XDG_RUNTIME_DIR",
+    "XDG_SEAT", "XDG_VTNR", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "DBUS_SESSION_BUS_ADDRESS",
+    "SESSION_MANAGER", "GPG_AGENT_INFO", "GPG_TTY", "WINDOWID", "INVOCATION_ID", "JOURNAL_STREAM",
+    # the network: proxies and certificate bundles decide whether a download works, not what
+    # it gets
+    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+    "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    # temporary and cache folders (every build runs in a fresh temporary folder anyway)
+    "TMPDIR", "TEMP", "TMP", "XDG_CACHE_HOME", "CCACHE_DIR", "SCCACHE_DIR",
+    # hwb's own settings: the options that change a build are parts of the key themselves
+    "HWB_*",
+    # installers: the versions they resolved are part of the key, not how they found them
+    "PIP_*", "UV_*",
+    # test runners around hwb (the pytest plugin)
+    "PYTEST_CURRENT_TEST", "PYTEST_XDIST_*",
+    # CI: run, job and runner ids, the commit and ref that triggered the run, per-run files
+    # (a project's own source and git state are keyed themselves)
+    "GITHUB_*", "ACTIONS_*", "RUNNER_*", "CI_*", "BUILDKITE_*", "CIRCLE_*", "TRAVIS_*",
 )  # fmt: skip
+#: Variables that :data:`IGNORED_ENV` matches but are keyed all the same: "am I in CI" switches a
+#: ``setup.py`` may read (``CI``, ``GITLAB_CI`` … are not matched at all).
+KEYED_ANYWAY = ("GITHUB_ACTIONS",)
+#: Folder names never part of a source fingerprint, at any depth: version control, virtual
+#: environments, tool caches (none of them can be an importable package).
+SKIP_DIRS = frozenset(
+    {".git", ".hg", ".svn", ".bzr", "__pycache__", ".tox", ".nox", ".venv", ".mypy_cache",
+     ".pytest_cache", ".ruff_cache", ".eggs", "node_modules", ".hwb-cache"}
+)  # fmt: skip
+#: Output folders of backends and of hwb, left out only at the project's root and only when
+#: they are not a package themselves (``src/build/`` is pypa/build's own code).
+ROOT_OUTPUT_DIRS = frozenset({"build", "dist", "wheelhouse"})
 #: Build requirements (normalised names) whose presence means the version comes from git.
 SCM_TOOLS = frozenset(
     {"setuptools-scm", "hatch-vcs", "setuptools-git-versioning", "versioneer", "dunamai",
@@ -108,16 +132,43 @@ def files_digest(paths: Iterable[Path]) -> str:
     return sha.hexdigest()
 
 
-def env_values(names: Sequence[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``name -> sha256(value)`` for the variables that are set (values never kept)."""
-    environ = os.environ if environ is None else environ
-    wanted = set(DEFAULT_ENV_VARS) | set(names)
-    wanted |= {k for k in environ if k.startswith(DEFAULT_ENV_PREFIXES)}
+def value_hash(value: str) -> str:
+    """The short sha256 under which a variable's value is keyed and stored (never the value)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def env_fingerprint(
+    environ: Mapping[str, str], *, keep: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> dict[str, str]:
+    """``name -> value_hash(value)`` of every variable in ``environ`` (what a backend sees)
+    except :data:`IGNORED_ENV`, ``ignore`` (patterns) and credentials; ``keep`` (names) are
+    kept even when ignored."""
+    from fnmatch import fnmatchcase
+
+    from headless_wheel_builder._log import is_secret_name
+
+    patterns = (*IGNORED_ENV, *ignore)
+    wanted = {*KEYED_ANYWAY, *keep}
     return {
-        name: hashlib.sha256(environ[name].encode()).hexdigest()[:32]
-        for name in sorted(wanted)
-        if name in environ
+        name: value_hash(environ[name])
+        for name in sorted(environ)
+        if name in wanted or not (is_secret_name(name) or any(fnmatchcase(name, p) for p in patterns))
     }
+
+
+def differences(mine: Mapping[str, object], theirs: Mapping[str, object], env: str = "env") -> list[str]:
+    """What differs between two recorded key parts (``name -> digest``, the ``env`` part a
+    ``name -> value hash`` mapping): the part names, and ``$NAME`` for each variable that was
+    changed, set or unset."""
+    changed = [name for name in sorted(set(mine) | set(theirs))
+               if name != env and mine.get(name) != theirs.get(name)]  # fmt: skip
+    mine_env, their_env = mine.get(env), theirs.get(env)
+    if isinstance(mine_env, Mapping) and isinstance(their_env, Mapping):
+        names = sorted(set(mine_env) | set(their_env))
+        changed += [f"${n}" for n in names if mine_env.get(n) != their_env.get(n)]
+    elif mine_env != their_env:
+        changed.append(env)
+    return changed
 
 
 # --- source trees ----------------------------------------------------------------------
@@ -130,7 +181,7 @@ def tree_digest(project_dir: Path, *, exclude: Sequence[Path] = ()) -> str:
     excluded = [p.resolve() for p in exclude]
     files = _git_files(root)
     if files is None:
-        files = sorted(_walk(root))
+        files = sorted(_walk(root, project_root=True))
     sha = hashlib.sha256()
     for rel in files:
         path = root / rel
@@ -173,24 +224,34 @@ def _git_files(root: Path) -> list[str] | None:
     for entry in result.output.split("\0"):
         status, _, name = entry.partition(" ")
         # Untracked files in output folders (dist/*.whl when dist/ is not ignored) are not source.
-        if name and (status != "?" or not _is_build_output(name)):
+        if name and (status != "?" or not _is_build_output(root, name)):
             names.add(name)
     return sorted(names)
 
 
-def _is_build_output(rel: str) -> bool:
+def _is_build_output(root: Path, rel: str) -> bool:
+    """An untracked file that a build wrote: bytecode, or under a skipped folder (a root
+    output folder only at the root: ``src/build/`` is a package)."""
     parts = rel.split("/")
-    return rel.endswith((".pyc", ".pyo")) or any(
-        p in SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1]
-    )
+    if rel.endswith((".pyc", ".pyo")) or any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1]):
+        return True
+    return len(parts) > 1 and _is_root_output(root, parts[0])
 
 
-def _walk(root: Path) -> Iterable[str]:
+def _is_root_output(root: Path, name: str) -> bool:
+    return name in ROOT_OUTPUT_DIRS and not (root / name / "__init__.py").exists()
+
+
+def _walk(root: Path, *, project_root: bool = False) -> Iterable[str]:
+    """Files under ``root`` outside git; ``project_root``: ``root`` is the project's folder (its
+    output folders are skipped; a submodule's ``build/`` is the submodule's source)."""
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
+        at_root = project_root and here == root
         dirnames[:] = [
             d for d in dirnames
             if d not in SKIP_DIRS and not d.endswith(".egg-info") and not (here / d / "pyvenv.cfg").exists()
+            and not (at_root and _is_root_output(root, d))
         ]  # fmt: skip
         for name in filenames:
             if name.endswith((".pyc", ".pyo")):

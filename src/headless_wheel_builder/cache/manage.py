@@ -38,10 +38,19 @@ class CacheEntry:
     last_used: float
     label: str
     """The project (wheels) or the requirements (environments)."""
+    created: float | None = None
+    """When it was made: an environment's requirements were resolved then (``env-max-age``)."""
+    resolved: tuple[str, ...] = ()
+    """An environment's ``name==version`` of every distribution installed."""
+    differs: tuple[str, ...] = ()
+    """A wheel entry: what differed from the closest earlier entry when it was built (the
+    cache miss it filled: key parts, ``$NAME`` for variables)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "path": str(self.path), "size": self.size,
-                "last_used": round(self.last_used, 3), "label": self.label}  # fmt: skip
+                "last_used": round(self.last_used, 3), "label": self.label,
+                "created": self.created, "resolved": list(self.resolved),
+                "differs": list(self.differs)}  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,7 +178,12 @@ def _entries(root: Path) -> Iterator[CacheEntry]:
             meta = store.read_json(path / ENV_META) or {}
             label = ", ".join(str(r) for r in meta.get("requirements", [])) or "(incomplete)"
             yield CacheEntry(
-                kind="env", path=path, size=_size(path), last_used=_mtime(path, ENV_META), label=label
+                kind="env",
+                path=path,
+                size=_size(path),
+                last_used=_mtime(path, ENV_META),
+                label=label,
+                **_recorded(meta),
             )
     for shard in _children(root / "wheels"):
         for path in _children(shard):
@@ -178,7 +192,20 @@ def _entries(root: Path) -> Iterator[CacheEntry]:
                 files = ", ".join(str(f.get("name")) for f in meta.get("files", []) if isinstance(f, dict))
                 used = _mtime(path, WHEEL_META)
                 label = files or "(incomplete)"
-                yield CacheEntry(kind="wheel", path=path, size=_size(path), last_used=used, label=label)
+                yield CacheEntry(kind="wheel", path=path, size=_size(path), last_used=used, label=label,
+                                 **_recorded(meta))  # fmt: skip
+
+
+def _recorded(meta: dict[str, Any]) -> dict[str, Any]:
+    """The creation time, resolved distributions (environments) and miss reason (wheels) an
+    entry's metadata records."""
+    created, installed, miss = meta.get("created"), meta.get("installed"), meta.get("miss")
+    differs = miss.get("differs") if isinstance(miss, dict) else None
+    return {
+        "created": float(created) if isinstance(created, (int, float)) else None,
+        "resolved": tuple(str(r) for r in installed) if isinstance(installed, list) else (),
+        "differs": tuple(str(d) for d in differs) if isinstance(differs, list) else (),
+    }
 
 
 def _remove(root: Path, entry: CacheEntry) -> bool:

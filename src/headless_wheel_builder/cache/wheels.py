@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from headless_wheel_builder._log import logger
@@ -32,6 +32,17 @@ class WheelCache:
 
     def entry_dir(self, key: str) -> Path:
         return self.folder / key[:2] / key
+
+    def entries(self) -> Iterator[tuple[str, dict[str, object]]]:
+        """``(key, entry.json)`` of every complete entry (any order)."""
+        with contextlib.suppress(OSError):
+            for shard in self.folder.iterdir():
+                if len(shard.name) != 2 or not shard.is_dir():
+                    continue
+                for entry in shard.iterdir():
+                    meta = None if entry.name.startswith(store.TMP_PREFIX) else store.read_json(entry / ENTRY)
+                    if meta is not None:
+                        yield entry.name, meta
 
     def fetch(self, key: str, dest: Path) -> list[Path] | None:
         """Copy the artifacts of ``key`` into ``dest`` and return them, in build order; None

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from headless_wheel_builder._log import RedactingFilter, logger, redact
+from headless_wheel_builder._log import RedactingFilter, logger, printable, redact
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,12 +122,13 @@ def emit_json(data: Any, stream: IO[str] | None = None) -> None:
 
 
 def out(text: str) -> None:
-    """A line of human-readable result on stdout."""
-    sys.stdout.write(redact(text) + "\n")
+    """A line of human-readable result on stdout (redacted; control characters shown, not
+    acted on: the text may come from outside)."""
+    sys.stdout.write(printable(redact(text)) + "\n")
 
 
 def err(text: str) -> None:
-    sys.stderr.write(redact(text) + "\n")
+    sys.stderr.write(printable(redact(text)) + "\n")
     sys.stderr.flush()
 
 
@@ -177,11 +178,13 @@ class CliProgress:
         self._group = None
 
     def step(self, message: str) -> None:
-        message = redact(message)
+        message = printable(redact(message))
         if self.style.log_format == "json":
             logger.info("%s", message, extra={"fields": {"kind": "step"}})
         elif self._status is not None:
-            self._status.update(message)
+            from rich.markup import escape  # a project's name is not rich markup
+
+            self._status.update(escape(message))
         elif self.style.ci is not None and not self.style.quiet:
             self._close_group()
             self._group = f"hwb_{int(time.time() * 1000)}"
@@ -195,11 +198,14 @@ class CliProgress:
             err(f"* {message}")
 
     def done(self, message: str) -> None:
-        message = redact(message)
+        message = printable(redact(message))
         if self.style.log_format == "json":
             logger.info("%s", message, extra={"fields": {"kind": "done"}})
         elif self._console is not None:
-            self._console.print(f"[green]✓[/green] {message}" if self.style.color else f"✓ {message}")
+            from rich.markup import escape
+
+            shown = escape(message)
+            self._console.print(f"[green]✓[/green] {shown}" if self.style.color else f"✓ {shown}")
         elif not self.style.quiet:
             err(f"* {message}")
 

@@ -1,6 +1,8 @@
 """Show, check, prune or clear hwb's caches (build environments and built wheels).
 
   hwb cache info                 sizes, entries, hit and miss counts
+  hwb cache info -v              each entry too: an environment's age and what it resolved,
+                                 what a wheel entry's build changed (the miss it filled)
   hwb cache prune --max-size 2G  remove the least recently used entries until 2 GB remain
   hwb cache prune --older-than 30
                                  remove entries not used for 30 days
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from headless_wheel_builder.cache.manage import PruneReport
+    from headless_wheel_builder.cache.manage import CacheEntry, PruneReport
     from headless_wheel_builder.cli._output import CliProgress, Style
 
 
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         if style.verbose:
             for entry in report.entries:
                 out(f"  {entry.kind:5} {_human(entry.size):>9}  {entry.label}  {entry.path}")
+                _entry_details(entry)
         return 0
     result = _removal(args, cache_dir)
     if style.json:
@@ -139,6 +142,20 @@ def _run_verify(cache_dir: Path | None, remove: bool, style: Style) -> int:
     out(f"{report.checked} cache entries checked in {report.root}: "
         + (f"removed {len(report.damaged)} damaged" if report.damaged else "all intact"))  # fmt: skip
     return 0
+
+
+def _entry_details(entry: CacheEntry) -> None:
+    """An environment's age and what it resolved; what a wheel entry's build changed."""
+    import time
+
+    from headless_wheel_builder.cache.envs import describe_age
+    from headless_wheel_builder.cli._output import out
+
+    if entry.kind == "env":
+        age = describe_age(time.time() - entry.created if entry.created is not None else float("inf"))
+        out(f"        resolved {age} ago: {', '.join(entry.resolved) or '(nothing)'}")
+    elif entry.differs:
+        out(f"        built because it differs from the closest cached build in: {', '.join(entry.differs)}")
 
 
 def _human(size: int) -> str:

@@ -7,8 +7,9 @@ then stays in your code (the backend reads it at build time).
 --from-setup migrates a setup.py/setup.cfg project to PEP 621 instead, without running
 setup.py: static fields move to [project] and [tool.setuptools]; what pyproject.toml cannot
 express (ext_modules, cmdclass, computed values) stays in setup.py and is listed.  setup.py is
-deleted when nothing is left in it (--keep-setup keeps it); translated options are removed
-from setup.cfg.  --dry-run shows everything first.  docs/INIT.md has the details.
+deleted when nothing is left in it (--keep-setup keeps it), else only the translated keywords
+are cut from its setup() call; translated options are removed from setup.cfg.  --dry-run
+shows everything first.  docs/INIT.md has the details.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     sections = [
         ("translated", report.translated),
         ("kept in setup.py / setup.cfg (pyproject.toml cannot express it)", report.kept),
-        ("now duplicated in setup.py (safe to delete there)", report.duplicated),
+        ("still passed by setup.py but now set in pyproject.toml (delete them there)", report.duplicated),
         ("not carried over", report.dropped),
         ("files changed" if report.written else "files that would change", report.changed_files),
         ("notes", report.notes),

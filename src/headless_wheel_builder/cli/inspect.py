@@ -2,15 +2,18 @@
 
 Reports name, version (or where a dynamic version comes from), requires-python, the
 [build-system] (requires, backend, backend-path, backend family), whether the project makes
-pure or platform wheels and why, and the isolation and repair it needs.
+pure or platform wheels and why, where `hwb build` will run it (isolation) and, when
+`--isolation auto` would choose otherwise, that recommendation, and the repair it needs.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from headless_wheel_builder.api import InspectReport
     from headless_wheel_builder.cli._output import CliProgress, Style
 
 
@@ -34,8 +37,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     if style.json:
         emit_json(report.to_dict())
         return 0
-    project, choice = report.project, report.isolation
-    assert choice is not None
+    project = report.project
 
     def show(label: str, value: object) -> None:
         out(f"{label + ':':<18}{value}")
@@ -54,12 +56,24 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     show("pure Python", pure[project.pure])
     for reason in project.platform_reasons:
         out(f"{'':<18}- {reason}")
-    show("isolation", project.isolation)
-    show("isolation choice", f"{choice.kind} ({choice.reason})")
-    if choice.warning:
-        out(f"{'':<18}warning: {choice.warning}")
+    _show_isolation(report, show)
     if project.repair:
         show("repair", project.repair)
     for tip in project.tips:
         out(f"tip: {tip}")
     return 0
+
+
+def _show_isolation(report: InspectReport, show: Callable[[str, object], None]) -> None:
+    """Where ``hwb build`` will run, and what ``--isolation auto`` would choose when it differs."""
+    from headless_wheel_builder.cli._output import out
+
+    choice, recommended = report.isolation, report.recommended
+    assert choice is not None
+    show("isolation", f"{choice.kind} ({choice.reason})")
+    if choice.warning:
+        out(f"{'':<18}warning: {choice.warning}")
+    if recommended is not None and recommended.kind != choice.kind:
+        show("recommended", f"{recommended.kind} with --isolation auto ({recommended.reason})")
+        if recommended.warning:
+            out(f"{'':<18}warning: {recommended.warning}")

@@ -6,12 +6,16 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+
+    from headless_wheel_builder.cli._output import Style
+    from headless_wheel_builder.errors import HwbError
 
 #: command name -> (module under headless_wheel_builder.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -26,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
-    "release": ("release", "bump, changelog, build, check, publish, commit and tag, in one step"),
+    "release": ("release", "bump, changelog, commit, build and check it, tag, publish: one resumable step"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
     "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
     "cache": ("cache", "show, verify, prune or clear the build-environment and wheel caches"),
@@ -35,7 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EPILOG = """\
 exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 10-14 source, 20-21 project,
 30-38 build environment and containers, 40-46 build and matrix, 50-52 artifacts/output,
-60-65 publishing, 70-72 versions, 80 CI files, 130 interrupted (docs/ERRORS.md: full table).
+60-65 publishing, 70-72 versions, 80 CI files, 130 interrupted, 141 output closed early
+(docs/ERRORS.md: full table).
 """
 
 
@@ -130,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status of a command whose standard output was closed early (``hwb … | head -1``):
+#: that of a process ended by SIGPIPE, as other command-line tools give.
+BROKEN_PIPE_EXIT = 141
+
+
 def _as_program(argv: Sequence[str] | None) -> None:
     """hwb run as the program (``argv`` from ``sys.argv``): its own temporary files go into its
     owner-named folder too, so a SIGKILLed run leaves only what the next run sweeps."""
@@ -140,28 +150,47 @@ def _as_program(argv: Sequence[str] | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list in (["--version"], ["-V"]):
-        from headless_wheel_builder.__about__ import __version__
+    """Run one ``hwb`` command; return its exit code.
 
-        sys.stdout.write(f"hwb {__version__}\n")
-        return 0
+    SIGINT, SIGTERM and SIGHUP, at any moment from here on (start-up included), stop every
+    process tree hwb started, unwind (temporary folders are removed, nothing partial is placed),
+    print one line and give 130, 143 or 129.  A reader that stops early
+    (``hwb check dist | head -1``) ends the command quietly, with :data:`BROKEN_PIPE_EXIT`."""
+    restore = _stop_on_signals()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list in (["--version"], ["-V"]):
+            from headless_wheel_builder.__about__ import __version__
+
+            sys.stdout.write(f"hwb {__version__}\n")
+            sys.stdout.flush()
+            return 0
+        _as_program(argv)
+        return _main(args_list)
+    except KeyboardInterrupt as exc:  # before or after the command's own handler
+        return _interrupted(exc)
+    except BrokenPipeError:
+        import os
+
+        # Nothing more can be shown; flushing at exit must not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return BROKEN_PIPE_EXIT
+    finally:
+        restore()
+
+
+def _main(args_list: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    _as_program(argv)
 
     import importlib
 
-    from headless_wheel_builder.cli._output import (
-        CliProgress,
-        Style,
-        configure_logging,
-        emit_json,
-        err,
-    )
+    from headless_wheel_builder.cli._output import CliProgress, Style, configure_logging, err
     from headless_wheel_builder.errors import HwbError
 
     if args.result_file:
@@ -185,17 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = module.run(args, style, progress)
         return code
     except HwbError as exc:
-        if style.debug:
-            import traceback
-
-            traceback.print_exception(exc)
-        err(exc.render())
-        if style.json:
-            emit_json({"ok": False, **exc.to_dict()})
-        return exc.exit_code
-    except KeyboardInterrupt:
-        err("error: interrupted")
-        return 130
+        return _failed(exc, style)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
     except Exception as exc:  # noqa: BLE001 - the one top-level handler
         import traceback
 
@@ -204,3 +227,80 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"error: internal error in hwb: {type(exc).__name__}: {exc}")
         err("hint: this is a bug in hwb; rerun with --debug and report the traceback")
         return 1
+
+
+def _failed(exc: HwbError, style: Style) -> int:
+    """Render an hwb error (and its JSON document); an interruption is one line."""
+    from headless_wheel_builder.cli._output import emit_json, err
+    from headless_wheel_builder.errors import InterruptedBuild
+
+    if style.debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    if isinstance(exc, InterruptedBuild):
+        code = _interrupted(exc)
+    else:
+        code = exc.exit_code
+        err(exc.render())
+    if style.json:
+        emit_json({"ok": False, **exc.to_dict(), "exit_code": code})
+    return code
+
+
+_SIGNAL_NAMES = {129: "SIGHUP", 130: "Ctrl-C", 143: "SIGTERM"}
+
+
+def _interrupted(exc: BaseException) -> int:
+    """Stop what is still running, say so in one line, and give the signal's exit code."""
+    _stop_children()
+    from headless_wheel_builder.errors import interrupt_exit_code
+
+    code = interrupt_exit_code(exc)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(
+            f"error: interrupted by {_SIGNAL_NAMES.get(code, f'signal {code - 128}')}; "
+            "nothing was written to the output folder\n"
+        )
+        sys.stderr.flush()
+    return code
+
+
+def _stop_children() -> None:
+    # No import here: this runs in a signal handler, possibly in the middle of another import.
+    # If the process module was never loaded (or is being loaded now), no child was started.
+    stop_all = getattr(sys.modules.get("headless_wheel_builder._proc"), "stop_all", None)
+    if stop_all is not None:
+        stop_all()
+
+
+def _stop_on_signals() -> Callable[[], None]:
+    """Install the handlers :func:`main` promises; return what puts the previous ones back.
+
+    The first signal stops every child process tree at once (from the handler, so worker
+    threads waiting on their builds see them end) and raises ``KeyboardInterrupt`` in the main
+    thread (with ``signum`` set for SIGTERM/SIGHUP); further SIGTERM/SIGHUP while unwinding are
+    ignored, so cleanup finishes.  The handler imports nothing: it may run inside an import."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def _stop(signum: int, frame: object) -> None:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        _stop_children()
+        interrupt = KeyboardInterrupt() if signum == signal.SIGINT else KeyboardInterrupt(f"signal {signum}")
+        if signum != signal.SIGINT:
+            interrupt.signum = signum  # type: ignore[attr-defined]  # read by interrupt_exit_code
+        raise interrupt
+
+    sigs = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {sig: signal.signal(sig, _stop) for sig in sigs}
+
+    def _restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return _restore

@@ -1,10 +1,14 @@
-"""Release: version bump -> changelog -> build -> check -> publish -> commit + tag (+ push).
+"""Release: version bump -> changelog -> release commit -> build -> check -> tag -> publish (+ push).
 
-Builds every package that has something to release (the sdist, then the wheel from it),
-checks the artifacts (valid, and of the new version), publishes them when a repository is
-given (--repository, or [tool.hwb.version.release] repository), then commits the version files
-and changelog and makes an annotated tag.  If a step fails before publishing, the files are put
-back and nothing is committed, tagged or uploaded.  --dry-run prints the plan and writes nothing.
+Refuses a working tree with uncommitted changes or untracked files (exit 73) unless
+--allow-dirty.  Writes the new version and the changelog, makes the release commit, and builds
+every package that has something to release from a checkout of that commit, never from the
+working tree (the sdist, then the wheel from it).  Checks the artifacts (valid, and of the new
+version), then tags the commit, moves the branch onto it, and publishes when a repository is
+given (--repository, or [tool.hwb.version.release] repository).  If building or checking
+fails, the files are put back and nothing is committed, tagged or uploaded.  If publishing or
+pushing fails, the commit and tag stay: run the same command again and it resumes (same
+version, only the missing files uploaded).  --dry-run prints the plan and writes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--push", action="store_true", default=None, help="push the commit and tag(s)")
     parser.add_argument("--remote", metavar="NAME", help="the remote to push to (default: origin)")
+    parser.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="release although files are uncommitted or untracked; only committed content is built",
+    )
     from headless_wheel_builder.config.cli_args import add_options
 
     add_options(parser, "release")  # --outdir, --python, --installer: the registry's
@@ -61,6 +70,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         outdir=args.outdir,
         push=args.push,
         remote=args.remote,
+        allow_dirty=args.allow_dirty,
     )
     build_cli = {name: value for name, value in (("python", args.python), ("installer", args.installer))
                  if value is not None}  # fmt: skip

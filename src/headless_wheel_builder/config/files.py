@@ -66,8 +66,21 @@ def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(
             f"cannot read {path}", why=exc.strerror or str(exc), hint="check the path and permissions"
         ) from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path.name} is not valid UTF-8",
+            why=f"{path}:{line}: byte {exc.start}: {exc.reason}",
+            hint="TOML files must be UTF-8; re-save the file with that encoding",
+        ) from exc
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise ConfigError(
+            f"{path.name} is nested too deeply",
+            why=f"{path}: its arrays or inline tables are nested deeper than Python can read",
+            hint="no real configuration nests like this; check where the file came from",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"{path}:{match[1]}:{match[2]}" if match else str(path)
@@ -157,7 +170,8 @@ def _has_hwb_table(path: Path) -> bool:
     if not path.is_file():
         return False
     try:
-        head = path.read_text(encoding="utf-8")
+        # A quick look only: a file that is not UTF-8 is reported by whoever reads it in full.
+        head = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
     return "tool.hwb" in head

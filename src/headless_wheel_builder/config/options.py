@@ -41,6 +41,9 @@ class Options:
     refresh: bool = False
     cache_dir: Path | None = None
     cache_env: tuple[str, ...] = ()
+    cache_env_ignore: tuple[str, ...] = ()
+    env_max_age: float = 1.0
+    offline: bool = False
     pythons: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     archs: tuple[str, ...] = ()
@@ -63,6 +66,10 @@ class Options:
     container_gpus: str | None = None
     container_caches: bool = True
     compiler_cache: CompilerCache = "none"
+    check_ignore: tuple[str, ...] = ()
+    check_toplevel: tuple[str, ...] = ()
+    check_package: tuple[Path, ...] = ()
+    check_src_dir: tuple[Path, ...] = ()
     strict: bool = False
 
     @classmethod

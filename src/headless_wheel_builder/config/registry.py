@@ -180,8 +180,42 @@ OPTIONS: tuple[Option, ...] = (
         name="cache-env",
         type="list",
         default=[],
-        help="Environment variables whose values change the build; a change makes a cache miss. "
-        "Always included: SOURCE_DATE_EPOCH, CC, CFLAGS, LDFLAGS and the like (docs/CACHING.md).",
+        help="Environment variables that are part of the wheel cache key even though hwb's list "
+        "of variables that cannot matter (or cache-env-ignore) leaves them out, e.g. "
+        "GITHUB_RUN_NUMBER for a version that embeds it. Every other variable the backend sees "
+        "is part of the key anyway (docs/CACHING.md).",
+    ),
+    Option(
+        name="cache-env-ignore",
+        type="list",
+        default=[],
+        help="More environment variables (names or fnmatch patterns, MYCI_*) that cannot change "
+        "the build: left out of the wheel cache key, on top of hwb's own list (docs/CACHING.md).",
+    ),
+    Option(
+        name="env-max-age",
+        type="float",
+        default=1.0,
+        flags=("--env-max-age",),
+        metavar="DAYS",
+        group="environment",
+        cli_help="re-resolve a cached build environment older than this (default: 1 day)",
+        overridable=False,
+        help="Days a cached build environment is used before its requirements are resolved again "
+        "(a new release of an unpinned backend is then picked up); --offline keeps using it.",
+    ),
+    Option(
+        name="offline",
+        type="bool",
+        default=False,
+        flags=("--offline",),
+        arg="const",
+        const=True,
+        group="environment",
+        cli_help="no index: reuse cached build environments whatever their age, installers offline",
+        overridable=False,
+        help="Never reach a package index: cached build environments are used whatever their age "
+        "(env-max-age), and uv and pip run offline (UV_OFFLINE, PIP_NO_INDEX).",
     ),
     # -- the matrix (matrix/, docs/MATRIX.md) --
     Option(
@@ -294,9 +328,10 @@ OPTIONS: tuple[Option, ...] = (
         flags=("--manylinux",),
         metavar="POLICY",
         group="matrix",
-        cli_help="target policy for Linux wheels, e.g. 2_28 or manylinux2014",
-        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014); a symbol that "
-        "needs a newer glibc is an error. Default: the most compatible policy the wheel meets.",
+        cli_help="target policy for Linux wheels, e.g. 2_28, manylinux2014 or manylinux_2_17_x86_64",
+        help="Target policy for Linux wheels (2_28, manylinux_2_17, manylinux2014, or auditwheel's "
+        "manylinux_2_17_x86_64 for one arch); a symbol that needs a newer glibc is an error. "
+        "Default: the most compatible policy the wheel meets.",
     ),
     Option(
         name="test-command",
@@ -452,6 +487,59 @@ OPTIONS: tuple[Option, ...] = (
         overridable=False,
         help="Keep a ccache or sccache cache in the hwb-cache volume (the image must have the tool).",
     ),
+    # -- hwb check (artifacts/check.py, docs/CHECKS.md) --
+    Option(
+        name="check-ignore",
+        type="list",
+        default=[],
+        commands=("check",),
+        flags=("--ignore",),
+        arg="split",
+        metavar="CODES",
+        cli_help="leave these codes out of the report (W002,S-LAYOUT …; docs/CHECKS.md); repeatable",
+        overridable=False,
+        help='Check codes `hwb check` leaves out of its report, e.g. `["W002"]` for a wheel that ships '
+        "identical files on purpose (docs/CHECKS.md lists every code).",
+    ),
+    Option(
+        name="check-toplevel",
+        type="list",
+        default=[],
+        commands=("check",),
+        flags=("--toplevel",),
+        arg="split",
+        metavar="NAMES",
+        cli_help="the wheel library's top-level entries (pkg,module.py): W201/W202",
+        overridable=False,
+        help="The top-level entries of the wheel's library (`pkg`, `module.py`): one missing is W201, "
+        "an undeclared one W202 (check-wheel-contents' --toplevel).",
+    ),
+    Option(
+        name="check-package",
+        type="paths",
+        default=[],
+        commands=("check",),
+        flags=("--package",),
+        arg="append",
+        metavar="PATH",
+        cli_help="a package folder the wheel must hold, file for file: W101/W102; repeatable",
+        overridable=False,
+        help="Package folders (or module files) the wheel's library must hold file for file: W101/W102 "
+        "(check-wheel-contents' --package). Relative paths are relative to the file that sets them.",
+    ),
+    Option(
+        name="check-src-dir",
+        type="paths",
+        default=[],
+        commands=("check",),
+        flags=("--src-dir",),
+        arg="append",
+        metavar="DIR",
+        cli_help="a folder whose contents the wheel must hold, file for file: W101/W102; repeatable",
+        overridable=False,
+        help="Folders whose contents the wheel's library must hold file for file: W101/W102 "
+        "(check-wheel-contents' --src-dir). Relative paths are relative to the file that sets them.",
+    ),
     # -- every command --
     Option(
         name="strict",
@@ -526,8 +614,8 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     ),
     "release": frozenset(
         {
-            "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r", "--remote",
-            "--repository",
+            "--allow-dirty", "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r",
+            "--remote", "--repository",
         }
     ),
     "ci generate": frozenset(

@@ -234,19 +234,21 @@ class ContainerEnv:
 # -- signals -----------------------------------------------------------------------------
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM/SIGHUP while a container was alive: unwinds like Ctrl-C, so it is removed."""
-
-
 @contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Within the block, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only; not when
+    someone — the CLI — already handles SIGTERM)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
         yield
         return
 
     def _raise(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated(f"signal {signum}")
+        interrupt = KeyboardInterrupt(f"signal {signum}")
+        interrupt.signum = signum  # type: ignore[attr-defined]  # read by interrupt_exit_code
+        raise interrupt
 
     previous = {sig: signal.signal(sig, _raise) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder.migrate._legacy_values import (
@@ -22,8 +22,15 @@ from headless_wheel_builder.migrate._legacy_values import (
     FileText,
     FindPackages,
     Unresolved,
+    as_list,
     dotted_module,
+    entry_point_groups,
+    installed_name,
+    literal_value,
+    people,
+    readme_content_type,
     spdx_license,
+    with_marker,
 )
 
 __all__ = ["Translation", "TranslationResult", "dotted_module", "spdx_license"]
@@ -62,37 +69,6 @@ DROPPED = {
 }
 
 
-def _as_list(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [
-            line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")
-        ]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    raise TypeError(value)
-
-
-def _content_type(path: str) -> str | None:
-    suffix = PurePosixPath(path).suffix.lower()
-    return {".md": "text/markdown", ".markdown": "text/markdown", ".rst": "text/x-rst"}.get(suffix)
-
-
-def _people(names: object, emails: object) -> list[dict[str, str]]:
-    names = re.sub(r"\s*<[^<>@\s]+@[^<>\s]+>", "", str(names or ""))  # "Team <a@b>" + email "a@b"
-    name_list = [n.strip() for n in names.split(",") if n.strip()]
-    email_list = [e.strip() for e in str(emails or "").split(",") if e.strip()]
-    if len(name_list) == len(email_list):
-        return [{"name": n, "email": e} for n, e in zip(name_list, email_list, strict=True)]
-    if not email_list:
-        return [{"name": str(names).strip()}]
-    return [*([{"name": str(names).strip()}] if names else []), *({"email": e} for e in email_list)]
-
-
-def _with_marker(requirement: str, marker: str) -> str:
-    req, sep, existing = requirement.partition(";")
-    return f"{req.strip()}; ({existing.strip()}) and ({marker})" if sep else f"{req.strip()}; {marker}"
-
-
 @dataclass
 class TranslationResult:
     project: dict[str, Any] = field(default_factory=dict)
@@ -117,9 +93,13 @@ class Translation:
         self.dyn_tool: dict[str, Any] = {}
         pkg_dir = kwargs.get("package_dir")
         self.package_dir = {str(k): str(v) for k, v in pkg_dir.items()} if isinstance(pkg_dir, dict) else {}
+        found = kwargs.get("packages")
+        if isinstance(found, FindPackages) and found.where not in {"", "."}:
+            self.package_dir.setdefault("", found.where)  # setuptools fills package_dir the same way
 
     def run(self) -> TranslationResult:
         kw, r = self.kw, self.r
+        self._resolve_module_literals()
         if isinstance(kw.get("name"), str):
             r.project["name"] = kw.pop("name")
             r.translated.append("name")
@@ -149,6 +129,15 @@ class Translation:
         if self.dyn_tool:
             r.tool["setuptools.dynamic"] = self.dyn_tool
         return r
+
+    def _resolve_module_literals(self) -> None:
+        """``author=asciinema.__author__``: the literal in the module, else kept (never the
+        marker's text: it would end up in the metadata)."""
+        for key, value in self.kw.items():
+            if key != "version" and isinstance(value, (Attr, FileAttr)):
+                literal = literal_value(self.root, value, self.package_dir)
+                source = value.dotted if isinstance(value, Attr) else f"{value.path}: {value.name}"
+                self.kw[key] = literal if literal is not None else Unresolved(source=source)
 
     def _keep_dynamic(self, group: str, keys: list[str]) -> None:
         self.r.kept.extend(keys)
@@ -194,7 +183,7 @@ class Translation:
 
     def _people_field(self, group: str, v: dict[str, object], who: str, mail: str) -> bool:
         if v.get(who) or v.get(mail):
-            self.r.project[group] = _people(v.get(who), v.get(mail))
+            self.r.project[group] = people(v.get(who), v.get(mail))
         return True
 
     def _keywords(self, v: dict[str, object]) -> bool:
@@ -236,6 +225,7 @@ class Translation:
         if isinstance(value, FileAttr):
             value = Attr(dotted=f"{dotted_module(value.path, self.package_dir)}.{value.name}")
         if isinstance(value, Attr):
+            value = installed_name(self.root, value, self.package_dir)
             self.dyn_tool["version"] = {"attr": value.dotted}
             self.r.version_source = f"attr: {value.dotted}"
         elif isinstance(value, (FileText, FileDirective)):
@@ -256,7 +246,7 @@ class Translation:
             path = text.path if isinstance(text, FileText) else text.paths[0]
             if not (self.root / path).is_file():
                 self.r.notes.append(f"readme {path} does not exist yet")
-            guessed = _content_type(path)
+            guessed = readme_content_type(path)
             self.r.project["readme"] = (
                 path
                 if (ctype or guessed) == guessed and guessed
@@ -264,7 +254,7 @@ class Translation:
             )
         elif isinstance(text, FileDirective):
             self.dyn_tool["readme"] = {"file": list(text.paths), "content-type": ctype or
-                                       _content_type(text.paths[0]) or "text/plain"}  # fmt: skip
+                                       readme_content_type(text.paths[0]) or "text/plain"}  # fmt: skip
             self.dynamic.append("readme")
         elif isinstance(text, str):
             self.r.project["readme"] = {"text": text, "content-type": ctype or "text/plain"}
@@ -273,7 +263,7 @@ class Translation:
         return True
 
     def _license(self, text: object, files: object) -> bool:
-        file_list = _as_list(files) if isinstance(files, (str, list)) else None
+        file_list = as_list(files) if isinstance(files, (str, list)) else None
         if files is not None and file_list is None:
             return False
         expression = spdx_license(text) if isinstance(text, str) else None
@@ -318,7 +308,7 @@ class Translation:
             self.dynamic.append(key)
             return True
         try:
-            items = _as_list(value)
+            items = as_list(value)
         except TypeError:
             return False
         self.r.project[key] = items
@@ -332,11 +322,11 @@ class Translation:
         for key, reqs in value.items():
             name, _, marker = str(key).partition(":")
             try:
-                items = _as_list(reqs)
+                items = as_list(reqs)
             except TypeError:
                 return False
             if marker:
-                items = [_with_marker(i, marker.strip()) for i in items]
+                items = [with_marker(i, marker.strip()) for i in items]
             if name:
                 extras.setdefault(name.strip(), []).extend(items)
             else:
@@ -353,7 +343,7 @@ class Translation:
             self.dyn_tool["entry-points"] = {"file": list(value.paths)}
             self.dynamic.extend(["scripts", "gui-scripts", "entry-points"])
             return True
-        groups = _entry_point_groups(value)
+        groups = entry_point_groups(value)
         if groups is None:
             return False
         for group, key in (("console_scripts", "scripts"), ("gui_scripts", "gui-scripts")):
@@ -372,17 +362,7 @@ class Translation:
                 r.dropped.append(f"{key} ({DROPPED.get(key, DROPPED['use_2to3'])})")
             elif isinstance(value, Unresolved):
                 r.kept.append(key)
-            elif key == "packages" and isinstance(value, FindPackages):
-                find: dict[str, Any] = {"where": [value.where]}
-                if value.include:
-                    find["include"] = list(value.include)
-                if value.exclude:
-                    find["exclude"] = list(value.exclude)
-                find["namespaces"] = value.namespaces
-                r.tool["setuptools.packages.find"] = find
-                r.translated.append(key)
-            elif key == "packages" and isinstance(value, list):
-                self.setuptools["packages"] = [str(v) for v in value]
+            elif key == "packages" and self._packages(value):
                 r.translated.append(key)
             elif key == "setup_requires" and isinstance(value, list):
                 r.requires.extend(str(v) for v in value if not re.match(r"(?i)(setuptools|wheel)\b", str(v)))
@@ -392,6 +372,33 @@ class Translation:
                 r.translated.append(key)
             else:
                 r.kept.append(key)
+        if "include_package_data" not in kw:
+            self._include_package_data_default()
+
+    def _packages(self, value: object) -> bool:
+        if isinstance(value, FindPackages):
+            find: dict[str, Any] = {"where": [value.where]}
+            if value.include:
+                find["include"] = list(value.include)
+            if value.exclude:
+                find["exclude"] = list(value.exclude)
+            find["namespaces"] = value.namespaces
+            self.r.tool["setuptools.packages.find"] = find
+        elif isinstance(value, list):
+            self.setuptools["packages"] = [str(v) for v in value]
+        else:
+            return False
+        return True
+
+    def _include_package_data_default(self) -> None:
+        """setup.py's default is False, pyproject.toml's True: without this, every file
+        MANIFEST.in puts inside a package (tqdm's tests/*.py) would land in the wheel."""
+        self.setuptools["include-package-data"] = False
+        if (self.root / "MANIFEST.in").is_file():
+            self.r.notes.append(
+                "include-package-data = false, as setup.py had it (pyproject.toml's default is true: "
+                "files MANIFEST.in adds inside packages would go into the wheel)"
+            )
 
     def _tool_value(self, key: str, value: object) -> bool:
         if key == "data_files" and isinstance(value, list):
@@ -407,29 +414,3 @@ class Translation:
             return False
         self.setuptools[TOOL_KEYS[key]] = value
         return True
-
-
-def _entry_point_groups(value: object) -> dict[str, dict[str, str]] | None:
-    """``entry_points=`` (a dict of lists or an INI string) as {group: {name: target}}; None
-    when it cannot be read statically."""
-    if isinstance(value, str):
-        import configparser
-
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.optionxform = str  # type: ignore[assignment,method-assign]
-        parser.read_string(value)
-        value = {s: [f"{k} = {v}" for k, v in parser.items(s)] for s in parser.sections()}
-    if not isinstance(value, dict):
-        return None
-    groups: dict[str, dict[str, str]] = {}
-    for group, entries in value.items():
-        try:
-            lines = _as_list(entries)
-        except TypeError:
-            return None
-        for line in lines:
-            name, sep, target = line.partition("=")
-            if not sep:
-                return None
-            groups.setdefault(str(group), {})[name.strip()] = target.strip()
-    return groups

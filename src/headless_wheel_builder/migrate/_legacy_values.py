@@ -5,6 +5,7 @@ and the translation."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -15,10 +16,17 @@ __all__ = [
     "FileText",
     "FindPackages",
     "Unresolved",
+    "as_list",
     "assigned_names",
     "dotted_module",
+    "entry_point_groups",
+    "installed_name",
     "literal_in_file",
+    "literal_value",
+    "people",
+    "readme_content_type",
     "spdx_license",
+    "with_marker",
 ]
 
 
@@ -139,3 +147,102 @@ def dotted_module(path: str, package_dir: dict[str, str]) -> str:
     if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
+
+
+def _module_file(root: Path, dotted: str, package_dir: dict[str, str]) -> tuple[str, list[str]] | None:
+    """The project file of the longest module prefix of ``dotted`` (as a folder path, or
+    through ``package_dir``), and the attribute names after it."""
+    parts = dotted.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        folders = ["/".join(parts[:n])]
+        folders += [f"{base}/{folders[0]}" for key, base in package_dir.items() if not key and base]
+        folders += [
+            "/".join([base, *parts[1:n]]) for key, base in package_dir.items() if key == parts[0] and base
+        ]
+        for folder in folders:
+            for candidate in (f"{folder}.py", f"{folder}/__init__.py"):
+                if (root / candidate).is_file():
+                    return str(PurePosixPath(candidate)), parts[n:]
+    return None
+
+
+def installed_name(root: Path, attr: Attr, package_dir: dict[str, str]) -> Attr:
+    """``src.pkg.__version__`` (``from src.pkg import __version__``) names a module by its
+    folder; setuptools' ``attr:`` looks modules up through ``package_dir``, so it must be
+    ``pkg.__version__`` (else the build stops with "No module named 'src'")."""
+    found = _module_file(root, attr.dotted, package_dir)
+    if found is None:
+        return attr
+    path, rest = found
+    return Attr(dotted=".".join([dotted_module(path, package_dir), *rest]))
+
+
+def literal_value(root: Path, value: Attr | FileAttr, package_dir: dict[str, str]) -> str | None:
+    """The string literal ``asciinema.__author__`` / ``about["__title__"]`` stands for, read
+    statically from the project's file; None when it is not a literal there."""
+    if isinstance(value, FileAttr):
+        return literal_in_file(root / value.path, value.name)
+    found = _module_file(root, value.dotted, package_dir)
+    if found is None or len(found[1]) != 1:
+        return None
+    return literal_in_file(root / found[0], found[1][0])
+
+
+# --- values as setuptools reads them ---------------------------------------------------
+
+
+def as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [
+            line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")
+        ]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    raise TypeError(value)
+
+
+def readme_content_type(path: str) -> str | None:
+    suffix = PurePosixPath(path).suffix.lower()
+    return {".md": "text/markdown", ".markdown": "text/markdown", ".rst": "text/x-rst"}.get(suffix)
+
+
+def people(names: object, emails: object) -> list[dict[str, str]]:
+    names = re.sub(r"\s*<[^<>@\s]+@[^<>\s]+>", "", str(names or ""))  # "Team <a@b>" + email "a@b"
+    name_list = [n.strip() for n in names.split(",") if n.strip()]
+    email_list = [e.strip() for e in str(emails or "").split(",") if e.strip()]
+    if len(name_list) == len(email_list):
+        return [{"name": n, "email": e} for n, e in zip(name_list, email_list, strict=True)]
+    if not email_list:
+        return [{"name": str(names).strip()}]
+    return [*([{"name": str(names).strip()}] if names else []), *({"email": e} for e in email_list)]
+
+
+def with_marker(requirement: str, marker: str) -> str:
+    req, sep, existing = requirement.partition(";")
+    return f"{req.strip()}; ({existing.strip()}) and ({marker})" if sep else f"{req.strip()}; {marker}"
+
+
+def entry_point_groups(value: object) -> dict[str, dict[str, str]] | None:
+    """``entry_points=`` (a dict of lists or an INI string) as {group: {name: target}}; None
+    when it cannot be read statically."""
+    if isinstance(value, str):
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.optionxform = str  # type: ignore[assignment,method-assign]
+        parser.read_string(value)
+        value = {s: [f"{k} = {v}" for k, v in parser.items(s)] for s in parser.sections()}
+    if not isinstance(value, dict):
+        return None
+    groups: dict[str, dict[str, str]] = {}
+    for group, entries in value.items():
+        try:
+            lines = as_list(entries)
+        except TypeError:
+            return None
+        for line in lines:
+            name, sep, target = line.partition("=")
+            if not sep:
+                return None
+            groups.setdefault(str(group), {})[name.strip()] = target.strip()
+    return groups

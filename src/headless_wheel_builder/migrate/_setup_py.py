@@ -12,7 +12,7 @@ what is statically known: literals and simple constants, imports of the project'
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from headless_wheel_builder.migrate._legacy_values import (
@@ -37,6 +37,7 @@ __all__ = [
     "Unresolved",
     "literal_in_file",
     "read_setup_py",
+    "remove_keywords",
 ]
 
 
@@ -48,14 +49,20 @@ class SetupCall:
     found: bool
     """False when no ``setup(...)`` call was found."""
     notes: tuple[str, ...] = ()
+    local_imports: tuple[str, ...] = ()
+    """The project's own modules setup.py imports (it needs its folder on ``sys.path``)."""
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """keyword -> the UTF-8 byte range of ``keyword=value,`` in the call (for removal)."""
 
 
 class _Reader(Evaluator):
     def __init__(self, root: Path, tree: ast.Module, text: str) -> None:
         super().__init__(root)
         self.text = text
+        self.tree = tree
         self.setup_names = {"setup"}
         self.notes: list[str] = []
+        self.local_imports: list[str] = []
         self.result: dict[str, object] | None = None
         self.call = self._find_setup_call(tree)
 
@@ -148,12 +155,15 @@ class _Reader(Evaluator):
     def _import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:
             if self._local_module(alias.name):
+                self.local_imports.append(alias.name)
                 self.env[alias.asname or alias.name.split(".")[0]] = Module(
                     alias.name if alias.asname else alias.name.split(".")[0]
                 )
 
     def _import_from(self, stmt: ast.ImportFrom, module: str) -> None:
         local = self._local_module(module)
+        if local:
+            self.local_imports.append(module)
         for alias in stmt.names:
             bound = alias.asname or alias.name
             if local:
@@ -239,33 +249,64 @@ class _Reader(Evaluator):
 
     def _version_file(self, node: ast.expr) -> FileAttr | None:
         """``version=get_version()`` / ``re.search(...__version__..., open(P).read())``: a
-        version read from a ``.py`` file's ``__version__`` by code that mentions it."""
-        scopes: list[ast.AST] = [node]
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in self.functions:
-                scopes.append(self.functions[sub.func.id])
-        text = " ".join(self._src(s) for s in scopes)
-        if "__version__" not in text:
+        version read from a ``.py`` file's literal ``__version__`` by code that mentions it —
+        the expression, the helpers it calls and the module-level statements that bind the
+        names it uses (``with open(P) as f: version = re.search(...).group(1)``)."""
+        scopes = self._version_scopes(node)
+        if "__version__" not in " ".join(self._src(s) for s in scopes) or self._version_is_composed(node):
             return None
-        candidates: list[str] = []
-        for scope in scopes:
-            literals = [
-                n.value for n in ast.walk(scope) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        literals = [
+            n.value
+            for scope in scopes
+            for n in ast.walk(scope)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        dirs = [s for s in literals if s and "/" not in s and s.isidentifier()]
+        for lit in (s for s in literals if s.endswith(".py")):
+            for candidate in (lit, *(f"{d}/{lit}" for d in dirs), *(f"src/{d}/{lit}" for d in dirs)):
+                path = self.root / candidate
+                if path.is_file() and literal_in_file(path, "__version__") is not None:
+                    return FileAttr(path=candidate, name="__version__")
+        return None
+
+    def _version_is_composed(self, node: ast.expr) -> bool:
+        """``version=base + ".dev"`` / ``f"{v}.post1"`` / ``"{}".format(v)``, directly or in
+        the assignment of the name passed: more than the file's ``__version__``, so no guess."""
+        values: list[ast.AST] = [node]
+        if isinstance(node, ast.Name):
+            values += [
+                sub.value
+                for stmt in self.tree.body
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                for sub in ast.walk(stmt)
+                if isinstance(sub, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == node.id for t in sub.targets)
             ]
-            for sub in ast.walk(node):
-                if isinstance(sub, ast.Call):
-                    literals += [
-                        a.value for a in sub.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                    ]
-            path_literals = [s for s in literals if s.endswith(".py")]
-            for lit in path_literals:
-                dirs = [s for s in literals if s and "/" not in s and s.isidentifier()]
-                for candidate in (lit, *(f"{d}/{lit}" for d in dirs), *(f"src/{d}/{lit}" for d in dirs)):
-                    if (self.root / candidate).is_file() and "__version__" in assigned_names(
-                        self.root / candidate
-                    ):
-                        candidates.append(candidate)
-        return FileAttr(path=candidates[0], name="__version__") if candidates else None
+        return any(
+            isinstance(sub, (ast.BinOp, ast.JoinedStr))
+            or (isinstance(sub, ast.Attribute) and sub.attr in {"format", "replace"})
+            for value in values
+            for sub in ast.walk(value)
+        )
+
+    def _version_scopes(self, node: ast.expr) -> list[ast.AST]:
+        """``node``, the helper functions it calls and the module-level statements binding the
+        names it reads, transitively (not the statement holding ``setup()``)."""
+        scopes: list[ast.AST] = [node]
+        seen: set[str] = set()
+        for scope in scopes:  # grows while iterating
+            for sub in ast.walk(scope):
+                if not isinstance(sub, ast.Name) or sub.id in seen:
+                    continue
+                seen.add(sub.id)
+                found: list[ast.AST] = [self.functions[sub.id]] if sub.id in self.functions else []
+                found += [
+                    stmt
+                    for stmt in self.tree.body
+                    if sub.id in self._bound_names(stmt) and not any(n is self.call for n in ast.walk(stmt))
+                ]
+                scopes.extend(f for f in found if all(f is not s for s in scopes))
+        return scopes
 
     def _src(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.text, node) or ast.unparse(node)
@@ -273,10 +314,68 @@ class _Reader(Evaluator):
 
 def read_setup_py(path: Path) -> SetupCall:
     """The ``setup()`` keywords of ``path`` (never executed).  A syntax error raises it."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8")  # line endings as they are
     tree = ast.parse(text, filename=str(path))
     reader = _Reader(path.parent, tree, text)
     if reader.call is None:
         return SetupCall(kwargs={}, found=False, notes=tuple(reader.notes))
     reader.walk(tree.body)
-    return SetupCall(kwargs=reader.result or {}, found=True, notes=tuple(reader.notes))
+    return SetupCall(
+        kwargs=reader.result or {}, found=True, notes=tuple(reader.notes),
+        local_imports=tuple(dict.fromkeys(reader.local_imports)), spans=_keyword_spans(text, reader.call),
+    )  # fmt: skip
+
+
+def _keyword_spans(text: str, call: ast.Call) -> dict[str, tuple[int, int]]:
+    """keyword -> byte range covering ``keyword=value`` with its comma; the whole line(s)
+    when the keyword stands alone on them (so removing it leaves no blank line)."""
+    data = text.encode("utf-8")
+    line_starts = [0]
+    for line in data.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    spans: dict[str, tuple[int, int]] = {}
+    for kw in call.keywords:
+        if kw.arg is None or kw.end_lineno is None or kw.end_col_offset is None:
+            continue
+        start = line_starts[kw.lineno - 1] + kw.col_offset
+        end = line_starts[kw.end_lineno - 1] + kw.end_col_offset
+        end = _skip(data, end, b" \t")
+        if data[end : end + 1] == b",":
+            end = _skip(data, end + 1, b" \t")
+        line_start = line_starts[kw.lineno - 1]
+        alone = not data[line_start:start].strip()
+        if alone and data[end : end + 1] == b"#":  # its trailing comment goes with it
+            end = data.find(b"\n", end) if b"\n" in data[end:] else len(data)
+        if data[end : end + 1] in {b"\n", b"\r"}:
+            if alone:  # alone on its line(s): the line goes
+                start, end = line_start, end + (2 if data[end : end + 2] == b"\r\n" else 1)
+            else:  # last on a line: no trailing blank is left behind
+                start = len(data[:start].rstrip(b" \t"))
+        spans[kw.arg] = (start, end)
+    return spans
+
+
+def _skip(data: bytes, pos: int, chars: bytes) -> int:
+    while pos < len(data) and data[pos] in chars:
+        pos += 1
+    return pos
+
+
+def remove_keywords(text: str, call: SetupCall, keys: set[str]) -> str | None:
+    """``text`` (the setup.py ``call`` was read from) without the ``setup()`` keywords
+    ``keys``; everything else stays byte for byte.  None when the result would not parse."""
+    data = text.encode("utf-8")
+    merged: list[list[int]] = []
+    for start, end in sorted(call.spans[k] for k in keys if k in call.spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
+        data = data[:start] + data[end:]
+    new = data.decode("utf-8")
+    try:
+        ast.parse(new)
+    except SyntaxError:
+        return None
+    return new

@@ -30,7 +30,7 @@ def load_document(path: Path, *, force: bool) -> TOMLDocument | None:
         return None
     try:
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    except (TOMLKitError, UnicodeDecodeError) as exc:
+    except (TOMLKitError, UnicodeDecodeError, RecursionError) as exc:
         raise PyprojectError(f"{path} is not valid TOML", why=str(exc),
                              hint="fix the file (or move it away) and rerun hwb init") from exc  # fmt: skip
     if "project" in doc and not force:

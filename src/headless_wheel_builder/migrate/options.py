@@ -54,7 +54,8 @@ class InitReport:
     kept: tuple[str, ...] = ()
     """What pyproject.toml cannot express: left in setup.py (or setup.cfg)."""
     duplicated: tuple[str, ...] = ()
-    """Keywords still in a kept setup.py that pyproject.toml now sets: safe to delete there."""
+    """Keywords a kept setup.py still passes that pyproject.toml now sets, which hwb could not
+    cut from its ``setup()`` call (they come through ``**kwargs``): delete them there."""
     dropped: tuple[str, ...] = ()
     """What was deliberately not carried over, with the reason."""
     changed_files: tuple[str, ...] = ()

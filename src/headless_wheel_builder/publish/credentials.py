@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from headless_wheel_builder._log import logger
+from headless_wheel_builder._log import logger, remember_secret
 from headless_wheel_builder.errors import AuthenticationError
 from headless_wheel_builder.publish.registries import PRESETS, Repository
 from headless_wheel_builder.publish.trusted import ambient_ci, exchange
@@ -39,6 +39,10 @@ class Credential:
     password: str = field(repr=False)
     source: str
     """Where it came from: ``--token``, ``HWB_PUBLISH_TOKEN``, ``keyring``, ``~/.pypirc [pypi]``…"""
+
+    def __post_init__(self) -> None:
+        # Whatever its source, the secret is hidden from every message, log and report.
+        remember_secret(self.password)
 
     @property
     def identity(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +16,12 @@ from headless_wheel_builder.errors import ConfigError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["USER_AGENT", "ca_file", "make_client"]
+__all__ = ["MAX_ERROR_BODY", "USER_AGENT", "ca_file", "make_client"]
 
 USER_AGENT = f"hwb/{__version__}"
+#: At most this much of a response that is not a success (3xx, 4xx, 5xx) is read: enough for
+#: any registry's error message, and a hostile server's 300 MB error page costs nothing.
+MAX_ERROR_BODY = 64 * 1024
 
 
 def ca_file(ca_bundle: Path | None, environ: Mapping[str, str] | None = None) -> Path | None:
@@ -63,4 +66,31 @@ def make_client(
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
         trust_env=True,
+        event_hooks={"response": [_bound_error_body]},
     )
+
+
+def _bound_error_body(response: httpx.Response) -> None:
+    """Cut the body of a non-success response at :data:`MAX_ERROR_BODY` bytes (runs before httpx
+    reads the body, so the rest is never downloaded: the connection is closed instead)."""
+    import httpx
+
+    if response.status_code < 300 or not isinstance(response.stream, httpx.SyncByteStream):
+        return
+    stream = response.stream
+
+    class Truncated(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            left = MAX_ERROR_BODY
+            for chunk in stream:
+                if len(chunk) >= left:
+                    yield chunk[:left]
+                    break
+                left -= len(chunk)
+                yield chunk
+            self.close()
+
+        def close(self) -> None:
+            stream.close()
+
+    response.stream = Truncated()

@@ -1,4 +1,6 @@
-"""Before anything is uploaded: the ``hwb check`` rules, plus what PyPI refuses.
+"""Before anything is uploaded: the ``hwb check`` rules whose findings are errors (what PyPI
+refuses or cannot read; warnings such as duplicate files never stop an upload, see
+``artifacts/codes.py``), plus what PyPI refuses:
 
 * local versions (``1.0+abc``),
 * plain ``linux_*`` platform tags (they run only where they were built; refused unless
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from packaging.metadata import parse_email
 
+from headless_wheel_builder._log import logger
 from headless_wheel_builder.artifacts.check import check_files
 from headless_wheel_builder.artifacts.validate import metadata_member
 from headless_wheel_builder.errors import CheckError, PublishError, ValidationError
@@ -42,6 +45,10 @@ def preflight(paths: Sequence[Path], options: PublishOptions) -> list[Path]:
     names: dict[str, Path] = {}
     for file in report.files:
         problems.extend(f"{file.path}: {p.code}: {p.message}" for p in file.problems if p.severity == "error")
+        for warning in (p for p in file.problems if p.severity == "warning"):
+            logger.warning(
+                "%s: %s: %s (a warning: PyPI accepts it)", file.path.name, warning.code, warning.message
+            )
         artifact = file.artifact
         if artifact is None:
             continue

@@ -17,7 +17,6 @@ _SHT_DYNSYM = 11
 _SHT_GNU_VERNEED = 0x6FFFFFFE
 _SHT_GNU_VERSYM = 0x6FFFFFFF
 _SHN_UNDEF = 0
-_SO_RE = re.compile(r"\.so(\.\d+)*$")
 
 
 @dataclass(frozen=True, kw_only=True, order=True)
@@ -132,13 +131,21 @@ def _string(data: bytes, offset: int) -> str:
 
 
 def wheel_versioned_symbols(wheel: Path) -> dict[str, list[VersionedSymbol]]:
-    """For each shared object in ``wheel`` (by archive path), its versioned symbols."""
+    """For each ELF file in ``wheel`` (by archive path), its versioned symbols.
+
+    Every ELF file counts, as auditwheel sees them: shared objects and also executables
+    (maturin ``bindings = "bin"`` puts one in ``<name>-<version>.data/scripts/``), whose
+    symbols hold the wheel's policy back just as much."""
     result: dict[str, list[VersionedSymbol]] = {}
     with zipfile.ZipFile(wheel) as archive:
-        for member in archive.namelist():
-            if not _SO_RE.search(member):
+        for info in archive.infolist():
+            member = info.filename
+            if info.is_dir() or member.endswith(".py"):
                 continue
-            data = archive.read(member)
+            with archive.open(info) as handle:
+                if handle.read(4) != b"\x7fELF":
+                    continue
+            data = archive.read(info)
             try:
                 result[member] = versioned_symbols(data)
             except ElfError:

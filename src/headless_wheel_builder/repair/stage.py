@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from headless_wheel_builder.errors import RepairError
-from headless_wheel_builder.platforms import Identifier, host_platform, parse_policy
+from headless_wheel_builder.errors import RepairError, UsageError
+from headless_wheel_builder.platforms import Identifier, host_platform, parse_policy, policy_arch
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     RepairContext,
@@ -70,6 +70,14 @@ def check_repairable(identifier: Identifier, mode: RepairMode, manylinux: str | 
         raise RepairError(f"unknown repair mode {mode!r}", why="expected auto, always or never")
     if manylinux and identifier.platform == "linux":
         parse_policy(manylinux, libc=identifier.libc)
+        arch = policy_arch(manylinux)
+        if arch is not None and arch != identifier.arch:
+            raise UsageError(
+                f"--manylinux {manylinux} is a policy for {arch}, "
+                f"but {identifier} builds for {identifier.arch}",
+                hint=f"give the policy without the arch (--manylinux {parse_policy(manylinux)}) "
+                "to use it on every architecture",
+            )
 
 
 def repairer_for(ident: Identifier, manylinux: str | None, tools: Tools) -> Repairer:

@@ -15,6 +15,7 @@ import stat
 import tarfile
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,15 @@ _READ_ERRORS = (
     UnicodeDecodeError,  # a zip member flagged UTF-8 whose name is not (zipfile raises it)
 )  # fmt: skip
 _MAX_LINK_HOPS = 40
+#: A member name or link target longer than this is refused (Linux's PATH_MAX is 4096; real
+#: sdists stay far below).  With :data:`MAX_DEPTH` it bounds the work done per member, so every
+#: check below is linear in the number of members.
+MAX_NAME_LENGTH = 4096
+#: A member more folders deep than this is refused.
+MAX_DEPTH = 256
+#: A GNU long-name/long-link or pax extended header larger than this is refused before tarfile
+#: reads it into memory (a compressed archive of a few KB can declare gigabytes of header).
+MAX_EXTENDED_HEADER = 1024 * 1024
 
 
 def archive_kind(path: Path) -> Literal["sdist", "zip"] | None:
@@ -147,6 +157,8 @@ def _corrupt(archive: Path, exc: BaseException) -> ArchiveError:
 def _member_parts(archive: Path, name: str) -> tuple[str, ...]:
     """The path components of a member name, refusing absolute paths and ``..``."""
     text = name.replace("\\", "/")
+    if len(text) > MAX_NAME_LENGTH:
+        raise _unsafe(archive, name[:200] + "…", f"its name is longer than {MAX_NAME_LENGTH:,} characters")
     if "\x00" in text:
         raise _unsafe(archive, name, "its name contains a NUL character")
     if text.startswith("/") or (len(text) >= 2 and text[1] == ":" and text[0].isalpha()):
@@ -154,6 +166,8 @@ def _member_parts(archive: Path, name: str) -> tuple[str, ...]:
     parts = tuple(p for p in text.split("/") if p not in ("", "."))
     if ".." in parts:
         raise _unsafe(archive, name, "its path contains '..' and would leave the extraction folder")
+    if len(parts) > MAX_DEPTH:
+        raise _unsafe(archive, name[:200] + "…", f"it is more than {MAX_DEPTH} folders deep")
     return parts
 
 
@@ -165,18 +179,26 @@ class _LinkChecker:
         self.archive = archive
         self.symlinks: dict[tuple[str, ...], str] = {}
         self.entries: set[tuple[str, ...]] = set()
+        # Every folder some entry lies in, so "does a link replace a folder" is one lookup
+        # rather than a scan of every entry (which made files x symlinks quadratic).
+        self.folders: set[tuple[str, ...]] = set()
 
     def add(self, name: str, parts: tuple[str, ...], *, symlink_target: str | None) -> None:
-        for i in range(1, len(parts)):
-            if parts[:i] in self.symlinks:
-                raise _unsafe(self.archive, name, "it would be written through a symbolic link")
+        prefixes = [parts[:i] for i in range(1, len(parts))]
+        if any(prefix in self.symlinks for prefix in prefixes):
+            raise _unsafe(self.archive, name, "it would be written through a symbolic link")
         if parts in self.entries and (symlink_target is not None or parts in self.symlinks):
             raise _unsafe(self.archive, name, "a link with this name appears twice")
         if symlink_target is not None:
-            if any(e[: len(parts)] == parts and len(e) > len(parts) for e in self.entries):
+            if len(symlink_target) > MAX_NAME_LENGTH:
+                raise _unsafe(
+                    self.archive, name, f"its link target is longer than {MAX_NAME_LENGTH:,} characters"
+                )
+            if parts in self.folders:
                 raise _unsafe(self.archive, name, "a symbolic link replaces a folder")
             self.symlinks[parts] = symlink_target
         self.entries.add(parts)
+        self.folders.update(prefixes)
 
     def check_symlink(self, name: str, parts: tuple[str, ...], target: str) -> None:
         if self._escapes(parts[:-1], target):
@@ -191,35 +213,69 @@ class _LinkChecker:
         if not text or text.startswith("/") or (len(text) >= 2 and text[1] == ":"):
             return True
         stack = list(base)
-        pending = [p for p in text.split("/") if p not in ("", ".")]
+        pending = deque(p for p in text.split("/") if p not in ("", "."))
         hops = 0
         while pending:
-            part = pending.pop(0)
+            part = pending.popleft()
             if part == "..":
                 if not stack:
                     return True
                 stack.pop()
                 continue
             stack.append(part)
-            link = self.symlinks.get(tuple(stack))
+            link = self.symlinks.get(tuple(stack)) if self.symlinks else None
             if link is not None:
                 hops += 1
                 link_text = link.replace("\\", "/")
                 if hops > _MAX_LINK_HOPS or link_text.startswith("/"):
                     return True
                 stack.pop()
-                pending = [p for p in link_text.split("/") if p not in ("", ".")] + pending
+                pending.extendleft(reversed([p for p in link_text.split("/") if p not in ("", ".")]))
         return False
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A TarInfo that refuses an oversized GNU long-name/long-link or pax header before tarfile
+    reads its whole declared size into memory."""
+
+    def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in _EXTENDED_HEADER_TYPES and self.size > MAX_EXTENDED_HEADER:
+            raise _HeaderTooLarge(self.size)
+        return super()._proc_member(tf)  # type: ignore[misc, no-any-return]
+
+
+_EXTENDED_HEADER_TYPES = frozenset(
+    {
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    }
+)
+
+
+class _HeaderTooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 def _extract_tar(archive: Path, dest: Path, limits: _Limits) -> list[tuple[str, ...]]:
     try:
-        with tarfile.open(archive, "r:*") as tf:
+        with tarfile.open(archive, "r:*", tarinfo=_BoundedTarInfo) as tf:
             checked = _check_tar_members(archive, tf, limits)
             if hasattr(tarfile, "data_filter"):
                 tf.extractall(dest, members=checked, filter="data")
             else:  # pragma: no cover - Pythons before the extraction filters
                 tf.extractall(dest, members=checked)  # noqa: S202 - checked above
+    except _HeaderTooLarge as exc:
+        raise _unsafe(
+            archive,
+            "(extended header)",
+            f"it declares a {exc.size:,}-byte long-name or pax header "
+            f"(at most {MAX_EXTENDED_HEADER:,} are read)",
+        ) from None
     except _READ_ERRORS as exc:
         filter_error = getattr(tarfile, "FilterError", ())
         if isinstance(exc, filter_error):  # our own checks should have caught it first
@@ -303,6 +359,10 @@ def _extract_zip(archive: Path, dest: Path, limits: _Limits) -> list[tuple[str, 
                 kind = stat.S_IFMT(info.external_attr >> 16)
                 if kind in (stat.S_IFCHR, stat.S_IFBLK, stat.S_IFIFO, stat.S_IFSOCK):
                     raise _unsafe(archive, info.filename, "it is a device file, FIFO or socket")
+                if kind == stat.S_IFLNK and info.file_size > MAX_NAME_LENGTH:
+                    raise _unsafe(
+                        archive, info.filename, f"its link target is longer than {MAX_NAME_LENGTH:,} bytes"
+                    )
                 target = zf.read(info).decode("utf-8", "replace") if kind == stat.S_IFLNK else None
                 links.add(info.filename, parts, symlink_target=target)
             for info in infos:

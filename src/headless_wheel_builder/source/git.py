@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder import _git, _proc
-from headless_wheel_builder._log import logger, redact
+from headless_wheel_builder._log import logger, redact, remember_secret
 from headless_wheel_builder.errors import GitError, HwbError
 
 __all__ = [
@@ -304,10 +304,23 @@ class _GitRunner:
         return found if result.returncode == 0 and _FULL_SHA_RE.match(found) else None
 
 
+#: The credential helper hwb gives git for a URL's userinfo: it answers ``get`` from two
+#: variables of git's own environment (never its argument list) and ignores ``store``/``erase``.
+_CREDENTIAL_HELPER = (
+    '!f() { if [ "$1" = get ]; then '
+    "printf 'username=%s\\npassword=%s\\n' \"$_HWB_GIT_USERNAME\" \"$_HWB_GIT_PASSWORD\"; fi; }; f"
+)
+
+
 def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
-    """``url`` without its userinfo, and the git config (as environment variables, git >= 2.31)
-    that sends it as a Basic ``Authorization`` header to that origin only (http/https)."""
-    import base64
+    """``url`` without its userinfo, and the environment that gives git those credentials for
+    that exact origin (scheme, host and port) only.
+
+    They reach git as a credential helper scoped to the origin (``credential.<origin>.helper``,
+    as config variables, git >= 2.31), so git sends them where that origin asks for them and
+    nowhere else: when the server redirects to another host, git asks for that host's
+    credentials, which this helper does not answer (a fixed ``Authorization`` header, as
+    ``http.extraHeader``, went to the redirect's host too)."""
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(url)
@@ -317,14 +330,23 @@ def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
     user, _, password = userinfo.partition(":")
     if not password and len(user) < 16:  # a plain user name: git's credential helpers use it
         return url, {}
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    username, secret = unquote(user), unquote(password)
+    if any(c in value for value in (username, secret) for c in "\n\r\0"):
+        raise GitError(
+            f"invalid credentials in {shown_spec(url)}",
+            why="the user name or password contains a line break or NUL character",
+            hint="percent-encode only printable characters in the URL's user:password@ part",
+        )
+    remember_secret(secret)
     bare = parts._replace(netloc=host).geturl()
     given = os.environ.get("GIT_CONFIG_COUNT", "")
     count = int(given) if given.isdigit() else 0
     return bare, {
         "GIT_CONFIG_COUNT": str(count + 1),
-        f"GIT_CONFIG_KEY_{count}": f"http.{parts.scheme}://{host}/.extraHeader",
-        f"GIT_CONFIG_VALUE_{count}": f"Authorization: Basic {token}",
+        f"GIT_CONFIG_KEY_{count}": f"credential.{parts.scheme}://{host.lower()}.helper",
+        f"GIT_CONFIG_VALUE_{count}": _CREDENTIAL_HELPER,
+        "_HWB_GIT_USERNAME": username,
+        "_HWB_GIT_PASSWORD": secret,
     }
 
 

@@ -175,7 +175,9 @@ def plan_file(
     rendered: str | None = None,
     sections: Mapping[str, str] | None = None,
 ) -> FileChange:
-    """The change that puts ``releases`` (or the already ``rendered`` text) into ``path``."""
+    """The change that puts ``releases`` (or the already ``rendered`` text) into ``path``.
+    VersionError, before anything is written, for a changelog hwb cannot update (not Markdown)."""
+    check_updatable(path)
     try:
         before = path.read_text(encoding="utf-8") if path.is_file() else None
     except OSError as exc:
@@ -187,6 +189,31 @@ def plan_file(
     )
     after = update_text(before, blocks, fmt=fmt, releases=releases)
     return FileChange(path=path, before=before or "", after=after, created=before is None)
+
+
+_MARKDOWN_SUFFIXES = (".md", ".markdown", "")
+_OTHER_FORMATS = (".rst", ".txt", ".adoc", ".asciidoc", ".org", ".textile")
+
+
+def check_updatable(path: Path) -> None:
+    """VersionError when ``path`` is not a Markdown file, or does not exist while the project
+    keeps its changelog in another format next to it (``CHANGELOG.rst``): hwb writes Markdown
+    and would otherwise start a second changelog beside the real one."""
+    if path.suffix.lower() not in _MARKDOWN_SUFFIXES:
+        found = path
+    elif path.exists():
+        return
+    else:
+        others = (path.with_suffix(suffix) for suffix in _OTHER_FORMATS)
+        found = next((other for other in others if other.is_file()), path)
+        if found == path:
+            return
+    raise VersionError(
+        f"hwb cannot update the changelog {found.name}: it is not Markdown",
+        why=f"hwb writes Markdown changelogs; {found.name} is kept as {found.suffix[1:] or 'plain text'}",
+        hint=f"convert it (pandoc {found.name} -t gfm -o {found.stem}.md) and remove {found.name}, point "
+        "[tool.hwb.version] changelog at another Markdown file, or leave out --changelog",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,8 +6,14 @@ uses ``-`` for spaces, except ``BREAKING CHANGE``, which must be uppercase; ``BR
 is a synonym).  Types and other tokens are case-insensitive.
 
 Besides conventional commits, git's own merge, revert and ``fixup!``/``squash!``/``amend!``
-messages are recognised: they are neither errors nor release-worthy on their own.  Parsing
-never raises; what does not conform is returned with the reasons (``problems``).
+messages are recognised (and Bitbucket's ``Merged in …``): they are neither errors nor
+release-worthy on their own.  Parsing never raises; what does not conform is returned with the
+reasons (``problems``).
+
+A squash commit lists the commits it squashed in its body (GitHub: ``* feat(cli): …``
+paragraphs; ``git merge --squash``: ``Squashed commit of the following:`` and ``commit <sha>``
+blocks; Bitbucket: ``Merged in …`` then the messages).  :func:`split_squash` returns them, one
+message each, the way python-semantic-release's conventional parser splits them.
 """
 
 from __future__ import annotations
@@ -40,13 +46,17 @@ DEFAULT_TYPES = (
 )
 
 _HEADER_RE = re.compile(
-    r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?: (?P<desc>\S.*)$"
+    r"^(?P<type>[A-Za-z][A-Za-z0-9_-]*)(?:\((?P<scope>[^\r\n]+?)\))?(?P<bang>!)?: (?P<desc>\S.*)$"
 )
+_BREAKING_HEADER_RE = re.compile(r"^BREAKING[ -]CHANGE\s*!?:", re.I)
+_SCOPE_RE = re.compile(r"^[^()]+$")
 _FOOTER_RE = re.compile(
     r"^(?P<token>BREAKING[ -]CHANGE|[A-Za-z0-9][A-Za-z0-9-]*)(?P<sep>: | #)(?P<value>.*)$"
 )
 _MERGE_RE = re.compile(
-    r"^Merge (?:branch|branches|remote-tracking branch|tag|pull request|commit|[0-9a-f]{7,40}\b)", re.I
+    r"^(?:Merge (?:branch|branches|remote-tracking branch|tag|pull request|commit|[0-9a-f]{7,40}\b)"
+    r"|Merged in \S)",
+    re.I,
 )
 _GIT_REVERT_RE = re.compile(r'^Revert "(?P<header>.*)"$')
 _REVERTS_SHA_RE = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})")
@@ -86,6 +96,9 @@ class ParsedMessage:
     reverted_header: str | None = None
     problems: tuple[str, ...] = field(default=())
     """Why the message does not conform (empty when it does)."""
+    breaking_header: bool = False
+    """The header is a ``BREAKING CHANGE: …`` footer: meant as a breaking change, but not a
+    conventional header, so (like python-semantic-release) it asks for no release."""
 
     @property
     def breaking(self) -> bool:
@@ -174,10 +187,21 @@ def parse_message(message: str) -> ParsedMessage:
     if special is not None:
         return special
 
-    match = _HEADER_RE.match(header)
+    breaking_header = bool(_BREAKING_HEADER_RE.match(header))
+    match = None if breaking_header else _HEADER_RE.match(header)
     problems: list[str] = []
-    if match is None:
+    if breaking_header:
+        problems.append(
+            f"the header {header!r} is a footer, not a header, so it counts as no change at all: "
+            "write 'type!: description' (e.g. 'feat!: …') and put 'BREAKING CHANGE: …' in the footer"
+        )
+    elif match is None:
         problems.append(_header_problem(header))
+    elif match["scope"] is not None and not _SCOPE_RE.match(match["scope"]):
+        problems.append(
+            f"the scope {match['scope']!r} is malformed: a scope is a noun without parentheses, "
+            f"e.g. '{match['type']}(parser): …'"
+        )
     if rest and rest[0].strip():
         problems.append("the header must be followed by a blank line")
     paragraphs = _paragraphs(rest)
@@ -192,7 +216,12 @@ def parse_message(message: str) -> ParsedMessage:
     body = "\n\n".join("\n".join(p) for p in body_paragraphs)
     if match is None:
         return ParsedMessage(
-            kind="nonconforming", header=header, body=body, footers=tuple(footers), problems=tuple(problems)
+            kind="nonconforming",
+            header=header,
+            body=body,
+            footers=tuple(footers),
+            problems=tuple(problems),
+            breaking_header=breaking_header,
         )
     ctype = match["type"].lower()
     return ParsedMessage(
@@ -269,6 +298,60 @@ def _header_problem(header: str) -> str:
     if prefix.count("(") != prefix.count(")") or "()" in prefix:
         return f"the scope in {prefix!r} is malformed: write 'type(scope): description'"
     return f"the header {header!r} is not 'type(scope): description'"
+
+
+_SQUASH_COMMIT_LINE = re.compile(r"^[\t ]*commit [0-9a-f]{7,40}[\t ]*$\n?", re.M)
+_SQUASH_HEADING = re.compile(r"^[\t ]*Squashed commit of the following:", re.M)
+_SQUASH_NOISE = re.compile(r"^[\t ]*(?:Author: .+|Date: .+|Squashed commit of the following:.*)$\n?", re.M)
+
+
+def split_squash(message: str, types: Iterable[str] = DEFAULT_TYPES) -> tuple[str, ...]:
+    """The commit messages a squash commit lists, oldest first, its own header first when that
+    is not one of them (GitHub's pull-request title, Bitbucket's ``Merged in …``).
+
+    As python-semantic-release's conventional parser splits them: ``commit <sha>`` lines
+    start a new message; a paragraph that starts (after a ``*``/``-`` bullet or indentation)
+    with ``type(scope)!: subject`` of a known type and a subject of more than one word starts a
+    new message; any other paragraph belongs to the message before it.  ``git merge --squash``'s
+    heading and ``Author:``/``Date:`` lines are dropped.  A message that lists no other commit
+    comes back as it is (one item)."""
+    allowed = sorted({re.escape(t) for t in types if t}, key=len, reverse=True)
+    if not allowed:
+        return (message,)
+    kinds = "|".join(allowed)
+    bullet = re.compile(rf"^(?:[\t ]*[*-][\t ]+|[\t ]+)?(?=(?:{kinds})\b)", re.M | re.I)
+    subject = re.compile(rf"^(?:{kinds})(?:\([^\n]+\))?!?:\s+(?P<subject>[^\n]+)", re.I)
+    text = message.replace("\r", "").strip()
+    blocks = _SQUASH_COMMIT_LINE.split(text)
+    if len(blocks) > 1:  # git lists the squashed commits newest first, after its heading
+        blocks = [blocks[0], *reversed(blocks[1:])]
+    found: list[str] = []
+    for block in blocks:
+        found.extend(_split_block(block, bullet, subject))
+    parts = tuple(part for part in found if part)
+    squashed = len(parts) > 1 or _SQUASH_HEADING.search(text) or len(blocks) > 1
+    return parts if squashed and parts else (message,)
+
+
+def _split_block(block: str, bullet: re.Pattern[str], subject: re.Pattern[str]) -> list[str]:
+    import textwrap
+
+    messages: list[str] = []
+    current = ""
+    for paragraph in block.strip().split("\n\n"):
+        clean = bullet.sub("", _SQUASH_NOISE.sub("", paragraph))
+        if not clean.strip():
+            continue
+        match = subject.match(clean)
+        if match and len(match["subject"].split(" ")) > 1:
+            if current:
+                messages.append(current)
+            current = clean
+        elif not messages and not current:
+            current = textwrap.dedent(clean)
+        elif current:
+            current += "\n\n" + textwrap.dedent(clean)
+    return [*messages, current]
 
 
 def lint_message(

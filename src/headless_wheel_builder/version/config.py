@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 from headless_wheel_builder.config.files import ConfigFile, discover, section
 from headless_wheel_builder.errors import ConfigError, VersionError
 from headless_wheel_builder.version.commits import DEFAULT_TYPES, LEVELS, Level
+from headless_wheel_builder.version.peers import PeerSettings
 from headless_wheel_builder.version.schemes import SCHEMES, SchemeName, make_scheme, phase_of
 
 ChangelogFormat = Literal["keepachangelog", "conventional", "github", "gitlab"]
@@ -69,6 +70,8 @@ class VersionConfig:
     changelog: ChangelogConfig = field(default_factory=ChangelogConfig)
     types: tuple[str, ...] = DEFAULT_TYPES
     """Commit types ``hwb version lint`` accepts (the bump map's types are always accepted)."""
+    parse_squash_commits: bool = True
+    """Count each commit a squash commit lists in its body (as python-semantic-release does)."""
     commit_message: str = "chore(release): {versions}"
     tag_message: str = "Release {version}"
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
@@ -100,6 +103,7 @@ _TOP_KEYS = {
     "files": "a list of 'PATH', 'PATH:REGEX' or {path = …, key = …} tables",
     "changelog": "a path, or a table with path, format, repository-url, sections",
     "types": "a list of commit types",
+    "parse-squash-commits": "true or false",
     "commit-message": "a string (may contain {version} and {versions})",
     "tag-message": "a string (may contain {version}, {tag}, {package})",
     "release": "a table with repository, outdir, push, remote",
@@ -140,10 +144,40 @@ class _Errors:
 
 
 def load_config(project_dir: Path) -> VersionConfig:
-    """The version settings that apply to ``project_dir`` (discovered up to the repo root)."""
+    """The version settings that apply to ``project_dir`` (discovered up to the repo root),
+    with the commitizen / semantic-release settings of its pyproject.toml for the keys
+    ``[tool.hwb.version]`` does not set (and a message saying which were read)."""
+    from headless_wheel_builder.version.peers import read_peer_settings
+
     files = discover(project_dir)
     table, origin = section(files, "version")
+    peers = read_peer_settings(project_dir)
+    if peers.source is not None:
+        _report_peers(peers, table)
+        peer_file = ConfigFile(path=peers.source, kind="pyproject", table=peers.table)
+        origin = {**dict.fromkeys(peers.table, peer_file), **origin}
+        table = {**peers.table, **table}
     return parse_config(_trusted_release(table, origin), origin)
+
+
+_REPORTED_PEERS: set[str] = set()
+
+
+def _report_peers(peers: PeerSettings, own: Mapping[str, Any]) -> None:
+    """Say once per process which commitizen / semantic-release settings were read."""
+    from headless_wheel_builder._log import logger
+
+    shadowed = sorted(set(peers.table) & set(own))
+    lines = []
+    if peers.read:
+        lines.append(f"read from {peers.source}: {'; '.join(peers.read)}")
+    if shadowed:
+        lines.append(f"[tool.hwb.version] sets {', '.join(shadowed)}, which win over those")
+    lines.extend(peers.not_read)
+    text = "\n  ".join(lines)
+    if text and text not in _REPORTED_PEERS:
+        _REPORTED_PEERS.add(text)
+        logger.warning("versioning settings of another tool: %s (docs/VERSIONING.md)", text)
 
 
 def _trusted_release(table: Mapping[str, Any], origin: Mapping[str, ConfigFile]) -> Mapping[str, Any]:
@@ -357,6 +391,7 @@ def _parse_release(raw: Any, base: ReleaseConfig, errors: _Errors, full: str) ->
 _VALUE_PARSERS: dict[str, Callable[[Any, VersionConfig, _Errors, str], Any]] = {
     "major-on-zero": _flag,
     "allow-zero-version": _flag,
+    "parse-squash-commits": _flag,
     "scheme": _scheme,
     "tag-format": _tag_format,
     "commit-message": _text,

@@ -22,9 +22,13 @@ from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.errors import HwbError, VersionError
 from headless_wheel_builder.version.config import FileSpec
 
-SourceKind = Literal["toml-key", "variable", "whole-file", "pattern", "tag-only"]
+SourceKind = Literal["toml-key", "variable", "keyword", "whole-file", "pattern", "tag-only"]
 _VCS_SOURCES = ("setuptools-scm", "hatch-vcs", "pdm: scm", "poetry-dynamic-versioning")
 _ASSIGN = r"^(?P<lead>[ \t]*(?:{names})[ \t]*(?::[^=\n]*)?=[ \t]*)(?P<q>['\"])(?P<value>[^'\"\n]*)(?P=q)"
+#: ``setup(version="1.2.3", …)``: a keyword argument, anywhere on its line.
+_KEYWORD = r"(?P<lead>\b(?:{names})[ \t]*=[ \t]*)(?P<q>['\"])(?P<value>[^'\"\n]*)(?P=q)"
+#: A pattern source's line: the first quoted value after ``=`` or ``:`` is the version.
+_PATTERN_VALUE = re.compile(r"[:=][ \t]*(?P<q>['\"])(?P<value>[^'\"\n]+)(?P=q)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,8 +65,9 @@ def _rel(path: Path | None, root: Path) -> str:
         return str(path)
 
 
-def primary_source(project_dir: Path) -> tuple[VersionSource, ProjectInfo]:
-    """Where the build backend takes ``project_dir``'s version from."""
+def primary_source(project_dir: Path, files: Sequence[FileSpec] = ()) -> tuple[VersionSource, ProjectInfo]:
+    """Where the build backend takes ``project_dir``'s version from; when hwb cannot tell
+    (a ``setup.py`` that computes it, say), the first of ``files`` that holds a version."""
     try:
         info = analyze(project_dir)
     except HwbError as exc:
@@ -71,13 +76,41 @@ def primary_source(project_dir: Path) -> tuple[VersionSource, ProjectInfo]:
     found = (
         _static_source(project_dir, info) if source is None else _dynamic_source(project_dir, info, source)
     )
+    if found is None and files:
+        found = _listed_source(project_dir, files)
     if found is not None:
         return found, info
+    listed = f"none of {', '.join(f.path for f in files)} holds a version; " if files else ""
     raise VersionError(
         f"cannot tell where the version of {info.name or project_dir} is written",
-        why=f"its version source is {source or 'unknown'}",
-        hint="set [project].version in pyproject.toml, or list the files in [tool.hwb.version] files",
+        why=f"{listed}its version source is {source or 'unknown'}",
+        hint="set [project].version in pyproject.toml, or list the file that holds it in "
+        '[tool.hwb.version] files (e.g. files = ["setup.py"], a module with __version__, a VERSION file)',
     )
+
+
+def _listed_source(project_dir: Path, files: Sequence[FileSpec]) -> VersionSource | None:
+    """The first listed file hwb can read a version from."""
+    for listed in extra_sources(project_dir, files):
+        source = readable_source(listed)
+        if read_version(source):
+            return source
+    return None
+
+
+def readable_source(source: VersionSource) -> VersionSource:
+    """``source`` as a kind whose version can be read: a listed file without a pattern is read
+    as ``setup(version=…)`` (setup.py), ``__version__ = …`` (other .py files) or, for any
+    other file of one line, the whole file (``VERSION``)."""
+    if source.kind != "pattern" or source.detail or source.path is None:
+        return source
+    if source.path.name == "setup.py":
+        return VersionSource(kind="keyword", path=source.path, detail="version")
+    if source.path.suffix == ".py":
+        return VersionSource(kind="variable", path=source.path, detail="__version__")
+    if len(_read(source.path).strip().splitlines()) == 1:
+        return VersionSource(kind="whole-file", path=source.path)
+    return source
 
 
 def _static_source(project_dir: Path, info: ProjectInfo) -> VersionSource | None:
@@ -171,12 +204,23 @@ def read_version(source: VersionSource) -> str | None:
     if source.kind == "toml-key":
         value = _dig(_toml(source.path), source.detail)
         return value if isinstance(value, str) else None
-    if source.kind == "variable":
-        match = re.search(_ASSIGN.format(names=source.detail), text, re.M)
+    if source.kind in ("variable", "keyword"):
+        match = _assignment(source).search(text)
         return match["value"] if match else None
     if source.kind == "whole-file":
         return text.strip()
+    if source.detail:  # a pattern: the quoted value on the first line that matches it
+        line_re = re.compile(source.detail)
+        for line in text.splitlines():
+            value = _PATTERN_VALUE.search(line) if line_re.search(line) else None
+            if value:
+                return value["value"]
     return None
+
+
+def _assignment(source: VersionSource) -> re.Pattern[str]:
+    template = _KEYWORD if source.kind == "keyword" else _ASSIGN
+    return re.compile(template.format(names=source.detail), re.M)
 
 
 def _dig(data: object, dotted: str) -> object:
@@ -194,17 +238,19 @@ def _read(path: Path) -> str:
         raise VersionError(f"cannot read {path}", why=exc.strerror or str(exc)) from exc
 
 
-def rewrite(source: VersionSource, old: Sequence[str], new: str) -> FileChange | None:
+def rewrite(
+    source: VersionSource, old: Sequence[str], new: str, *, text: str | None = None
+) -> FileChange | None:
     """The new text of ``source`` with the version set to ``new``; ``old`` lists the spellings
-    of the current version to look for (pattern sources).  VersionError when not found."""
+    of the current version to look for (pattern sources).  VersionError when not found.
+    ``text``: the file's text so far (another source in the same file changed it already)."""
     if source.kind == "tag-only" or source.path is None:
         return None
-    before = _read(source.path)
+    before = _read(source.path) if text is None else text
     if source.kind == "toml-key":
         after = _set_toml(source.path, before, source.detail, new)
-    elif source.kind == "variable":
-        pattern = re.compile(_ASSIGN.format(names=source.detail), re.M)
-        after, count = pattern.subn(lambda m: f"{m['lead']}{m['q']}{new}{m['q']}", before)
+    elif source.kind in ("variable", "keyword"):
+        after, count = _assignment(source).subn(lambda m: f"{m['lead']}{m['q']}{new}{m['q']}", before)
         if count == 0:
             raise VersionError(
                 f"no {source.detail} = '…' assignment in {source.path}",
@@ -252,7 +298,7 @@ def _set_toml(path: Path, text: str, dotted: str, new: str) -> str:
             raise KeyError(dotted)
         table[parts[-1]] = new  # tomlkit keeps the item's comment and spacing
         return tomlkit.dumps(doc)
-    except (KeyError, TypeError, TOMLKitError) as exc:
+    except (KeyError, TypeError, TOMLKitError, RecursionError) as exc:
         raise VersionError(
             f"cannot set {dotted} in {path}",
             why=str(exc) or type(exc).__name__,

@@ -5,7 +5,9 @@ hardening); this module only says which commands and reads their output."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +43,19 @@ class Tag:
     annotated: bool
 
 
-def git(repo: Path, *args: str, check: bool = True, timeout: float = _git.LOCAL_TIMEOUT) -> str:
+def git(
+    repo: Path,
+    *args: str,
+    check: bool = True,
+    timeout: float = _git.LOCAL_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """Run ``git args…`` in ``repo`` (through :mod:`.._git`) and return its output; failures
     become GitError."""
     if not _git.available():
         raise GitError("git is not installed", hint="install git and make sure it is on PATH")
     try:
-        result = _git.run(args, cwd=repo, check=check, timeout=timeout)
+        result = _git.run(args, cwd=repo, check=check, timeout=timeout, env=env)
     except _proc.ProcessFailed as exc:
         raise _failure(repo, args, exc) from exc
     return result.output
@@ -142,6 +150,78 @@ def dirty(repo: Path, paths: Sequence[str] = ()) -> list[str]:
     """Uncommitted changes (porcelain lines), limited to ``paths`` when given."""
     out = git(repo, "status", "--porcelain", "--untracked-files=no", *(["--", *paths] if paths else []))
     return [line for line in out.splitlines() if line.strip()]
+
+
+def uncommitted(repo: Path) -> list[str]:
+    """Every path whose working-tree content differs from HEAD — modified, staged, deleted or
+    untracked (ignored files are not), as ``git status --porcelain`` lines."""
+    out = git(repo, "status", "--porcelain", "--untracked-files=all", "--ignore-submodules=none")
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def head(repo: Path) -> str | None:
+    """The commit HEAD points at (None in a repository without commits)."""
+    return git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip() or None
+
+
+def git_dir(repo: Path) -> Path:
+    """The repository's (this worktree's) git folder, absolute."""
+    return Path(git(repo, "rev-parse", "--absolute-git-dir").strip())
+
+
+def tag_commit(repo: Path, name: str) -> str | None:
+    """The commit tag ``name`` points at (peeled), None when there is no such tag."""
+    ref = f"refs/tags/{name}^{{commit}}"
+    return git(repo, "rev-parse", "--verify", "-q", "--end-of-options", ref, check=False).strip() or None
+
+
+def make_commit(repo: Path, paths: Sequence[str], message: str, scratch: Path) -> str:
+    """A commit of HEAD plus the working-tree content of ``paths`` (relative to ``repo``),
+    written to the object store only: no branch moves, the index and working tree are untouched.
+    ``scratch`` is a private folder for the temporary index.  :func:`advance` puts it on the branch."""
+    index = {"GIT_INDEX_FILE": os.fspath(scratch / "release.index")}
+    parent = head(repo)
+    if parent is None:
+        raise GitError("the repository has no commit to release from", hint="commit the project first")
+    git(repo, "read-tree", parent, env=index)
+    git(repo, "add", "--", *paths, env=index)
+    tree = git(repo, "write-tree", env=index).strip()
+    # commit-tree ignores commit.gpgSign, which `git commit` honours: ask for it the same way
+    sign = git(repo, "config", "--type=bool", "--get", "commit.gpgsign", check=False).strip() == "true"
+    return git(repo, "commit-tree", tree, "-p", parent, *(["-S"] if sign else []), "-m", message).strip()
+
+
+def advance(repo: Path, commit: str, expected: str, reason: str) -> None:
+    """Move HEAD (its branch) from ``expected`` to ``commit``, refused when HEAD moved meanwhile."""
+    git(repo, "update-ref", "-m", reason, "HEAD", commit, expected)
+
+
+def stage(repo: Path, paths: Sequence[str]) -> None:
+    """Stage ``paths`` as they are in the working tree (after :func:`advance`, so the index
+    agrees with the new commit); a failure leaves them shown as changed, nothing worse."""
+    if paths:
+        git(repo, "add", "--", *paths, check=False)
+
+
+def create_tag_at(repo: Path, name: str, message: str, commit: str) -> None:
+    """An annotated tag at ``commit``."""
+    git(repo, "tag", "--annotate", "--message", message, "--", name, commit)
+
+
+def delete_tag(repo: Path, name: str) -> None:
+    git(repo, "tag", "--delete", "--", name, check=False)
+
+
+@contextmanager
+def checkout_of(repo: Path, commit: str, tree: Path) -> Iterator[Path]:
+    """A detached worktree of ``commit`` at ``tree`` (a path in a private temporary folder;
+    ``.git`` is there, so setuptools-scm and hatch-vcs see the history and tags), removed on
+    every way out."""
+    git(repo, "worktree", "add", "--detach", "--quiet", os.fspath(tree), commit)
+    try:
+        yield tree
+    finally:
+        git(repo, "worktree", "remove", "--force", "--force", os.fspath(tree), check=False)
 
 
 def remote_url(repo: Path, remote: str = "origin") -> str | None:

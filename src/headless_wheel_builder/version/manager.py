@@ -20,7 +20,13 @@ from packaging.version import Version
 from headless_wheel_builder.errors import VersionError
 from headless_wheel_builder.version import files as vfiles
 from headless_wheel_builder.version import git
-from headless_wheel_builder.version.commits import Level, ParsedMessage, max_level, parse_message
+from headless_wheel_builder.version.commits import (
+    Level,
+    ParsedMessage,
+    max_level,
+    parse_message,
+    split_squash,
+)
 from headless_wheel_builder.version.config import VersionConfig, load_config
 from headless_wheel_builder.version.schemes import VersionScheme, make_scheme, phase_of
 
@@ -34,6 +40,8 @@ class AnalyzedCommit:
     level: Level | None
     cancelled: bool = False
     """Reverted within the same release (or a revert of such a commit)."""
+    squashed: bool = False
+    """One of the messages a squash commit lists (``commit`` is the squash commit)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +50,7 @@ class AnalyzedCommit:
             "header": self.parsed.header,
             "level": self.level,
             "cancelled": self.cancelled,
+            "squashed": self.squashed,
             **{k: v for k, v in self.parsed.to_dict().items() if k != "problems"},
             "conforms": self.parsed.conforms,
             "problems": list(self.parsed.problems),
@@ -182,21 +191,37 @@ def targets(project_dir: Path, *, package: str | None = None) -> list[Target]:
     ]
 
 
+def _messages(commit: git.Commit, config: VersionConfig) -> list[tuple[ParsedMessage, bool]]:
+    """The message(s) of one commit, newest first: a squash commit's listed commits (with
+    ``parse-squash-commits``; merge commits are never split), else the commit's own."""
+    if not config.parse_squash_commits or commit.is_merge:
+        return [(parse_message(commit.message), False)]
+    parts = split_squash(commit.message, {*config.types, *config.bump_map})
+    if len(parts) == 1 and parts[0] == commit.message:
+        return [(parse_message(commit.message), False)]
+    return [(parse_message(part), True) for part in reversed(parts)]
+
+
 def analyze_commits(commits: list[git.Commit], config: VersionConfig) -> tuple[AnalyzedCommit, ...]:
-    """Parse every commit; a revert and the commit it reverts, both in range, cancel out."""
-    parsed = [(c, parse_message(c.message)) for c in commits]
-    reverted = {p.reverts for _, p in parsed if p.reverts}
+    """Parse every commit (each commit a squash commit lists, too); a revert and the commit it
+    reverts, both in range, cancel out."""
+    parsed = [(c, m, squashed) for c in commits for m, squashed in _messages(c, config)]
+    reverted = {p.reverts for _, p, _ in parsed if p.reverts}
     cancelled: set[str] = set()
-    for commit, _message in parsed:
+    for commit, _message, _ in parsed:
         if any(r and commit.sha.startswith(r) for r in reverted):
             cancelled.add(commit.sha)
     out: list[AnalyzedCommit] = []
-    for commit, message in parsed:
+    for commit, message, squashed in parsed:
         is_cancelled = commit.sha in cancelled or any(
             message.reverts and other.startswith(message.reverts) for other in cancelled
         )
         level = None if is_cancelled else message.level(config.bump_map)
-        out.append(AnalyzedCommit(commit=commit, parsed=message, level=level, cancelled=is_cancelled))
+        out.append(
+            AnalyzedCommit(
+                commit=commit, parsed=message, level=level, cancelled=is_cancelled, squashed=squashed
+            )
+        )
     return tuple(out)
 
 
@@ -211,7 +236,7 @@ def plan_version(
     config, scheme = target.config, target.scheme
     if pre is not None:
         phase_of(pre)  # an unknown token fails here, before anything else
-    source, info = vfiles.primary_source(target.project_dir)
+    source, info = vfiles.primary_source(target.project_dir, config.files)
     tags = target.release_tags()
     written = vfiles.read_version(source)
     if source.kind == "tag-only":
@@ -226,6 +251,7 @@ def plan_version(
     base = _base_tag(tags, current, finalizing=pre is None)
     rev_range = f"{base}..HEAD" if base else None
     commits = analyze_commits(git.log(target.repo, rev_range, target.paths), config)
+    _warn_breaking_headers(commits)
     decided = max_level(c.level for c in commits)
     reason = _reason(commits, decided)
     level, next_version, note = decide(
@@ -249,6 +275,23 @@ def plan_version(
         commits=commits,
         changes=changes,
     )
+
+
+def _warn_breaking_headers(commits: tuple[AnalyzedCommit, ...]) -> None:
+    """A ``BREAKING CHANGE: …`` header meant a breaking change, but counts as none (as in
+    python-semantic-release): say so, naming the commit."""
+    from headless_wheel_builder._log import logger
+
+    for item in commits:
+        if item.parsed.breaking_header:
+            logger.warning(
+                "commit %s starts with %r: that is a footer, not a Conventional Commits header, so it "
+                "was not counted as a breaking change (python-semantic-release ignores it too); "
+                "reword it as 'type!: description' with the BREAKING CHANGE: footer below "
+                "(hwb version lint --range … reports it)",
+                item.commit.short,
+                item.parsed.header,
+            )
 
 
 def decide(
@@ -317,13 +360,27 @@ def _changes(
     target: Target, source: vfiles.VersionSource, current: Version | None, written: str | None, new: Version
 ) -> tuple[vfiles.FileChange, ...]:
     old = vfiles.spellings(current, target.scheme.render(current) if current else None, written)
-    sources = [source, *vfiles.extra_sources(target.project_dir, target.config.files)]
-    changes: list[vfiles.FileChange] = []
+    listed = vfiles.extra_sources(target.project_dir, target.config.files)
+    sources = [source, *(s for s in listed if vfiles.readable_source(s) != source)]  # it may be listed
+    changes: dict[Path, vfiles.FileChange] = {}
     for item in sources:
-        change = vfiles.rewrite(item, old, str(new) if item is source else target.scheme.render(new))
+        earlier = changes.get(item.path) if item.path else None
+        try:
+            change = vfiles.rewrite(
+                item,
+                old,
+                str(new) if item is source else target.scheme.render(new),
+                text=earlier.after if earlier else None,
+            )
+        except VersionError:
+            if earlier is None:
+                raise
+            continue  # an earlier source in the same file rewrote this version already
+        if change is not None and earlier is not None:
+            change = vfiles.FileChange(path=change.path, before=earlier.before, after=change.after)
         if change is not None and change.after != change.before:
-            changes.append(change)
-    return tuple(changes)
+            changes[change.path] = change
+    return tuple(changes.values())
 
 
 def plan_versions(

@@ -1,8 +1,10 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | leak | bad-record | hang | slow | noisy | no-sdist | spawn
-(spawn: start two `sleep`-like grandchildren, one in a session of its own, write their pids
-and this backend's to the file `-C pidfile=…`, and hang)
+config settings: mode=raise | leak | escapes | bad-record | hang | spawn-hang | spawn | slow | noisy
+| no-sdist
+(spawn-hang: start a grandchild that sleeps, write "<hook pid> <grandchild pid>" to $TINY_PIDFILE,
+then hang; spawn: start two `sleep`-like grandchildren, one in a session of its own, write their
+pids and this backend's to the file `-C pidfile=…`, and hang)
 """
 from __future__ import annotations
 
@@ -46,10 +48,18 @@ def _misbehave(mode, config_settings=None):
         raise RuntimeError("boom from tinybackend")
     if mode == "hang":
         time.sleep(600)
+    if mode == "spawn-hang":
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        with open(os.environ["TINY_PIDFILE"], "w") as f:
+            f.write(f"{os.getpid()} {child.pid}")
+        time.sleep(600)
     if mode == "leak":
         print("token from env:", os.environ.get("HWB_PUBLISH_TOKEN"))
         print("index: https://user:" + os.environ.get("TINY_URL_PASSWORD", "") + "@example.com/simple")
         raise RuntimeError("leaking on purpose")
+    if mode == "escapes":  # a hostile backend: set the window title, clear the screen, rewrite a line
+        print("\x1b]0;pwned-title\x07 \x1b[2J\x1b[H fake: \x1b[32mSUCCESS\x1b[0m\rHIDDEN \x9b31m")
+        raise RuntimeError("failing with \x1b]8;;http://evil.invalid\x07a link\x1b]8;;\x07")
     if mode == "slow":
         time.sleep(2)
     if mode == "noisy":

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+import setuptools
+
+setuptools.setup(setup_requires=["pbr"], pbr=True)
