@@ -93,3 +93,17 @@ def test_placing_artifacts_removes_a_gone_owners_temporary_files_at_once(tmp_pat
     assert not dead.exists()
     assert live.exists()
     assert (out / "pkg-1.0.tar.gz").is_file()
+
+
+def test_prune_removes_a_gone_owners_leftovers_at_once(tmp_path: Path) -> None:
+    from headless_wheel_builder.cache import manage
+
+    shard = tmp_path / "wheels" / "ab"
+    shard.mkdir(parents=True)
+    dead = shard / f".tmp-{_gone_owner()}-abcdef-1234"  # fresh: no age limit applies
+    dead.mkdir()
+    half_made = tmp_path / "envs" / "cp312-abc"
+    (half_made / "bin").mkdir(parents=True)
+    manage.prune(tmp_path, older_than_days=365)
+    assert not dead.exists()
+    assert not half_made.exists()
