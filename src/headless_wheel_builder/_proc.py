@@ -1,20 +1,36 @@
-"""The only module that starts processes (STYLE.md §6).
+"""The only module that starts processes (STYLE.md §6), and what processes own.
 
 Commands are argument lists, never shell strings.  Output is captured line by line into
 a log file (when given) and a bounded tail kept in memory; with ``stream=True`` each line is
 also echoed to stderr as it arrives.  On failure :class:`ProcessFailed` carries the command,
 its exit code, the tail of its output and the log path, for the caller to wrap in a stage
 error.
+
+The processes a build starts die with hwb, even when hwb is SIGKILLed (an out-of-memory kill,
+a cancelled CI job) and cannot clean up.  Every child runs in its own process group and
+carries ``HWB_OWNER=<pid>-<start>`` (this process's owner token) in its environment, which its
+own children (compilers) inherit.  On POSIX the first child also starts a tiny watchdog: a
+separate Python process in its own session that reads a pipe from hwb and is told each child's
+group as it starts and ends.  When the pipe closes without hwb's orderly ``exit`` line, hwb
+is gone: the watchdog kills the groups still running and, on Linux, every process whose
+environment carries the owner token (a grandchild that left the group too), runs the clean-up
+commands it was given (:func:`on_death`: removing a build container), then exits.
+Children also get a private temporary folder (``TMPDIR``, ``TEMP``, ``TMP``) named after the
+owner, removed when hwb exits and, after a kill, by the next run (:func:`remove_abandoned`).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from headless_wheel_builder._log import Redactor, printable
+from headless_wheel_builder._log import Redactor, logger, printable
 
 #: How many trailing output lines a failure keeps for its message.
 TAIL_LINES = 50
@@ -132,6 +148,10 @@ def which(name: str, path: str | None = None) -> str | None:
 
 def _merged_env(env: Mapping[str, str] | None, extra_env: Mapping[str, str] | None) -> dict[str, str]:
     merged = dict(os.environ if env is None else env)
+    merged[OWNER_VAR] = owner_token()
+    private_tmp = _children_tmpdir()
+    if private_tmp is not None:
+        merged.update(dict.fromkeys(("TMPDIR", "TEMP", "TMP"), str(private_tmp)))
     if extra_env:
         merged.update(extra_env)
     return merged
@@ -168,6 +188,7 @@ def run(
         proc = _start(argv, cwd=cwd, env=full_env, stdin_data=stdin_data, log_file=log_file)
         with _LIVE_LOCK:
             _LIVE.add(proc)
+        _tell_watchdog(f"+{proc.pid}")
         timed_out = threading.Event()
         timer = _watchdog(proc, timeout, timed_out)
         try:
@@ -175,6 +196,7 @@ def run(
         finally:
             with _LIVE_LOCK:
                 _LIVE.discard(proc)
+            _tell_watchdog(f"-{proc.pid}")
             if timer is not None:
                 timer.cancel()
     finally:
@@ -384,6 +406,7 @@ def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = 
     def _runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
+        mark_owned(Path(cmd[-1]))
         try:
             run(cmd, cwd=cwd, extra_env=extra_environ, stream=stream, log_file=log_file, timeout=timeout)
         except ProcessFailed as exc:
@@ -400,3 +423,263 @@ def hook_runner(*, stream: bool, log_file: Path | None, timeout: float | None = 
 def is_called_process_error(exc: BaseException) -> bool:
     """True for ``subprocess.CalledProcessError`` (so callers need not import subprocess)."""
     return isinstance(exc, subprocess.CalledProcessError)
+
+
+# --- ownership: what this process made, and whether the maker of something is gone -----
+
+#: Set in every child's environment to :func:`owner_token`; inherited by its children.
+OWNER_VAR = "HWB_OWNER"
+#: Written into a temporary folder that a library (pyproject-hooks) names for hwb.
+OWNER_FILE = ".hwb-owner"
+_OWNER_RE = re.compile(r"(?P<pid>\d+)-(?P<start>\d+)-")
+
+
+def start_time(pid: int) -> str | None:
+    """The start time of process ``pid`` in clock ticks since boot (Linux), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after its last ")".
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def owner_token() -> str:
+    """``<pid>-<start>`` of this process (start ``0`` where it cannot be read): a name part
+    that tells a later run whether the process that made something is still running."""
+    return f"{os.getpid()}-{start_time(os.getpid()) or 0}"
+
+
+def owner_gone(pid: int, start: str) -> bool:
+    """True when process ``pid`` (started at ``start``, ``0`` = unknown) no longer runs; a
+    reused process id has another start time (Linux)."""
+    if start != "0" and Path("/proc").is_dir():
+        return start_time(pid) != start
+    if os.name != "posix":
+        return False  # os.kill(pid, 0) is not a probe on Windows: keep it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, owned by someone else
+        return False
+    return False
+
+
+def abandoned(name: str, prefix: str) -> bool:
+    """True when ``name`` is ``<prefix><pid>-<start>-…`` (``prefix`` a regular expression)
+    and that process is gone."""
+    match = re.match(prefix, name)
+    owner = _OWNER_RE.match(name, match.end()) if match else None
+    return owner is not None and owner_gone(int(owner["pid"]), owner["start"])
+
+
+def mark_owned(folder: Path) -> None:
+    """Leave this process's owner token in ``folder`` when it is a temporary folder that
+    another library named (pyproject-hooks' ``tmp*`` hook folders), so that
+    :func:`remove_abandoned` can tell it was left by a killed run."""
+    parent = temp_root()
+    if folder.parent == parent and folder.name.startswith("tmp") and (folder / "input.json").is_file():
+        with contextlib.suppress(OSError):
+            (folder / OWNER_FILE).write_text(owner_token(), encoding="ascii")
+        _at_exit()
+        with _lock:  # removed at exit if an interrupt cut its own clean-up short
+            marked = _marked.setdefault(os.getpid(), [])
+            marked[:] = [p for p in marked if p.exists()] + [folder]
+
+
+def _abandoned_marked(path: Path) -> bool:
+    try:
+        token = (path / OWNER_FILE).read_text(encoding="ascii").strip()
+    except OSError:
+        return False
+    owner = _OWNER_RE.match(token + "-")
+    return owner is not None and owner_gone(int(owner["pid"]), owner["start"])
+
+
+def remove_abandoned(folder: Path, prefix: str, *, marked: bool = False) -> list[Path]:
+    """Remove the files and folders in ``folder`` named ``<prefix><pid>-<start>-…``
+    (``prefix`` a regular expression) whose owner is gone, and with ``marked`` the ``tmp*``
+    folders holding the owner file of a gone owner; return what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        is_dir = entry.is_dir() and not entry.is_symlink()
+        hook_folder = marked and is_dir and entry.name.startswith("tmp")
+        if not (abandoned(entry.name, prefix) or (hook_folder and _abandoned_marked(entry))):
+            continue
+        if is_dir:
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        if not entry.exists():
+            removed.append(entry)
+    return removed
+
+
+# --- the watchdog: children die with hwb ------------------------------------------------
+
+#: Run by ``python -I -S -c``: reads ``+PGID`` / ``-PGID`` (a child's group), ``!ARGV`` /
+#: ``~ARGV`` (a clean-up command, JSON) and ``exit`` lines until hwb's end of the pipe closes,
+#: then kills what is left and runs the clean-ups (see the module docstring).
+_WATCHDOG = r"""# hwb watchdog: kills the build processes of hwb OWNER if it is killed
+import json, os, signal, subprocess, sys
+groups, cleanups, orderly = set(), [], False
+for line in sys.stdin.buffer:
+    line = line.strip()
+    if line == b"exit":
+        orderly = True
+    elif line[:1] in (b"+", b"-") and line[1:].isdigit():
+        (groups.add if line[:1] == b"+" else groups.discard)(int(line[1:]))
+    elif line[:1] == b"!":
+        cleanups.append(json.loads(line[1:]))
+    elif line[:1] == b"~" and json.loads(line[1:]) in cleanups:
+        cleanups.remove(json.loads(line[1:]))
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+marker, me = b"HWB_OWNER=" + sys.argv[1].encode(), str(os.getpid())
+for _ in range(20 if not orderly and os.path.isdir("/proc") else 0):
+    found = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or pid == me:
+            continue
+        try:
+            with open("/proc/" + pid + "/environ", "rb") as fh:
+                if marker not in fh.read().split(b"\0"):
+                    continue
+            os.kill(int(pid), signal.SIGKILL)
+            found += 1
+        except OSError:
+            pass
+    if not found:
+        break
+for argv in cleanups:
+    try:
+        subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+    except Exception:
+        pass
+"""
+
+_lock = threading.Lock()
+#: This process's watchdog and children's temporary folder, keyed by the pid that made them
+#: (a forked child makes its own).
+_watchdogs: dict[int, subprocess.Popen[bytes]] = {}
+_children_tmp: dict[int, Path] = {}
+_exit_registered: list[bool] = []
+_marked: dict[int, list[Path]] = {}
+#: The user's temporary folder, kept once :func:`own_tempfiles` points ``tempfile`` elsewhere.
+_temp_root: list[Path] = []
+
+
+def on_death(argv: Sequence[str]) -> None:
+    """Have this process's watchdog run ``argv`` (``docker rm -f NAME``) should hwb end
+    without calling :func:`cancel_on_death` first: what outlives hwb's processes (a container)."""
+    _tell_watchdog("!" + json.dumps(list(argv)))
+
+
+def cancel_on_death(argv: Sequence[str]) -> None:
+    """Undo :func:`on_death` (hwb did the clean-up itself)."""
+    _tell_watchdog("~" + json.dumps(list(argv)))
+
+
+def _tell_watchdog(line: str) -> None:
+    """Send ``line`` to this process's watchdog, starting it first (POSIX only)."""
+    if os.name != "posix" or getattr(sys, "frozen", False):
+        return
+    with _lock:
+        dog = _watchdogs.get(os.getpid())
+        if dog is None or dog.poll() is not None:
+            dog = _start_watchdog()
+            if dog is None:
+                return
+        try:
+            assert dog.stdin is not None
+            dog.stdin.write(f"{line}\n".encode("ascii"))
+            dog.stdin.flush()
+        except OSError as exc:
+            logger.debug("the process watchdog is gone: %s", exc)
+
+
+def _start_watchdog() -> subprocess.Popen[bytes] | None:
+    env = {k: v for k, v in os.environ.items() if k != OWNER_VAR}
+    try:
+        dog = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _WATCHDOG, owner_token()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # Ctrl-C or a kill of hwb's group does not reach it
+        )
+    except OSError as exc:
+        logger.debug("could not start the process watchdog: %s", exc)
+        return None
+    _at_exit()
+    _watchdogs[os.getpid()] = dog
+    return dog
+
+
+def _orderly_exit() -> None:
+    """At exit: tell the watchdog this is no kill (it leaves daemons a build started alone),
+    and remove the children's temporary folder and the hook folders an interrupt left."""
+    with _lock:
+        dog = _watchdogs.pop(os.getpid(), None)
+        if dog is not None and dog.stdin is not None:
+            with contextlib.suppress(OSError):
+                dog.stdin.write(b"exit\n")
+                dog.stdin.close()
+        tmp = _children_tmp.pop(os.getpid(), None)
+        marked = _marked.pop(os.getpid(), [])
+        if _temp_root:
+            tempfile.tempdir = str(_temp_root[0])
+    for folder in [tmp, *marked] if tmp is not None else marked:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def temp_root() -> Path:
+    """The temporary folder as the user set it (``TMPDIR``…), also after :func:`own_tempfiles`."""
+    return _temp_root[0] if _temp_root else Path(tempfile.gettempdir())
+
+
+def own_tempfiles() -> None:
+    """Put this process's own temporary files (``tempfile``'s default folder: pyproject-hooks'
+    hook folders and the like) into the children's owner-named folder too.  For ``hwb`` run as
+    a program, whose process is hwb's alone; a library caller's ``tempfile`` is left alone."""
+    root = temp_root()
+    with _lock:
+        _temp_root[:] = [root]
+    if _children_tmpdir() is None:
+        with _lock:
+            _temp_root.clear()
+
+
+def _children_tmpdir() -> Path | None:
+    """The private temporary folder of this process's children (made on first use)."""
+    with _lock:
+        folder = _children_tmp.get(os.getpid())
+        if folder is not None and folder.is_dir():
+            return folder
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f"hwb-tmp-{owner_token()}-", dir=temp_root()))
+        except OSError:
+            return None
+        _at_exit()
+        _children_tmp[os.getpid()] = folder
+        if _temp_root:  # own_tempfiles: this process's temporary files go there as well
+            tempfile.tempdir = str(folder)
+        return folder
+
+
+def _at_exit() -> None:
+    if not _exit_registered:
+        _exit_registered.append(True)
+        atexit.register(_orderly_exit)

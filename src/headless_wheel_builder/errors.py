@@ -19,6 +19,7 @@ __all__ = [
     "BackendError",
     "BackendUnavailableError",
     "BuildError",
+    "CacheDamagedError",
     "CheckError",
     "CiError",
     "CommandTimeout",
@@ -244,6 +245,14 @@ class ContainerImageError(ContainerError):
 
     exit_code = 37
     kind = "container-image"
+
+
+class CacheDamagedError(IsolationError):
+    """``hwb cache verify`` found damaged entries: a cached wheel that differs from its
+    sha256, or a build-environment file that differs from its distribution's RECORD."""
+
+    exit_code = 39
+    kind = "cache-damaged"
 
 
 class ContainerKilledError(ContainerError):

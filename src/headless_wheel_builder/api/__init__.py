@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._cache import cache_clear as cache_clear
     from headless_wheel_builder.api._cache import cache_info as cache_info
     from headless_wheel_builder.api._cache import cache_prune as cache_prune
+    from headless_wheel_builder.api._cache import cache_remove as cache_remove
+    from headless_wheel_builder.api._cache import cache_verify as cache_verify
     from headless_wheel_builder.api._ci import ci_generate as ci_generate
     from headless_wheel_builder.api._ci import ci_trusted_publisher as ci_trusted_publisher
     from headless_wheel_builder.api._ci import detect_ci as detect_ci
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.build.plan import Distribution as Distribution
     from headless_wheel_builder.cache.manage import CacheInfo as CacheInfo
     from headless_wheel_builder.cache.manage import PruneReport as PruneReport
+    from headless_wheel_builder.cache.verify import VerifyReport as VerifyReport
     from headless_wheel_builder.ci.detect import CiEnvironment as CiEnvironment
     from headless_wheel_builder.ci.generate import CiOptions as CiOptions
     from headless_wheel_builder.ci.generate import CiReport as CiReport
@@ -108,6 +111,7 @@ _WHERE: dict[str, str] = {
     "ReleaseReport": "headless_wheel_builder.version.release",
     "Settings": "headless_wheel_builder.config.resolve",
     "TrustedPublisher": "headless_wheel_builder.ci.trusted_publisher",
+    "VerifyReport": "headless_wheel_builder.cache.verify",
     "VersionPlan": "headless_wheel_builder.version.manager",
     "YankReport": "headless_wheel_builder.publish.yank",
     "build": "headless_wheel_builder.api._build",
@@ -118,6 +122,8 @@ _WHERE: dict[str, str] = {
     "cache_clear": "headless_wheel_builder.api._cache",
     "cache_info": "headless_wheel_builder.api._cache",
     "cache_prune": "headless_wheel_builder.api._cache",
+    "cache_remove": "headless_wheel_builder.api._cache",
+    "cache_verify": "headless_wheel_builder.api._cache",
     "changelog": "headless_wheel_builder.api._version",
     "check": "headless_wheel_builder.api._build",
     "ci_generate": "headless_wheel_builder.api._ci",
@@ -170,6 +176,7 @@ __all__ = [
     "ReleaseReport",
     "Settings",
     "TrustedPublisher",
+    "VerifyReport",
     "VersionPlan",
     "YankReport",
     "build",
@@ -180,6 +187,8 @@ __all__ = [
     "cache_clear",
     "cache_info",
     "cache_prune",
+    "cache_remove",
+    "cache_verify",
     "changelog",
     "check",
     "ci_generate",

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from headless_wheel_builder.cache.manage import CacheInfo, PruneReport
+from headless_wheel_builder.cache.verify import VerifyReport
 
 
 def cache_info(cache_dir: str | os.PathLike[str] | None = None) -> CacheInfo:
@@ -36,3 +37,20 @@ def cache_clear(cache_dir: str | os.PathLike[str] | None = None) -> PruneReport:
     from headless_wheel_builder.cache import manage, store
 
     return manage.clear(store.cache_root(Path(cache_dir) if cache_dir else None))
+
+
+def cache_verify(cache_dir: str | os.PathLike[str] | None = None, *, remove: bool = False) -> VerifyReport:
+    """Check every cached wheel against its sha256 and every cached build environment's files
+    against their distributions' ``RECORD`` hashes; with ``remove``, remove the damaged entries
+    (the next build makes them again)."""
+    from headless_wheel_builder.cache import store, verify
+
+    return verify.verify(store.cache_root(Path(cache_dir) if cache_dir else None), remove=remove)
+
+
+def cache_remove(name: str, cache_dir: str | os.PathLike[str] | None = None) -> PruneReport:
+    """Remove the cached builds (wheel entries) of project ``name``, compared canonicalized
+    (``My_Pkg`` is ``my-pkg``), each atomically."""
+    from headless_wheel_builder.cache import manage, store
+
+    return manage.remove_project(store.cache_root(Path(cache_dir) if cache_dir else None), name)

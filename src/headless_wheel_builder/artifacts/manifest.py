@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import OutputError
 
 MANIFEST_NAME = "hwb-manifest.json"
@@ -28,7 +29,7 @@ _SAFE_NAME = re.compile(r"^[^\s\\/]+$")
 
 def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    tmp = path.with_name(f".hwb-tmp-{secrets.token_hex(6)}-{path.name}")
+    tmp = path.with_name(f".hwb-tmp-{_proc.owner_token()}-{secrets.token_hex(6)}-{path.name}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

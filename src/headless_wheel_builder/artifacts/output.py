@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import time
@@ -28,6 +29,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.artifacts.validate import (
     ArtifactKind,
@@ -53,8 +55,10 @@ __all__ = [
 
 #: Name prefix of the temporary files :func:`place_artifacts` writes in the output folder.
 TEMP_PREFIX = ".hwb-tmp-"
-#: Temporary files older than this (seconds) are left-overs of a killed run and removed.
+#: Temporary files older than this (seconds) are left-overs of a killed run and removed; those
+#: named after their owner (``.hwb-tmp-<pid>-<start>-…``) as soon as it is gone.
 STALE_TEMP_AGE = 3600.0
+_UNOWNED = re.compile(re.escape(TEMP_PREFIX) + r"(?!\d+-\d+-)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +179,7 @@ def place_artifacts(files: Sequence[Path], outdir: Path) -> list[Path]:
     are gone afterwards.  If anything fails, including an interrupt, every step is undone
     (sources moved back, temporary files removed, replaced files restored) and the exception
     is raised again, an ``OSError`` as :class:`OutputError`.  Only a hard kill can leave
-    ``.hwb-tmp-*`` files; the next call removes those older than an hour.
+    ``.hwb-tmp-<pid>-<start>-*`` files; the next call removes those whose owner is gone.
 
     Returns the final paths in the order of ``files``.
     """
@@ -258,9 +262,11 @@ def _prepare_outdir(outdir: Path) -> None:
             hint="choose another output folder (--outdir) or fix its permissions",
         )
     cutoff = time.time() - STALE_TEMP_AGE
+    for stale in _proc.remove_abandoned(outdir, re.escape(TEMP_PREFIX)):
+        logger.debug("removed the temporary file %s of a killed run", stale)
     for stale in outdir.glob(f"{TEMP_PREFIX}*"):
         with contextlib.suppress(OSError):
-            if stale.is_file() and stale.stat().st_mtime < cutoff:
+            if _UNOWNED.match(stale.name) and stale.is_file() and stale.stat().st_mtime < cutoff:
                 stale.unlink()
                 logger.debug("removed stale temporary file %s", stale)
 
@@ -269,7 +275,7 @@ def _stage(
     src: Path, outdir: Path, undo: list[Callable[[], object]], finish: list[Callable[[], object]]
 ) -> Path:
     """Put ``src`` at a temporary name in ``outdir`` (rename, else copy), flushed to disk."""
-    tmp = outdir / f"{TEMP_PREFIX}{secrets.token_hex(8)}-{src.name}.part"
+    tmp = outdir / f"{TEMP_PREFIX}{_proc.owner_token()}-{secrets.token_hex(8)}-{src.name}.part"
     try:
         src.replace(tmp)
     except OSError as exc:

@@ -5,14 +5,14 @@ Every top-level temporary folder hwb makes (``hwb-build-…``, ``hwb-matrix-…`
 id and, on Linux, the process's start time (``/proc/PID/stat``), so a later run can tell for sure
 that the owner is gone — a reused process id has another start time.  A run removed on any way out
 (errors, Ctrl-C) cleans up after itself; a SIGKILLed one cannot, so the first workspace a later
-run makes removes the folders whose owner is gone, at once.  Where the start time cannot be read
-(macOS, Windows) a folder is removed when its process id is no longer running.
+run makes removes the folders whose owner is gone, at once: with them the ``hwb-tmp-…`` folders
+that its children used as ``TMPDIR`` and the ``tmp*`` folders pyproject-hooks made for its hooks
+(which hold a ``.hwb-owner`` file), see :mod:`.._proc`.  Where the start time cannot be read
+(macOS) a folder is removed when its process id is no longer running; on Windows it is kept.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,59 +20,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from headless_wheel_builder._log import logger
+from headless_wheel_builder._proc import owner_token, remove_abandoned, temp_root
 
 __all__ = ["owner_token", "sweep_abandoned", "workspace"]
 
-#: ``hwb-<kind>-<pid>-<start>-<random>``: the names :func:`workspace` makes.
-_NAME_RE = re.compile(r"^hwb-[a-z]+-(?P<pid>\d+)-(?P<start>\d+)-")
+#: ``hwb-<kind>-<pid>-<start>-<random>``: the names :func:`workspace` makes (and ``hwb-tmp-``,
+#: the children's temporary folder of :mod:`.._proc`).
+_NAME_PREFIX = r"hwb-[a-z]+-"
 _swept: list[bool] = []
-
-
-def _start_time(pid: int) -> str | None:
-    """The start time of process ``pid`` in clock ticks since boot (Linux), else None."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces and parentheses: split after its last ")".
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else None
-
-
-def owner_token() -> str:
-    """``<pid>-<start>`` of this process (start ``0`` where it cannot be read)."""
-    return f"{os.getpid()}-{_start_time(os.getpid()) or 0}"
-
-
-def _owner_gone(pid: int, start: str) -> bool:
-    if start != "0" and Path("/proc").is_dir():
-        return _start_time(pid) != start
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # it exists, owned by someone else
-        return False
-    return False
 
 
 def sweep_abandoned(folder: Path | None = None) -> list[Path]:
     """Remove hwb's temporary folders in ``folder`` (default: the temporary folder) whose
-    owning process is gone; return what was removed."""
-    root = Path(folder or tempfile.gettempdir())
-    removed: list[Path] = []
-    try:
-        entries = list(root.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        match = _NAME_RE.match(entry.name)
-        if match is None or int(match["pid"]) == os.getpid() or not entry.is_dir():
-            continue
-        if _owner_gone(int(match["pid"]), match["start"]):
-            shutil.rmtree(entry, ignore_errors=True)
-            if not entry.exists():
-                removed.append(entry)
+    owning process is gone — workspaces, the children's ``hwb-tmp-…`` folders and the
+    ``tmp*`` hook folders pyproject-hooks made for a killed run; return what was removed."""
+    root = Path(folder or temp_root())
+    removed = remove_abandoned(root, _NAME_PREFIX, marked=True)
     if removed:
         logger.info("removed %d temporary folder(s) left by killed hwb runs", len(removed))
     return removed
@@ -86,7 +49,7 @@ def workspace(prefix: str) -> Iterator[Path]:
     if not _swept:
         _swept.append(True)
         sweep_abandoned()
-    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_token()}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{owner_token()}-", dir=temp_root()))
     try:
         yield folder
     finally:

@@ -15,7 +15,7 @@ its date only, others recreate it, so a new release of an unpinned backend is pi
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import shutil
 import time
 from collections.abc import Collection
@@ -30,7 +30,7 @@ from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 
-META = ".hwb-env.json"
+META = store.ENV_MARKER
 #: Remembered ``get_requires_for_build_*`` answers (``keys.requires_key``), one file each.
 REQUIRES = ".hwb-requires"
 
@@ -67,6 +67,7 @@ class EnvCache:
         self.refresh = refresh
         self.max_age = None if offline else max_age
         self._refreshed: set[str] = set()
+        store.sweep_once(root)
 
     def path_for(
         self,
@@ -110,6 +111,8 @@ class EnvCache:
                 if meta is not None and self._still_current(path, meta, interpreter, requirements, installer,
                                                             settings):  # fmt: skip
                     return self._reuse(path, meta, interpreter, settings), True
+                if wants_refresh:
+                    settings = dataclasses.replace(settings, refresh=True)
                 env = self._create(path, interpreter, requirements, installer, settings)
         except TimeoutError as exc:  # filelock.Timeout is a TimeoutError
             raise EnvironmentCreationError(
@@ -139,7 +142,7 @@ class EnvCache:
         disturbed); others: False, and the caller recreates it."""
         logger.info("Resolving the build environment %s again: resolved %s ago (env-max-age)",
                     path.name, describe_age(age(meta)))  # fmt: skip
-        scratch = path.with_name(f"{store.TMP_PREFIX}{path.name}-{os.getpid()}-{os.urandom(4).hex()}")
+        scratch = path.with_name(store.tmp_name(path.name))  # the next run sweeps it if we are killed
         try:
             VenvEnv.create(scratch, interpreter, installer=installer, settings=settings).install(requirements)
             resolved = installed_distributions(scratch)
@@ -177,7 +180,7 @@ class EnvCache:
         settings: InstallSettings,
     ) -> VenvEnv:
         if path.exists():  # a half-made environment of a killed run, or a refresh
-            shutil.rmtree(path)
+            store.discard(path)
         try:
             env = VenvEnv.create(path, interpreter, installer=installer, settings=settings)
             env.install(requirements)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,8 +25,9 @@ EntryKind = Literal["env", "wheel"]
 _UNITS = {"": 1, "B": 1}
 for _power, _letter in enumerate("KMGT", start=1):
     _UNITS.update({_letter: 1000**_power, f"{_letter}B": 1000**_power, f"{_letter}IB": 1024**_power})
-#: Left-over temporary files older than this (seconds) belong to killed runs.
-STALE_TMP = 3600.0
+#: Left-over temporary files without an owner in their name older than this (seconds) belong
+#: to killed runs (those named after their owner go as soon as it is gone).
+STALE_TMP = store.STALE_TMP
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,8 +113,10 @@ def info(root: Path) -> CacheInfo:
             if child.name in ("envs", "wheels"):
                 continue
             other += _size(child)
-        for section in ("envs", "wheels"):  # locks and left-overs
-            other += sum(_size(p) for p in _children(root / section) if p not in known)
+        # Locks and left-overs: what is beside the entries (a wheel entry is wheels/<k2>/<key>).
+        shards = _children(root / "wheels")
+        beside = [*_children(root / "envs"), *(p for shard in shards for p in _children(shard))]
+        other += sum(_size(p) for p in beside if p not in known)
     return CacheInfo(root=root, entries=entries, other_size=other, stats=store.read_stats(root))
 
 
@@ -150,6 +152,21 @@ def clear(root: Path) -> PruneReport:
         (root / "stats.json").unlink()
     _remove_stale_tmp(root, age=0.0)
     return PruneReport(root=root, removed=removed, remaining=sum(e.size for e in entries if e not in removed))
+
+
+def remove_project(root: Path, name: str) -> PruneReport:
+    """Remove every wheel entry of project ``name`` (canonicalized), each atomically."""
+    from headless_wheel_builder.cache.verify import project_entries
+
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?", name):
+        raise UsageError(
+            f"{name!r} is not a project name", hint="give the name as in [project] name, e.g. my-pkg"
+        )
+    theirs = set(project_entries(root, name))
+    entries = [e for e in _entries(root) if e.path in theirs]
+    removed = tuple(e for e in entries if _remove(root, e))
+    left = sum(e.size for e in _entries(root))
+    return PruneReport(root=root, removed=removed, remaining=left)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -193,24 +210,11 @@ def _recorded(meta: dict[str, Any]) -> dict[str, Any]:
 
 def _remove(root: Path, entry: CacheEntry) -> bool:
     """Remove ``entry`` unless another process holds its lock (it is being made)."""
-    lock = entry.path.with_name(entry.path.name + ".lock")
-    try:
-        with store.locked(lock, timeout=0.5):
-            shutil.rmtree(entry.path, ignore_errors=True)
-    except TimeoutError:
-        return False
-    return not entry.path.exists()
+    return store.remove_entry(entry.path)
 
 
 def _remove_stale_tmp(root: Path, age: float = STALE_TMP) -> None:
-    now = time.time()
-    for section in (root / "envs", root / "wheels", *_children(root / "wheels"), root):
-        for path in _children(section):
-            if path.name.startswith(store.TMP_PREFIX) and now - _mtime(path) >= age:
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+    store.sweep_abandoned(root, stale_age=age)
 
 
 def _children(folder: Path) -> list[Path]:
@@ -236,8 +240,9 @@ def _size(path: Path) -> int:
     if not path.is_dir() or path.is_symlink():
         return st.st_size
     total = 0
-    for dirpath, _, filenames in os.walk(path):
-        for name in filenames:
+    for dirpath, dirnames, filenames in os.walk(path):
+        links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]  # lib64 -> lib
+        for name in (*filenames, *links):
             with contextlib.suppress(OSError):
                 total += (Path(dirpath) / name).lstat().st_size
     return total

@@ -10,7 +10,9 @@ folder of ``platformdirs``)::
     stats.json                  hit and miss counters (``stats.lock``)
 
 Every JSON file is written to a temporary name and renamed, so a reader never sees half of
-one; a crash leaves at most a ``.tmp-*`` file, which pruning removes.
+one.  Temporary names are ``.tmp-<pid>-<start>-…``, after their owner (see ``_proc.owner_token``):
+what a killed run leaves — those, and an environment it was creating (no ``.hwb-env.json``, its
+lock free) — is removed by the next run that opens the cache and by ``hwb cache prune``, at once.
 """
 
 from __future__ import annotations
@@ -18,17 +20,26 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import shutil
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import logger
+from headless_wheel_builder._proc import abandoned, owner_token
 
 #: Counters kept in ``stats.json``.
 COUNTERS = ("wheel_hits", "wheel_misses", "wheel_corrupt", "env_hits", "env_misses")
 #: Seconds to wait for another process holding a cache lock before giving up on the cache.
 LOCK_TIMEOUT = 900.0
 TMP_PREFIX = ".tmp-"
+#: Written last into a build environment: it is complete.
+ENV_MARKER = ".hwb-env.json"
+#: Temporary files without an owner in their name (older hwb) are removed after this (seconds).
+STALE_TMP = 3600.0
+_swept: set[Path] = set()
 
 
 def cache_root(configured: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -47,7 +58,7 @@ def cache_root(configured: Path | None = None, environ: Mapping[str, str] | None
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{os.getpid()}-{os.urandom(4).hex()}")
+    tmp = path.with_name(tmp_name(path.name))
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)
@@ -100,3 +111,86 @@ def count(root: Path, **increments: int) -> None:
 def read_stats(root: Path) -> dict[str, int]:
     data = read_json(root / "stats.json") or {}
     return {name: int(data.get(name, 0)) for name in COUNTERS}
+
+
+def tmp_name(what: str) -> str:
+    """A temporary name for ``what``: ``.tmp-<pid>-<start>-<what>-<random>``."""
+    return f"{TMP_PREFIX}{owner_token()}-{what}-{os.urandom(4).hex()}"
+
+
+def children(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def sweep_abandoned(root: Path, *, stale_age: float = STALE_TMP) -> list[Path]:
+    """Remove what killed runs left in the cache at ``root``: temporary files and folders
+    whose owner is gone (or, without an owner in the name, older than ``stale_age``), and
+    environments left incomplete whose lock nobody holds.  Returns what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    prefix = re.escape(TMP_PREFIX)
+    for section in (root, root / "envs", root / "wheels", *children(root / "wheels")):
+        for path in children(section):
+            if not path.name.startswith(TMP_PREFIX):
+                continue
+            with contextlib.suppress(OSError):
+                owned = re.match(prefix + r"\d+-\d+-", path.name) is not None
+                if abandoned(path.name, prefix) or (not owned and now - path.lstat().st_mtime >= stale_age):
+                    remove_path(path)
+                    removed.append(path)
+    for env in children(root / "envs"):
+        if env.is_dir() and not env.name.startswith(TMP_PREFIX) and not (env / ENV_MARKER).exists():
+            try:
+                with locked(env.with_name(env.name + ".lock"), timeout=0):
+                    if not (env / ENV_MARKER).exists():
+                        shutil.rmtree(env, ignore_errors=True)
+                        removed.append(env)
+            except TimeoutError:
+                continue  # being created right now
+    if removed:
+        logger.info("removed %d temporary file(s) left in the cache by killed hwb runs", len(removed))
+    return removed
+
+
+def remove_entry(path: Path) -> bool:
+    """Remove the cache entry ``path`` (an environment, a wheel entry) atomically under its
+    lock: renamed to an owner-named temporary name, then deleted, so a reader never sees half
+    of it.  False when another process holds the lock (it is being made) or it is gone."""
+    try:
+        with locked(path.with_name(path.name + ".lock"), timeout=0.5):
+            if not path.exists():
+                return False
+            discard(path)
+    except (TimeoutError, OSError):
+        return False
+    return True
+
+
+def discard(path: Path) -> None:
+    """Rename ``path`` to an owner-named temporary name, then delete it: never half of it under
+    its own name (a kill mid-way leaves what the next run sweeps).  The caller holds its lock."""
+    doomed = path.with_name(tmp_name(path.name[:24]))
+    path.rename(doomed)
+    remove_path(doomed)
+
+
+def sweep_once(root: Path) -> None:
+    """:func:`sweep_abandoned` the first time this process opens the cache at ``root``
+    (never fails a build)."""
+    if root in _swept:
+        return
+    _swept.add(root)
+    try:
+        sweep_abandoned(root)
+    except OSError as exc:
+        logger.debug("could not sweep the cache: %s", exc)
+
+
+def remove_path(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -28,6 +28,7 @@ class WheelCache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.folder = root / "wheels"
+        store.sweep_once(root)
 
     def entry_dir(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -79,7 +80,7 @@ class WheelCache:
         """Store copies of ``files`` under ``key`` (replacing an entry of that key)."""
         entry = self.entry_dir(key)
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.parent / f"{store.TMP_PREFIX}{key}-{os.getpid()}-{os.urandom(4).hex()}"
+        tmp = entry.parent / store.tmp_name(key[:16])
         try:
             tmp.mkdir()
             listed = []
@@ -95,7 +96,7 @@ class WheelCache:
             store.write_json_atomic(tmp / ENTRY, {"files": listed, "created": time.time(), **summary})
             with store.locked(entry.with_name(key + ".lock"), timeout=60):
                 if entry.exists():
-                    shutil.rmtree(entry)
+                    store.discard(entry)
                 tmp.replace(entry)
         except (OSError, TimeoutError) as exc:
             logger.warning("could not store the build in the cache (%s); it was built anyway", exc)

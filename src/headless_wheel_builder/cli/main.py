@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("release", "bump, changelog, commit, build and check it, tag, publish: one resumable step"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
     "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
-    "cache": ("cache", "show, prune or clear the build-environment and wheel caches"),
+    "cache": ("cache", "show, verify, prune or clear the build-environment and wheel caches"),
 }
 
 EPILOG = """\
@@ -140,6 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
 BROKEN_PIPE_EXIT = 141
 
 
+def _as_program(argv: Sequence[str] | None) -> None:
+    """hwb run as the program (``argv`` from ``sys.argv``): its own temporary files go into its
+    owner-named folder too, so a SIGKILLed run leaves only what the next run sweeps."""
+    if argv is None:
+        from headless_wheel_builder import _proc
+
+        _proc.own_tempfiles()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``hwb`` command; return its exit code.
 
@@ -156,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(f"hwb {__version__}\n")
             sys.stdout.flush()
             return 0
+        _as_program(argv)
         return _main(args_list)
     except KeyboardInterrupt as exc:  # before or after the command's own handler
         return _interrupted(exc)

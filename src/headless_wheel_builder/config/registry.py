@@ -628,6 +628,7 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     "ci trusted-publisher": frozenset({"--index", "--project", "--provider", "--remote", "--workflow"}),
     "mcp": frozenset({"--allow-publish", "--root"}),
     "cache prune": frozenset({"--max-size", "--older-than"}),
+    "cache verify": frozenset({"--remove"}),
 }
 
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}

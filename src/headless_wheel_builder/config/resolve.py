@@ -320,5 +320,6 @@ _OTHER_ENV = frozenset(
         "HWB_CORPUS_PYTHON",
         "HWB_UPDATE_GOLDEN",
         "HWB_USER_CONFIG",
+        "HWB_OWNER",  # set by hwb in the processes it starts (_proc.OWNER_VAR)
     }
 )

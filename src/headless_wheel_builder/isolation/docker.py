@@ -4,7 +4,8 @@ The container is started once (``run -d``, an idle main process) and used throug
 for every step, then removed: by :meth:`ContainerEnv.remove`, by leaving the ``with`` block
 (also on an error or Ctrl-C), and on SIGTERM/SIGHUP, which are turned into the same unwinding
 while a container is alive.  Containers are named ``hwb-<pid>-<random>`` and labelled
-``io.hwb.owner-pid=<pid>`` so that nothing can be left behind unnoticed.
+``io.hwb.owner-pid=<pid>`` so that nothing can be left behind unnoticed; a SIGKILLed hwb's
+watchdog removes its container (``_proc.on_death``).
 
 Values of environment variables are never put on a command line (they may hold index
 credentials): they are passed as ``-e NAME`` with the value in the engine client's environment.
@@ -96,6 +97,7 @@ class ContainerEnv:
             args += ["--gpus", config.gpus]
         args += [*config.engine_args, "--entrypoint", "tail", config.image, "-f", "/dev/null"]
         env = ContainerEnv(engine, name, config, base_python=base_python)
+        _proc.on_death(env._rm_command())  # a SIGKILLed hwb cannot remove it: its watchdog does
         try:
             _proc.run(
                 engine.command(*args),
@@ -120,10 +122,14 @@ class ContainerEnv:
         self._removed = True
         with _signals_deferred():
             try:
-                _proc.capture(self.engine.command("rm", "-f", "-v", self.name), timeout=120, check=False)
+                _proc.capture(self._rm_command(), timeout=120, check=False)
             except _proc.ProcessFailed as exc:  # the engine vanished: nothing more to do
                 logger.warning("could not remove container %s: %s", self.name, exc.tail.strip())
+            _proc.cancel_on_death(self._rm_command())
         logger.info("removed container %s", self.name)
+
+    def _rm_command(self) -> list[str]:
+        return self.engine.command("rm", "-f", "-v", self.name)
 
     def __enter__(self) -> ContainerEnv:
         return self

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 import venv as _stdlib_venv
 from collections.abc import Collection, Mapping
@@ -37,6 +38,8 @@ class InstallSettings:
     log_file: Path | None = None
     timeout: float | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    refresh: bool = False
+    """Fetch again what uv has cached (``--refresh``): an environment made from nothing."""
 
 
 def uv_environ(environ: Mapping[str, str]) -> dict[str, str]:
@@ -114,7 +117,8 @@ class VenvEnv:
                     raise EnvironmentCreationError(
                         "could not create the build environment with uv",
                         why=_last_line(exc.tail) or f"uv exited with {exc.returncode}",
-                        hint="retry with `--installer pip`, or check that uv runs on this system",
+                        hint=_disk_hint(exc.tail, path)
+                        or "retry with `--installer pip`, or check that uv runs on this system",
                         details=exc.tail,
                         log_path=exc.log_path,
                     ) from exc
@@ -155,7 +159,8 @@ class VenvEnv:
                 raise EnvironmentCreationError(
                     f"could not create a build environment for Python {interpreter.short_version}",
                     why=_last_line(exc.tail) or "python -m venv failed",
-                    hint="install that Python's venv module (e.g. python3-venv) or use uv",
+                    hint=_disk_hint(exc.tail, path)
+                    or "install that Python's venv module (e.g. python3-venv) or use uv",
                     details=exc.tail,
                     log_path=exc.log_path,
                 ) from exc
@@ -198,13 +203,14 @@ class VenvEnv:
                 uv,
                 "pip",
                 "install",
+                *(["--refresh"] if self.settings.refresh else []),
                 "--python",
                 self.python_executable,
                 *constraint_args,
                 "--",
                 *reqs,
             ]
-            env = uv_environ(self.settings.environ)
+            env = uv_install_environ(self.settings.environ)
         else:
             cmd = [
                 self.python_executable,
@@ -229,6 +235,15 @@ class VenvEnv:
             )
         except _proc.ProcessFailed as exc:
             reason = _install_failure_reason(exc.tail)
+            if no_space_left(exc.tail):
+                raise EnvironmentCreationError(
+                    "could not install the build requirements: the disk is full",
+                    why=reason,
+                    hint=f"free space on the disk of {self.path} (the cache folder: `hwb cache prune "
+                    "--max-size 2G`) and of uv's or pip's cache, or point HWB_CACHE_DIR at a larger disk",
+                    details=_tail(exc.tail, 25),
+                    log_path=exc.log_path,
+                ) from exc
             raise DependencyError(
                 "could not install the build requirements",
                 why=f"{reason} (requirements: {', '.join(reqs)})",
@@ -238,6 +253,32 @@ class VenvEnv:
                 details=_tail(exc.tail, 25),
                 log_path=exc.log_path,
             ) from exc
+
+
+def uv_install_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """:func:`uv_environ` for filling a build environment: files are copied from uv's cache
+    (``UV_LINK_MODE=copy`` unless set), not hard-linked, so a file edited in one environment
+    damages neither uv's cache nor every other environment made from it.  ``clone`` would be
+    cheaper, but uv falls back to hard links where the filesystem cannot clone (ext4)."""
+    env = uv_environ(environ)
+    env.setdefault("UV_LINK_MODE", "copy")
+    return env
+
+
+#: What uv (``os error 28``) and pip (``[Errno 28]``) print when the disk is full.
+_NO_SPACE = re.compile(r"No space left on device|os error 28\b|\[Errno 28\]|ENOSPC|Disk quota exceeded")
+
+
+def no_space_left(output: str) -> bool:
+    """True when an installer's ``output`` says the disk is full."""
+    return _NO_SPACE.search(output) is not None
+
+
+def _disk_hint(output: str, path: Path) -> str | None:
+    """A disk-space hint when ``output`` says the disk is full, else None."""
+    if not no_space_left(output):
+        return None
+    return f"the disk is full: free space on the disk of {path} (or point HWB_CACHE_DIR at a larger disk)"
 
 
 def _tail(text: str, lines: int) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import OutputError, SourceNotFoundError, UsageError, ValidationError
 from headless_wheel_builder.publish.index import (
     DistEntry,
@@ -100,7 +101,8 @@ def build_local_index(
     target = out / "simple"
     _check_replaceable(target)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".hwb-index-", dir=out))
+    _proc.remove_abandoned(out, r"\.hwb-index-")  # what a killed run left
+    staging = Path(tempfile.mkdtemp(prefix=f".hwb-index-{_proc.owner_token()}-", dir=out))
     try:
         tree = staging / "simple"
         tree.mkdir()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.isolation.python import Interpreter, current
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
@@ -81,7 +82,8 @@ def ensure_tool(
         if found is not None:
             return found
     folder.parent.mkdir(parents=True, exist_ok=True)
-    scratch = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
+    _proc.remove_abandoned(folder.parent, r"\.tmp-")  # a killed run's half-made tool
+    scratch = folder.parent / f".tmp-{_proc.owner_token()}-{folder.name}-{os.urandom(4).hex()}"
     logger.info("installing %s into %s", ", ".join(reqs), folder)
     try:
         env = VenvEnv.create(scratch, interpreter, settings=InstallSettings(log_file=log_file))

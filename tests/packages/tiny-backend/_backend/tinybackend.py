@@ -1,8 +1,10 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
-config settings: mode=raise | leak | escapes | bad-record | hang | spawn-hang | slow | noisy | no-sdist
+config settings: mode=raise | leak | escapes | bad-record | hang | spawn-hang | spawn | slow | noisy
+| no-sdist
 (spawn-hang: start a grandchild that sleeps, write "<hook pid> <grandchild pid>" to $TINY_PIDFILE,
-then hang)
+then hang; spawn: start two `sleep`-like grandchildren, one in a session of its own, write their
+pids and this backend's to the file `-C pidfile=…`, and hang)
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import base64
 import hashlib
 import io
 import os
+import subprocess
 import sys
 import tarfile
 import time
@@ -26,15 +29,26 @@ def _mode(config_settings):
     return (config_settings or {}).get("mode", "")
 
 
-def _misbehave(mode):
+_SLEEPER = "import os, sys, time; open(sys.argv[1], 'a').write(f'{os.getpid()}\\n'); time.sleep(300)"
+
+
+def _spawn(pidfile):
+    with open(pidfile, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    subprocess.Popen([sys.executable, "-c", _SLEEPER, pidfile])
+    subprocess.Popen([sys.executable, "-c", _SLEEPER, pidfile], start_new_session=True)
+    time.sleep(600)
+
+
+def _misbehave(mode, config_settings=None):
+    if mode == "spawn":
+        _spawn(config_settings["pidfile"])
     if mode == "raise":
         print("tinybackend: about to fail")
         raise RuntimeError("boom from tinybackend")
     if mode == "hang":
         time.sleep(600)
     if mode == "spawn-hang":
-        import subprocess
-
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         with open(os.environ["TINY_PIDFILE"], "w") as f:
             f.write(f"{os.getpid()} {child.pid}")
@@ -60,7 +74,7 @@ def _record_line(name, data):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     mode = _mode(config_settings)
-    _misbehave(mode)
+    _misbehave(mode, config_settings)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "tiny", "__init__.py"), "rb") as f:
         init = f.read()
@@ -87,7 +101,7 @@ def build_sdist(sdist_directory, config_settings=None):
     mode = _mode(config_settings)
     if mode == "no-sdist":
         raise NotImplementedError("no sdists here")
-    _misbehave(mode)
+    _misbehave(mode, config_settings)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     base = f"{NAME}-{VERSION}"
     filename = f"{base}.tar.gz"
