@@ -12,7 +12,6 @@ redirect the first server receives exactly that credential and the build succeed
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -132,18 +131,12 @@ def serve(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
-def bare_repo(tmp_path: Path) -> Path:
-    """tiny-backend in a bare repository at <root>/repo.git, ready for dumb HTTP too."""
-    work = tmp_path / "work"
-    shutil.copytree(PACKAGES / "tiny-backend", work)
-    home = tmp_path / "home"
-    home.mkdir()
-    git(work, "init", "-q", "-b", "main", home=home)
-    git(work, "add", "-A", home=home)
-    git(work, "commit", "-q", "-m", "initial", home=home)
+def bare_repo(git_repo: Path, tmp_path: Path) -> Path:
+    """conftest's tiny-backend repository as a bare one at <root>/repo.git, ready for dumb HTTP."""
     root = tmp_path / "served"
     root.mkdir()
-    git(tmp_path, "clone", "-q", "--bare", str(work), str(root / "repo.git"), home=home)
+    home = tmp_path / "git-home"
+    git(tmp_path, "clone", "-q", "--bare", str(git_repo), str(root / "repo.git"), home=home)
     git(root / "repo.git", "update-server-info", home=home)
     return root
 

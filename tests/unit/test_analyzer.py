@@ -351,15 +351,17 @@ def test_toml_error_at_end_of_document(tmp_path: Path) -> None:
 
 
 def test_toml_error_position_prefers_exception_attributes() -> None:
+    from headless_wheel_builder.config.files import toml_error_position
+
     # Python 3.14's TOMLDecodeError carries msg/lineno/colno; older ones only the text.
     class NewStyleError(ValueError):
         msg = "Unclosed array"
         lineno = 12
         colno = 5
 
-    assert analyzer._toml_error_position(NewStyleError("whatever"), "") == (12, 5, "Unclosed array")
+    assert toml_error_position(NewStyleError("whatever"), "") == (12, 5, "Unclosed array")
     old_style = ValueError("Invalid value (at line 3, column 11)")
-    assert analyzer._toml_error_position(old_style, "") == (3, 11, "Invalid value")
+    assert toml_error_position(old_style, "") == (3, 11, "Invalid value")
 
 
 def test_pyproject_that_is_not_utf8(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ platform-specific code live in :mod:`._detect`.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -19,12 +18,8 @@ from typing import Any, Literal
 from headless_wheel_builder.analyze import _detect, _metadata_sources
 from headless_wheel_builder.analyze._family import BackendFamily
 from headless_wheel_builder.analyze._metadata_sources import ProjectFiles, table
+from headless_wheel_builder.config.files import read_toml
 from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
     "LEGACY_BACKEND",
@@ -75,8 +70,6 @@ _VCS_VERSION_ENV = {
     "hatch-vcs": "SETUPTOOLS_SCM_PRETEND_VERSION",
     "pdm: scm": "PDM_BUILD_SCM_VERSION",
 }
-_TOML_POSITION_RE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
-_TOML_END_RE = re.compile(r"^(?P<reason>.*?) \(at end of document\)$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,55 +127,9 @@ def load_pyproject(path: Path) -> dict[str, Any]:
     string, ``backend-path`` a list of strings) and ``[project]`` (``name``, ``version``,
     ``requires-python`` strings, ``dynamic`` a list of strings).
     """
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise PyprojectError(
-            f"cannot read {path.name}",
-            why=f"{path}: {exc.strerror or exc}",
-            hint="check that the file exists and is readable",
-        ) from exc
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise PyprojectError(
-            f"{path.name} is not valid UTF-8",
-            why=f"{path}:{line}: byte {exc.start}: {exc.reason}",
-            hint="TOML files must be UTF-8; re-save the file with that encoding",
-        ) from exc
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except RecursionError:
-        raise PyprojectError(
-            f"{path.name} is nested too deeply",
-            why=f"{path}: its arrays or inline tables are nested deeper than Python can read",
-            hint="no real pyproject.toml nests like this; check where the project came from",
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        line, col, reason = _toml_error_position(exc, text)
-        raise PyprojectError(
-            f"{path.name} is not valid TOML",
-            why=f"{path}:{line}:{col}: {reason}",
-            hint=f"fix the TOML syntax at line {line}, column {col} (quotes, brackets, commas, "
-            "duplicate keys); see https://toml.io",
-        ) from exc
+    data, text = read_toml(path, PyprojectError)
     _metadata_sources.check_pyproject(data, path, text)
     return data
-
-
-def _toml_error_position(exc: Exception, text: str) -> tuple[int, int, str]:
-    """(line, column, reason) of a TOMLDecodeError, on every tomllib / tomli version."""
-    message = str(exc)
-    reason = getattr(exc, "msg", None)
-    line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
-    if isinstance(line, int) and isinstance(col, int) and isinstance(reason, str):
-        return line, col, reason
-    if match := _TOML_POSITION_RE.match(message):
-        return int(match["line"]), int(match["col"]), match["reason"]
-    # "(at end of document)": point just past the last character, as tomllib would.
-    line = text.count("\n") + 1
-    col = len(text) - text.rfind("\n")
-    match = _TOML_END_RE.match(message)
-    return line, col, (match["reason"] + " at end of file") if match else message
 
 
 # --- analysis ------------------------------------------------------------------------

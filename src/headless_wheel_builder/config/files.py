@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headless_wheel_builder.errors import ConfigError
+from headless_wheel_builder.errors import ConfigError, HwbError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,15 +60,24 @@ class ConfigFile:
 
 def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse ``path``; a syntax error becomes a ConfigError naming file, line and column."""
+    return read_toml(path, ConfigError)
+
+
+def read_toml(path: Path, error: type[HwbError]) -> tuple[dict[str, Any], str]:
+    """The table and text of the TOML file ``path`` — every TOML file hwb reads, its own and a
+    stranger's.  Unreadable, not UTF-8, nested too deeply or not TOML: an ``error`` naming file,
+    line and column, never a foreign exception."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}", why=exc.strerror or str(exc), hint="check the path and permissions"
+        raise error(
+            f"cannot read {path.name}",
+            why=f"{path}: {exc.strerror or exc}",
+            hint="check that the file exists and is readable",
         ) from exc
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
-        raise ConfigError(
+        raise error(
             f"{path.name} is not valid UTF-8",
             why=f"{path}:{line}: byte {exc.start}: {exc.reason}",
             hint="TOML files must be UTF-8; re-save the file with that encoding",
@@ -76,20 +85,39 @@ def parse_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(text), text
     except RecursionError:
-        raise ConfigError(
+        raise error(
             f"{path.name} is nested too deeply",
             why=f"{path}: its arrays or inline tables are nested deeper than Python can read",
-            hint="no real configuration nests like this; check where the file came from",
+            hint="no real TOML file nests like this; check where the file came from",
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        where = f"{path}:{match[1]}:{match[2]}" if match else str(path)
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError(
+        line, col, reason = toml_error_position(exc, text)
+        raise error(
             f"{path.name} is not valid TOML",
-            why=f"{where}: {reason}",
-            hint="fix the syntax at that line (https://toml.io)",
+            why=f"{path}:{line}:{col}: {reason}",
+            hint=f"fix the TOML syntax at line {line}, column {col} (quotes, brackets, commas, "
+            "duplicate keys); see https://toml.io",
         ) from exc
+
+
+_TOML_POSITION_RE = re.compile(r"^(?P<reason>.*?) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+_TOML_END_RE = re.compile(r"^(?P<reason>.*?) \(at end of document\)$")
+
+
+def toml_error_position(exc: Exception, text: str) -> tuple[int, int, str]:
+    """(line, column, reason) of a TOMLDecodeError, on every tomllib / tomli version."""
+    message = str(exc)
+    reason = getattr(exc, "msg", None)
+    line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if isinstance(line, int) and isinstance(col, int) and isinstance(reason, str):
+        return line, col, reason
+    if match := _TOML_POSITION_RE.match(message):
+        return int(match["line"]), int(match["col"]), match["reason"]
+    # "(at end of document)": point just past the last character, as tomllib would.
+    line = text.count("\n") + 1
+    col = len(text) - text.rfind("\n")
+    match = _TOML_END_RE.match(message)
+    return line, col, (match["reason"] + " at end of file") if match else message
 
 
 def repository_root(start: Path) -> Path | None:
