@@ -32,7 +32,7 @@ from headless_wheel_builder.publish.index import (
 )
 from headless_wheel_builder.source.git import GitSpec, parse_git_url
 
-from ._fuzz import FUZZ, explains, project_names, versions
+from ._fuzz import FUZZ, explains, project_names, timed, versions
 
 # --- git URLs ------------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ _GIT_SPECS = st.one_of(st.text(max_size=60), st.lists(_URL_PIECES, max_size=10).
 @given(spec=_GIT_SPECS)
 def test_git_urls_parse_to_a_spec_none_or_git_error(spec: str) -> None:
     try:
-        parsed = parse_git_url(spec)
+        parsed = timed(parse_git_url, spec)
     except GitError as exc:
         explains(exc, GitError)
         leaked = "://user:pw@" in spec and "user:pw@" in str(exc)
@@ -198,7 +198,7 @@ _text_file = st.one_of(
 
 def _analyze_only_hwb_errors(folder: Path) -> None:
     try:
-        info = analyze(folder)
+        info = timed(analyze, folder)
     except HwbError as exc:
         explains(exc)
     else:
@@ -218,7 +218,7 @@ def test_any_pyproject_gives_a_project_or_an_hwb_error(
             if text is not None:
                 (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
         try:
-            assert isinstance(load_pyproject(folder / "pyproject.toml"), dict)
+            assert isinstance(timed(load_pyproject, folder / "pyproject.toml"), dict)
         except HwbError as exc:
             explains(exc)
         _analyze_only_hwb_errors(folder)
@@ -235,7 +235,7 @@ def test_any_pyproject_bytes_give_an_hwb_error_or_a_table(data: bytes) -> None:
         path = Path(tmp) / "pyproject.toml"
         path.write_bytes(data)
         try:
-            assert isinstance(load_pyproject(path), dict)
+            assert isinstance(timed(load_pyproject, path), dict)
         except HwbError as exc:
             explains(exc)
         _analyze_only_hwb_errors(Path(tmp))

@@ -49,7 +49,7 @@ def versioned_symbols(data: bytes) -> list[VersionedSymbol]:
     version requirements without a symbol (rare) appear with ``symbol=""``."""
     if data[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
-    if data[4] not in (1, 2) or data[5] not in (1, 2):
+    if len(data) < 6 or data[4] not in (1, 2) or data[5] not in (1, 2):
         raise ElfError("unknown ELF class or byte order")
     is64 = data[4] == 2
     end = "<" if data[5] == 1 else ">"
@@ -126,7 +126,9 @@ def _version_needs(data: bytes, sections: list[_Section], end: str) -> dict[int,
 
 
 def _string(data: bytes, offset: int) -> str:
-    stop = data.index(b"\0", offset)
+    stop = data.find(b"\0", offset)
+    if stop < 0:  # no terminating NUL, or an offset past the end
+        raise ElfError(f"malformed ELF file: no string at offset {offset}")
     return data[offset:stop].decode("utf-8", "replace")
 
 

@@ -323,7 +323,10 @@ def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
     ``http.extraHeader``, went to the redirect's host too)."""
     from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unbalanced IPv6 bracket: "https://user:pw@[::1/repo"
+        raise _bad_url(url, str(exc)) from None
     if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
         return url, {}
     userinfo, _, host = parts.netloc.rpartition("@")
