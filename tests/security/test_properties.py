@@ -251,13 +251,37 @@ def _synthetic_elf(is64: bool, little: bool, fields: tuple[int, int, int], body:
     return bytes(head) + body
 
 
+# One .gnu.version_r section (its own string table) whose entry names a library at offset 10**6.
+_VERNEED_STRING_PAST_THE_END = _synthetic_elf(
+    True,
+    True,
+    (64, 64, 1),
+    struct.pack("<IIQQQQIIQQ", 0, 0x6FFFFFFE, 0, 0, 128, 16, 0, 0, 0, 0)
+    + struct.pack("<HHIII", 1, 0, 10**6, 0, 0),
+)
+
+
+def _verneed_loop(records: int, copies: int) -> bytes:
+    """One .gnu.version_r table listed ``copies`` times (section headers 0 bytes apart), whose
+    16-byte records each read as a need of 65,535 versions and as a version chained to the next."""
+    header = struct.pack("<IIQQQQIIQQ", 0, 0x6FFFFFFE, 0, 0, 128, 16 * records, 0, 0, 0, 0)
+    chained = struct.pack("<HHIII", 1, 65535, 0, 0, 16) * (records - 1)
+    return _synthetic_elf(
+        True, True, (64, 0, copies), header + chained + struct.pack("<HHIII", 1, 65535, 0, 0, 0) + b"\0"
+    )
+
+
 _ELF_BYTES = st.one_of(
     _MUTATED_ELF,
     st.builds(
         _synthetic_elf,
         st.booleans(),
         st.booleans(),
-        st.tuples(st.integers(0, 300), st.integers(0, 80), st.integers(0, 70000)),
+        st.tuples(
+            st.one_of(st.integers(0, 300), st.integers(0, 2**64 - 1)),
+            st.integers(0, 80),
+            st.integers(0, 70000),
+        ),
         st.binary(max_size=512),
     ),
     st.binary(max_size=64).map(lambda b: b"\x7fELF" + b),
@@ -267,9 +291,9 @@ _ELF_BYTES = st.one_of(
 @FUZZ(max_examples=200)
 @given(data=_ELF_BYTES)
 @example(data=b"\x7fELF")  # too short for the class and byte-order bytes
-@example(
-    data=_synthetic_elf(True, True, (64, 64, 1), struct.pack("<IIQQQQIIQQ", 0, 11, 0, 0, 0, 24, 0, 0, 0, 0))
-)
+@example(data=_VERNEED_STRING_PAST_THE_END)  # its library name: no NUL, past the end
+@example(data=_synthetic_elf(True, True, (2**63, 64, 1), b""))  # a section table past 2**63
+@example(data=_verneed_loop(64, 65535))  # 1 KB that took minutes: quadratic, 65,535 times
 def test_elf_reader_returns_or_raises_elf_error_in_time(data: bytes) -> None:
     try:
         symbols = timed(versioned_symbols, data)
@@ -427,8 +451,8 @@ _CFG_PIECES = [
     setup_py=st.one_of(st.none(), _hostile_text(_PY_PIECES, _real_files("setup.py"))),
     setup_cfg=st.one_of(st.none(), _hostile_text(_CFG_PIECES, _real_files("setup.cfg"))),
 )
-@example(setup_py="x = " + "a + " * 5000 + "a\nsetup(name=x)\n", setup_cfg=None)
-@example(setup_py="setup(name='d', version=" + "(" * 90 + "'1'" + ")" * 90 + ")\n", setup_cfg=None)
+@example(setup_py="x = " + "a + " * 5000 + "a\nsetup(name=x)\n", setup_cfg=None)  # deeper than the evaluator
+@example(setup_py="x = " + "-" * 5000 + "1\nsetup(name='d')\n", setup_cfg=None)  # deeper than ast.parse goes
 def test_setup_readers_return_or_raise_hwb_errors_in_time(
     setup_py: str | None, setup_cfg: str | None
 ) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import tomli_w
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
@@ -74,6 +74,9 @@ _GIT_SPECS = st.one_of(st.text(max_size=60), st.lists(_URL_PIECES, max_size=10).
 
 @FUZZ(max_examples=500)
 @given(spec=_GIT_SPECS)
+@example(spec="git+00://-")  # scp-like to hwb, scheme "00" with host "-" to git
+@example(spec="git+00:0#://user:pw@")  # credentials in the fragment were shown
+@example(spec="SSH://://user:pw@")  # ... and after a second '://'
 def test_git_urls_parse_to_a_spec_none_or_git_error(spec: str) -> None:
     try:
         parsed = timed(parse_git_url, spec)

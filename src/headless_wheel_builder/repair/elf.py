@@ -63,6 +63,8 @@ def versioned_symbols(data: bytes) -> list[VersionedSymbol]:
         if dynsym is not None and versym is not None:
             strtab = sections[dynsym.link]
             entsize = dynsym.entsize or (24 if is64 else 16)
+            if entsize < (24 if is64 else 16):  # records overlapping each other
+                raise ElfError(f"malformed ELF file: dynamic symbols of {entsize} bytes")
             for index in range(dynsym.size // entsize):
                 offset = dynsym.offset + index * entsize
                 if is64:
@@ -79,7 +81,7 @@ def versioned_symbols(data: bytes) -> list[VersionedSymbol]:
         for other, (library, version) in needs.items():
             if other not in used:
                 found.add(VersionedSymbol(library=library, version=version, symbol=""))
-    except (struct.error, IndexError) as exc:
+    except (struct.error, IndexError, OverflowError) as exc:  # the last: an offset past 2**63
         raise ElfError(f"malformed ELF file: {exc}") from exc
     return sorted(found)
 
@@ -102,18 +104,26 @@ def _sections(data: bytes, is64: bool, end: str) -> list[_Section]:
 
 
 def _version_needs(data: bytes, sections: list[_Section], end: str) -> dict[int, tuple[str, str]]:
-    """Version index -> (library file, version name) from ``.gnu.version_r``."""
+    """Version index -> (library file, version name) from ``.gnu.version_r``.
+
+    Linear in the file's size: each table is read once (a crafted file can list one table
+    65,535 times), and no more 16-byte records are read than the file holds (its records can
+    chain back over each other)."""
     needs: dict[int, tuple[str, str]] = {}
-    for section in sections:
-        if section.type != _SHT_GNU_VERNEED:
-            continue
+    budget = len(data) // 16 + 1
+    tables = {s.offset: s for s in sections if s.type == _SHT_GNU_VERNEED}
+    for section in tables.values():
         strtab = sections[section.link]
         offset = section.offset
         while True:
+            budget -= 1
             _, count, file_off, aux, nxt = struct.unpack_from(end + "HHIII", data, offset)
             library = _string(data, strtab.offset + file_off)
             aux_offset = offset + aux
             for _ in range(count):
+                budget -= 1
+                if budget < 0:
+                    raise ElfError("malformed ELF file: its version requirements run in a loop")
                 _, _, other, name_off, aux_next = struct.unpack_from(end + "IHHII", data, aux_offset)
                 needs[other] = (library, _string(data, strtab.offset + name_off))
                 if not aux_next:
