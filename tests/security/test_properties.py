@@ -35,11 +35,12 @@ from hypothesis import strategies as st
 from headless_wheel_builder._log import printable, redact
 from headless_wheel_builder.analyze.analyzer import load_pyproject
 from headless_wheel_builder.config.files import parse_toml
-from headless_wheel_builder.errors import ArchiveError, ConfigError, GitError, HwbError
+from headless_wheel_builder.errors import ArchiveError, ConfigError, GitError, HwbError, UsageError
 from headless_wheel_builder.migrate.from_setup import migrate_project
 from headless_wheel_builder.migrate.options import InitOptions
 from headless_wheel_builder.publish.index_check import same_origin
 from headless_wheel_builder.publish.registries import index_candidates, resolve_repository
+from headless_wheel_builder.publish.s3_store import S3Location
 from headless_wheel_builder.publish.trusted import index_root
 from headless_wheel_builder.repair.elf import ElfError, versioned_symbols, wheel_versioned_symbols
 from headless_wheel_builder.source.archive import extract_archive
@@ -659,6 +660,13 @@ def test_registry_urls_resolve_or_raise_config_error_in_time(
     repository: str, other: str, table: dict[str, Any] | None, index: str | None
 ) -> None:
     config = {"repositories": {"mine": table}} if table is not None else None
+    try:
+        location = timed(S3Location.parse, repository)
+    except UsageError as exc:
+        explains(exc, UsageError)
+    else:
+        assert str(location).startswith("s3://")
+        assert location.key("x.whl").endswith("x.whl")
     try:
         repo = timed(resolve_repository, repository, index_url=index, config=config)
     except ConfigError as exc:

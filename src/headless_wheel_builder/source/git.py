@@ -94,7 +94,7 @@ def _scheme_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] 
     if not (explicit or scheme in ("ssh", "git") or _ends_in_git(path)):
         return None  # e.g. an https:// page, not a repository
     host = authority.rpartition("@")[2]
-    if scheme != "file" and not host:
+    if scheme != "file" and (not host or host.startswith(":")):  # ":" or ":22": a port, no host
         raise _bad_url(spec, "it names no host")
     if authority.startswith("-") or host.startswith("-"):
         raise _bad_url(spec, "its host begins with '-', which git would read as an option")
