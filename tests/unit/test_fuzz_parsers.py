@@ -78,12 +78,13 @@ _GIT_SPECS = st.one_of(st.text(max_size=60), st.lists(_URL_PIECES, max_size=10).
 @example(spec="git+00:0#://user:pw@")  # credentials in the fragment were shown
 @example(spec="SSH://://user:pw@")  # ... and after a second '://'
 @example(spec="SSH://://-")  # a port and no host
+@example(spec="git+00:://-")  # scp-like to hwb, scheme "00:" to git
 def test_git_urls_parse_to_a_spec_none_or_git_error(spec: str) -> None:
     try:
         parsed = timed(parse_git_url, spec)
     except GitError as exc:
         explains(exc, GitError)
-        leaked = "://user:pw@" in spec and "user:pw@" in str(exc)
+        leaked = "://user:pw@" in str(exc)  # a URL's userinfo; "user:pw@://" is none
         assert not leaked, "credentials in the message"
         return
     if parsed is None:

@@ -111,8 +111,8 @@ def _scp_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] | N
             raise _bad_url(spec, "it is neither scheme://host/path nor user@host:path")
         return None
     user, host = scp["user"] or "", scp["host"]
-    if scp["path"].startswith("//"):  # git reads any "x://" as a scheme, even one it cannot be
-        raise _bad_url(spec, f"{host}:// is not a transport git supports")
+    if "://" in body:  # git reads whatever stands before a "://" as a scheme ("00:", "a:b/c")
+        raise _bad_url(spec, "git would read it as scheme://…, with a scheme it does not support")
     if user.startswith("-") or host.startswith("-"):
         raise _bad_url(spec, "its host begins with '-', which git would read as an option")
     path, ref = _split_ref(scp["path"])
