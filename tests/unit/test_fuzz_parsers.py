@@ -79,6 +79,8 @@ _GIT_SPECS = st.one_of(st.text(max_size=60), st.lists(_URL_PIECES, max_size=10).
 @example(spec="SSH://://user:pw@")  # ... and after a second '://'
 @example(spec="SSH://://-")  # a port and no host
 @example(spec="git+00:://-")  # scp-like to hwb, scheme "00:" to git
+@example(spec="git+00:@-@0")  # path "@-": not an option (the host is "00")
+@example(spec="SSH://0://-")  # path "//-": not an option (the host is "0")
 def test_git_urls_parse_to_a_spec_none_or_git_error(spec: str) -> None:
     try:
         parsed = timed(parse_git_url, spec)
@@ -91,8 +93,12 @@ def test_git_urls_parse_to_a_spec_none_or_git_error(spec: str) -> None:
         return
     assert isinstance(parsed, GitSpec)
     assert not parsed.url.startswith("-")
-    assert "://-" not in parsed.url
-    assert "@-" not in parsed.url
+    # The user and host (what ssh gets as arguments) never begin with '-'; a path may
+    # ("00:@-", "ssh://0://-": git's host is "0", its path "//-").
+    scheme, sep, rest = parsed.url.partition("://")
+    authority = rest.partition("/")[0] if sep else scheme.partition(":")[0]
+    assert "@-" not in authority
+    assert not authority.startswith("-")
     assert not any(c in parsed.url for c in "\x00\n\r")
     if parsed.ref is not None:
         assert parsed.ref
