@@ -56,34 +56,43 @@ def versioned_symbols(data: bytes) -> list[VersionedSymbol]:
     try:
         sections = _sections(data, is64, end)
         needs = _version_needs(data, sections, end)
-        found: set[VersionedSymbol] = set()
-        used: set[int] = set()
-        dynsym = next((s for s in sections if s.type == _SHT_DYNSYM), None)
-        versym = next((s for s in sections if s.type == _SHT_GNU_VERSYM), None)
-        if dynsym is not None and versym is not None:
-            strtab = sections[dynsym.link]
-            entsize = dynsym.entsize or (24 if is64 else 16)
-            if entsize < (24 if is64 else 16):  # records overlapping each other
-                raise ElfError(f"malformed ELF file: dynamic symbols of {entsize} bytes")
-            for index in range(dynsym.size // entsize):
-                offset = dynsym.offset + index * entsize
-                if is64:
-                    name_off, _, _, shndx = struct.unpack_from(end + "IBBH", data, offset)
-                else:
-                    name_off, _, _, _, _, shndx = struct.unpack_from(end + "IIIBBH", data, offset)
-                (ver,) = struct.unpack_from(end + "H", data, versym.offset + 2 * index)
-                need = needs.get(ver & 0x7FFF)
-                if shndx != _SHN_UNDEF or need is None:
-                    continue
-                used.add(ver & 0x7FFF)
-                name = _string(data, strtab.offset + name_off)
-                found.add(VersionedSymbol(library=need[0], version=need[1], symbol=name))
+        found, used = _undefined_symbols(data, sections, needs, is64, end)
         for other, (library, version) in needs.items():
             if other not in used:
                 found.add(VersionedSymbol(library=library, version=version, symbol=""))
     except (struct.error, IndexError, OverflowError) as exc:  # the last: an offset past 2**63
         raise ElfError(f"malformed ELF file: {exc}") from exc
     return sorted(found)
+
+
+def _undefined_symbols(
+    data: bytes, sections: list[_Section], needs: dict[int, tuple[str, str]], is64: bool, end: str
+) -> tuple[set[VersionedSymbol], set[int]]:
+    """The undefined dynamic symbols bound to a required version, and the version indexes used."""
+    found: set[VersionedSymbol] = set()
+    used: set[int] = set()
+    dynsym = next((s for s in sections if s.type == _SHT_DYNSYM), None)
+    versym = next((s for s in sections if s.type == _SHT_GNU_VERSYM), None)
+    if dynsym is None or versym is None:
+        return found, used
+    strtab = sections[dynsym.link]
+    entsize = dynsym.entsize or (24 if is64 else 16)
+    if entsize < (24 if is64 else 16):  # records overlapping each other
+        raise ElfError(f"malformed ELF file: dynamic symbols of {entsize} bytes")
+    for index in range(dynsym.size // entsize):
+        offset = dynsym.offset + index * entsize
+        if is64:
+            name_off, _, _, shndx = struct.unpack_from(end + "IBBH", data, offset)
+        else:
+            name_off, _, _, _, _, shndx = struct.unpack_from(end + "IIIBBH", data, offset)
+        (ver,) = struct.unpack_from(end + "H", data, versym.offset + 2 * index)
+        need = needs.get(ver & 0x7FFF)
+        if shndx != _SHN_UNDEF or need is None:
+            continue
+        used.add(ver & 0x7FFF)
+        name = _string(data, strtab.offset + name_off)
+        found.add(VersionedSymbol(library=need[0], version=need[1], symbol=name))
+    return found, used
 
 
 def _sections(data: bytes, is64: bool, end: str) -> list[_Section]:
