@@ -13,8 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Every hypothesis test: no example database (nothing written into the tree) and, in CI,
+# derandomized so that a run is reproducible.  The fuzz properties set more (tests/unit/_fuzz.py).
+settings.register_profile("hwb", database=None, derandomize=os.environ.get("CI") == "true")
+settings.load_profile("hwb")
 PACKAGES = Path(__file__).resolve().parent / "packages"
 
 

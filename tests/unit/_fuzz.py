@@ -8,14 +8,22 @@ check that anything else fails only with hwb's own errors.
 from __future__ import annotations
 
 import os
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
 
 from headless_wheel_builder.errors import HwbError
 
-__all__ = ["FUZZ", "any_text", "explains", "project_names", "versions", "wheel_tags"]
+__all__ = ["FUZZ", "SLOW", "any_text", "explains", "project_names", "timed", "versions", "wheel_tags"]
+
+T = TypeVar("T")
+
+#: Seconds one call of a parser may take on a small input (a few KB) before it counts as a
+#: failure: every parser of outside input is meant to be linear, so a second means a blow-up.
+SLOW = 1.0
 
 #: PEP 508 project names: alphanumeric at both ends, ``._-`` runs allowed inside.
 project_names = st.from_regex(r"\A[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?\Z", fullmatch=True)
@@ -23,11 +31,31 @@ project_names = st.from_regex(r"\A[A-Za-z0-9]([A-Za-z0-9._-]{0,20}[A-Za-z0-9])?\
 
 def FUZZ(**kwargs: Any) -> settings:
     """Settings of the fuzz properties: derandomized in the test suite, so CI stays
-    reproducible; ``HWB_FUZZ_RANDOM=1`` explores new random inputs (and more of them)."""
+    reproducible; ``HWB_FUZZ_RANDOM=1`` explores new random inputs (and more of them), and
+    ``HWB_FUZZ_EXAMPLES=N`` sets how many (the campaigns of fuzz/run.py set both).
+
+    No example database (nothing is written into the tree), and no hypothesis deadline: a
+    deadline also times the test's own set-up (temporary folders, building an archive), so the
+    properties time the call under test themselves, with :func:`timed`."""
     explore = os.environ.get("HWB_FUZZ_RANDOM") == "1"
     if explore:
         kwargs["max_examples"] = kwargs.get("max_examples", 100) * 10
-    return settings(derandomize=not explore, deadline=None, **kwargs)
+    examples = os.environ.get("HWB_FUZZ_EXAMPLES", "")
+    if examples.isdigit():
+        kwargs["max_examples"] = int(examples)
+    return settings(derandomize=not explore, deadline=None, database=None, **kwargs)
+
+
+def timed(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, failing the example when it takes :data:`SLOW` seconds or
+    more, whether it returns or raises."""
+    start = time.perf_counter()
+    try:
+        return call(*args, **kwargs)
+    finally:
+        elapsed = time.perf_counter() - start
+        name = getattr(call, "__qualname__", repr(call))
+        assert elapsed < SLOW, f"{name} took {elapsed:.2f} s (the limit is {SLOW} s)"
 
 
 def explains(exc: BaseException, kind: type[HwbError] = HwbError) -> None:

@@ -219,7 +219,7 @@ def _module_constant(path: Path, name: str) -> str | None:
         return None
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # the last two: deep nesting
         return None
     for node in tree.body:
         target, value = None, None

@@ -81,7 +81,7 @@ def assigned_names(path: Path) -> list[str]:
     """Names assigned at module level in a Python file (statically; [] if unreadable)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
         return []
     names: list[str] = []
     for stmt in tree.body:
@@ -96,7 +96,7 @@ def literal_in_file(path: Path, name: str) -> str | None:
     """The string literal assigned to ``name`` at module level in ``path``, if there is one."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
         return None
     for stmt in tree.body:
         if (

@@ -70,7 +70,10 @@ class Evaluator:
         handler = _EXPRESSIONS.get(type(node))
         if handler is None:
             raise Unknown
-        return handler(self, node)
+        try:
+            return handler(self, node)
+        except RecursionError:  # nested deeper than Python's stack (``a + a + … + a``)
+            raise Unknown from None
 
     def _constant(self, node: ast.Constant) -> object:
         return node.value

@@ -315,7 +315,10 @@ class _Reader(Evaluator):
 def read_setup_py(path: Path) -> SetupCall:
     """The ``setup()`` keywords of ``path`` (never executed).  A syntax error raises it."""
     text = path.read_bytes().decode("utf-8")  # line endings as they are
-    tree = ast.parse(text, filename=str(path))
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except (RecursionError, MemoryError):  # what Python's parser raises for deep nesting
+        raise SyntaxError(f"{path} is nested too deeply for Python's parser") from None
     reader = _Reader(path.parent, tree, text)
     if reader.call is None:
         return SetupCall(kwargs={}, found=False, notes=tuple(reader.notes))
@@ -376,6 +379,6 @@ def remove_keywords(text: str, call: SetupCall, keys: set[str]) -> str | None:
     new = data.decode("utf-8")
     try:
         ast.parse(new)
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         return None
     return new

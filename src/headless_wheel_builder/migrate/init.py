@@ -127,7 +127,7 @@ def _import_name(name: str) -> str:
 def _docstring(path: Path) -> str | None:
     try:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
         return None
     first = doc.strip().splitlines()[0].strip() if doc and doc.strip() else None
     return first or None

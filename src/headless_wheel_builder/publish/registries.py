@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from headless_wheel_builder.errors import ConfigError
 
@@ -66,6 +66,19 @@ class Repository:
 
 def _trailing(url: str) -> str:
     return url if url.endswith("/") else url + "/"
+
+
+def _split(url: str, where: str) -> SplitResult:
+    """``urlsplit(url)``; a URL Python cannot split (an unbalanced IPv6 bracket, a port that
+    is not a number from 0 to 65535) is a ConfigError naming ``where`` it came from."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # reading the port checks it
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: {url!r} is not a valid URL", why=str(exc), hint="fix the host and port of the URL"
+        ) from None
+    return parts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +161,7 @@ def resolve_repository(
         repo = Repository(
             name=repository, upload_url=preset.upload, index_url=preset.index, preset=repository
         )
-    elif urlsplit(repository).scheme in ("http", "https"):
+    elif _split(repository, "the repository").scheme in ("http", "https"):
         host = urlsplit(repository).hostname or ""
         repo = Repository(name=repository, upload_url=repository, index_url=_KNOWN_INDEXES.get(host))
     else:
@@ -162,6 +175,7 @@ def resolve_repository(
             "(see docs/PUBLISHING.md)",
         )
     if index_url:
+        _split(index_url, "the index URL")
         repo = Repository(**{**_fields(repo), "index_url": _trailing(index_url)})
     return repo
 
@@ -188,7 +202,9 @@ def _from_config(name: str, table: Any, config_file: Path | None) -> Repository:
         raise ConfigError(
             f"{where} has no url", hint='add url = "https://…/" (or a preset; see docs/PUBLISHING.md)'
         )
-    if upload and urlsplit(upload).scheme not in ("http", "https"):
+    if target.index:
+        _split(target.index, where)
+    if upload and _split(upload, where).scheme not in ("http", "https"):
         raise ConfigError(f"{where}: url {upload!r} is not an http(s) URL", hint='write url = "https://…"')
     return Repository(
         name=name,

@@ -49,39 +49,50 @@ def versioned_symbols(data: bytes) -> list[VersionedSymbol]:
     version requirements without a symbol (rare) appear with ``symbol=""``."""
     if data[:4] != b"\x7fELF":
         raise ElfError("not an ELF file")
-    if data[4] not in (1, 2) or data[5] not in (1, 2):
+    if len(data) < 6 or data[4] not in (1, 2) or data[5] not in (1, 2):
         raise ElfError("unknown ELF class or byte order")
     is64 = data[4] == 2
     end = "<" if data[5] == 1 else ">"
     try:
         sections = _sections(data, is64, end)
         needs = _version_needs(data, sections, end)
-        found: set[VersionedSymbol] = set()
-        used: set[int] = set()
-        dynsym = next((s for s in sections if s.type == _SHT_DYNSYM), None)
-        versym = next((s for s in sections if s.type == _SHT_GNU_VERSYM), None)
-        if dynsym is not None and versym is not None:
-            strtab = sections[dynsym.link]
-            entsize = dynsym.entsize or (24 if is64 else 16)
-            for index in range(dynsym.size // entsize):
-                offset = dynsym.offset + index * entsize
-                if is64:
-                    name_off, _, _, shndx = struct.unpack_from(end + "IBBH", data, offset)
-                else:
-                    name_off, _, _, _, _, shndx = struct.unpack_from(end + "IIIBBH", data, offset)
-                (ver,) = struct.unpack_from(end + "H", data, versym.offset + 2 * index)
-                need = needs.get(ver & 0x7FFF)
-                if shndx != _SHN_UNDEF or need is None:
-                    continue
-                used.add(ver & 0x7FFF)
-                name = _string(data, strtab.offset + name_off)
-                found.add(VersionedSymbol(library=need[0], version=need[1], symbol=name))
+        found, used = _undefined_symbols(data, sections, needs, is64, end)
         for other, (library, version) in needs.items():
             if other not in used:
                 found.add(VersionedSymbol(library=library, version=version, symbol=""))
-    except (struct.error, IndexError) as exc:
+    except (struct.error, IndexError, OverflowError) as exc:  # the last: an offset past 2**63
         raise ElfError(f"malformed ELF file: {exc}") from exc
     return sorted(found)
+
+
+def _undefined_symbols(
+    data: bytes, sections: list[_Section], needs: dict[int, tuple[str, str]], is64: bool, end: str
+) -> tuple[set[VersionedSymbol], set[int]]:
+    """The undefined dynamic symbols bound to a required version, and the version indexes used."""
+    found: set[VersionedSymbol] = set()
+    used: set[int] = set()
+    dynsym = next((s for s in sections if s.type == _SHT_DYNSYM), None)
+    versym = next((s for s in sections if s.type == _SHT_GNU_VERSYM), None)
+    if dynsym is None or versym is None:
+        return found, used
+    strtab = sections[dynsym.link]
+    entsize = dynsym.entsize or (24 if is64 else 16)
+    if entsize < (24 if is64 else 16):  # records overlapping each other
+        raise ElfError(f"malformed ELF file: dynamic symbols of {entsize} bytes")
+    for index in range(dynsym.size // entsize):
+        offset = dynsym.offset + index * entsize
+        if is64:
+            name_off, _, _, shndx = struct.unpack_from(end + "IBBH", data, offset)
+        else:
+            name_off, _, _, _, _, shndx = struct.unpack_from(end + "IIIBBH", data, offset)
+        (ver,) = struct.unpack_from(end + "H", data, versym.offset + 2 * index)
+        need = needs.get(ver & 0x7FFF)
+        if shndx != _SHN_UNDEF or need is None:
+            continue
+        used.add(ver & 0x7FFF)
+        name = _string(data, strtab.offset + name_off)
+        found.add(VersionedSymbol(library=need[0], version=need[1], symbol=name))
+    return found, used
 
 
 def _sections(data: bytes, is64: bool, end: str) -> list[_Section]:
@@ -102,18 +113,26 @@ def _sections(data: bytes, is64: bool, end: str) -> list[_Section]:
 
 
 def _version_needs(data: bytes, sections: list[_Section], end: str) -> dict[int, tuple[str, str]]:
-    """Version index -> (library file, version name) from ``.gnu.version_r``."""
+    """Version index -> (library file, version name) from ``.gnu.version_r``.
+
+    Linear in the file's size: each table is read once (a crafted file can list one table
+    65,535 times), and no more 16-byte records are read than the file holds (its records can
+    chain back over each other)."""
     needs: dict[int, tuple[str, str]] = {}
-    for section in sections:
-        if section.type != _SHT_GNU_VERNEED:
-            continue
+    budget = len(data) // 16 + 1
+    tables = {s.offset: s for s in sections if s.type == _SHT_GNU_VERNEED}
+    for section in tables.values():
         strtab = sections[section.link]
         offset = section.offset
         while True:
+            budget -= 1
             _, count, file_off, aux, nxt = struct.unpack_from(end + "HHIII", data, offset)
             library = _string(data, strtab.offset + file_off)
             aux_offset = offset + aux
             for _ in range(count):
+                budget -= 1
+                if budget < 0:
+                    raise ElfError("malformed ELF file: its version requirements run in a loop")
                 _, _, other, name_off, aux_next = struct.unpack_from(end + "IHHII", data, aux_offset)
                 needs[other] = (library, _string(data, strtab.offset + name_off))
                 if not aux_next:
@@ -126,7 +145,9 @@ def _version_needs(data: bytes, sections: list[_Section], end: str) -> dict[int,
 
 
 def _string(data: bytes, offset: int) -> str:
-    stop = data.index(b"\0", offset)
+    stop = data.find(b"\0", offset)
+    if stop < 0:  # no terminating NUL, or an offset past the end
+        raise ElfError(f"malformed ELF file: no string at offset {offset}")
     return data[offset:stop].decode("utf-8", "replace")
 
 

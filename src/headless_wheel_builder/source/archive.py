@@ -236,12 +236,16 @@ class _LinkChecker:
 
 class _BoundedTarInfo(tarfile.TarInfo):
     """A TarInfo that refuses an oversized GNU long-name/long-link or pax header before tarfile
-    reads its whole declared size into memory."""
+    reads its whole declared size into memory, and a header tarfile fails on with a bare
+    ValueError (a tar error like the others)."""
 
     def _proc_member(self, tf: tarfile.TarFile) -> tarfile.TarInfo:
         if self.type in _EXTENDED_HEADER_TYPES and self.size > MAX_EXTENDED_HEADER:
             raise _HeaderTooLarge(self.size)
-        return super()._proc_member(tf)  # type: ignore[misc, no-any-return]
+        try:
+            return super()._proc_member(tf)  # type: ignore[misc, no-any-return]
+        except ValueError as exc:  # tarfile's own: a pax GNU.sparse.map that is not numbers
+            raise tarfile.HeaderError(f"unreadable header: {exc}") from exc
 
 
 _EXTENDED_HEADER_TYPES = frozenset(

@@ -94,7 +94,7 @@ def _scheme_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] 
     if not (explicit or scheme in ("ssh", "git") or _ends_in_git(path)):
         return None  # e.g. an https:// page, not a repository
     host = authority.rpartition("@")[2]
-    if scheme != "file" and not host:
+    if scheme != "file" and (not host or host.startswith(":")):  # ":" or ":22": a port, no host
         raise _bad_url(spec, "it names no host")
     if authority.startswith("-") or host.startswith("-"):
         raise _bad_url(spec, "its host begins with '-', which git would read as an option")
@@ -111,6 +111,8 @@ def _scp_url(spec: str, body: str, explicit: bool) -> tuple[str, str | None] | N
             raise _bad_url(spec, "it is neither scheme://host/path nor user@host:path")
         return None
     user, host = scp["user"] or "", scp["host"]
+    if "://" in body:  # git reads whatever stands before a "://" as a scheme ("00:", "a:b/c")
+        raise _bad_url(spec, "git would read it as scheme://…, with a scheme it does not support")
     if user.startswith("-") or host.startswith("-"):
         raise _bad_url(spec, "its host begins with '-', which git would read as an option")
     path, ref = _split_ref(scp["path"])
@@ -157,7 +159,7 @@ def _check_ref(ref: str, spec: str) -> None:
         problem = "a part of it begins with '.' or ends with '.lock'"
     if problem is not None:
         raise GitError(
-            f"invalid git ref {ref!r} in {shown_spec(spec)}",
+            f"invalid git ref {shown_spec(ref)!r} in {shown_spec(spec)}",
             why=problem,
             hint="after '@' give a branch, a tag or a commit id, e.g. git+https://host/org/repo.git@v1.2.3",
         )
@@ -172,7 +174,7 @@ def _parse_fragment(fragment: str, spec: str) -> str | None:
             subdirectory = clean_subdirectory(value, GitError, spec)
         elif key != "egg":
             raise GitError(
-                f"unknown key {key!r} in the fragment of {shown_spec(spec)}",
+                f"unknown key {shown_spec(key)!r} in the fragment of {shown_spec(spec)}",
                 why="only '#subdirectory=PATH' (and pip's 'egg=NAME') are understood",
                 hint="write the URL as git+https://host/org/repo.git@REF#subdirectory=PATH",
             )
@@ -193,7 +195,7 @@ def clean_subdirectory(value: str, error: type[HwbError], spec: str) -> str | No
         problem = "it contains control characters"
     if problem is not None:
         raise error(
-            f"invalid subdirectory {value!r} for {shown_spec(spec)}",
+            f"invalid subdirectory {shown_spec(value)!r} for {shown_spec(spec)}",
             why=f"{problem}; it must be a path inside the source",
             hint="give the folder holding pyproject.toml relative to the source root, e.g. 'packages/core'",
         )
@@ -201,18 +203,18 @@ def clean_subdirectory(value: str, error: type[HwbError], spec: str) -> str | No
 
 
 def shown_spec(spec: str) -> str:
-    """``spec`` with any credentials hidden, for messages."""
-    match = _SCHEME_RE.search(spec)
-    if match is not None:
-        start = match.end()
-        authority = spec[start:].partition("/")[0]
+    """``spec`` with any credentials hidden, for messages: the password of every
+    ``user:password@`` after a ``://`` (not only the first: a fragment or a ref can hold
+    another URL), and the user too where http(s) takes it as a token."""
+    parts = spec.split("://")
+    for index in range(1, len(parts)):
+        authority, slash, rest = parts[index].partition("/")
         if "@" in authority:
             userinfo, _, host = authority.rpartition("@")
             user, colon, _ = userinfo.partition(":")
-            hidden = f"{user}:***" if colon else "***"
-            if colon or match.group(1).lower().endswith(("http", "https")):
-                spec = f"{spec[:start]}{hidden}@{host}{spec[start + len(authority) :]}"
-    return redact(spec)
+            if colon or parts[index - 1].lower().endswith(("http", "https")):
+                parts[index] = f"{f'{user}:***' if colon else '***'}@{host}{slash}{rest}"
+    return redact("://".join(parts))
 
 
 def _bad_url(spec: str, why: str) -> GitError:
@@ -323,7 +325,10 @@ def _credentials_to_env(url: str) -> tuple[str, dict[str, str]]:
     ``http.extraHeader``, went to the redirect's host too)."""
     from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unbalanced IPv6 bracket: "https://user:pw@[::1/repo"
+        raise _bad_url(url, str(exc)) from None
     if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
         return url, {}
     userinfo, _, host = parts.netloc.rpartition("@")
