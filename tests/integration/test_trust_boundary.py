@@ -221,3 +221,48 @@ def test_the_recorder_records_what_the_user_sends_it(hwb, recorder: Recorder, tm
     posts = [auth for method, _, auth in recorder.requests if method == "POST"]
     assert posts
     assert all(auth and auth.startswith("Basic ") for auth in posts)
+
+
+def test_release_strict_reaches_the_publish_step(
+    hwb, recorder: Recorder, pypiserver: Server, tmp_path: Path
+) -> None:
+    """`hwb release` publishes through the same trust boundary as `hwb publish`: the project's
+    own repositories are ignored, and with --strict they stop the release before anything is
+    written, committed, tagged or uploaded."""
+    from tests.conftest import git
+
+    project, _, env = _publishing_setup(tmp_path, recorder, pypiserver)
+    shutil.rmtree(project / ".git")
+    text = (project / "pyproject.toml").read_text().replace("name = 'trusty'", "name = 'trusty-rel'")
+    (project / "pyproject.toml").write_text(
+        "[build-system]\nrequires = ['hatchling']\nbuild-backend = 'hatchling.build'\n\n" + text
+        + "\n[tool.hwb.version]\nfiles = ['pyproject.toml']\n\n[tool.hatch.build.targets.wheel]\n"
+        "packages = ['trusty_rel']\n"
+    )  # fmt: skip
+    (project / "trusty_rel").mkdir()
+    (project / "trusty_rel" / "__init__.py").write_text("")
+    home = tmp_path / "git-home"
+    git(project, "init", "-q", "-b", "main", home=home)
+    git(project, "add", "-A", home=home)
+    git(project, "commit", "-q", "-m", "feat: first", home=home)
+    git(project, "tag", "v1.0", home=home)
+    (project / "trusty_rel" / "more.py").write_text("")
+    git(project, "add", "-A", home=home)
+    git(project, "commit", "-q", "-m", "feat: more", home=home)
+    env = {**env, "HOME": str(home), "GIT_CONFIG_GLOBAL": "/dev/null"}
+    env |= {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t.invalid"}  # fmt: skip
+
+    strict = hwb("release", "--project", project, "-r", "corp", "--strict", cwd=project, env=env)
+    assert strict.code == 3, strict.stderr
+    assert "tool.hwb.publish.repositories" in strict.stderr
+    assert git(project, "status", "--porcelain", home=home) == ""  # nothing written
+    assert git(project, "tag", home=home).split() == ["v1.0"]  # nothing tagged
+    assert not list(pypiserver.root.glob("trusty_rel-*"))
+    assert recorder.requests == []
+
+    result = hwb("release", "--project", project, "-r", "corp", cwd=project, env=env)
+    assert result.code == 0, result.stderr
+    assert "tool.hwb.publish.repositories.corp is ignored" in result.stderr
+    assert list(pypiserver.root.glob("trusty_rel-1.1.0*"))  # the user's corp: the real pypiserver
+    assert recorder.requests == []

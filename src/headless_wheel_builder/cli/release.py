@@ -56,6 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
+    from pathlib import Path
+
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
     from headless_wheel_builder.cli.version import pre_token
@@ -72,9 +74,14 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         remote=args.remote,
         allow_dirty=args.allow_dirty,
     )
-    build_cli = {name: value for name, value in (("python", args.python), ("installer", args.installer))
-                 if value is not None}  # fmt: skip
-    report = api.release(args.project, options, build_cli=build_cli, progress=progress)
+    strict = getattr(args, "strict", None)
+    given = (("python", args.python), ("installer", args.installer), ("strict", strict))
+    build_cli = {name: value for name, value in given if value is not None}
+    # --strict reaches every stage: the build's configuration and the publish step's.
+    publish = api.PublishOptions(project_dir=Path(args.project).resolve(), strict=strict)
+    report = api.release(
+        args.project, options, build_cli=build_cli, publish_options=publish, progress=progress
+    )
     if style.json:
         emit_json(report.to_dict())
         return 0
