@@ -6,13 +6,13 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 
 from __future__ import annotations
 
-import contextlib
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
+    from typing import Any
 
     from headless_wheel_builder.cli._output import Style
     from headless_wheel_builder.errors import HwbError
@@ -257,6 +257,8 @@ def _interrupted(exc: BaseException) -> int:
     from headless_wheel_builder.errors import interrupt_exit_code
 
     code = interrupt_exit_code(exc)
+    import contextlib
+
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(
             f"error: interrupted by {_SIGNAL_NAMES.get(code, f'signal {code - 128}')}; "
@@ -281,11 +283,7 @@ def _stop_on_signals() -> Callable[[], None]:
     threads waiting on their builds see them end) and raises ``KeyboardInterrupt`` in the main
     thread (with ``signum`` set for SIGTERM/SIGHUP); further SIGTERM/SIGHUP while unwinding are
     ignored, so cleanup finishes.  The handler imports nothing: it may run inside an import."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
+    import signal  # (not threading: start-up stays light; signal.signal refuses other threads)
 
     def _stop(signum: int, frame: object) -> None:
         for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -297,7 +295,14 @@ def _stop_on_signals() -> Callable[[], None]:
         raise interrupt
 
     sigs = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    previous = {sig: signal.signal(sig, _stop) for sig in sigs}
+    previous: dict[int, Any] = {}
+    try:
+        for sig in sigs:
+            previous[sig] = signal.signal(sig, _stop)
+    except ValueError:  # not the main thread: the caller keeps its own handling
+        for installed, handler in previous.items():
+            signal.signal(installed, handler)
+        return lambda: None
 
     def _restore() -> None:
         for sig, handler in previous.items():
