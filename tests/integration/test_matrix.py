@@ -341,3 +341,36 @@ def test_a_python_found_alone_is_found_in_a_list_too(tmp_path):
     found = {str(b.identifier): b.interpreter for b in plan.builds}
     assert found["cp37-manylinux_x86_64"] is not None
     assert found["cp37-manylinux_x86_64"].executable == alone.executable
+
+
+def test_a_matrix_leg_keeps_the_sdists_egg_info(hwb, project_copy, tmp_path):
+    """Each leg builds from a private copy of the unpacked sdist; the copy keeps the sdist's
+    ``*.egg-info`` (pbr reads pbr.json and SOURCES.txt from it), so every leg's wheel holds what
+    ``python -m build --wheel`` makes from the same sdist (issue 21, family 1)."""
+    src = project_copy("a-pbr-project")
+    home = tmp_path / "home"
+    home.mkdir()
+    from tests.conftest import git
+
+    git(src, "init", "-q", "-b", "main", home=home)
+    git(src, "add", "-A", home=home)
+    git(src, "commit", "-q", "-m", "initial", home=home)
+    env = {"PBR_VERSION": "1.0.0", "HOME": str(home)}
+    sdist_result = hwb("build", src, "--sdist", "-o", tmp_path / "sdist", env=env)
+    assert sdist_result.code == 0, sdist_result.stderr
+    (sdist,) = (tmp_path / "sdist").glob("*.tar.gz")
+
+    result = hwb("build", sdist, "--python", ",".join(PRESENT[-2:]), "-o", tmp_path / "m", env=env)
+    assert result.code == 0, result.stderr
+    (wheel,) = (tmp_path / "m").glob("*.whl")
+
+    unpacked = tmp_path / "ref-src"
+    shutil.unpack_archive(sdist, unpacked)
+    (tree,) = unpacked.iterdir()
+    ref = subprocess.run([sys.executable, "-m", "build", "--wheel", "-o", str(tmp_path / "ref"), str(tree)],
+                         capture_output=True, text=True, env={**os.environ, **env}, check=False)  # fmt: skip
+    assert ref.returncode == 0, ref.stderr
+    (reference,) = (tmp_path / "ref").glob("*.whl")
+    with zipfile.ZipFile(wheel) as ours, zipfile.ZipFile(reference) as theirs:
+        assert sorted(ours.namelist()) == sorted(theirs.namelist())
+        assert "a_pbr_project-1.0.0.dist-info/pbr.json" in ours.namelist()

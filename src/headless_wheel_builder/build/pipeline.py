@@ -46,6 +46,7 @@ from headless_wheel_builder.build.plan import (
 from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.build.workspace import workspace
+from headless_wheel_builder.cache.keys import is_root_output
 from headless_wheel_builder.errors import (
     BuildError,
     HwbError,
@@ -279,17 +280,22 @@ def _tree(run: PipelineRun, timings: dict[str, float], progress: Progress) -> tu
         return source.project_dir, source.is_sdist and source.kind != "directory"
     progress.step("Copying the sources")
     with phase(timings, "copy"):
-        return copy_tree(run.tree, run.workdir / "src"), run.tree_is_sdist
+        return copy_tree(run.tree, run.workdir / "src", sdist=run.tree_is_sdist), run.tree_is_sdist
 
 
-def copy_tree(src: Path, dest: Path) -> Path:
-    """Copy a source tree for one build (no ``build/``, ``*.egg-info`` or caches shared)."""
-    top_ignored = {"build", ".tox", ".nox", ".venv", "wheelhouse"}
+def copy_tree(src: Path, dest: Path, *, sdist: bool = False) -> Path:
+    """Copy a source tree for one build, without what an earlier build left at its root
+    (``build/`` and ``wheelhouse/`` unless they are packages, ``*.egg-info`` of a folder) or
+    caches.  An unpacked sdist keeps its ``*.egg-info``: it is part of the sdist (pbr reads
+    ``pbr.json`` and ``SOURCES.txt`` from it), as ``python -m build`` keeps it."""
+    top_ignored = {".tox", ".nox", ".venv"}
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         skip = {n for n in names if n == "__pycache__"}
         if Path(folder) == src:
-            skip |= {n for n in names if n in top_ignored or n.endswith(".egg-info")}
+            skip |= {n for n in names if n in top_ignored or (n != "dist" and is_root_output(src, n))}
+            if not sdist:
+                skip |= {n for n in names if n.endswith(".egg-info")}
         return skip
 
     shutil.copytree(src, dest, symlinks=True, ignore=ignore)

@@ -235,10 +235,12 @@ def _is_build_output(root: Path, rel: str) -> bool:
     parts = rel.split("/")
     if rel.endswith((".pyc", ".pyo")) or any(p in SKIP_DIRS or p.endswith(".egg-info") for p in parts[:-1]):
         return True
-    return len(parts) > 1 and _is_root_output(root, parts[0])
+    return len(parts) > 1 and is_root_output(root, parts[0])
 
 
-def _is_root_output(root: Path, name: str) -> bool:
+def is_root_output(root: Path, name: str) -> bool:
+    """``name`` at the project's ``root`` is an output folder of a backend or of hwb (``build``,
+    ``dist``, ``wheelhouse``) and not a package of that name (``build/__init__.py``)."""
     return name in ROOT_OUTPUT_DIRS and not (root / name / "__init__.py").exists()
 
 
@@ -251,7 +253,7 @@ def _walk(root: Path, *, project_root: bool = False) -> Iterable[str]:
         dirnames[:] = [
             d for d in dirnames
             if d not in SKIP_DIRS and not d.endswith(".egg-info") and not (here / d / "pyvenv.cfg").exists()
-            and not (at_root and _is_root_output(root, d))
+            and not (at_root and is_root_output(root, d))
         ]  # fmt: skip
         for name in filenames:
             if name.endswith((".pyc", ".pyo")):
