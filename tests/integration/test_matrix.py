@@ -341,3 +341,57 @@ def test_a_python_found_alone_is_found_in_a_list_too(tmp_path):
     found = {str(b.identifier): b.interpreter for b in plan.builds}
     assert found["cp37-manylinux_x86_64"] is not None
     assert found["cp37-manylinux_x86_64"].executable == alone.executable
+
+
+def test_a_failed_matrix_shows_each_backend_tail_and_prints_one_json_document(hwb, project_copy, tmp_path):
+    """(issue 21, family 1) The backend's last lines of every failed leg are shown, as a single
+    build shows them, and `--json` prints exactly one document: the manifest with the error."""
+    src = project_copy("tiny-backend")
+    pythons = PRESENT[-2:]
+    out = tmp_path / "out"
+    result = hwb(
+        "build", src, "--python", ",".join(pythons), "-C", "mode=raise", "--wheel", "-o", out, "--json"
+    )
+    assert result.code == 44, result.stderr
+    document = json.loads(result.stdout)  # one document: "Extra data" would raise here
+    assert document["ok"] is False
+    assert document["error"] == "matrix-failed"
+    assert document["exit_code"] == 44
+    assert document["builds"] == _manifest(out)["builds"]
+    assert {b["error"]["error"] for b in document["builds"]} == {"backend-failed"}
+    for version in pythons:
+        label = f"--- cp{version.replace('.', '')}-manylinux_x86_64 ---"
+        assert label in result.stderr
+        after = result.stderr.split(label, 1)[1]
+        assert "RuntimeError: boom from tinybackend" in after, result.stderr
+    assert result.stderr.count("RuntimeError: boom from tinybackend") == len(pythons)
+    assert "the last lines of each failed build are above" in result.stderr
+
+    # Without --json: the same tails, and the summary on stdout.
+    plain = hwb("build", src, "--python", ",".join(pythons), "-C", "mode=raise", "--wheel", "-o", out)
+    assert plain.code == 44
+    assert plain.stderr.count("RuntimeError: boom from tinybackend") == len(pythons)
+    assert plain.stdout.startswith("Finished tiny-pkg 0.3.0: 0 of 2")
+
+
+def test_a_rerun_says_its_manifest_and_sums_cover_this_run_only(hwb, project_copy, tmp_path):
+    src = project_copy("tiny-backend")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "older-1.0-py3-none-any.whl").write_bytes(b"from an earlier run")
+    result = hwb("build", src, "--python", ",".join(PRESENT[-2:]), "-o", out)
+    assert result.code == 0, result.stderr
+    manifest = _manifest(out)
+    assert manifest["covers"] == "this run"
+    assert manifest["other_files"] == ["older-1.0-py3-none-any.whl"]
+    sums = (out / "SHA256SUMS").read_text()
+    assert "older-1.0-py3-none-any.whl" not in sums
+    assert "tiny_pkg-0.3.0-py3-none-any.whl" in sums
+    assert "they cover this run only" in result.stdout
+    assert "older-1.0-py3-none-any.whl" in result.stdout
+    # Checked by the peer: every file SHA256SUMS names is there and intact.
+    proc = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": OK") == 2  # the sdist and the one wheel of this run
