@@ -395,3 +395,29 @@ def test_a_rerun_says_its_manifest_and_sums_cover_this_run_only(hwb, project_cop
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count(": OK") == 2  # the sdist and the one wheel of this run
+
+
+@pytest.mark.parametrize(
+    ("selection", "code"),
+    [
+        pytest.param(["--python", ",".join(PRESENT[-2:]), "--select", "pp*"], 44, id="nothing-selected"),
+        pytest.param(["--python", "3.99"], 33, id="unknown-version"),
+        pytest.param(["--python", f"{PRESENT[-1]},3.99"], 33, id="unknown-version-in-a-list"),
+        pytest.param(["--python", "2.7"], 2, id="python-2"),
+    ],
+)
+def test_hwb_matrix_and_hwb_build_agree_on_exit_codes(hwb, project_copy, tmp_path, selection, code):
+    """(issue 21, family 1) The same selection fails the same way in `hwb build` and in every
+    format of `hwb matrix`; `--json` is one document either way."""
+    src = project_copy("tiny-backend")
+    build = hwb("build", src, *selection, "-o", tmp_path / "out")
+    planned = hwb("matrix", src, *selection)
+    as_json = hwb("matrix", src, *selection, "--json")
+    github = hwb("matrix", src, *selection, "--format", "github")
+    assert (build.code, planned.code, as_json.code, github.code) == (code,) * 4, build.stderr + planned.stderr
+    assert as_json.json["exit_code"] == code  # one document, with the error's fields
+    assert as_json.json["ok"] is False
+    # The same error (what failed) from both commands.
+    what = [line.split(": ")[1] for line in build.stderr.splitlines() if line.startswith("error:")]
+    assert what
+    assert what == [line.split(": ")[1] for line in planned.stderr.splitlines() if line.startswith("error:")]

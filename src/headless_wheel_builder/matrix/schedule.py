@@ -192,10 +192,7 @@ def build_matrix(
         facts = prepare_source(_spec(source), base, workdir)
         plan = make_plan(facts.project, options, local=True)
         if not plan.builds:
-            reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
-            raise MatrixError(
-                "nothing to build", why=reasons, hint="check --python, --select/--skip and requires-python"
-            )
+            raise plan.nothing_to_build()
         settings = {str(b.identifier): options.settings_for(str(b.identifier)) for b in plan.builds}
         for build in plan.builds:
             job = settings[str(build.identifier)]
