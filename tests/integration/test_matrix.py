@@ -421,3 +421,21 @@ def test_hwb_matrix_and_hwb_build_agree_on_exit_codes(hwb, project_copy, tmp_pat
     what = [line.split(": ")[1] for line in build.stderr.splitlines() if line.startswith("error:")]
     assert what
     assert what == [line.split(": ")[1] for line in planned.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_backend_warning_is_shown_once_per_matrix_labelled_with_its_interpreter(
+    hwb, project_copy, tmp_path
+):
+    """(issue 21, family 1) The backend warns in the sdist run (newest Python) and in the wheel
+    run (another Python): one line, naming the interpreter that reported it."""
+    src = project_copy("tiny-backend")
+    result = hwb("build", src, "--python", ",".join(PRESENT[-2:]), "-C", "mode=warn", "-j", "1",
+                 "-o", tmp_path / "out")  # fmt: skip
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "this option is deprecated" in line]
+    assert len(lines) == 1, result.stderr
+    newest = next(i for i in available() if i.short_version == PRESENT[-1])
+    assert f"build backend (Python {newest.full_version}): " in lines[0], lines[0]
+    # The wheel was built (and the warning reported again) by the other Python.
+    built = [b["identifier"] for b in _manifest(tmp_path / "out")["builds"] if b["built"]]
+    assert built == [f"cp{PRESENT[-2].replace('.', '')}-manylinux_x86_64"]

@@ -200,8 +200,11 @@ def build_matrix(
         resolved = facts.source
         with_sdist = not resolved.is_sdist and (not base.distributions or "sdist" in base.distributions)
         observer.planned((["sdist"] if with_sdist else []) + [str(b.identifier) for b in plan.builds])
+        warned: set[str] = set()  # backend warnings: shown once per matrix, with their interpreter
         staged_sdist, tree = (
-            _sdist(facts, plan, base, observer, workdir) if with_sdist else (None, resolved.project_dir)
+            _sdist(facts, plan, base, observer, workdir, warned)
+            if with_sdist
+            else (None, resolved.project_dir)
         )
         jobs = max(1, options.jobs or os.cpu_count() or 1)
         ctx = JobContext(
@@ -212,13 +215,19 @@ def build_matrix(
             observer=observer,
             cancel=threading.Event(),
             verbose=base.verbose and jobs == 1,
+            warned=warned,
         )
         results, staged = _Scheduler(ctx, plan, settings, jobs, options.fail_fast, observer).run()
         return _finish(facts, plan, results, staged, staged_sdist, base.outdir, jobs, start)
 
 
 def _sdist(
-    facts: SourceFacts, plan: MatrixPlan, options: BuildOptions, observer: MatrixObserver, workdir: Path
+    facts: SourceFacts,
+    plan: MatrixPlan,
+    options: BuildOptions,
+    observer: MatrixObserver,
+    workdir: Path,
+    warned: set[str],
 ) -> tuple[Path | None, Path]:
     """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
     built from."""
@@ -232,6 +241,7 @@ def _sdist(
         workdir=workdir / "sdist-run",
         place=False,
         log_name=f"{plan.project.name or 'project'}-sdist",
+        warned=warned,
     )
     try:
         report = run_pipeline(run, RowProgress(observer, "sdist", "building"))
