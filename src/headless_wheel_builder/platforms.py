@@ -98,6 +98,15 @@ def unsupported_version(spec: str) -> str | None:
     return f"{match['major']}.{match['minor']}" if match else None
 
 
+def unsupported_python(version: str) -> UsageError:
+    """The error for ``--python 2.7`` (exit 2, from a single build and a matrix alike)."""
+    return UsageError(
+        f"Python {version} is not supported",
+        why="hwb builds wheels for CPython 3 (3.8 and newer are found by version; an older 3.x by its path)",
+        hint="choose Python 3 versions, e.g. --python 3.9,3.13",
+    )
+
+
 def parse_version_spec(spec: str) -> tuple[int, int] | None:
     """``3.12`` / ``cp312`` / ``python3.12`` / ``312``-like specs -> (3, 12); else None."""
     match = _PYTHON_RE.match(spec.strip().lower())
@@ -342,12 +351,7 @@ def parse_pythons(specs: Sequence[str]) -> list[PythonRequest]:
         if version is not None:
             requests.append(PythonRequest(version=version))
         elif (other := unsupported_version(spec)) is not None:
-            raise UsageError(
-                f"Python {other} is not supported",
-                why="hwb builds wheels for CPython 3 (3.8 and newer are found by version; an older "
-                "3.x by its path)",
-                hint="choose Python 3 versions, e.g. --python 3.9,3.13",
-            )
+            raise unsupported_python(other)
         elif "/" in spec or "\\" in spec or spec.startswith(("python", ".")):
             requests.append(PythonRequest(version=None, path=spec))
         else:

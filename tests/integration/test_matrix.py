@@ -374,3 +374,101 @@ def test_a_matrix_leg_keeps_the_sdists_egg_info(hwb, project_copy, tmp_path):
     with zipfile.ZipFile(wheel) as ours, zipfile.ZipFile(reference) as theirs:
         assert sorted(ours.namelist()) == sorted(theirs.namelist())
         assert "a_pbr_project-1.0.0.dist-info/pbr.json" in ours.namelist()
+
+
+def test_a_failed_matrix_shows_each_backend_tail_and_prints_one_json_document(hwb, project_copy, tmp_path):
+    """(issue 21, family 1) The backend's last lines of every failed leg are shown, as a single
+    build shows them, and `--json` prints exactly one document: the manifest with the error."""
+    src = project_copy("tiny-backend")
+    pythons = PRESENT[-2:]
+    out = tmp_path / "out"
+    result = hwb(
+        "build", src, "--python", ",".join(pythons), "-C", "mode=raise", "--wheel", "-o", out, "--json"
+    )
+    assert result.code == 44, result.stderr
+    document = json.loads(result.stdout)  # one document: "Extra data" would raise here
+    assert document["ok"] is False
+    assert document["error"] == "matrix-failed"
+    assert document["exit_code"] == 44
+    assert document["builds"] == _manifest(out)["builds"]
+    assert {b["error"]["error"] for b in document["builds"]} == {"backend-failed"}
+    for version in pythons:
+        label = f"--- cp{version.replace('.', '')}-manylinux_x86_64 ---"
+        assert label in result.stderr
+        after = result.stderr.split(label, 1)[1]
+        assert "RuntimeError: boom from tinybackend" in after, result.stderr
+    assert result.stderr.count("RuntimeError: boom from tinybackend") == len(pythons)
+    assert "the last lines of each failed build are above" in result.stderr
+
+    # Without --json: the same tails, and the summary on stdout.
+    plain = hwb("build", src, "--python", ",".join(pythons), "-C", "mode=raise", "--wheel", "-o", out)
+    assert plain.code == 44
+    assert plain.stderr.count("RuntimeError: boom from tinybackend") == len(pythons)
+    assert plain.stdout.startswith("Finished tiny-pkg 0.3.0: 0 of 2")
+
+
+def test_a_rerun_says_its_manifest_and_sums_cover_this_run_only(hwb, project_copy, tmp_path):
+    src = project_copy("tiny-backend")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "older-1.0-py3-none-any.whl").write_bytes(b"from an earlier run")
+    result = hwb("build", src, "--python", ",".join(PRESENT[-2:]), "-o", out)
+    assert result.code == 0, result.stderr
+    manifest = _manifest(out)
+    assert manifest["covers"] == "this run"
+    assert manifest["other_files"] == ["older-1.0-py3-none-any.whl"]
+    sums = (out / "SHA256SUMS").read_text()
+    assert "older-1.0-py3-none-any.whl" not in sums
+    assert "tiny_pkg-0.3.0-py3-none-any.whl" in sums
+    assert "they cover this run only" in result.stdout
+    assert "older-1.0-py3-none-any.whl" in result.stdout
+    # Checked by the peer: every file SHA256SUMS names is there and intact.
+    proc = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=out, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": OK") == 2  # the sdist and the one wheel of this run
+
+
+@pytest.mark.parametrize(
+    ("selection", "code"),
+    [
+        pytest.param(["--python", ",".join(PRESENT[-2:]), "--select", "pp*"], 44, id="nothing-selected"),
+        pytest.param(["--python", "3.99"], 33, id="unknown-version"),
+        pytest.param(["--python", f"{PRESENT[-1]},3.99"], 33, id="unknown-version-in-a-list"),
+        pytest.param(["--python", "2.7"], 2, id="python-2"),
+    ],
+)
+def test_hwb_matrix_and_hwb_build_agree_on_exit_codes(hwb, project_copy, tmp_path, selection, code):
+    """(issue 21, family 1) The same selection fails the same way in `hwb build` and in every
+    format of `hwb matrix`; `--json` is one document either way."""
+    src = project_copy("tiny-backend")
+    build = hwb("build", src, *selection, "-o", tmp_path / "out")
+    planned = hwb("matrix", src, *selection)
+    as_json = hwb("matrix", src, *selection, "--json")
+    github = hwb("matrix", src, *selection, "--format", "github")
+    assert (build.code, planned.code, as_json.code, github.code) == (code,) * 4, build.stderr + planned.stderr
+    assert as_json.json["exit_code"] == code  # one document, with the error's fields
+    assert as_json.json["ok"] is False
+    # The same error (what failed) from both commands.
+    what = [line.split(": ")[1] for line in build.stderr.splitlines() if line.startswith("error:")]
+    assert what
+    assert what == [line.split(": ")[1] for line in planned.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_backend_warning_is_shown_once_per_matrix_labelled_with_its_interpreter(
+    hwb, project_copy, tmp_path
+):
+    """(issue 21, family 1) The backend warns in the sdist run (newest Python) and in the wheel
+    run (another Python): one line, naming the interpreter that reported it."""
+    src = project_copy("tiny-backend")
+    result = hwb("build", src, "--python", ",".join(PRESENT[-2:]), "-C", "mode=warn", "-j", "1",
+                 "-o", tmp_path / "out")  # fmt: skip
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "this option is deprecated" in line]
+    assert len(lines) == 1, result.stderr
+    newest = next(i for i in available() if i.short_version == PRESENT[-1])
+    assert f"build backend (Python {newest.full_version}): " in lines[0], lines[0]
+    # The wheel was built (and the warning reported again) by the other Python.
+    built = [b["identifier"] for b in _manifest(tmp_path / "out")["builds"] if b["built"]]
+    assert built == [f"cp{PRESENT[-2].replace('.', '')}-manylinux_x86_64"]

@@ -123,13 +123,19 @@ def test_a_named_missing_python_is_an_error_listing_what_was_found():
     assert "3.99" in info.value.what
     assert "3.9" in (info.value.why or "")
     assert "uv python install 3.99" in (info.value.hint or "")
-    # Planned for CI runners instead, it is listed as not available here.
-    plan = make_plan(project, MatrixOptions(pythons=("3.9", "3.99")), local=False,
+    # Planned for CI runners instead, a known CPython not installed here is listed as not
+    # available here; an unknown one (3.99) is the same error as for a local build (exit 33).
+    plan = make_plan(project, MatrixOptions(pythons=("3.9", "3.13")), local=False,
                      interpreters=lambda: _fake_interpreters(9))  # fmt: skip
     assert {b.identifier.python: b.interpreter is not None for b in plan.builds} == {
         "3.9": True,
-        "3.99": False,
+        "3.13": False,
     }
+    with pytest.raises(InterpreterNotFoundError) as info:
+        make_plan(project, MatrixOptions(pythons=("3.9", "3.99")), local=False,
+                  interpreters=lambda: _fake_interpreters(9))  # fmt: skip
+    assert "3.99" in info.value.what
+    assert "hwb knows CPython 3.8-3.14" in (info.value.why or "")
 
 
 def _assert_github_shape(matrix: object) -> None:

@@ -9,6 +9,7 @@ hook, and translates every failure into an :class:`HwbError` that names the caus
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,8 +78,12 @@ class HookSession:
         timings: dict[str, float],
         project: ProjectInfo,
         environ: Mapping[str, str] | None = None,
+        warned: set[str] | None = None,
     ) -> None:
-        """``project``: the source stage's analysis (its ``build-backend`` and ``backend-path``
+        """``warned``: backend warnings already shown (a matrix shares one set, so a warning
+        every leg reports is shown once, labelled with the interpreter that reported it
+        first); None: this run's own, unlabelled.
+        ``project``: the source stage's analysis (its ``build-backend`` and ``backend-path``
         name the backend here; a wheel built from the project's sdist has the same ones).
         ``environ``: variables every backend process gets on top of hwb's own environment
         (``SOURCE_DATE_EPOCH``, a platform's build variables); the hook's own win."""
@@ -92,7 +97,8 @@ class HookSession:
         self.progress = progress
         self.timings = timings
         self._envs: dict[tuple[str, tuple[str, ...]], tuple[VenvEnv, set[str]]] = {}
-        self._warned: set[str] = set()  # backend warnings already shown in this build
+        self._warned: set[str] = set() if warned is None else warned  # backend warnings already shown
+        self._warn_label = None if warned is None else f"Python {interpreter.full_version}"
         self._runner = _with_environ(
             _git_hardened(
                 _proc.hook_runner(stream=options.verbose, log_file=log_file, timeout=options.timeout),
@@ -119,7 +125,7 @@ class HookSession:
         with phase(self.timings, "build"):
             self.progress.step(f"Building {dist} with {self.backend}")
             try:
-                with relay_backend_warnings(self._warned):
+                with relay_backend_warnings(self._warned, self._warn_label):
                     path = Path(builder.build(dist, outdir, dict(self.options.config_settings)))
             except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                 raise self._translate(exc, dist, builder) from None
@@ -176,7 +182,7 @@ class HookSession:
                 extra: set[str] = set(recalled)
             else:
                 try:
-                    with relay_backend_warnings(self._warned):
+                    with relay_backend_warnings(self._warned, self._warn_label):
                         extra = set(builder.get_requires_for_build(dist, dict(self.options.config_settings)))
                 except Exception as exc:  # noqa: BLE001 - translated into an HwbError
                     raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
@@ -235,7 +241,7 @@ class HookSession:
             srcdir, python_executable=str(self.interpreter.executable), runner=self._runner
         )
         try:
-            with relay_backend_warnings(self._warned):
+            with relay_backend_warnings(self._warned, self._warn_label):
                 missing = builder.check_dependencies(dist, dict(self.options.config_settings))
         except Exception as exc:  # noqa: BLE001 - translated into an HwbError
             raise self._translate(exc, dist, builder, hook=f"get_requires_for_build_{dist}") from None
@@ -337,11 +343,18 @@ def _with_environ(runner: _proc.HookRunner, environ: Mapping[str, str]) -> _proc
     return _runner
 
 
+#: Guards the ``shown`` set a matrix's jobs share (they run on threads).
+_SHOWN_LOCK = threading.Lock()
+
+
 @contextmanager
-def relay_backend_warnings(shown: set[str] | None = None) -> Iterator[None]:
+def relay_backend_warnings(shown: set[str] | None = None, label: str | None = None) -> Iterator[None]:
     """Log the warnings a backend reported (pyproject-hooks re-raises them in this process as
     ``BuildBackendWarning``) instead of letting them escape: under ``-W error`` — or a test
-    suite's ``filterwarnings = error`` — a backend's deprecation notice must not fail the build."""
+    suite's ``filterwarnings = error`` — a backend's deprecation notice must not fail the build.
+
+    ``shown``: texts already logged (skipped); ``label`` (``Python 3.12.1``) names the
+    interpreter in the message when several build at once."""
     import warnings
 
     from pyproject_hooks import BuildBackendWarning
@@ -352,10 +365,11 @@ def relay_backend_warnings(shown: set[str] | None = None) -> Iterator[None]:
     for item in caught:
         if issubclass(item.category, BuildBackendWarning):
             text = str(item.message)
-            if shown is not None:  # a backend repeats itself in every hook: say it once
-                if text in shown:
-                    continue
-                shown.add(text)
-            logger.warning("build backend: %s", text)
+            if shown is not None:  # a backend repeats itself in every hook (and leg): say it once
+                with _SHOWN_LOCK:
+                    if text in shown:
+                        continue
+                    shown.add(text)
+            logger.warning("build backend%s: %s", f" ({label})" if label else "", text)
         else:  # not ours to swallow: hand it on as it was raised
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)

@@ -157,7 +157,7 @@ def _stages(walk: _Walk) -> BuildReport:
     facts, options = run.facts, run.options
     session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter, options=options,
                           log_file=walk.log_file, progress=walk.progress, timings=timings,
-                          project=facts.project, environ=walk.environ)  # fmt: skip
+                          project=facts.project, environ=walk.environ, warned=run.warned)  # fmt: skip
     built = _cached_or_built(walk, session)
     test, test_error = _test(walk, built.files)
     if test_error is not None and run.place:

@@ -126,6 +126,9 @@ class PipelineRun:
     for the caller (a matrix places all its wheels together with its manifest)."""
     cancel: threading.Event | None = None
     log_name: str | None = None
+    warned: set[str] | None = None
+    """Backend warnings already shown, shared by a matrix's runs (shown once, labelled with
+    the interpreter); None: this run's own."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -163,6 +163,11 @@ def render_report(report: MatrixReport) -> None:
         out(f"  sdist: {report.sdist.filename}")
     out(f"Manifest: {report.manifest_path}")
     out(f"Checksums: {report.sums_path}")
+    if report.other_files:
+        out(
+            f"  note: they cover this run only, not the {len(report.other_files)} other artifact(s) "
+            f"already in {report.outdir}: {', '.join(report.other_files)}"
+        )
 
 
 def render_plan(plan: MatrixPlan) -> None:

@@ -80,9 +80,17 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
             verbose=bool(style.verbose),
             check=False,
         )
+    failure = report.failure() if isinstance(report, api.MatrixReport) else None
+    if failure is not None and style.json:
+        # One JSON document whatever the outcome: the manifest with the error's fields.
+        from headless_wheel_builder.cli._output import emit_json, err
+
+        err(failure.render())
+        emit_json({**report.to_dict(), **failure.to_dict()})
+        return failure.exit_code
     _render(report, style)
-    if isinstance(report, api.MatrixReport):
-        report.raise_for_failures()
+    if failure is not None:
+        raise failure
     return 0
 
 

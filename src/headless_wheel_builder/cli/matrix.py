@@ -12,6 +12,9 @@ too (for CI runners).  A pure-Python project is built once.
                     "pythons": "3.12"}, ...]}
                     e.g. echo "matrix=$(hwb matrix --format github)" >> "$GITHUB_OUTPUT"
                     then  strategy: {matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}}
+
+Nothing selected exits 44 and an unknown version 33 in every format, as `hwb build` does
+with the same selection.
 """
 
 from __future__ import annotations
@@ -41,29 +44,34 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
 
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._matrix_view import render_plan
-    from headless_wheel_builder.cli._output import emit_json
+    from headless_wheel_builder.cli._output import emit_json, err
     from headless_wheel_builder.cli.build import config_dir, selection_values
-    from headless_wheel_builder.errors import MatrixError
 
     given = selection_values(args)
     settings = api.resolve_config(config_dir(args), cli=given, config_file=args.config)
     progress.step(f"Planning the matrix of {args.source}")
     plan = api.plan_matrix(args.source, api.matrix_options(settings))
     fmt = args.format or ("json" if style.json else "text")
+    # Nothing selected is exit 44 in every format, as `hwb build` with the same selection.
+    empty = None if plan.builds else plan.nothing_to_build()
     if fmt == "github":
         matrix = plan.github_matrix()
         if not matrix["include"]:
-            reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
-            raise MatrixError(
-                "nothing to build: the GitHub matrix would be empty (GitHub refuses an empty matrix)",
-                why=reasons,
-                hint="check --python, --platform, --select/--skip and requires-python",
+            raise plan.nothing_to_build(
+                "nothing to build: the GitHub matrix would be empty (GitHub refuses an empty matrix)"
             )
         # One line: it goes into $GITHUB_OUTPUT as `matrix=<json>`.
         sys.stdout.write(json.dumps(matrix, separators=(",", ":")) + "\n")
         return 0
     if fmt == "json":
-        emit_json({**plan.to_dict(), "github": plan.github_matrix()})
-        return 0
+        # One JSON document whatever the outcome: the plan, with the error's fields if any.
+        document = {**plan.to_dict(), "github": plan.github_matrix()}
+        if empty is not None:
+            err(empty.render())
+            document = {**document, "ok": False, **empty.to_dict()}
+        emit_json(document)
+        return empty.exit_code if empty is not None else 0
     render_plan(plan)
+    if empty is not None:
+        raise empty
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder.errors import InterpreterNotFoundError
-from headless_wheel_builder.platforms import parse_version_spec
+from headless_wheel_builder.platforms import parse_version_spec, unsupported_python, unsupported_version
 
 _PROBE = (
     "import json, sys, sysconfig; print(json.dumps({'version': list(sys.version_info[:3]), "
@@ -165,6 +165,8 @@ def find_python(spec: str | None) -> Interpreter:
             resolved = _proc.which(spec)
             path = Path(resolved) if resolved else path
         if not path.exists():
+            if (other := unsupported_version(spec)) is not None:
+                raise unsupported_python(other)
             raise InterpreterNotFoundError(
                 f"Python interpreter {spec!r} not found",
                 why="it is neither a version like 3.12 / cp312 nor an existing executable",

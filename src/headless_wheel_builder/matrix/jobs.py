@@ -127,6 +127,8 @@ class JobContext:
     observer: MatrixObserver
     cancel: threading.Event
     verbose: bool = False
+    warned: set[str] = field(default_factory=set)
+    """Backend warnings already shown: each is shown once per matrix, labelled with its interpreter."""
 
 
 def platform_environ(ident: Identifier, *, project_pure: bool | None) -> dict[str, str]:
@@ -160,6 +162,7 @@ def _run(ctx: JobContext, ident: Identifier, interpreter: Interpreter, options: 
         place=False,
         cancel=ctx.cancel,
         log_name=f"{ctx.facts.project.name or 'project'}-{name}",
+        warned=ctx.warned,
     )
 
 

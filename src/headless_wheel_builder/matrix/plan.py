@@ -15,9 +15,10 @@ from typing import Any
 
 from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.build.plan import BuildOptions
-from headless_wheel_builder.errors import InterpreterNotFoundError
+from headless_wheel_builder.errors import InterpreterNotFoundError, MatrixError
 from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
 from headless_wheel_builder.platforms import (
+    CPYTHON_MINORS,
     Identifier,
     PythonRequest,
     Skipped,
@@ -107,6 +108,14 @@ class MatrixPlan:
             "builds": [b.to_dict() for b in self.builds],
             "skipped": [s.to_dict() for s in self.skipped],
         }
+
+    def nothing_to_build(self, what: str = "nothing to build") -> MatrixError:
+        """The error for a plan that selects nothing (exit 44 from ``hwb build`` and ``hwb
+        matrix`` alike), naming why each identifier was skipped."""
+        reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in self.skipped) or "no Python selected"
+        return MatrixError(
+            what, why=reasons, hint="check --python, --platform, --select/--skip and requires-python"
+        )
 
     def github_matrix(self) -> dict[str, list[dict[str, str]]]:
         """``{"include": [{...}, ...]}``, every value a string, one entry per CI job.
@@ -219,6 +228,9 @@ def _verdict(
     version = (ident.major, ident.minor)
     interp = pool.found.get(version) if ident.platform == host else None
     full = interp.full_version if interp is not None else ident.python
+    if not local and ident.minor > CPYTHON_MINORS[-1] and version not in pool.found:
+        # Newer than any CPython hwb knows (3.99) and not here: an error, as `hwb build` says (exit 33).
+        return None, _MISSING
     reason = requires_python_excludes(project.requires_python, full)
     if reason or not local:
         return (None, reason) if reason else (interp, None)
@@ -234,9 +246,11 @@ def _verdict(
 def _not_found(missing: list[str], installed: dict[tuple[int, int], Interpreter]) -> InterpreterNotFoundError:
     have = ", ".join(f"{k[0]}.{k[1]}" for k in sorted(installed)) or "none"  # numeric order
     first = missing[0]
+    known = f"3.{CPYTHON_MINORS[0]}-3.{CPYTHON_MINORS[-1]}"
     return InterpreterNotFoundError(
         f"Python {', '.join(sorted(set(missing)))} not found",
-        why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}",
+        why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}"
+        f"; hwb knows CPython {known}",
         hint=f"install it (`uv python install {first}` or `pyenv install {first}`), pass its path "
         "with --python, or ask for `--python all` to build what is installed",
     )

@@ -71,6 +71,9 @@ class MatrixReport:
     jobs: int
     seconds: float
     source_date_epoch: str | None = None
+    other_files: tuple[str, ...] = ()
+    """Artifacts in ``outdir`` from earlier runs: the manifest and ``SHA256SUMS`` cover this
+    run only, so these are not in them."""
 
     @property
     def ok(self) -> bool:
@@ -108,24 +111,38 @@ class MatrixReport:
             "skipped": [s.to_dict() for s in self.plan.skipped],
             "manifest": str(self.manifest_path),
             "sha256sums": str(self.sums_path),
+            "covers": "this run",
+            "other_files": list(self.other_files),
         }
 
-    def raise_for_failures(self) -> None:
-        """MatrixError naming every identifier that did not end ``ok``."""
+    def failure(self) -> MatrixError | None:
+        """The MatrixError naming every identifier that did not end ``ok`` (None if all did).
+
+        Its details start with each failed identifier's own details (the last lines of the
+        backend or of the test command), as a single build shows them."""
         if self.ok:
-            return
-        lines = []
+            return None
+        tails, lines = [], []
         for result in self.failed:
             why = str(result.error) if result.error else result.status
             log = f" (log: {result.log_path})" if result.log_path and result.error else ""
             lines.append(f"  {result.identifier}: {why}{log}")
+            if result.error is not None and result.error.details:
+                tails.append(f"--- {result.identifier} ---\n{result.error.details.rstrip()}")
         bad, total = len(self.failed), len(self.results)
-        raise MatrixError(
+        return MatrixError(
             f"{bad} of {total} build{'s' if total != 1 else ''} did not succeed",
             why=", ".join(r.identifier for r in self.failed),
-            hint=f"the per-job logs have the details; {MANIFEST_NAME} in {self.outdir} lists every result",
-            details="\n".join(lines),
+            hint=("the last lines of each failed build are above; " if tails else "")
+            + f"the per-job logs have the details; {MANIFEST_NAME} in {self.outdir} lists every result",
+            details="\n".join([*tails, *lines]),
         )
+
+    def raise_for_failures(self) -> None:
+        """Raise :meth:`failure`, if any."""
+        error = self.failure()
+        if error is not None:
+            raise error
 
 
 def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
@@ -175,10 +192,7 @@ def build_matrix(
         facts = prepare_source(_spec(source), base, workdir)
         plan = make_plan(facts.project, options, local=True)
         if not plan.builds:
-            reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in plan.skipped) or "no Python selected"
-            raise MatrixError(
-                "nothing to build", why=reasons, hint="check --python, --select/--skip and requires-python"
-            )
+            raise plan.nothing_to_build()
         settings = {str(b.identifier): options.settings_for(str(b.identifier)) for b in plan.builds}
         for build in plan.builds:
             job = settings[str(build.identifier)]
@@ -186,8 +200,11 @@ def build_matrix(
         resolved = facts.source
         with_sdist = not resolved.is_sdist and (not base.distributions or "sdist" in base.distributions)
         observer.planned((["sdist"] if with_sdist else []) + [str(b.identifier) for b in plan.builds])
+        warned: set[str] = set()  # backend warnings: shown once per matrix, with their interpreter
         staged_sdist, tree = (
-            _sdist(facts, plan, base, observer, workdir) if with_sdist else (None, resolved.project_dir)
+            _sdist(facts, plan, base, observer, workdir, warned)
+            if with_sdist
+            else (None, resolved.project_dir)
         )
         jobs = max(1, options.jobs or os.cpu_count() or 1)
         ctx = JobContext(
@@ -198,13 +215,19 @@ def build_matrix(
             observer=observer,
             cancel=threading.Event(),
             verbose=base.verbose and jobs == 1,
+            warned=warned,
         )
         results, staged = _Scheduler(ctx, plan, settings, jobs, options.fail_fast, observer).run()
         return _finish(facts, plan, results, staged, staged_sdist, base.outdir, jobs, start)
 
 
 def _sdist(
-    facts: SourceFacts, plan: MatrixPlan, options: BuildOptions, observer: MatrixObserver, workdir: Path
+    facts: SourceFacts,
+    plan: MatrixPlan,
+    options: BuildOptions,
+    observer: MatrixObserver,
+    workdir: Path,
+    warned: set[str],
 ) -> tuple[Path | None, Path]:
     """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
     built from."""
@@ -218,6 +241,7 @@ def _sdist(
         workdir=workdir / "sdist-run",
         place=False,
         log_name=f"{plan.project.name or 'project'}-sdist",
+        warned=warned,
     )
     try:
         report = run_pipeline(run, RowProgress(observer, "sdist", "building"))
@@ -361,6 +385,13 @@ def _finish(
             placed.append(result)
     sdist_info = final_info[sdist.name] if sdist else None
     entries = [(info.filename, info.sha256) for info in final_info.values()]
+    others = tuple(
+        sorted(
+            p.name
+            for p in outdir.iterdir()
+            if p.is_file() and _is_artifact(p.name) and p.name not in final_info
+        )
+    )
     report = MatrixReport(
         source=facts.source,
         source_date_epoch=effective_epoch(facts.epoch),
@@ -372,10 +403,15 @@ def _finish(
         sums_path=outdir / SUMS_NAME,
         jobs=jobs,
         seconds=time.perf_counter() - start,
+        other_files=others,
     )
     write_sha256sums(outdir, entries)
     write_manifest(outdir, report.to_dict())
     return report
+
+
+def _is_artifact(name: str) -> bool:
+    return not name.startswith(".") and name.endswith((".whl", ".tar.gz", ".zip"))
 
 
 def _remove_unrepaired(results: list[JobResult], outdir: Path) -> None:

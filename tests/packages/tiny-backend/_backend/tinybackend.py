@@ -1,11 +1,13 @@
 """A minimal PEP 517 backend for hwb's tests (no build_editable on purpose).
 
 config settings: mode=raise | leak | escapes | bad-record | hang | spawn-hang | spawn | slow | noisy
-| no-sdist
+| no-sdist | warn
+(warn: a warnings.warn() in build_sdist and build_wheel, as a backend's deprecation notice)
 (spawn-hang: start a grandchild that sleeps, write "<hook pid> <grandchild pid>" to $TINY_PIDFILE,
 then hang; spawn: start two `sleep`-like grandchildren, one in a session of its own, write their
 pids and this backend's to the file `-C pidfile=…`, and hang)
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,7 +42,15 @@ def _spawn(pidfile):
     time.sleep(600)
 
 
+def _warn(mode):
+    if mode == "warn":
+        import warnings
+
+        warnings.warn("tinybackend: this option is deprecated", UserWarning, stacklevel=2)
+
+
 def _misbehave(mode, config_settings=None):
+    _warn(mode)
     if mode == "spawn":
         _spawn(config_settings["pidfile"])
     if mode == "raise":
