@@ -228,7 +228,8 @@ def test_build_constraints_pin_and_verify_hashes(hwb, project_copy, tmp_path):
 def test_pip_index_settings_are_honoured_by_uv(hwb, project_copy, tmp_path):
     # An index on a closed loopback port: the failure must name it, proving uv was told.
     env = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "UV_INDEX_URL": None, "UV_DEFAULT_INDEX": None,
-           "PIP_FIND_LINKS": None, "UV_FIND_LINKS": None, "UV_OFFLINE": None, "UV_INDEX": ""}
+           "PIP_FIND_LINKS": None, "UV_FIND_LINKS": None, "UV_OFFLINE": None, "UV_INDEX": "",
+           "PIP_CONFIG_FILE": os.devnull}  # the machine's pip.conf reaches uv too
     result = hwb("build", project_copy("pure-hatch"), "--wheel", "--installer", "uv",
                  "-o", tmp_path / "o", env=env)
     assert result.code == 32, result.stderr

@@ -21,7 +21,7 @@ from tests.conftest import PACKAGES, git
 #: Every way uv or pip could reach an index, pointed at a closed loopback port.
 OFFLINE = {"UV_OFFLINE": "1", "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "UV_INDEX_URL": None,
            "UV_DEFAULT_INDEX": "http://127.0.0.1:9/simple", "UV_INDEX": None, "PIP_FIND_LINKS": None,
-           "UV_FIND_LINKS": None, "PIP_NO_INDEX": "1"}  # fmt: skip
+           "UV_FIND_LINKS": None, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}  # fmt: skip
 
 
 @pytest.fixture

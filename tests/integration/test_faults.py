@@ -433,6 +433,7 @@ def test_network_drop_during_dependency_install(hwb, project_copy, tmp_path, dro
         "UV_OFFLINE": None,
         "UV_INDEX": "",
         "UV_HTTP_RETRIES": "1",
+        "PIP_CONFIG_FILE": os.devnull,  # the machine's pip.conf reaches uv too
     }
     out = tmp_path / "o"
     result = hwb(

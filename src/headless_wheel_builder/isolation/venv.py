@@ -3,8 +3,9 @@
 uv is a dependency of hwb (its wheel carries the binary), so it is the default; when it
 cannot run, or with ``installer="pip"``, hwb falls back to ``python -m venv`` and pip.
 The user's index settings are honoured with both: ``UV_*`` variables are passed through,
-and pip's ``PIP_INDEX_URL`` / ``PIP_EXTRA_INDEX_URL`` / ``PIP_FIND_LINKS`` / ``PIP_CERT``
-are translated for uv when no ``UV_*`` equivalent is set.
+and pip's settings (``PIP_*`` variables and pip.conf: index URLs, find-links, no-index,
+constraints, certificates, proxies) are translated to uv's syntax when no ``UV_*`` equivalent
+is set (:mod:`headless_wheel_builder.isolation.pip_settings`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger, redact
 from headless_wheel_builder.errors import DependencyError, EnvironmentCreationError
 from headless_wheel_builder.isolation.base import Installer
+from headless_wheel_builder.isolation.pip_settings import uv_translation
 from headless_wheel_builder.isolation.python import Interpreter, uv_binary
 
 _BIN = "Scripts" if os.name == "nt" else "bin"
@@ -43,27 +45,11 @@ class InstallSettings:
 
 
 def uv_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment for uv: ``environ`` with pip's settings translated where uv's own are
-    unset, and empty ``UV_*`` variables dropped (uv rejects an empty value)."""
+    """The environment for uv: ``environ`` with pip's settings (variables and pip.conf)
+    translated to uv's syntax where uv's own are unset (:mod:`.pip_settings`), and empty
+    ``UV_*`` variables dropped (uv rejects an empty value)."""
     env = {k: v for k, v in environ.items() if not (k.startswith("UV_") and v == "")}
-
-    def translate(pip_name: str, uv_name: str) -> None:
-        if env.get(pip_name) and not env.get(uv_name):
-            env[uv_name] = env[pip_name]
-
-    translated_extra = bool(env.get("PIP_EXTRA_INDEX_URL")) and not env.get("UV_EXTRA_INDEX_URL")
-    translate("PIP_INDEX_URL", "UV_INDEX_URL")
-    translate("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")
-    translate("PIP_FIND_LINKS", "UV_FIND_LINKS")
-    if translated_extra and not env.get("UV_INDEX_STRATEGY"):
-        # pip picks the best match across all its indexes; uv's default stops at the first
-        # index that has the project.  Keep pip's meaning for pip's settings.
-        env["UV_INDEX_STRATEGY"] = "unsafe-best-match"
-    if not env.get("SSL_CERT_FILE"):
-        for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-            if env.get(name):
-                env["SSL_CERT_FILE"] = env[name]
-                break
+    env.update(uv_translation(env))
     env.setdefault("UV_NO_PROGRESS", "1")
     return env
 
@@ -199,6 +185,10 @@ class VenvEnv:
         if self._installer == "uv":
             uv = uv_binary()
             assert uv is not None
+            env = uv_install_environ(self.settings.environ)
+            if constraint_args:  # uv reads UV_CONSTRAINT only without --constraint: keep both
+                for user_constraint in env.get("UV_CONSTRAINT", "").split():
+                    constraint_args += ["--constraint", user_constraint]
             cmd: list[str] = [
                 uv,
                 "pip",
@@ -210,7 +200,6 @@ class VenvEnv:
                 "--",
                 *reqs,
             ]
-            env = uv_install_environ(self.settings.environ)
         else:
             cmd = [
                 self.python_executable,
