@@ -220,11 +220,16 @@ def test_pre_commit_hooks_in_a_real_repository(hooks_repo: tuple[Path, str], tmp
     good = run("git", "commit", "-q", "-m", "feat: start the demo project")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "hwb config check" in good.stdout + good.stderr
+    # At pre-commit only: the manifest gives hwb-check-config its stages (not commit-msg too).
+    assert (good.stdout + good.stderr).count("hwb config check") == 1, good.stdout + good.stderr
 
     bad_message = run("git", "commit", "-q", "--allow-empty", "-m", "added some stuff")
     assert bad_message.returncode != 0
     assert "hwb version lint" in bad_message.stdout + bad_message.stderr
     assert "Conventional Commits" in bad_message.stdout + bad_message.stderr or "type" in bad_message.stdout
+    # The commit was not made: the hint says to edit the message, not to amend a commit.
+    assert "edit the message and commit again" in bad_message.stdout + bad_message.stderr
+    assert "--amend" not in bad_message.stdout + bad_message.stderr
 
     (repo / "pyproject.toml").write_text(
         '[project]\nname = "demo"\nversion = "1.0"\n\n[tool.hwb]\noutdri = "out"\n'

@@ -537,3 +537,18 @@ def test_a_monorepo_release_builds_each_member_from_the_release_commit(hwb: Any,
     assert repo.git("rev-parse", "pkg-a-v1.1.0^{commit}") == head
     assert repo.git("rev-parse", "pkg-b-v0.2.1^{commit}") == head
     assert repo.git("status", "--porcelain") == "?? packages/a/tiny/untracked.py"
+
+
+def test_no_publish_says_so_when_a_repository_is_configured(hwb: Any, project: Repo) -> None:
+    """--no-publish with a repository given is "not published", not "no repository configured"."""
+    args = ("release", "--dry-run", "--json", "--no-publish")
+    given = hwb(
+        *args, "--repository", "https://upload.example.invalid/legacy/", env=project.env, cwd=project.path
+    )
+    assert given.code == 0, given.stderr
+    (step,) = [s for s in given.json["steps"] if s["step"] == "publish"]
+    assert step["status"] == "skipped"
+    assert step["detail"] == "--no-publish: not published"
+    plain = hwb(*args, env=project.env, cwd=project.path)
+    (step,) = [s for s in plain.json["steps"] if s["step"] == "publish"]
+    assert step["detail"].startswith("no repository configured")

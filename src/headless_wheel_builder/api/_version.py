@@ -158,6 +158,9 @@ def release(
         check=_check_release,
         publish=_publish if repository else None,
         publish_target=redact(repository) if repository else None,
+        publish_off="--no-publish: not published"
+        if not opts.publish and (opts.repository or settings.repository)
+        else None,
         outdir=opts.outdir or root / settings.outdir,
         workspace=workspace,
         digest=file_sha256,

@@ -31,6 +31,9 @@ class LintedMessage:
 @dataclass(frozen=True, kw_only=True)
 class LintReport:
     messages: tuple[LintedMessage, ...]
+    committed: bool = True
+    """False for a message that is not a commit yet (``--message``, ``--message-file``: the
+    commit-msg hook), whose fix is editing it, not ``git commit --amend``."""
 
     @property
     def ok(self) -> bool:
@@ -56,7 +59,12 @@ class LintReport:
             f"{len(self.failures)} of {len(self.messages)} commit message(s) break Conventional Commits",
             why="\n  " + "\n  ".join(lines),
             hint="write 'type(scope): description', e.g. 'fix(parser): accept empty scopes' "
-            "(https://www.conventionalcommits.org/en/v1.0.0/); git commit --amend or rebase to reword",
+            "(https://www.conventionalcommits.org/en/v1.0.0/); "
+            + (
+                "git commit --amend or rebase to reword"
+                if self.committed
+                else "edit the message and commit again (nothing was committed)"
+            ),
         )
 
 
@@ -65,7 +73,8 @@ def _allowed(config: VersionConfig) -> tuple[str, ...]:
 
 
 def lint_text(text: str, *, ref: str, config: VersionConfig) -> LintReport:
-    return LintReport(messages=(LintedMessage(ref=ref, parsed=lint_message(text, types=_allowed(config))),))
+    parsed = lint_message(text, types=_allowed(config))
+    return LintReport(messages=(LintedMessage(ref=ref, parsed=parsed),), committed=False)
 
 
 def lint_file(path: Path, *, config: VersionConfig) -> LintReport:

@@ -273,6 +273,9 @@ class Stages:
     publish: PublishStep | None
     publish_target: str | None
     outdir: Path
+    publish_off: str | None = None
+    """Why nothing is published when ``publish`` is None and a repository is configured
+    (``--no-publish``); None: no repository is configured."""
     workspace: Callable[[str], AbstractContextManager[Path]]
     """A private temporary folder (``build.workspace.workspace``) for the release's checkout."""
     digest: Callable[[Path], str]
@@ -422,9 +425,10 @@ def _planned_release(plans: Sequence[VersionPlan], stages: Stages) -> list[Step]
         )
         for p in plans
     ]
-    steps.append(Step(name="check", status="planned", detail="every artifact, as hwb check --strict"))
+    check = "every artifact, as hwb check does: an error stops the release"
+    steps.append(Step(name="check", status="planned", detail=check))
     steps += _planned_git_steps(plans, commit=True, tag=True, push=False)
-    steps.append(_publish_step(stages.publish_target, "planned"))
+    steps.append(_publish_step(stages, "planned"))
     if stages.push:
         steps.append(_planned_push(stages.remote))
     return steps
@@ -581,7 +585,7 @@ def _publish_and_push(
     """Publish (skipping files already there) and push, recording each as it finishes; a
     failure leaves the commit and tags for a rerun to resume (states c and d)."""
     if stages.publish is None and not stages.push:
-        steps.append(_publish_step(None, "skipped"))
+        steps.append(_publish_step(stages, "skipped"))
         return
     record.save(repo)
     if stages.publish is not None and stages.publish_target not in record.published:
@@ -592,7 +596,7 @@ def _publish_and_push(
         record.published.append(stages.publish_target or "")
         record.save(repo)
     elif stages.publish is None:
-        steps.append(_publish_step(None, "skipped"))
+        steps.append(_publish_step(stages, "skipped"))
     if stages.push and not record.pushed:
         stages.progress.step(f"pushing to {stages.remote}")
         with _resumable(record.tags):
@@ -662,7 +666,7 @@ def _resume(
             Step(name="build", status="planned", detail=f"from {', '.join(record.tags)}, unless the "
                  "files this release built are still there unchanged")
         )  # fmt: skip
-        steps.append(_publish_step(stages.publish_target, "planned"))
+        steps.append(_publish_step(stages, "planned"))
         if stages.push:
             steps.append(_planned_push(stages.remote))
         tags = tuple(record.tags)
@@ -700,11 +704,12 @@ def _resume_artifacts(
     return built
 
 
-def _publish_step(target: str | None, status: StepStatus) -> Step:
-    if target is None:
+def _publish_step(stages: Stages, status: StepStatus) -> Step:
+    if stages.publish is None or stages.publish_target is None:
         return Step(
             name="publish",
             status="skipped",
-            detail="no repository configured ([tool.hwb.version.release] repository, or --repository)",
+            detail=stages.publish_off
+            or "no repository configured ([tool.hwb.version.release] repository, or --repository)",
         )
-    return Step(name="publish", status=status, detail=f"to {target}")
+    return Step(name="publish", status=status, detail=f"to {stages.publish_target}")
