@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from headless_wheel_builder._log import Redactor, logger, printable
 
@@ -630,7 +630,25 @@ def _start_watchdog() -> subprocess.Popen[bytes] | None:
 
 def _orderly_exit() -> None:
     """At exit: tell the watchdog this is no kill (it leaves daemons a build started alone),
-    and remove the children's temporary folder and the hook folders an interrupt left."""
+    and remove the children's temporary folder and the hook folders an interrupt left — with
+    SIGINT/SIGTERM/SIGHUP ignored meanwhile, so a signal arriving as hwb exits cannot cut the
+    clean-up short and leave the folder behind."""
+    previous: dict[int, Any] = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                previous[sig] = signal.signal(sig, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        pass
+    try:
+        _clean_up_at_exit()
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler)
+
+
+def _clean_up_at_exit() -> None:
     with _lock:
         dog = _watchdogs.pop(os.getpid(), None)
         if dog is not None and dog.stdin is not None:
