@@ -220,6 +220,8 @@ def _main(args_list: list[str]) -> int:
     except BrokenPipeError:
         raise  # the reader went away: main() ends quietly
     except Exception as exc:  # noqa: BLE001 - the one top-level handler
+        if _caused_by_interrupt(exc):  # Python wraps an interrupt raised inside some hooks
+            return _interrupted(exc)
         import traceback
 
         if style.debug:
@@ -266,6 +268,19 @@ def _interrupted(exc: BaseException) -> int:
         )
         sys.stderr.flush()
     return code
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """A signal's KeyboardInterrupt raised inside ``__set_name__`` or a similar hook reaches us
+    wrapped in another exception (``RuntimeError: Error calling __set_name__``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _stop_children() -> None:
