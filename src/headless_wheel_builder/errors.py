@@ -425,7 +425,8 @@ class CiError(HwbError):
     kind = "ci"
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, then its causes and contexts, each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -437,7 +438,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def timed_out_after(exc: BaseException) -> float | None:
     """The ``--timeout`` (seconds) whose deadline raised the interrupt in ``exc``'s chain, if any
     (the deadline's ``KeyboardInterrupt`` carries ``timed_out``; see ``_proc.deadline``)."""
-    for current in _chain(exc):
+    for current in exception_chain(exc):
         seconds = getattr(current, "timed_out", None)
         if isinstance(current, KeyboardInterrupt) and isinstance(seconds, (int, float)):
             return float(seconds)
@@ -456,7 +457,7 @@ def interrupt_exit_code(exc: BaseException) -> int:
     """130 for Ctrl-C; 128 + the signal for a ``KeyboardInterrupt`` raised by a SIGTERM/SIGHUP
     handler (which sets its ``signum``: the CLI's and the container stage's) anywhere in
     ``exc``'s chain — as a shell reports a process ended by that signal (143, 129)."""
-    for current in _chain(exc):
+    for current in exception_chain(exc):
         signum = getattr(current, "signum", None)
         if isinstance(current, KeyboardInterrupt) and isinstance(signum, int):
             return 128 + signum

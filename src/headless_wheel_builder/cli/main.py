@@ -273,14 +273,9 @@ def _interrupted(exc: BaseException) -> int:
 def _caused_by_interrupt(exc: BaseException) -> bool:
     """A signal's KeyboardInterrupt raised inside ``__set_name__`` or a similar hook reaches us
     wrapped in another exception (``RuntimeError: Error calling __set_name__``)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
+    from headless_wheel_builder.errors import exception_chain
+
+    return any(isinstance(e, KeyboardInterrupt) for e in exception_chain(exc))
 
 
 def _stop_children() -> None:
