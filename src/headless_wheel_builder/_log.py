@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Protocol
 
 logger = logging.getLogger("headless_wheel_builder")
@@ -149,34 +148,3 @@ def phase(timings: dict[str, float], name: str) -> Iterator[None]:
         yield
     finally:
         timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - start, 4)
-
-
-#: How many build logs to keep in the log folder.
-KEEP_LOGS = 50
-
-
-def log_dir() -> Path:
-    """Where hwb keeps build logs (``HWB_LOG_DIR``, else the user's cache folder)."""
-    configured = os.environ.get("HWB_LOG_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_path
-
-    return user_cache_path("hwb", appauthor=False) / "logs"
-
-
-def new_log_file(label: str) -> Path:
-    """A fresh log file path for one build; old logs beyond :data:`KEEP_LOGS` are pruned."""
-    import time
-
-    folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")[:60] or "build"
-    path = folder / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{safe}.log"
-    try:
-        logs = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime)
-        for old in logs[: max(len(logs) - KEEP_LOGS, 0)]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass
-    return path

@@ -34,6 +34,7 @@ __all__ = [
     "DirtyTreeError",
     "EnvironmentCreationError",
     "FileConflictError",
+    "FolderError",
     "GitError",
     "HookMissingError",
     "HwbError",
@@ -131,6 +132,14 @@ class ConfigError(HwbError):
 
     exit_code = 3
     kind = "config"
+
+
+class FolderError(ConfigError):
+    """A runtime folder (the cache, the logs) cannot be created or written: the variable or option
+    that chose it is named in the hint (see ``_dirs``)."""
+
+    exit_code = 4
+    kind = "folder"
 
 
 # --- sources -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PACKAGES, ROOT, git, git_env
+from tests.conftest import PACKAGES, ROOT, git, git_env, git_repo  # noqa: F401 - a fixture
 
 pytest_plugins = ("pytester",)
 BIN = Path(sys.executable).parent
@@ -156,6 +156,102 @@ def test_mcp_server_over_stdio(tmp_path: Path, pypiserver: Any, tiny_dist: Path)
     assert "does not exist" in missing.content[0].text or "not found" in missing.content[0].text.lower()
 
 
+def test_mcp_tools_take_the_same_sources_and_option_values_as_the_cli(tmp_path: Path, git_repo: Path) -> None:
+    """Every tool with good and bad arguments, through the SDK's client: git URLs reach build,
+    matrix and inspect as sources (not as paths); a value outside an option's choices is a tool
+    error naming the valid ones before anything runs; schemas and annotations come from the
+    registry."""
+    from headless_wheel_builder.config.registry import BY_NAME
+
+    url = f"git+file://{git_repo}@v0.3.0"
+    env = {**os.environ, "HWB_LOG_DIR": str(tmp_path / "logs")}
+    wheel_dir = tmp_path / "from-git"
+    tools, results = _mcp(
+        tmp_path,
+        env,
+        [
+            ("inspect", {"source": url}),
+            ("build", {"source": url, "outdir": str(wheel_dir), "distributions": ["wheel"]}),
+            ("matrix", {"source": url}),
+            ("check", {"paths": [str(wheel_dir)], "strict": False}),
+            ("build", {"source": url, "outdir": "never", "distributions": ["bogus"]}),
+            ("check", {"paths": "not-a-list"}),
+            ("build", {"source": "git+file:///no/such/repo.git", "outdir": "never"}),
+        ],
+    )
+    inspected, built, planned, checked, bogus, not_a_list, no_repo = results
+    assert _structured(inspected)["name"] == "tiny-pkg"
+    assert [a["filename"] for a in _structured(built)["artifacts"]] == ["tiny_pkg-0.3.0-py3-none-any.whl"]
+    assert (wheel_dir / "tiny_pkg-0.3.0-py3-none-any.whl").is_file()
+    assert _structured(planned)["builds"], "the plan of a git source lists what it builds"
+    assert _structured(checked)["ok"] is True
+    assert bogus.is_error
+    text = bogus.content[0].text
+    assert all(choice in text for choice in BY_NAME["distributions"].choices), text
+    assert "build_bogus" not in text and "AttributeError" not in text
+    assert not (tmp_path / "never").exists()
+    assert not_a_list.is_error and "paths" in not_a_list.content[0].text
+    assert no_repo.is_error and "<root>" not in no_repo.content[0].text
+    assert "source not found: " + str(tmp_path) not in no_repo.content[0].text
+
+    by_name = {t.name: t for t in tools.tools}
+    schema = by_name["build"].input_schema
+    dist = schema["properties"]["distributions"]
+    assert dist["anyOf"][0]["items"]["enum"] == list(BY_NAME["distributions"].choices)
+    assert dist["description"].startswith(BY_NAME["distributions"].help)
+    assert schema["properties"]["outdir"]["default"] == BY_NAME["outdir"].default
+    assert by_name["check"].input_schema["properties"]["strict"]["description"].startswith(
+        BY_NAME["strict"].help)
+    hints = {name: tool.annotations for name, tool in by_name.items()}
+    assert all(hints[name].read_only_hint for name in ("inspect", "check", "matrix"))
+    assert hints["publish"].destructive_hint and not hints["publish"].read_only_hint
+    assert not hints["build"].read_only_hint and not hints["build"].destructive_hint
+
+
+@pytest.fixture(scope="session")
+def mcp_inspector() -> str:
+    """The MCP Inspector's CLI (npm package, installed once into the test cache).  Skipped only
+    where node or npm is missing; an install failure is a failure."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("the MCP Inspector runs under node: node and npm are not installed")
+    cache = Path(os.environ.get("HWB_TEST_CACHE") or Path.home() / ".cache" / "hwb-tests") / "mcp-inspector"
+    binary = cache / "node_modules" / ".bin" / "mcp-inspector"
+    if not binary.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", str(cache),
+                               "@modelcontextprotocol/inspector"], capture_output=True, text=True,
+                              check=False, timeout=600)
+        assert done.returncode == 0, f"npm install failed:\n{done.stdout}{done.stderr}"
+    return str(binary)
+
+
+def test_mcp_inspector_cli_lists_and_calls_the_tools(mcp_inspector: str, tmp_path: Path) -> None:
+    project = tmp_path / "tiny"
+    shutil.copytree(PACKAGES / "tiny-backend", project)
+    env = {**os.environ, "HWB_LOG_DIR": str(tmp_path / "logs")}
+
+    def inspector(*args: str) -> dict[str, Any]:
+        done = subprocess.run([mcp_inspector, "--cli", sys.executable, "-m", "headless_wheel_builder", "mcp",
+                               "--root", str(project), *args], capture_output=True, text=True, check=False,
+                              env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout))
+
+    listed = inspector("--method", "tools/list")
+    assert {t["name"] for t in listed["tools"]} == {"inspect", "build", "check", "matrix", "publish"}
+    publish = next(t for t in listed["tools"] if t["name"] == "publish")
+    assert publish["annotations"]["destructiveHint"] is True
+    called = inspector("--method", "tools/call", "--tool-name", "build", "--tool-arg", "outdir=out",
+                       "--tool-arg", 'distributions=["wheel"]')
+    assert not called.get("isError"), called
+    assert [p.name for p in (project / "out").iterdir()] == ["tiny_pkg-0.3.0-py3-none-any.whl"]
+    refused = inspector("--method", "tools/call", "--tool-name", "build", "--tool-arg",
+                        'distributions=["bogus"]')
+    assert refused["isError"] is True
+    assert "'sdist', 'wheel' or 'editable'" in refused["content"][0]["text"]
+
+
 def test_mcp_server_uploads_only_when_allowed(tmp_path: Path, pypiserver: Any, tiny_dist: Path) -> None:
     env = {
         **os.environ,
@@ -284,7 +380,7 @@ def _local_cas() -> str:
 
 
 @pytest.mark.slow
-def test_dockerfile_builds_an_image_that_runs_hwb() -> None:
+def test_dockerfile_builds_an_image_that_runs_hwb(tmp_path: Path) -> None:
     problem = _docker_problem()
     if problem:
         pytest.skip(problem)
@@ -326,8 +422,41 @@ def test_dockerfile_builds_an_image_that_runs_hwb() -> None:
         )
         assert ran.returncode == 0, ran.stderr
         assert ran.stdout.startswith("hwb ")
+        user = subprocess.run(["docker", "image", "inspect", "-f", "{{.Config.User}}", tag],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        assert user == "hwb", "the image runs as a non-root user by default"
+        _image_builds_as_any_user(tag, tmp_path)
     finally:
         subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, check=False)
+
+
+def _image_builds_as_any_user(tag: str, tmp_path: Path) -> None:
+    """The image builds a mounted project as its own user, as a uid it does not know (HOME=/),
+    and says which variable to fix when HWB_CACHE_DIR cannot be written."""
+    project = tmp_path / "project"
+    shutil.copytree(PACKAGES / "tiny-backend", project)
+    for path in [project, *project.rglob("*")]:
+        path.chmod(0o777 if path.is_dir() else 0o666)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["docker", "run", "--rm", "-v", f"{project}:/src", "-w", "/src", *args],
+                              capture_output=True, text=True, check=False, timeout=600)
+
+    as_image_user = run(tag, "build", ".", "-o", "out-default")
+    assert as_image_user.returncode == 0, as_image_user.stderr
+    assert "temporary folder" not in as_image_user.stderr  # the image's user has a home
+    unknown = run("--user", "12345:12345", tag, "build", ".", "-o", "out-unknown")
+    assert unknown.returncode == 0, unknown.stderr
+    assert "internal error" not in unknown.stderr
+    assert "/tmp/hwb-12345" in unknown.stderr and "HWB_CACHE_DIR" in unknown.stderr
+    for out in ("out-default", "out-unknown"):
+        assert sorted(p.name for p in (project / out).iterdir()) == [
+            "tiny_pkg-0.3.0-py3-none-any.whl", "tiny_pkg-0.3.0.tar.gz"]
+    unwritable = run("--user", "12345:12345", "-e", "HWB_CACHE_DIR=/etc/hwb-cache", tag, "build", ".",
+                     "-o", "out-never")
+    assert unwritable.returncode == 4, unwritable.stderr
+    assert "HWB_CACHE_DIR" in unwritable.stderr and "internal error" not in unwritable.stderr
+    assert not (project / "out-never").exists()
 
 
 def _pyproject_dependencies() -> list[str]:

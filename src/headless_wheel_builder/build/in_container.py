@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder._log import NullProgress, Progress, new_log_file, phase
+from headless_wheel_builder._dirs import new_log_file
+from headless_wheel_builder._log import NullProgress, Progress, phase
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
     check_outdir,

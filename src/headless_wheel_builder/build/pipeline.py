@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
+from headless_wheel_builder._dirs import new_log_file
+from headless_wheel_builder._log import NullProgress, Progress, logger, phase
 from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,

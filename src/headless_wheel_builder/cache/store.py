@@ -43,16 +43,11 @@ _swept: set[Path] = set()
 
 
 def cache_root(configured: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """The cache folder: ``configured``, else ``HWB_CACHE_DIR``, else the user cache folder."""
-    if configured is not None:
-        return Path(configured).expanduser()
-    environ = os.environ if environ is None else environ
-    from_env = environ.get("HWB_CACHE_DIR")
-    if from_env:
-        return Path(from_env).expanduser()
-    from platformdirs import user_cache_path
+    """The cache folder: ``configured``, else ``HWB_CACHE_DIR``, else XDG, the home, a temporary
+    folder (the one rule of :mod:`headless_wheel_builder._dirs`)."""
+    from headless_wheel_builder._dirs import cache_dir
 
-    return user_cache_path("hwb", appauthor=False)
+    return cache_dir(configured, environ)
 
 
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from headless_wheel_builder import _proc
+from headless_wheel_builder._dirs import installer_caches
 from headless_wheel_builder._log import logger, redact
 from headless_wheel_builder.errors import DependencyError, EnvironmentCreationError
 from headless_wheel_builder.isolation.base import Installer
@@ -50,6 +51,7 @@ def uv_environ(environ: Mapping[str, str]) -> dict[str, str]:
     ``UV_*`` variables dropped (uv rejects an empty value)."""
     env = {k: v for k, v in environ.items() if not (k.startswith("UV_") and v == "")}
     env.update(uv_translation(env))
+    env.update(installer_caches(env))
     env.setdefault("UV_NO_PROGRESS", "1")
     return env
 
@@ -137,7 +139,7 @@ class VenvEnv:
             try:
                 _proc.run(
                     [interpreter.executable, "-m", "venv", path],
-                    env=settings.environ,
+                    env={**settings.environ, **installer_caches(settings.environ)},
                     log_file=settings.log_file,
                     timeout=settings.timeout,
                 )
@@ -212,7 +214,7 @@ class VenvEnv:
                 "--",
                 *reqs,
             ]
-            env = dict(self.settings.environ)
+            env = {**self.settings.environ, **installer_caches(self.settings.environ)}
         logger.debug("installing build requirements: %s", ", ".join(reqs))
         try:
             _proc.run(

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from headless_wheel_builder._log import logger, new_log_file, phase
+from headless_wheel_builder._dirs import new_log_file
+from headless_wheel_builder._log import logger, phase
 from headless_wheel_builder.artifacts.output import ArtifactInfo, describe
 from headless_wheel_builder.build.pipeline import Cancelled, run_pipeline, test_wheel
 from headless_wheel_builder.build.plan import BuildOptions, BuildReport, PipelineRun, SourceFacts

@@ -51,12 +51,9 @@ class ToolEnv:
 
 
 def cache_root() -> Path:
-    configured = os.environ.get("HWB_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_path
+    from headless_wheel_builder._dirs import cache_dir
 
-    return user_cache_path("hwb", appauthor=False)
+    return cache_dir()
 
 
 def ensure_tool(

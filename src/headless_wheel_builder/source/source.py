@@ -16,6 +16,7 @@ from typing import Literal
 
 from headless_wheel_builder.errors import (
     GitError,
+    HwbError,
     NotAProjectError,
     SourceError,
     SourceNotFoundError,
@@ -36,6 +37,7 @@ __all__ = [
     "ResolvedSource",
     "SourceKind",
     "extract_archive",
+    "is_remote",
     "parse_git_url",
     "resolve_source",
 ]
@@ -86,10 +88,21 @@ def resolve_source(
     return _resolve_path(text, sub, workdir)
 
 
+def is_remote(spec: str) -> bool:
+    """True when :func:`resolve_source` takes ``spec`` as a URL (a git URL, or one it refuses as a
+    remote file), not as a path: a front end must hand it on as it is, not make it a path."""
+    try:
+        if parse_git_url(spec) is not None:
+            return True
+    except HwbError:
+        return True  # a malformed git URL: resolve_source says what is wrong with it
+    return "://" in spec or spec.startswith("git+")
+
+
 def _resolve_path(text: str, sub: str | None, workdir: Path) -> ResolvedSource:
     path = Path(text).expanduser()
     if not path.exists():
-        looks_remote = "://" in text or text.startswith("git+")
+        looks_remote = is_remote(text)
         raise SourceNotFoundError(
             f"source not found: {shown_spec(text)}",
             why="no such file or folder" + (", and it is not a git URL" if looks_remote else ""),
