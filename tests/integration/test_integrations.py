@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PACKAGES, ROOT, git, git_env, git_repo  # noqa: F401 - a fixture
+from tests.conftest import PACKAGES, ROOT, git, git_env
 
 pytest_plugins = ("pytester",)
 BIN = Path(sys.executable).parent
@@ -188,10 +188,13 @@ def test_mcp_tools_take_the_same_sources_and_option_values_as_the_cli(tmp_path: 
     assert bogus.is_error
     text = bogus.content[0].text
     assert all(choice in text for choice in BY_NAME["distributions"].choices), text
-    assert "build_bogus" not in text and "AttributeError" not in text
+    assert "build_bogus" not in text
+    assert "AttributeError" not in text
     assert not (tmp_path / "never").exists()
-    assert not_a_list.is_error and "paths" in not_a_list.content[0].text
-    assert no_repo.is_error and "<root>" not in no_repo.content[0].text
+    assert not_a_list.is_error
+    assert "paths" in not_a_list.content[0].text
+    assert no_repo.is_error
+    assert "<root>" not in no_repo.content[0].text
     assert "source not found: " + str(tmp_path) not in no_repo.content[0].text
 
     by_name = {t.name: t for t in tools.tools}
@@ -204,8 +207,10 @@ def test_mcp_tools_take_the_same_sources_and_option_values_as_the_cli(tmp_path: 
         BY_NAME["strict"].help)
     hints = {name: tool.annotations for name, tool in by_name.items()}
     assert all(hints[name].read_only_hint for name in ("inspect", "check", "matrix"))
-    assert hints["publish"].destructive_hint and not hints["publish"].read_only_hint
-    assert not hints["build"].read_only_hint and not hints["build"].destructive_hint
+    assert hints["publish"].destructive_hint
+    assert not hints["publish"].read_only_hint
+    assert not hints["build"].read_only_hint
+    assert not hints["build"].destructive_hint
 
 
 @pytest.fixture(scope="session")
@@ -448,14 +453,16 @@ def _image_builds_as_any_user(tag: str, tmp_path: Path) -> None:
     unknown = run("--user", "12345:12345", tag, "build", ".", "-o", "out-unknown")
     assert unknown.returncode == 0, unknown.stderr
     assert "internal error" not in unknown.stderr
-    assert "/tmp/hwb-12345" in unknown.stderr and "HWB_CACHE_DIR" in unknown.stderr
+    assert "/tmp/hwb-12345" in unknown.stderr
+    assert "HWB_CACHE_DIR" in unknown.stderr
     for out in ("out-default", "out-unknown"):
         assert sorted(p.name for p in (project / out).iterdir()) == [
             "tiny_pkg-0.3.0-py3-none-any.whl", "tiny_pkg-0.3.0.tar.gz"]
     unwritable = run("--user", "12345:12345", "-e", "HWB_CACHE_DIR=/etc/hwb-cache", tag, "build", ".",
                      "-o", "out-never")
     assert unwritable.returncode == 4, unwritable.stderr
-    assert "HWB_CACHE_DIR" in unwritable.stderr and "internal error" not in unwritable.stderr
+    assert "HWB_CACHE_DIR" in unwritable.stderr
+    assert "internal error" not in unwritable.stderr
     assert not (project / "out-never").exists()
 
 

@@ -20,8 +20,11 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_named_folder_wins_and_is_created(tmp_path: Path) -> None:
-    env = {"HWB_CACHE_DIR": str(tmp_path / "named"), "XDG_CACHE_HOME": str(tmp_path / "xdg"),
-           "HOME": str(tmp_path / "home")}
+    env = {
+        "HWB_CACHE_DIR": str(tmp_path / "named"),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+        "HOME": str(tmp_path / "home"),
+    }
     assert _dirs.cache_dir(environ=env) == tmp_path / "named"
     assert (tmp_path / "named").is_dir()
     assert _dirs.cache_dir(tmp_path / "option", environ=env) == tmp_path / "option"
@@ -32,7 +35,8 @@ def test_a_named_folder_wins_and_is_created(tmp_path: Path) -> None:
 def test_then_xdg_then_the_home(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert _dirs.cache_dir(environ={"XDG_CACHE_HOME": str(tmp_path / "xdg"), "HOME": str(home)}) == (
-        tmp_path / "xdg" / "hwb")
+        tmp_path / "xdg" / "hwb"
+    )
     # a relative XDG_CACHE_HOME is ignored, as the XDG specification says
     got = _dirs.cache_dir(environ={"XDG_CACHE_HOME": "relative", "HOME": str(home)})
     assert got.parent.parent == home
@@ -74,10 +78,14 @@ def test_no_usable_home_falls_back_to_a_private_temporary_folder_with_one_warnin
     # a relative or missing home counts as none
     _dirs._resolved.clear()
     assert _dirs.cache_dir(environ={"HOME": "relative", "USERPROFILE": ""}) in {
-        first, Path(os.path.expanduser("~")) / ".cache" / "hwb"}
+        first,
+        Path(os.path.expanduser("~")) / ".cache" / "hwb",
+    }
 
 
-def test_a_temporary_folder_open_to_others_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_temporary_folder_open_to_others_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
     planted = tmp_path / f"hwb-{os.getuid()}"
@@ -96,7 +104,10 @@ def test_installer_caches_follow_hwb_only_when_their_own_cannot_be_written(tmp_p
     named = {"HWB_CACHE_DIR": str(tmp_path / "hwb")}
     assert _dirs.installer_caches({**named, "HOME": str(tmp_path / "home")}) == {}
     assert _dirs.installer_caches({**named, "HOME": str(blocker)}) == {
-        "UV_CACHE_DIR": str(tmp_path / "hwb" / "uv"), "PIP_CACHE_DIR": str(tmp_path / "hwb" / "pip")}
+        "UV_CACHE_DIR": str(tmp_path / "hwb" / "uv"),
+        "PIP_CACHE_DIR": str(tmp_path / "hwb" / "pip"),
+    }
     # the user's own choice is never replaced
     assert _dirs.installer_caches({**named, "HOME": str(blocker), "UV_CACHE_DIR": "/x"}) == {
-        "PIP_CACHE_DIR": str(tmp_path / "hwb" / "pip")}
+        "PIP_CACHE_DIR": str(tmp_path / "hwb" / "pip")
+    }

@@ -131,7 +131,7 @@ class MatrixView:
 def _detail(result: JobResult) -> str:
     if result.error is not None:
         return str(result.error)
-    parts = []
+    parts = list(result.made)
     if result.wheel is not None:
         built_by = f" (built by {result.covered_by})" if result.covered_by else ""
         parts.append(result.wheel.filename + built_by)

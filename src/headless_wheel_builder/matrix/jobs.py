@@ -48,6 +48,8 @@ class JobResult:
     """The wheel was served from the wheel cache."""
     timings: Mapping[str, float] = field(default_factory=dict)
     log_path: Path | None = None
+    made: tuple[str, ...] = ()
+    """The file names a row that builds no wheel made (the sdist row: its sdist)."""
 
     @property
     def seconds(self) -> float:
@@ -256,4 +258,5 @@ def build_outcome(report: BuildReport) -> JobResult:
         cached=report.cached,
         timings={"total": round(sum(report.timings.values()), 3)},
         log_path=report.log_path,
+        made=tuple(a.info.filename for a in report.artifacts),
     )
