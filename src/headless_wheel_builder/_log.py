@@ -108,6 +108,22 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+#: The flag of the front end in use that streams a build's output (the CLI sets ``-v``); None for
+#: the library, the pytest plugin and the MCP server, where no such flag exists: a hint never
+#: names a flag the reader cannot give (pytest's ``-v`` means something else).
+_stream_flag: list[str | None] = [None]
+
+
+def set_stream_flag(flag: str | None) -> None:
+    _stream_flag[0] = flag
+
+
+def with_stream(hint: str, what: str) -> str:
+    """``hint``, plus ``; `-v` <what>`` where the front end has a flag that streams the output."""
+    flag = _stream_flag[0]
+    return f"{hint}; `{flag}` {what}" if flag else hint
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts every record's rendered message."""
 

@@ -222,6 +222,9 @@ def _publish_tool(server: MCPServer[Any], tools: _Tools) -> None:
 
 def serve(*, root: Path | None = None, allow_publish: bool = False) -> None:
     """Run the server on stdin/stdout until the client disconnects."""
+    from headless_wheel_builder._log import set_stream_flag
+
+    set_stream_flag(None)  # `hwb mcp` started it: an assistant has no -v to give
     create_server(root=root, allow_publish=allow_publish).run("stdio")
 
 

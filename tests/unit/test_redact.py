@@ -70,3 +70,16 @@ def test_redaction_is_linear_on_hostile_text(name: str) -> None:
     # Linear patterns take milliseconds here; the quadratic ones took tens of seconds.  The bound
     # is loose so a busy CI machine cannot fail it, and tight enough that quadratic time would.
     assert elapsed < 3.0, f"redacting {name} ({len(text)} chars) took {elapsed:.1f}s"
+
+
+def test_hints_name_the_stream_flag_only_where_the_front_end_has_one() -> None:
+    from headless_wheel_builder import _log
+
+    saved = _log._stream_flag[0]
+    try:
+        _log.set_stream_flag(None)  # the library, the pytest plugin, the MCP server
+        assert _log.with_stream("see the log", "streams it") == "see the log"
+        _log.set_stream_flag("-v")  # the CLI
+        assert _log.with_stream("see the log", "streams it") == "see the log; `-v` streams it"
+    finally:
+        _log.set_stream_flag(saved)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Union
 
-from headless_wheel_builder._log import Progress, logger
+from headless_wheel_builder._log import Progress, logger, with_stream
 from headless_wheel_builder._proc import deadline
 from headless_wheel_builder.build.in_container import ContainerBuildReport
 from headless_wheel_builder.build.plan import BuildReport
@@ -84,7 +84,7 @@ def build_from_config(
             f"timed out after {seconds:g} seconds",
             why="the whole build ran longer than --timeout; everything hwb started was stopped and "
             "nothing was written to the output folder",
-            hint="raise --timeout (or `timeout` in [tool.hwb]); -v shows which step was running",
+            hint=with_stream("raise --timeout (or `timeout` in [tool.hwb])", "shows which step was running"),
         ) from exc
 
 

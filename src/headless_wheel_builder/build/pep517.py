@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder import _git, _proc
-from headless_wheel_builder._log import Progress, logger, phase
+from headless_wheel_builder._log import Progress, logger, phase, with_stream
 from headless_wheel_builder.build.diagnose import diagnose
 from headless_wheel_builder.cache.envs import EnvCache, recall_requires, remember_requires
 from headless_wheel_builder.cache.keys import requires_key
@@ -297,7 +297,7 @@ class HookSession:
             diagnosis = diagnose(output)
             returncode = getattr(inner, "returncode", "?")
             why = f"{hook} exited with status {returncode}"
-            hint = "the output above shows the backend's error; `-v` streams the whole build"
+            hint = with_stream("the output above shows the backend's error", "streams the whole build")
             if diagnosis is not None:
                 why, hint = f"{diagnosis.why} ({why})", diagnosis.hint
             error = BackendError(

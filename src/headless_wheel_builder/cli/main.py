@@ -187,6 +187,9 @@ def _main(args_list: list[str]) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from headless_wheel_builder._log import set_stream_flag
+
+    set_stream_flag("-v")  # hints may name it (not in the pytest plugin, the MCP server, the API)
 
     import importlib
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder._log import logger
+from headless_wheel_builder._log import logger, with_stream
 from headless_wheel_builder.errors import ContainerError, DependencyError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.engine import LABEL, Engine, run_error
@@ -223,9 +223,9 @@ class ContainerEnv:
             raise DependencyError(
                 "could not install requirements in the container",
                 why=f"{exc.why} (requirements: {', '.join(reqs)})",
-                hint="check network access and index settings in the container (the host's CA "
-                "bundle and PIP_INDEX_URL are passed in unless --no-host-settings); -v shows pip's "
-                "output",
+                hint=with_stream("check network access and index settings in the container (the host's "
+                                 "CA bundle and PIP_INDEX_URL are passed in unless --no-host-settings)",
+                                 "shows pip's output"),
                 details=exc.details,
                 log_path=exc.log_path,
             ) from exc

@@ -14,7 +14,7 @@ from functools import cache
 from typing import Literal, get_args
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder._log import redact
+from headless_wheel_builder._log import redact, with_stream
 from headless_wheel_builder.errors import (
     ContainerEngineNotFoundError,
     ContainerEngineUnavailableError,
@@ -166,7 +166,7 @@ def run_error(
     return ContainerError(
         f"{engine.name} failed while it {action}",
         why=last,
-        hint="the log has the engine's full output; -v streams it",
+        hint=with_stream("the log has the engine's full output", "streams it"),
         details=_tail(exc.tail),
         log_path=exc.log_path,
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._dirs import installer_caches
-from headless_wheel_builder._log import logger, redact
+from headless_wheel_builder._log import logger, redact, with_stream
 from headless_wheel_builder.errors import DependencyError, EnvironmentCreationError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.pip_settings import uv_translation
@@ -238,9 +238,9 @@ class VenvEnv:
             raise DependencyError(
                 "could not install the build requirements",
                 why=f"{reason} (requirements: {', '.join(reqs)})",
-                hint="check the names and versions in [build-system] requires, your index "
-                "settings (PIP_INDEX_URL / UV_INDEX_URL) and network access; "
-                "-v shows the installer's output",
+                hint=with_stream("check the names and versions in [build-system] requires, your index "
+                                 "settings (PIP_INDEX_URL / UV_INDEX_URL) and network access",
+                                 "shows the installer's output"),
                 details=_tail(exc.tail, 25),
                 log_path=exc.log_path,
             ) from exc
