@@ -69,7 +69,9 @@ def test_pytest_plugin_reports_a_build_failure(pytester: pytest.Pytester, plugin
     result.stdout.fnmatch_lines(["*hwb could not build and install*", "*nosuchbackend*"])
 
 
-def test_a_failed_build_under_pytest_names_no_flag_of_the_cli(pytester: pytest.Pytester, plugin_project: Path) -> None:
+def test_a_failed_build_under_pytest_names_no_flag_of_the_cli(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     """pytest's -v is not hwb's: the hint of a failing backend says where the output is, without
     telling the reader to pass -v (the CLI's hint does: tests/golden/errors/backend-raised.txt)."""
     pyproject = plugin_project / "pyproject.toml"
