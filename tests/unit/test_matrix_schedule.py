@@ -41,7 +41,7 @@ def _result(identifier: str, filename: str | None, *, built: bool = True, built_
         (_result("cp312-manylinux_x86_64", "p-1-cp312-cp312-linux_x86_64.whl"), "cp312-linux_x86_64"),
         (
             _result(
-                "cp312-manylinux_x86_64", "p-1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+                "cp312-manylinux_x86_64", "p-1-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
             ),
             "cp312-manylinux_2_17_x86_64",
         ),

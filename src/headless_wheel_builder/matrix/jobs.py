@@ -66,7 +66,8 @@ class JobResult:
         if self.wheel is None:
             return self.identifier
         python, abi, platforms = self.wheel.filename.removesuffix(".whl").split("-")[-3:]
-        platform = platforms.split(".")[0]
+        # Of a compressed tag set (manylinux1_x86_64.manylinux_2_5_x86_64), the PEP 600 name.
+        platform = min(platforms.split("."), key=lambda p: not p.startswith(("manylinux_", "musllinux_")))
         name = f"{python}-{platform}" if abi == python else f"{python}-{abi}-{platform}"
         own = self.identifier.split("-", 1)[0]
         notes = []
