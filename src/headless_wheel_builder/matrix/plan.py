@@ -175,8 +175,9 @@ def make_plan(
         raise _not_found(missing, pool.installed)
     build_once = None
     if builds and (why := single_wheel_reason(project)):
-        others = ", ".join(b.identifier.python_tag for b in builds[:-1])
-        served = f"; {others} are served by that wheel, not built" if others else ""
+        others = [b.identifier.python_tag for b in builds[:-1]]
+        verb = "is" if len(others) == 1 else "are"
+        served = f"; {', '.join(others)} {verb} served by that wheel, not built" if others else ""
         build_once = f"built once, on {builds[-1].identifier.python_tag} (the newest): {why}{served}"
     return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
 
