@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -45,14 +46,17 @@ def _leg(version: str) -> str:
     return f"{_tag(version)}-manylinux_x86_64"
 
 
-def _reference(project: Path, version: str, out: Path) -> tuple[Path | None, str]:
+def _reference(
+    project: Path, version: str, out: Path, env: dict[str, str] | None = None
+) -> tuple[Path | None, str]:
     """``python -m build --wheel`` of a fresh copy of ``project`` with that interpreter:
     (the wheel, or None when the build failed; its output)."""
     python = reference_python(cache_dir(), inspect_interpreter(_FOUND[version].executable))
     copy = out / f"src-{version}"
     shutil.copytree(project, copy)
     proc = subprocess.run([python, "-m", "build", "--wheel", "-o", str(out / version), str(copy)],
-                          capture_output=True, text=True, check=False, timeout=900)  # fmt: skip
+                          capture_output=True, text=True, check=False, timeout=900,
+                          env={**os.environ, **(env or {})})  # fmt: skip
     wheels = sorted((out / version).glob("*.whl")) if proc.returncode == 0 else []
     return (wheels[0] if wheels else None), proc.stdout + proc.stderr
 
@@ -138,6 +142,20 @@ def test_a_c_extension_only_on_newer_pythons_places_both_wheels(hwb, project_cop
     pure = "ext_on_newer-1.0-py3-none-any.whl"
     assert placed["1"][pure] == placed["2"][pure]
 
+    # The project's own switch compiles the extension on 3.11 too: two platform wheels, no
+    # pure one, as the reference gives with the same environment.
+    switch = {"EXT_ON_NEWER_FORCE": "1"}
+    forced, output = _reference(PACKAGES / "an-ext-on-newer", OLD, tmp_path / "ref-forced", switch)
+    assert forced is not None, output
+    assert forced.name.endswith(f"-{_tag(OLD)}-{_tag(OLD)}-linux_x86_64.whl")
+    out = tmp_path / "out-forced"
+    result = hwb("build", src, "--wheel", "--python", f"{OLD},{NEW}", "-o", out, env=switch)
+    assert result.code == 0, result.stderr
+    rows = _rows(out)
+    _assert_like_reference(out / rows[_leg(OLD)]["filename"], forced)
+    assert rows[_leg(OLD)]["label"].startswith(f"{_tag(OLD)}-manylinux_")
+    assert not list(out.glob("*-py3-none-any.whl"))
+
 
 @pytest.mark.parametrize(
     ("package", "what_differs"),
@@ -213,7 +231,7 @@ def test_a_project_known_to_give_one_wheel_is_built_once_and_says_why(hwb, proje
     assert result.code == 0, result.stderr
     note = f"built once, on {_tag(NEW)} (the newest): hatchling builds the same py3-none-any wheel"
     assert note in result.stdout
-    assert f"{_tag(OLD)} are served by that wheel, not built" in result.stdout
+    assert f"{_tag(OLD)} is served by that wheel, not built" in result.stdout
     rows = _rows(out)
     assert rows[_leg(OLD)]["built"] is False
     assert rows[_leg(OLD)]["covered_by"] == _leg(NEW)
