@@ -19,31 +19,152 @@ from headless_wheel_builder.artifacts.manifest import (
 from headless_wheel_builder.build.tester import render_command, shell_argv
 from headless_wheel_builder.errors import MatrixError, OutputError, WheelTestError
 from headless_wheel_builder.matrix.jobs import JobResult
-from headless_wheel_builder.matrix.schedule import covers
-from headless_wheel_builder.platforms import Identifier
 
 
-def ident(minor: int, platform: str = "linux", arch: str = "x86_64") -> Identifier:
-    return Identifier(platform=platform, arch=arch, minor=minor)  # type: ignore[arg-type]
+def _result(identifier: str, filename: str | None, *, built: bool = True, built_on: str | None = None,
+            covered_by: str | None = None, status: str = "ok") -> JobResult:  # fmt: skip
+    from headless_wheel_builder.artifacts.output import ArtifactInfo
+
+    wheel = None
+    if filename is not None:
+        wheel = ArtifactInfo(path=Path(filename), filename=filename, kind="wheel", size=1, sha256="0" * 64,
+                             name="p", version="1", tags=())  # fmt: skip
+    built_on = built_on or identifier.split("-", maxsplit=1)[0]
+    return JobResult(identifier=identifier, python="3", status=status, built=built,  # type: ignore[arg-type]
+                     built_on=built_on, covered_by=covered_by, wheel=wheel)  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("wheel", "built", "other", "expected"),
+    ("result", "label"),
     [
-        ("p-1-py3-none-any.whl", ident(9), ident(13), True),
-        ("p-1-py2.py3-none-any.whl", ident(9), ident(13, "windows", "AMD64"), True),
-        ("p-1-py310-none-any.whl", ident(10), ident(9), False),
-        ("p-1-py310-none-any.whl", ident(10), ident(12), True),
-        ("p-1-cp39-abi3-manylinux_2_17_x86_64.whl", ident(9), ident(13), True),
-        ("p-1-cp310-abi3-manylinux_2_17_x86_64.whl", ident(10), ident(9), False),
-        ("p-1-cp39-abi3-manylinux_2_17_x86_64.whl", ident(9), ident(12, arch="aarch64"), False),
-        ("p-1-cp312-cp312-manylinux_2_17_x86_64.whl", ident(12), ident(13), False),
-        ("p-1-py3-none-manylinux_2_17_x86_64.whl", ident(9), ident(12), True),
-        ("p-1-py3-none-manylinux_2_17_x86_64.whl", ident(9), ident(12, "macos", "arm64"), False),
+        (_result("cp312-manylinux_x86_64", "p-1-py3-none-any.whl"), "py3-none-any (built on cp312)"),
+        (_result("cp312-manylinux_x86_64", "p-1-cp312-cp312-linux_x86_64.whl"), "cp312-linux_x86_64"),
+        (
+            _result(
+                "cp312-manylinux_x86_64", "p-1-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
+            ),
+            "cp312-manylinux_2_17_x86_64",
+        ),
+        (
+            _result("cp39-manylinux_x86_64", "p-1-cp39-abi3-manylinux_2_17_x86_64.whl"),
+            "cp39-abi3-manylinux_2_17_x86_64",
+        ),
+        (
+            _result("cp312-manylinux_x86_64", "p-1-cp39-abi3-manylinux_2_17_x86_64.whl"),
+            "cp39-abi3-manylinux_2_17_x86_64 (built on cp312)",
+        ),
+        (
+            _result(
+                "cp39-manylinux_x86_64",
+                "p-1-py3-none-any.whl",
+                built=False,
+                built_on="cp313",
+                covered_by="cp313-manylinux_x86_64",
+            ),
+            "py3-none-any (built on cp313, for cp39)",
+        ),
+        (_result("cp313-manylinux_x86_64", None, status="failed"), "cp313-manylinux_x86_64"),
     ],
 )
-def test_which_wheel_serves_which_identifier(wheel, built, other, expected):
-    assert covers(Path(wheel), built, other) is expected
+def test_a_row_is_named_after_what_it_built(result, label):
+    """(issue 21, family 1) Pure and unrepaired rows are not named cpXY-manylinux_x86_64."""
+    assert result.label == label
+    assert result.to_dict()["label"] == label
+
+
+@pytest.mark.parametrize(
+    ("package", "single"),
+    [
+        ("pure-hatch", True),
+        ("an-flit", True),
+        ("an-pdm", True),
+        ("an-poetry", True),
+        ("an-hatch-vcs", False),  # the version is not known without git
+        ("an-setuptools-static", False),  # setuptools: setup.py may decide anything
+        ("an-legacy-setup-py", False),
+        ("a-requirement-on-older", False),
+        ("tiny-backend", False),  # an in-tree backend
+        ("an-in-tree-backend", False),
+        ("an-c-extension", False),
+    ],
+)
+def test_only_a_project_known_statically_to_give_one_wheel_is_built_once(package, single):
+    from headless_wheel_builder.analyze.analyzer import analyze
+    from headless_wheel_builder.matrix.rule import single_wheel_reason
+    from tests.conftest import PACKAGES
+
+    assert (single_wheel_reason(analyze(PACKAGES / package)) is not None) is single
+
+
+def test_a_hatch_hook_or_a_marker_in_build_requires_builds_every_leg(tmp_path):
+    from headless_wheel_builder.analyze.analyzer import analyze
+    from headless_wheel_builder.matrix.rule import single_wheel_reason
+
+    base = '[project]\nname = "p"\nversion = "1"\n'
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n' + base
+    )
+    assert single_wheel_reason(analyze(tmp_path)) is not None
+    (tmp_path / "hatch_build.py").write_text("")
+    assert single_wheel_reason(analyze(tmp_path)) is None
+    (tmp_path / "hatch_build.py").unlink()
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        + base
+        + "[tool.hatch.metadata.hooks.custom]\npath = 'meta.py'\n"
+    )
+    assert single_wheel_reason(analyze(tmp_path)) is None
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling; python_version >= \'3.8\'"]\n'
+        'build-backend = "hatchling.build"\n' + base
+    )
+    assert single_wheel_reason(analyze(tmp_path)) is None
+
+
+def _wheel(path: Path, requires: list[str], script: str) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("p/__init__.py", "")
+        meta = "Metadata-Version: 2.1\nName: p\nVersion: 1\n" + "".join(
+            f"Requires-Dist: {r}\n" for r in requires
+        )
+        archive.writestr("p-1.dist-info/METADATA", meta)
+        archive.writestr("p-1.dist-info/entry_points.txt", f"[console_scripts]\n{script} = p:main\n")
+        archive.writestr("p-1.dist-info/RECORD", f"p/__init__.py,,\n{path.name}\n")
+    return path
+
+
+def test_same_named_pure_wheels_keep_the_newest_and_name_what_differs(tmp_path):
+    from headless_wheel_builder.matrix.rule import reconcile
+
+    staged = {}
+    for leg, requires, script in (("cp39", ["typing-extensions"], "hello3.9"), ("cp312", [], "hello3.12"),
+                                  ("cp313", [], "hello3.13")):  # fmt: skip
+        (tmp_path / leg).mkdir()
+        staged[f"{leg}-manylinux_x86_64"] = _wheel(tmp_path / leg / "p-1-py3-none-any.whl", requires, script)
+    results = [_result(i, "p-1-py3-none-any.whl") for i in staged]
+    out = reconcile(results, dict(staged))
+    assert [r.covered_by for r in out] == ["cp313-manylinux_x86_64", "cp313-manylinux_x86_64", None]
+    assert out[0].differs == (
+        "METADATA Requires-Dist: cp39 has 'typing-extensions', cp313 has none",
+        "entry_points.txt [console_scripts]: cp39 has 'hello3.9 = p:main', cp313 has 'hello3.13 = p:main'",
+    )
+    assert all(r.built for r in out)
+
+
+def test_same_named_abi3_wheels_keep_the_oldest(tmp_path):
+    from headless_wheel_builder.matrix.rule import reconcile
+
+    name = "p-1-cp39-abi3-manylinux_2_17_x86_64.whl"
+    staged = {}
+    for leg in ("cp39", "cp312"):
+        (tmp_path / leg).mkdir()
+        staged[f"{leg}-manylinux_x86_64"] = _wheel(tmp_path / leg / name, [], "x")
+    remaining = dict(staged)
+    out = reconcile([_result(i, name) for i in staged], remaining)
+    assert [r.covered_by for r in out] == [None, "cp39-manylinux_x86_64"]
+    assert list(remaining) == ["cp39-manylinux_x86_64"]
 
 
 def test_matrix_mode_is_chosen_by_the_options(tmp_path):

@@ -1,5 +1,9 @@
 """How a running matrix looks: a live table on a terminal (one row per identifier with its
-state and time), plain lines when piped, and the summary at the end."""
+state and time), plain lines when piped, and the summary at the end.
+
+A row is named after its identifier (the target) while it runs and after what it really
+built once it ends (``JobResult.label``: ``py3-none-any (built on cp312)``,
+``cp312-linux_x86_64``; docs/MATRIX.md, "Row names")."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ _COLORS = {
 class _Row:
     def __init__(self) -> None:
         self.state = "queued"
+        self.label: str | None = None
         self.message = ""
         self.started: float | None = None
         self.seconds: float | None = None
@@ -98,10 +103,12 @@ class MatrixView:
         with self._lock:
             row = self._rows.setdefault(result.identifier, _Row())
             row.state = result.status
+            row.label = result.label
             row.seconds = result.seconds
             row.message = _detail(result)
         if not self.live_mode and (not self.style.quiet or result.status == "failed"):
-            err(f"[{result.identifier}] {result.status} in {result.seconds:.1f}s: {row.message}")
+            built = f"{result.label}: " if result.label != result.identifier else ""
+            err(f"[{result.identifier}] {result.status} in {result.seconds:.1f}s: {built}{row.message}")
 
     # -- rendering ----------------------------------------------------------------------
 
@@ -109,7 +116,7 @@ class MatrixView:
         from rich.table import Table
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        table.add_column("identifier")
+        table.add_column("build")
         table.add_column("state")
         table.add_column("time", justify="right")
         table.add_column("", overflow="ellipsis", no_wrap=True, max_width=80)
@@ -120,7 +127,7 @@ class MatrixView:
             seconds = row.seconds if row.seconds is not None else (now - row.started if row.started else None)
             color = _COLORS.get(row.state, "")
             table.add_row(
-                name,
+                row.label or name,
                 f"[{color}]{row.state}[/]" if color else row.state,
                 f"{seconds:.1f}s" if seconds is not None else "",
                 row.message,
@@ -133,8 +140,12 @@ def _detail(result: JobResult) -> str:
         return str(result.error)
     parts = list(result.made)
     if result.wheel is not None:
-        built_by = f" (built by {result.covered_by})" if result.covered_by else ""
-        parts.append(result.wheel.filename + built_by)
+        parts.append(result.wheel.filename)
+    if result.covered_by and not result.built:
+        parts.append(f"served by {result.covered_by}'s wheel")
+    elif result.covered_by:
+        same = "different contents" if result.differs else "the same contents"
+        parts.append(f"{result.covered_by}'s wheel of this name placed ({same})")
     if result.repair is not None:
         parts.append(f"repaired by {result.repair.tool}")
     if result.test is not None:
@@ -152,9 +163,11 @@ def render_report(report: MatrixReport) -> None:
     )
     if report.plan.build_once:
         out(f"  note: {report.plan.build_once}")
-    width = max(len(r.identifier) for r in report.results)
+    width = max(len(r.label) for r in report.results)
     for result in report.results:
-        out(f"  {result.identifier:<{width}}  {result.status:<9} {result.seconds:6.1f}s  {_detail(result)}")
+        out(f"  {result.label:<{width}}  {result.status:<9} {result.seconds:6.1f}s  {_detail(result)}")
+        for difference in result.differs:
+            out(f"  {'':<{width}}  differs: {difference}")
         for warning in result.warnings:
             out(f"  {'':<{width}}  warning: {warning}")
     for skipped in report.plan.skipped:

@@ -11,7 +11,8 @@ validated before it is moved, atomically, into --outdir.
 Several Pythons (`--python 3.9,3.10,3.11`, repeatable, or `--python all`) build a matrix:
 the sdist once, then one wheel per interpreter from it, in parallel (-j), each repaired
 (auditwheel on Linux), checked and, with --test-command, tested in a fresh venv; the output
-folder gets hwb-manifest.json and SHA256SUMS.  A pure-Python project is built once.  Any
+folder gets hwb-manifest.json and SHA256SUMS.  Each interpreter builds its own
+wheel, unless the project is known statically to give one (docs/MATRIX.md).  Any
 matrix option (--repair, --manylinux, --test-command, --select, -j ...) also selects the
 matrix for a single Python.  docs/MATRIX.md has the details.
 

@@ -2,7 +2,8 @@
 
 The identifiers come from --python (or `pythons`), --platform, --arch, --select/--skip and
 the project's requires-python, as for `hwb build`; other platforms than this one are listed
-too (for CI runners).  A pure-Python project is built once.
+too (for CI runners).  Each interpreter builds its own wheel, unless the project is known
+statically to give one (docs/MATRIX.md).
 
   --format text     a table (default)
   --format json     the plan as one JSON document (also: --json)

@@ -37,8 +37,17 @@ class JobResult:
     python: str
     status: Status
     built: bool = True
-    """False when another identifier's wheel serves this one (pure or abi3)."""
+    """False when this leg did not build: the project is known statically to give one wheel,
+    built on another leg (``covered_by``)."""
     covered_by: str | None = None
+    """The leg whose wheel is placed for this one: it was not built here, or it was and had
+    the same file name as that leg's (see ``matrix/rule.py``)."""
+    built_on: str | None = None
+    """The interpreter (``cp312``) that built this row's wheel: its own leg's, or, when this
+    leg did not build, the leg's that did."""
+    differs: tuple[str, ...] = ()
+    """How this leg's pure wheel differs from the placed one of the same name (field, entry
+    or file), when it does."""
     wheel: ArtifactInfo | None = None
     repair: RepairInfo | None = None
     test: WheelTestResult | None = None
@@ -52,6 +61,26 @@ class JobResult:
     """The file names a row that builds no wheel made (the sdist row: its sdist)."""
 
     @property
+    def label(self) -> str:
+        """What this row really is, named after its wheel (docs/MATRIX.md, "Row names"):
+        ``py3-none-any (built on cp312)``, ``cp312-linux_x86_64`` (not repaired),
+        ``cp312-manylinux_2_17_x86_64``, ``cp39-abi3-manylinux_2_17_x86_64``; a leg served by
+        another's wheel adds ``for cp39``; a row without a wheel is its identifier."""
+        if self.wheel is None:
+            return self.identifier
+        python, abi, platforms = self.wheel.filename.removesuffix(".whl").split("-")[-3:]
+        # Of a compressed tag set (manylinux1_x86_64.manylinux_2_5_x86_64), the PEP 600 name.
+        platform = min(platforms.split("."), key=lambda p: not p.startswith(("manylinux_", "musllinux_")))
+        name = f"{python}-{platform}" if abi == python else f"{python}-{abi}-{platform}"
+        own = self.identifier.split("-", 1)[0]
+        notes = []
+        if self.built_on and self.built_on != python:
+            notes.append(f"built on {self.built_on}")
+        if not self.built:
+            notes.append(f"for {own}")
+        return f"{name} ({', '.join(notes)})" if notes else name
+
+    @property
     def seconds(self) -> float:
         return float(self.timings.get("total", 0.0))
 
@@ -62,6 +91,9 @@ class JobResult:
             "status": self.status,
             "built": self.built,
             "covered_by": self.covered_by,
+            "built_on": self.built_on,
+            "label": self.label,
+            "differs": list(self.differs),
             "cached": self.cached,
             "filename": self.wheel.filename if self.wheel else None,
             "sha256": self.wheel.sha256 if self.wheel else None,
@@ -195,6 +227,7 @@ def run_build_job(
         error=report.test_error,
         warnings=report.warnings,
         cached=report.cached,
+        built_on=ident.python_tag,
         timings={**report.timings, "total": round(time.perf_counter() - start, 3)},
         log_path=report.log_path,
     )
@@ -221,6 +254,7 @@ def run_test_job(
     options: BuildOptions,
     wheel: Path,
     covered_by: str,
+    built_on: str,
 ) -> JobResult:
     """For an identifier served by another identifier's wheel: the test stage alone, here."""
     name = str(ident)
@@ -244,7 +278,7 @@ def run_test_job(
         status, error = "failed", exc
     timings["total"] = round(time.perf_counter() - start, 3)
     return JobResult(identifier=name, python=interpreter.full_version, status=status, built=False,
-                     covered_by=covered_by, wheel=describe(wheel), test=test, error=error,
+                     covered_by=covered_by, built_on=built_on, wheel=describe(wheel), test=test, error=error,
                      timings=timings, log_path=log_file)  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.errors import InterpreterNotFoundError, MatrixError
 from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
+from headless_wheel_builder.matrix.rule import single_wheel_reason
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
     Identifier,
@@ -94,7 +95,9 @@ class MatrixPlan:
     builds: tuple[PlannedBuild, ...]
     skipped: tuple[Skipped, ...] = ()
     build_once: str | None = None
-    """Why one wheel will serve every identifier (a pure-Python project), or None."""
+    """Which leg builds the one wheel that serves every identifier and why the others do
+    not build (a project known statically to give one wheel, ``matrix/rule.py``), or None:
+    every leg builds."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -171,11 +174,11 @@ def make_plan(
     if missing:
         raise _not_found(missing, pool.installed)
     build_once = None
-    if project.pure is True and builds:
-        build_once = (
-            "a pure-Python project: one py3-none-any wheel serves every Python, so it is built once"
-            f" (with the newest, {builds[-1].identifier.python})"
-        )
+    if builds and (why := single_wheel_reason(project)):
+        others = [b.identifier.python_tag for b in builds[:-1]]
+        verb = "is" if len(others) == 1 else "are"
+        served = f"; {', '.join(others)} {verb} served by that wheel, not built" if others else ""
+        build_once = f"built once, on {builds[-1].identifier.python_tag} (the newest): {why}{served}"
     return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
 
 

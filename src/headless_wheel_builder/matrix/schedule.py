@@ -7,10 +7,11 @@ identifier, in parallel.
    were asked for).
 3. Jobs run on ``jobs`` worker threads (each job's work is in subprocesses); each job is one
    pipeline run (``matrix/jobs.py``), so it is built, validated, repaired, tested and served
-   from or stored in the wheel cache like any build.  When the project may be pure (the
-   analyzer says so, or cannot tell), the first wheel is built alone: a ``py3-none-any`` (or
-   ``abi3``) wheel then serves the other identifiers, which are only tested with it.  An abi3
-   wheel found later removes the builds it makes unnecessary.
+   from or stored in the wheel cache like any build.  Every leg builds (``matrix/rule.py``):
+   only a project known statically to give one ``py3-none-any`` wheel is built once, on the
+   newest interpreter, and the other legs are only tested with that wheel.  When every leg
+   has ended, ``rule.reconcile`` keeps one wheel per file name, in plan order (so the result
+   does not depend on ``-j``), naming how same-named pure wheels differ.
 4. A failure does not stop the other jobs unless ``fail_fast``; the successful wheels, the
    sdist, ``hwb-manifest.json`` and ``SHA256SUMS`` are placed in the output folder.
 """
@@ -54,7 +55,7 @@ from headless_wheel_builder.matrix.jobs import (
     run_test_job,
 )
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
-from headless_wheel_builder.platforms import Identifier
+from headless_wheel_builder.matrix.rule import reconcile
 from headless_wheel_builder.repair.stage import check_repairable
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive
 
@@ -145,22 +146,11 @@ class MatrixReport:
             raise error
 
 
-def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
-    """Can the wheel built for ``built`` be installed for ``other``?  Pure (``py3-none-any``),
-    ``abi3`` for an older or equal CPython on the same platform, or ``none`` ABI on it."""
+def _is_pure(wheel: Path) -> bool:
+    """A wheel every Python 3 installs: ``py3-none-any`` (or ``py2.py3``)."""
     _, _, _, tags = parse_wheel_filename(wheel.name)
-    same_platform = (built.platform, built.arch, built.libc) == (other.platform, other.arch, other.libc)
-    for tag in tags:
-        interp, digits = tag.interpreter, tag.interpreter[3:]
-        anywhere = tag.platform == "any" or same_platform
-        if tag.abi == "none" and interp in ("py3", f"py{other.major}") and anywhere:
-            return True
-        older = digits.isdigit() and int(digits) <= other.minor
-        if tag.abi == "none" and interp.startswith("py3") and older and anywhere:
-            return True
-        if tag.abi == "abi3" and interp.startswith("cp3") and older and same_platform:
-            return True
-    return False
+    return all(tag.abi == "none" and tag.platform == "any" and tag.interpreter.startswith("py")
+               for tag in tags)  # fmt: skip
 
 
 def plan_matrix(
@@ -272,12 +262,13 @@ class _Scheduler:
         self.fail_fast, self.observer = fail_fast, observer
         self.results: dict[str, JobResult] = {}
         self.staged: dict[str, Path] = {}
-        # A pure project's one wheel is built with the newest interpreter (a newer backend may
-        # write newer metadata); others start with the oldest (an abi3 wheel serves newer ones).
-        order = list(reversed(plan.builds)) if plan.project.pure is True else list(plan.builds)
-        self.pending: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque((b, None) for b in order)
-        # Build the first wheel alone when one wheel may serve all (pure, or unknown).
-        self.probe = len(plan.builds) > 1 and plan.project.pure is not False
+        # A project known statically to give one wheel is built alone first, with the newest
+        # interpreter (a newer backend may write newer metadata); every other leg builds.
+        order = list(reversed(plan.builds)) if plan.build_once else list(plan.builds)
+        self.pending: deque[tuple[PlannedBuild, tuple[Path, str, str] | None]] = deque(
+            (b, None) for b in order
+        )
+        self.probe = len(plan.builds) > 1 and plan.build_once is not None
 
     def run(self) -> tuple[list[JobResult], dict[str, Path]]:
         for build, _ in self.pending:
@@ -309,9 +300,9 @@ class _Scheduler:
             self._record(build, JobResult(identifier=str(build.identifier), python=build.identifier.python,
                                           status="cancelled"))  # fmt: skip
         ordered = [self.results[str(b.identifier)] for b in self.plan.builds]
-        return _dedupe_abi3(ordered, self.plan, self.staged), self.staged
+        return reconcile(ordered, self.staged), self.staged
 
-    def _run(self, build: PlannedBuild, covered: tuple[Path, str] | None) -> JobResult:
+    def _run(self, build: PlannedBuild, covered: tuple[Path, str, str] | None) -> JobResult:
         assert build.interpreter is not None
         settings = self.settings[str(build.identifier)]
         if covered is not None:
@@ -325,39 +316,21 @@ class _Scheduler:
         self.results[result.identifier] = result
         self.observer.finished(result)
         staged = self.staged.get(result.identifier)
-        if staged is None or not result.built:
+        if staged is None or not result.built or not self.plan.build_once:
             return
-        # A wheel that serves other identifiers: those still waiting are only tested with it.
-        keep: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque()
+        if not _is_pure(staged):
+            logger.warning("%s: built %s, not a pure wheel: every leg builds", result.identifier, staged.name)
+            return
+        # The one wheel of a project known to give one: the legs still waiting are only tested with it.
+        keep: deque[tuple[PlannedBuild, tuple[Path, str, str] | None]] = deque()
         for other, covered in self.pending:
-            if covered is None and covers(staged, build.identifier, other.identifier):
+            if covered is None:
                 logger.info("%s: served by %s (%s)", other.identifier, result.identifier, staged.name)
                 self.observer.update(str(other.identifier), "queued", f"served by {staged.name}")
-                keep.append((other, (staged, result.identifier)))
+                keep.append((other, (staged, result.identifier, build.identifier.python_tag)))
             else:
                 keep.append((other, covered))
         self.pending = keep
-
-
-def _dedupe_abi3(results: list[JobResult], plan: MatrixPlan, staged: dict[str, Path]) -> list[JobResult]:
-    """Jobs that ran in parallel may each have built an abi3 wheel: keep the oldest one."""
-    by_id = {str(b.identifier): b.identifier for b in plan.builds}
-    out = list(results)
-    for index, result in enumerate(out):
-        path = staged.get(result.identifier)
-        if result.status != "ok" or not result.built or path is None:
-            continue
-        for other in out[:index]:
-            other_path = staged.get(other.identifier)
-            if (
-                other.built
-                and other_path
-                and covers(other_path, by_id[other.identifier], by_id[result.identifier])
-            ):
-                staged.pop(result.identifier)
-                out[index] = replace(result, built=False, covered_by=other.identifier, wheel=other.wheel)
-                break
-    return out
 
 
 def _finish(
@@ -370,8 +343,9 @@ def _finish(
     jobs: int,
     start: float,
 ) -> MatrixReport:
-    wanted = {r.wheel.filename for r in results if r.status == "ok" and r.wheel is not None}
-    files = ([sdist] if sdist else []) + sorted({p for p in staged.values() if p.name in wanted})
+    wanted = [staged[r.identifier] for r in results if r.status == "ok" and r.built and not r.covered_by
+              and r.identifier in staged]  # fmt: skip
+    files = ([sdist] if sdist else []) + sorted(wanted, key=lambda p: p.name)
     finals = dict(zip(files, place_artifacts(files, outdir), strict=True))
     final_info = {path.name: describe(path) for path in finals.values()}
     _remove_unrepaired(results, outdir)
