@@ -241,6 +241,8 @@ def test_the_user_only_options_are_the_ones_that_reach_the_host() -> None:
         "container-host-settings",
         "container-gpus",
         "strict",
+        "s3-sse",  # the operator's encryption: a project may neither weaken it nor pick a key
+        "s3-sse-kms-key-id",
     }
 
 

@@ -63,24 +63,36 @@ def test_nothing_given_sends_no_header_and_writes_both_page_keys(tmp_path: Path)
 
 
 def test_variables_files_and_options_in_order(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.hwb]\ns3-sse = "aws:kms"\ns3-sse-kms-key-id = "{KEY}"\ns3-index-html = true\n'
-    )
-    settings = write_settings(_options(tmp_path, {}))
+    config = tmp_path / "hwb-user.toml"
+    config.write_text(f's3-sse = "aws:kms"\ns3-sse-kms-key-id = "{KEY}"\ns3-index-html = true\n')
+    settings = write_settings(_options(tmp_path, {}, config_file=config))
     assert settings.encryption == {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": KEY}
     assert settings.index_html is True
     # HWB_* over the file
-    settings = write_settings(
-        _options(tmp_path, {"HWB_S3_SSE_KMS_KEY_ID": "alias/other", "HWB_S3_INDEX_HTML": "false"})
-    )
+    env = {"HWB_S3_SSE_KMS_KEY_ID": "alias/other", "HWB_S3_INDEX_HTML": "false"}
+    settings = write_settings(_options(tmp_path, env, config_file=config))
     assert settings.encryption == {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "alias/other"}
     assert settings.index_html is False
     # Options (flags) over both; the encryption is one pair: AES256 drops the configured key.
-    settings = write_settings(_options(tmp_path, {}, sse="AES256", index_html=False))
+    settings = write_settings(_options(tmp_path, {}, config_file=config, sse="AES256", index_html=False))
     assert settings.encryption == {"ServerSideEncryption": "AES256"}
     assert settings.index_html is False
-    assert write_settings(_options(tmp_path, {}, sse="bucket-default")).encryption == {}
+    assert write_settings(_options(tmp_path, {}, config_file=config, sse="bucket-default")).encryption == {}
+
+
+def test_a_project_may_choose_the_page_keys_but_not_the_encryption(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.hwb]\ns3-sse = "bucket-default"\ns3-sse-kms-key-id = "{KEY}"\ns3-index-html = true\n'
+    )
+    settings = write_settings(_options(tmp_path, {"HWB_S3_SSE": "AES256"}))
+    assert settings.encryption == {"ServerSideEncryption": "AES256"}  # the project's values are ignored
+    assert settings.index_html is True
+    assert "s3-sse-kms-key-id" in caplog.text
+    with pytest.raises(ConfigError):
+        write_settings(_options(tmp_path, {}, strict=True))
 
 
 def test_a_configured_choice_that_is_not_one_is_a_config_error(tmp_path: Path) -> None:

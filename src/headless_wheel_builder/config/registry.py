@@ -552,6 +552,7 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="server-side encryption of every object hwb writes to s3:// (default: bucket-default, "
         "no header: the bucket's default encryption applies)",
         overridable=False,
+        project=False,
         help="Server-side encryption of every object hwb writes to an s3:// index (distributions, "
         "sidecars, pages, claims): AES256 (SSE-S3) or aws:kms (SSE-KMS). bucket-default sends no "
         "encryption header, so the bucket's default encryption applies.",
@@ -566,6 +567,7 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="the KMS key for --sse aws:kms (key id, key ARN, alias/NAME or alias ARN; "
         "default: the account's aws/s3 key); implies --sse aws:kms",
         overridable=False,
+        project=False,
         help="The KMS key of SSE-KMS (a key id, key ARN, `alias/NAME` or alias ARN); implies "
         "`s3-sse = \"aws:kms\"`. None: S3 uses the bucket's key or the account's `aws/s3` key.",
     ),
