@@ -270,6 +270,9 @@ def test_aes256_and_the_bucket_default_encryption(
         )
     with pytest.raises(UsageError, match="unknown server-side encryption"):
         make_publisher(bucket.options("x", sse="aws:kms:dsse")).publish([wheel])
+    result = hwb("publish", wheel, "-r", "testpypi", "--sse", "AES256", "--dry-run")
+    assert result.code == 2
+    assert "--sse apply only to s3:// repositories" in result.stderr
     result = hwb("publish", wheel, "-r", bucket.url("x"), "--sse", "none")
     assert result.code == 2
     assert "invalid choice: 'none'" in result.stderr

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
     from headless_wheel_builder._log import logger
     from headless_wheel_builder.cli._output import emit_json, out
-    from headless_wheel_builder.cli._s3 import config_path, s3_write_options
+    from headless_wheel_builder.cli._s3 import config_path, s3_only_flags, s3_write_options
     from headless_wheel_builder.errors import UsageError, all_error_classes
 
     password = None
@@ -152,6 +152,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         storage_class=args.storage_class,
         **s3_write_options(args, "publish"),
     )
+    s3_only_flags(args, "publish", options.repository)
     report = api.publish(args.dists or [Path("dist")], options, progress=progress)
     if style.json:
         emit_json(report.to_dict())
