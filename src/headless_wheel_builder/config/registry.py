@@ -569,7 +569,8 @@ OPTIONS: tuple[Option, ...] = (
         overridable=False,
         project=False,
         help="The KMS key of SSE-KMS (a key id, key ARN, `alias/NAME` or alias ARN); implies "
-        "`s3-sse = \"aws:kms\"`. None: S3 uses the bucket's key or the account's `aws/s3` key.",
+        "`s3-sse = \"aws:kms\"`. None: S3 uses the AWS managed key `aws/s3`. For a bucket in another account "
+        "give the key's ARN (an alias resolves in the publisher's account).",
     ),
     Option(
         name="s3-index-html",
