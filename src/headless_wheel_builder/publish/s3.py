@@ -44,7 +44,7 @@ def open_index(options: PublishOptions) -> S3Index:
 
     What ``options`` leave open (``sse``, ``sse_kms_key_id``, ``index_html`` are None) comes
     from the options ``s3-sse``, ``s3-sse-kms-key-id`` and ``s3-index-html`` (``HWB_*``, the
-    user's and the project's configuration, ``--config``)."""
+    user's configuration, ``--config``; the project's own files only for the page mode)."""
     location = S3Location.parse(options.repository)
     writes = write_settings(options)
     store = S3Store(
