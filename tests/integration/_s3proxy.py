@@ -6,6 +6,7 @@
   (PutObject, CreateMultipartUpload) without that header: HTTP 403 ``AccessDenied``.  moto stores
   bucket policies but does not evaluate their conditions (moto/iam/access_control.py: "TODO add
   support for the Resource and Condition parts").
+  With ``deny_delete`` it also refuses DeleteObject.
 - :class:`WebsiteFront` serves one bucket prefix read-only as an S3 *website endpoint* does: a
   URL ending in ``/`` is answered with the object ``<path>index.html`` (the index document).
 """
@@ -112,16 +113,19 @@ def _body(request: BaseHTTPRequestHandler) -> bytes | None:
 class PolicyFront(_Front):
     """moto behind a bucket policy that denies object writes without the required encryption."""
 
-    def __init__(self, upstream: str, *, required: str | None) -> None:
+    def __init__(self, upstream: str, *, required: str | None, deny_delete: bool = False) -> None:
         super().__init__(upstream)
         self.required = required
+        self.deny_delete = deny_delete
+        """Also deny DeleteObject (a policy without ``s3:DeleteObject`` for the publisher)."""
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         body = _body(request)
         path = request.path
         headers = {k.lower(): v for k, v in request.headers.items()}
         denied = self.required is not None and self._object_write(request.command, path)
-        if denied and headers.get("x-amz-server-side-encryption") != self.required:
+        denied = denied and headers.get("x-amz-server-side-encryption") != self.required
+        if denied or (self.deny_delete and request.command == "DELETE"):
             self.seen.append(Seen(request.command, path, headers, 403))
             request.send_response(403)
             request.send_header("Content-Type", "application/xml")

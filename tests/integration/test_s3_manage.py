@@ -362,6 +362,21 @@ def test_delete_a_release_then_pip_and_uv_no_longer_find_it(
     _installs(index_url, "hwb-demo-beta", tmp_path, expect="1.0")
 
 
+def test_delete_without_delete_permission_names_what_is_left(
+    moto_server: base.MotoServer, bucket: Bucket, demo_dists: dict[str, list[Path]]
+) -> None:
+    bucket.publish("perm", demo_dists["alpha-1.0"] + demo_dists["alpha-1.1"])
+    with PolicyFront(moto_server.endpoint, required=None, deny_delete=True) as front:
+        options = base.Bucket(name=bucket.name, endpoint=front.url, client=bucket.client).options("perm")
+        with pytest.raises(AuthenticationError) as info:
+            api.delete("hwb-demo-alpha", "1.1", options)
+    assert info.value.exit_code == 61
+    hint = info.value.hint or ""
+    assert "6 object(s) are still stored" in hint
+    assert f"s3://{bucket.name}/perm/simple/hwb-demo-alpha/hwb_demo_alpha-1.1.tar.gz.sha256" in hint
+    assert bucket.json("perm/simple/hwb-demo-alpha/index.json")["versions"] == ["1.0"]
+
+
 def _on_pty(args: list[str], answer: bytes, env: dict[str, str]) -> tuple[int, str]:
     """Run the CLI on a pseudo-terminal, type ``answer`` once it asks; (exit code, screen)."""
     pid, fd = pty.fork()

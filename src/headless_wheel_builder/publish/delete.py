@@ -18,7 +18,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from headless_wheel_builder._log import NullProgress, Progress
-from headless_wheel_builder.errors import PublishError
+from headless_wheel_builder.errors import HwbError, PublishError
 from headless_wheel_builder.publish.index import IndexFile, NormalizedName, ProjectPage, RootPage
 from headless_wheel_builder.publish.s3_state import CLAIM_SUFFIX, METADATA_SUFFIX, S3Index
 
@@ -95,9 +95,7 @@ def delete_release(
         index.update_project(project, mutate)
     keys = [k for f in chosen for k in object_keys(index, project, f.filename)]
     if not dry_run:
-        for key in keys:
-            progress.step(f"deleting s3://{index.store.bucket}/{key}")
-            index.store.delete(key)
+        _delete_objects(index, keys, progress)
         if not left:
             _leave_root(index, project)
         count = f"{len(chosen)} file{'s' if len(chosen) != 1 else ''}"
@@ -117,6 +115,22 @@ def object_keys(index: S3Index, project: NormalizedName, filename: str) -> tuple
     """The objects of one distribution, in the order they are deleted (the claim last)."""
     key = index.file_key(project, filename)
     return (key, key + METADATA_SUFFIX, key + CLAIM_SUFFIX)
+
+
+def _delete_objects(index: S3Index, keys: list[str], progress: Progress) -> None:
+    """Delete ``keys`` in order; a failure names what is left (no page lists it any more)."""
+    for done, key in enumerate(keys):
+        progress.step(f"deleting s3://{index.store.bucket}/{key}")
+        try:
+            index.store.delete(key)
+        except HwbError as exc:
+            left = " ".join(f"s3://{index.store.bucket}/{k}" for k in keys[done:])
+            exc.hint = (
+                f"{exc.hint + '; ' if exc.hint else ''}the pages no longer list these files, but "
+                f"{len(keys) - done} object(s) are still stored: once the credentials may "
+                f"s3:DeleteObject, remove them with 'aws s3 rm' ({left})"
+            )
+            raise
 
 
 def _select(index: S3Index, page: ProjectPage, version: str, filename: str | None) -> list[IndexFile]:
