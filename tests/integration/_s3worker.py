@@ -3,6 +3,7 @@
 Job: {"endpoint": URL, "repository": "s3://…", "files": [paths], "go": path}.  For each job
 the worker prepares an S3Publisher, prints "ready", waits until the go file exists (so that
 two workers start publishing at the same moment), publishes, and prints a JSON result line.
+With "delete": [NAME, VERSION] instead of "files", it deletes that release (hwb delete).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from headless_wheel_builder.errors import HwbError
+from headless_wheel_builder.publish.delete import delete_release
 from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.publish.s3 import S3Publisher
 
@@ -33,11 +35,15 @@ def main() -> int:
                 return 1
             time.sleep(0.001)
         try:
-            report = publisher.publish([Path(p) for p in job["files"]])
+            if "delete" in job:
+                deleted = delete_release(publisher.index, *job["delete"])
+                statuses = [f"deleted {name}" for name in deleted.files]
+            else:
+                statuses = [f.status for f in publisher.publish([Path(p) for p in job["files"]]).files]
         except HwbError as exc:
             print(json.dumps({"error": str(exc)}), flush=True)
             continue
-        result = {"statuses": [f.status for f in report.files], "retries": publisher.index.retries}
+        result = {"statuses": statuses, "retries": publisher.index.retries}
         print(json.dumps(result), flush=True)
     return 0
 

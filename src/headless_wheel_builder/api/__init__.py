@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._matrix import build_matrix as build_matrix
     from headless_wheel_builder.api._matrix import matrix_options as matrix_options
     from headless_wheel_builder.api._matrix import plan_matrix as plan_matrix
+    from headless_wheel_builder.api._publish import delete as delete
     from headless_wheel_builder.api._publish import index as index
     from headless_wheel_builder.api._publish import publish as publish
     from headless_wheel_builder.api._publish import yank as yank
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.migrate.init import InitOptions as InitOptions
     from headless_wheel_builder.migrate.init import InitReport as InitReport
     from headless_wheel_builder.publish.base import PublishReport as PublishReport
+    from headless_wheel_builder.publish.delete import DeleteReport as DeleteReport
     from headless_wheel_builder.publish.local_index import LocalIndexReport as LocalIndexReport
     from headless_wheel_builder.publish.options import PublishOptions as PublishOptions
     from headless_wheel_builder.publish.yank import YankReport as YankReport
@@ -92,6 +94,7 @@ _WHERE: dict[str, str] = {
     "CiReport": "headless_wheel_builder.ci.generate",
     "ContainerBuildReport": "headless_wheel_builder.build.in_container",
     "ContainerOptions": "headless_wheel_builder.build.in_container",
+    "DeleteReport": "headless_wheel_builder.publish.delete",
     "Distribution": "headless_wheel_builder.build.plan",
     "InitOptions": "headless_wheel_builder.migrate.init",
     "InitReport": "headless_wheel_builder.migrate.init",
@@ -129,6 +132,7 @@ _WHERE: dict[str, str] = {
     "ci_generate": "headless_wheel_builder.api._ci",
     "ci_trusted_publisher": "headless_wheel_builder.api._ci",
     "container_options": "headless_wheel_builder.api._container",
+    "delete": "headless_wheel_builder.api._publish",
     "detect_ci": "headless_wheel_builder.api._ci",
     "index": "headless_wheel_builder.api._publish",
     "init": "headless_wheel_builder.api._build",
@@ -157,6 +161,7 @@ __all__ = [
     "CiReport",
     "ContainerBuildReport",
     "ContainerOptions",
+    "DeleteReport",
     "Distribution",
     "InitOptions",
     "InitReport",
@@ -194,6 +199,7 @@ __all__ = [
     "ci_generate",
     "ci_trusted_publisher",
     "container_options",
+    "delete",
     "detect_ci",
     "index",
     "init",

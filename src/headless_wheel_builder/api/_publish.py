@@ -8,6 +8,7 @@ from pathlib import Path
 
 from headless_wheel_builder._log import Progress, redact
 from headless_wheel_builder.publish.base import PublishReport
+from headless_wheel_builder.publish.delete import DeleteReport
 from headless_wheel_builder.publish.local_index import LocalIndexReport
 from headless_wheel_builder.publish.options import PublishOptions
 from headless_wheel_builder.publish.yank import YankReport
@@ -62,15 +63,51 @@ def yank(
     ``options.repository`` names the index; ``endpoint_url``, ``region`` and ``acl`` apply
     as for :func:`publish`.
     """
-    from headless_wheel_builder.errors import UsageError
     from headless_wheel_builder.publish.s3 import open_index
     from headless_wheel_builder.publish.yank import yank_release
 
     options = options or PublishOptions()
-    if not options.repository.startswith("s3://"):
-        raise UsageError(
-            f"cannot yank in {redact(options.repository)}",
-            why="hwb yanks only in indexes it keeps itself (s3://BUCKET/PREFIX)",
-            hint="on PyPI, yank on the release's web page (Manage > Options > Yank)",
-        )
+    _s3_only(options, "yank in", "on PyPI, yank on the release's web page (Manage > Options > Yank)")
     return yank_release(open_index(options), name, version, reason=reason, unyank=unyank, progress=progress)
+
+
+def delete(
+    name: str,
+    version: str,
+    options: PublishOptions | None = None,
+    *,
+    filename: str | None = None,
+    progress: Progress | None = None,
+) -> DeleteReport:
+    """Delete every file of ``name`` ``version`` (or only ``filename``) from an ``s3://`` index.
+
+    The entries leave the HTML and JSON pages (the root page too when the project has no files
+    left) with the conditional writes of :func:`publish`, then the files and their sidecars are
+    deleted.  ``options.dry_run``: only report what would go.  Yanking (:func:`yank`) is usually
+    the better choice: lock files that pin a deleted file break.  No confirmation is asked here.
+    """
+    from headless_wheel_builder.publish.delete import delete_release
+    from headless_wheel_builder.publish.s3 import open_index
+
+    options = options or PublishOptions()
+    _s3_only(
+        options,
+        "delete from",
+        "PyPI and other registries have no API to delete files: delete on the project's web page "
+        "(PyPI: Manage > Releases > Options > Delete), or better, yank",
+    )
+    return delete_release(
+        open_index(options), name, version, filename=filename, dry_run=options.dry_run, progress=progress
+    )
+
+
+def _s3_only(options: PublishOptions, action: str, hint: str) -> None:
+    from headless_wheel_builder.errors import UsageError
+
+    if not options.repository.startswith("s3://"):
+        verb = action.partition(" ")[0]
+        raise UsageError(
+            f"cannot {action} {redact(options.repository)}",
+            why=f"hwb can {verb} only in indexes it keeps itself (s3://BUCKET/PREFIX)",
+            hint=hint,
+        )

@@ -168,6 +168,14 @@ class CliProgress:
             self._status.stop()
             self._status = None
 
+    def pause(self) -> None:
+        """Stop the spinner (to ask a question on the terminal); the next ``__enter__`` restarts it."""
+        self.__exit__(None, None, None)
+
+    def resume(self) -> None:
+        """Start the spinner again after :meth:`pause`."""
+        self.__enter__()
+
     def _close_group(self) -> None:
         if self._group is None:
             return

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("config", "show the effective configuration and where each value comes from"),
     "index": ("index", "write a static pip-installable index (PEP 503/691/658) for a folder of dists"),
     "yank": ("yank", "yank or un-yank a release in an s3:// index that hwb publishes to"),
+    "delete": ("delete", "delete a release or a file from an s3:// index (prefer yank: lock files break)"),
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
     "release": ("release", "bump, changelog, commit, build and check it, tag, publish: one resumable step"),

@@ -56,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s3.add_argument("--region", help="bucket region (default: boto3's configuration)")
     s3.add_argument("--acl", help="canned ACL for uploaded objects, e.g. public-read")
     s3.add_argument("--storage-class", metavar="CLASS", help="storage class for dist files, e.g. STANDARD_IA")
+    from headless_wheel_builder.cli._s3 import add_s3_write_flags
+
+    add_s3_write_flags(s3, "publish")
     auth = parser.add_argument_group("credentials (secrets: prefer the environment variables)")
     auth.add_argument("--token", help="an API token (visible in the process list: prefer HWB_PUBLISH_TOKEN)")
     auth.add_argument("-u", "--username", help="username for password auth (env: HWB_PUBLISH_USERNAME)")
@@ -111,6 +114,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
     from headless_wheel_builder._log import logger
     from headless_wheel_builder.cli._output import emit_json, out
+    from headless_wheel_builder.cli._s3 import config_path, s3_only_flags, s3_write_options
     from headless_wheel_builder.errors import UsageError, all_error_classes
 
     password = None
@@ -140,13 +144,15 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         timeout=args.timeout,
         ca_bundle=args.ca_bundle,
         allow_linux_tags=args.allow_linux_tags,
-        config_file=getattr(args, "config", None),
+        config_file=config_path(args),
         strict=getattr(args, "strict", None),
         endpoint_url=args.endpoint_url,
         region=args.region,
         acl=args.acl,
         storage_class=args.storage_class,
+        **s3_write_options(args, "publish"),
     )
+    s3_only_flags(args, "publish", options.repository)
     report = api.publish(args.dists or [Path("dist")], options, progress=progress)
     if style.json:
         emit_json(report.to_dict())

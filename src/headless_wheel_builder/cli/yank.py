@@ -25,17 +25,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     where.add_argument("--endpoint-url", metavar="URL", help="an S3-compatible endpoint (MinIO, R2, Ceph…)")
     where.add_argument("--region", help="the bucket's region (default: boto3's configuration)")
+    from headless_wheel_builder.cli._s3 import add_s3_write_flags
+
+    add_s3_write_flags(parser.add_argument_group("how the pages are written"), "yank")
 
 
 def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
+    from headless_wheel_builder.cli._s3 import config_path, s3_write_options
     from headless_wheel_builder.errors import UsageError
 
     if args.unyank and args.reason:
         raise UsageError("--reason cannot be used with --unyank", hint="drop --reason")
     options = api.PublishOptions(
-        repository=args.repository, endpoint_url=args.endpoint_url, region=args.region
+        repository=args.repository,
+        endpoint_url=args.endpoint_url,
+        region=args.region,
+        config_file=config_path(args),
+        strict=getattr(args, "strict", None),
+        **s3_write_options(args, "yank"),
     )
     report = api.yank(
         args.name, args.version, options, reason=args.reason, unyank=args.unyank, progress=progress

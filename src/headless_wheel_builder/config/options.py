@@ -20,6 +20,7 @@ Distribution = Literal["sdist", "wheel", "editable"]
 Repair = Literal["auto", "always", "never"]
 IsolationMode = Literal["auto", "venv", "docker", "podman"]
 CompilerCache = Literal["none", "ccache", "sccache"]
+ServerSideEncryption = Literal["bucket-default", "AES256", "aws:kms"]
 Table = Mapping[str, "str | list[str]"]
 """A table of strings or lists of strings (``config-settings``, ``container-environment`` …)."""
 
@@ -70,6 +71,9 @@ class Options:
     check_toplevel: tuple[str, ...] = ()
     check_package: tuple[Path, ...] = ()
     check_src_dir: tuple[Path, ...] = ()
+    s3_sse: ServerSideEncryption = "bucket-default"
+    s3_sse_kms_key_id: str | None = None
+    s3_index_html: bool = False
     strict: bool = False
 
     @classmethod

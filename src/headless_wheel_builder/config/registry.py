@@ -541,6 +541,53 @@ OPTIONS: tuple[Option, ...] = (
         help="Folders whose contents the wheel's library must hold file for file: W101/W102 "
         "(check-wheel-contents' --src-dir). Relative paths are relative to the file that sets them.",
     ),
+    # -- s3:// indexes: hwb publish, yank, delete (publish/s3.py, docs/PUBLISHING-S3.md) --
+    Option(
+        name="s3-sse",
+        type="choice",
+        default="bucket-default",
+        choices=("bucket-default", "AES256", "aws:kms"),
+        commands=("publish", "yank", "delete"),
+        flags=("--sse",),
+        cli_help="server-side encryption of every object hwb writes to s3:// (default: bucket-default, "
+        "no header: the bucket's default encryption applies)",
+        overridable=False,
+        project=False,
+        help="Server-side encryption of every object hwb writes to an s3:// index (distributions, "
+        "sidecars, pages, claims): AES256 (SSE-S3) or aws:kms (SSE-KMS). bucket-default sends no "
+        "encryption header, so the bucket's default encryption applies.",
+    ),
+    Option(
+        name="s3-sse-kms-key-id",
+        type="str",
+        default=None,
+        commands=("publish", "yank", "delete"),
+        flags=("--sse-kms-key-id",),
+        metavar="KEY",
+        cli_help="the KMS key for --sse aws:kms (key id, key ARN, alias/NAME or alias ARN; "
+        "default: the account's aws/s3 key); implies --sse aws:kms",
+        overridable=False,
+        project=False,
+        help="The KMS key of SSE-KMS (a key id, key ARN, `alias/NAME` or alias ARN); implies "
+        "`s3-sse = \"aws:kms\"`. None: S3 uses the AWS managed key `aws/s3`. For a bucket in another account "
+        "give the key's ARN (an alias resolves in the publisher's account).",
+    ),
+    Option(
+        name="s3-index-html",
+        type="bool",
+        default=False,
+        commands=("publish", "yank", "delete"),
+        flags=("--index-html",),
+        arg="const",
+        const=True,
+        cli_help="write the s3:// index pages only as …/index.html keys (no keys ending in /), "
+        "for website endpoints and CDNs",
+        overridable=False,
+        help="Write the pages of an s3:// index only at `…/index.html` (no keys ending in `/`), for "
+        "stores that refuse such keys and hosts that serve a folder URL from its index document "
+        "(S3 website endpoints, a CDN that rewrites `…/` to `…/index.html`). false: at both keys "
+        "(docs/PUBLISHING-S3.md says which host needs which).",
+    ),
     # -- every command --
     Option(
         name="strict",
@@ -602,6 +649,9 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     ),
     "index": frozenset({"--base-url", "-o", "--out"}),
     "yank": frozenset({"--endpoint-url", "-r", "--reason", "--region", "--repository", "--unyank"}),
+    "delete": frozenset(
+        {"--dry-run", "--endpoint-url", "-n", "-r", "--region", "--repository", "-y", "--yes"}
+    ),
     "version": frozenset(
         {
             "--changelog", "--commit", "--dry-run", "--message", "--message-file", "--package", "--pre",

@@ -174,6 +174,16 @@ class ProjectPage:
             by_name[new.filename] = new
         return replace(self, files=tuple(by_name.values()))
 
+    def files_of(self, version: str) -> list[IndexFile]:
+        """The files of ``version`` (any spelling of it: ``1.0`` matches ``1.0.0``), by name."""
+        wanted = _version_key(_normalize_version(version))
+        return sorted((f for f in self.files if _version_key(f.version) == wanted), key=lambda f: f.filename)
+
+    def without(self, filenames: Iterable[str]) -> ProjectPage:
+        """This page without the entries of ``filenames``."""
+        gone = set(filenames)
+        return replace(self, files=tuple(f for f in self.files if f.filename not in gone))
+
     def with_yanked(self, version: str, yanked: bool | str) -> tuple[ProjectPage, list[str]]:
         """Mark every file of ``version`` yanked (a reason, ``True``) or not (``False``).
 

@@ -34,6 +34,14 @@ class PublishOptions:
     region: str | None = None
     acl: str | None = None
     storage_class: str | None = None
+    sse: str | None = None
+    """Server-side encryption of every object: ``AES256``, ``aws:kms`` or ``bucket-default`` (no
+    header).  None: the ``s3-sse`` option (``HWB_S3_SSE``, configuration files)."""
+    sse_kms_key_id: str | None = None
+    """The KMS key of ``aws:kms`` (implies it).  None: the ``s3-sse-kms-key-id`` option, unless
+    ``sse`` is given."""
+    index_html: bool | None = None
+    """Write pages only at ``…/index.html`` keys.  None: the ``s3-index-html`` option."""
     project_dir: Path = field(default_factory=Path.cwd)
     """Where ``[tool.hwb.publish]`` configuration is looked up."""
     environ: Mapping[str, str] | None = None

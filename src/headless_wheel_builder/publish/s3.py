@@ -10,14 +10,14 @@ writes (``--endpoint-url``: MinIO, Cloudflare R2, Ceph RGW…).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from headless_wheel_builder._log import NullProgress, Progress
-from headless_wheel_builder.errors import FileConflictError
+from headless_wheel_builder.errors import FileConflictError, UsageError
 from headless_wheel_builder.publish.base import FileResult, FileStatus, PublishReport
 from headless_wheel_builder.publish.index import (
     METADATA_CONTENT_TYPE,
@@ -29,17 +29,24 @@ from headless_wheel_builder.publish.index import (
     format_upload_time,
 )
 from headless_wheel_builder.publish.options import PublishOptions
-from headless_wheel_builder.publish.s3_state import FILE_CACHE_CONTROL, S3Index
+from headless_wheel_builder.publish.s3_state import CLAIM_SUFFIX, FILE_CACHE_CONTROL, METADATA_SUFFIX, S3Index
 from headless_wheel_builder.publish.s3_store import PreconditionFailed, S3Location, S3Settings, S3Store
 
-__all__ = ["S3Publisher", "open_index"]
+__all__ = ["S3Publisher", "WriteSettings", "encryption_args", "open_index", "write_settings"]
 
+#: KMS accepts key ids, key ARNs, alias names and alias ARNs of at most 2048 characters.
+_MAX_KMS_KEY_ID = 2048
 _CONTENT_TYPES = {".whl": "application/zip", ".zip": "application/zip", ".gz": "application/gzip"}
 
 
 def open_index(options: PublishOptions) -> S3Index:
-    """The index at ``options.repository`` (an ``s3://`` URL), reached as ``options`` say."""
+    """The index at ``options.repository`` (an ``s3://`` URL), reached as ``options`` say.
+
+    What ``options`` leave open (``sse``, ``sse_kms_key_id``, ``index_html`` are None) comes
+    from the options ``s3-sse``, ``s3-sse-kms-key-id`` and ``s3-index-html`` (``HWB_*``, the
+    user's configuration, ``--config``; the project's own files only for the page mode)."""
     location = S3Location.parse(options.repository)
+    writes = write_settings(options)
     store = S3Store(
         location,
         S3Settings(
@@ -50,7 +57,78 @@ def open_index(options: PublishOptions) -> S3Index:
             environ=options.environ,
         ),
     )
-    return S3Index(store, acl=options.acl)
+    return S3Index(store, acl=options.acl, encryption=writes.encryption, index_html=writes.index_html)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteSettings:
+    """How every object is written: its server-side encryption, and where pages go."""
+
+    encryption: Mapping[str, str]
+    """PutObject arguments: ``ServerSideEncryption`` (+ ``SSEKMSKeyId``), or none at all."""
+    index_html: bool
+
+
+def write_settings(options: PublishOptions) -> WriteSettings:
+    """``options``' encryption and page mode, the configured options filling what they leave open.
+
+    The encryption is taken as a pair: ``sse`` or ``sse_kms_key_id`` given in ``options``
+    replace both configured values.  Raises UsageError for a choice that is not one.
+    """
+    sse, key_id, index_html = options.sse, options.sse_kms_key_id, options.index_html
+    if (sse is None and key_id is None) or index_html is None:
+        from headless_wheel_builder.config.resolve import resolve
+
+        configured = resolve(
+            options.project_dir,
+            environ=options.environ,
+            config_file=options.config_file,
+            cli={"strict": True} if options.strict else None,
+        ).options
+        if sse is None and key_id is None:
+            sse, key_id = configured.s3_sse, configured.s3_sse_kms_key_id
+        if index_html is None:
+            index_html = configured.s3_index_html
+    return WriteSettings(encryption=encryption_args(sse, key_id), index_html=bool(index_html))
+
+
+def encryption_args(sse: str | None, key_id: str | None) -> dict[str, str]:
+    """The PutObject arguments for ``--sse`` / ``--sse-kms-key-id`` (none for bucket-default).
+
+    A KMS key alone means ``aws:kms``; a KMS key with ``AES256`` is a UsageError, as is a
+    choice the registry does not list or a key id that cannot be one."""
+    from headless_wheel_builder.config.registry import BY_NAME
+
+    choices = BY_NAME["s3-sse"].choices
+    mode = sse or choices[0]
+    if mode not in choices:
+        raise UsageError(
+            f"unknown server-side encryption {sse!r}",
+            why=f"--sse (s3-sse) is one of: {', '.join(choices)}",
+            hint="AES256 for keys S3 manages (SSE-S3), aws:kms for a KMS key (SSE-KMS)",
+        )
+    if key_id is not None:
+        key_id = key_id.strip()
+        odd = any(c.isspace() or not c.isprintable() for c in key_id)
+        if not key_id or len(key_id) > _MAX_KMS_KEY_ID or odd:
+            raise UsageError(
+                "invalid --sse-kms-key-id (s3-sse-kms-key-id)",
+                why=f"{key_id[:80]!r} is not a KMS key id, key ARN, alias/NAME or alias ARN",
+                hint="copy the key's ARN from the KMS console or 'aws kms list-aliases'",
+            )
+        if mode == "AES256":
+            raise UsageError(
+                "--sse-kms-key-id (s3-sse-kms-key-id) needs --sse aws:kms, not AES256",
+                why="AES256 (SSE-S3) encrypts with keys S3 manages; a KMS key applies only to aws:kms",
+                hint="drop --sse AES256 (a KMS key implies aws:kms), or drop the KMS key",
+            )
+        mode = "aws:kms"
+    if mode == choices[0]:
+        return {}
+    args = {"ServerSideEncryption": mode}
+    if key_id:
+        args["SSEKMSKeyId"] = key_id
+    return args
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,7 +201,7 @@ class S3Publisher:
         return list(seen.values())
 
     def _claim_key(self, dist: DistEntry) -> str:
-        return self.index.file_key(dist.project, dist.entry.filename) + ".sha256"
+        return self.index.file_key(dist.project, dist.entry.filename) + CLAIM_SUFFIX
 
     def _existing_hash(self, dist: DistEntry) -> str | None:
         claim = self.store.get(self._claim_key(dist))
@@ -183,9 +261,9 @@ class S3Publisher:
         )
         if uploaded:
             self._send(plan.path, key, dist)
-        if dist.metadata is not None and (uploaded or self.store.head(key + ".metadata") is None):
+        if dist.metadata is not None and (uploaded or self.store.head(key + METADATA_SUFFIX) is None):
             self.store.put(
-                key + ".metadata",
+                key + METADATA_SUFFIX,
                 dist.metadata,
                 content_type=METADATA_CONTENT_TYPE,
                 cache_control=FILE_CACHE_CONTROL,

@@ -41,12 +41,15 @@ from headless_wheel_builder.publish.index import (
 )
 from headless_wheel_builder.publish.s3_store import PreconditionFailed, S3Store
 
-__all__ = ["FILE_CACHE_CONTROL", "PAGE_CACHE_CONTROL", "S3Index"]
+__all__ = ["CLAIM_SUFFIX", "FILE_CACHE_CONTROL", "METADATA_SUFFIX", "PAGE_CACHE_CONTROL", "S3Index"]
 
 #: Pages change on every publish: caches may keep them a minute, then must ask again.
 PAGE_CACHE_CONTROL = "max-age=60, must-revalidate"
 #: Distribution files and their sidecars never change once published.
 FILE_CACHE_CONTROL = "max-age=31536000, immutable"
+#: A distribution's sidecars: its PEP 658 METADATA, and the claim on its name (its sha256).
+METADATA_SUFFIX = ".metadata"
+CLAIM_SUFFIX = ".sha256"
 #: How many times one read-modify-write is tried before giving up.
 MAX_ATTEMPTS = 40
 
@@ -61,10 +64,23 @@ def _backoff(attempt: int) -> None:
 class S3Index:
     """The ``simple/`` tree under one bucket prefix."""
 
-    def __init__(self, store: S3Store, *, acl: str | None = None, max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(
+        self,
+        store: S3Store,
+        *,
+        acl: str | None = None,
+        encryption: Mapping[str, str] | None = None,
+        index_html: bool = False,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
         self.store = store
         self.location = store.location
         self.acl = acl
+        self.encryption: Mapping[str, str] = dict(encryption or {})
+        """PutObject's ``ServerSideEncryption`` / ``SSEKMSKeyId`` for every object (none: the
+        bucket's default encryption applies)."""
+        self.index_html = index_html
+        """Pages only at ``…/index.html`` (no keys ending in ``/``)."""
         self.max_attempts = max_attempts
         #: How many conditional writes lost a race and were retried (for reports and tests).
         self.retries = 0
@@ -77,9 +93,14 @@ class S3Index:
     def file_key(self, name: NormalizedName, filename: str) -> str:
         return self.project_dir(name) + filename
 
+    def page_keys(self, folder: str) -> tuple[str, ...]:
+        """The keys of the HTML page of ``folder`` (which ends in ``/``)."""
+        return (folder + "index.html",) if self.index_html else (folder, folder + "index.html")
+
     @property
     def extra(self) -> Mapping[str, Any]:
-        return {"ACL": self.acl} if self.acl else {}
+        """PutObject arguments every object hwb writes carries: the ACL and the encryption."""
+        return {**({"ACL": self.acl} if self.acl else {}), **self.encryption}
 
     # --- reading --------------------------------------------------------------------------
 
@@ -103,7 +124,7 @@ class S3Index:
         json_key = base + "index.json"
         return self._update(
             json_key=json_key,
-            html_keys=(base, base + "index.html"),
+            html_keys=self.page_keys(base),
             load=lambda body: _load_project(body, json_key),
             empty=ProjectPage(name=name),
             mutate=mutate,
@@ -116,7 +137,7 @@ class S3Index:
         json_key = base + "index.json"
         return self._update(
             json_key=json_key,
-            html_keys=(base, base + "index.html"),
+            html_keys=self.page_keys(base),
             load=lambda body: _load_root(body, json_key),
             empty=RootPage(),
             mutate=mutate,

@@ -221,6 +221,15 @@ class S3Store:
 
         self._call(f"upload {path.name} to s3://{self.bucket}/{key}", send)
 
+    def delete(self, key: str) -> None:
+        """Remove the object at ``key`` (a missing object is no error: S3 answers 204 either way)."""
+
+        def remove() -> bool:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+            return True
+
+        self._call(f"delete s3://{self.bucket}/{key}", remove, missing_ok=True)
+
     def check_bucket(self) -> None:
         """Fail early, with a clear message, when the bucket is missing or not ours to use."""
 
