@@ -70,6 +70,7 @@ class Options:
     check_toplevel: tuple[str, ...] = ()
     check_package: tuple[Path, ...] = ()
     check_src_dir: tuple[Path, ...] = ()
+    ci_hwb_requirement: str | None = None
     strict: bool = False
 
     @classmethod
