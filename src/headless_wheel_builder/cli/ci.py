@@ -158,7 +158,8 @@ def _generate(args: argparse.Namespace, style: Style) -> int:
     shape = "one build job (pure Python)" if report.pipeline.pure else "sdist + a wheel job per identifier"
     out(f"{report.path}: {report.status} ({shape}; publish: {report.pipeline.publish})")
     if report.pipeline.publish == "trusted" and report.status != "unchanged":
-        out("next: `hwb ci trusted-publisher` prints what to enter on PyPI")
+        site = "TestPyPI" if options.repository == "testpypi" else "PyPI"
+        out(f"next: `hwb ci trusted-publisher` prints what to enter on {site}")
     return 0
 
 
