@@ -604,7 +604,7 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     "config show": frozenset({"--identifier"}),
     "init": frozenset(
         {
-            "--backend", "--dry-run", "--force", "--from-setup", "--keep-setup", "--name",
+            "--backend", "--dry-run", "--editor", "--force", "--from-setup", "--keep-setup", "--name",
             "--requires-python", "--version",
         }
     ),
