@@ -47,6 +47,15 @@ def _variants() -> list[tuple[str, str, CiOptions]]:
                     ),
                 )
             )
+            # aarch64 under QEMU, no release job, the token mode with a release job.
+            out.append((kind, provider, CiOptions(provider=provider, aarch64="qemu", hwb_requirement=REQ)))  # type: ignore[arg-type]
+            out.append(
+                (
+                    kind,
+                    provider,
+                    CiOptions(provider=provider, vcs_release=False, attest=True, hwb_requirement=REQ),
+                )  # type: ignore[arg-type]
+            )
     return out
 
 
@@ -57,7 +66,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]
     files: dict[str, list[Path]] = {"github": [], "gitlab": []}
     for index, (kind, provider, options) in enumerate(_variants()):
         pipeline = generate_pipeline(PROJECTS[kind], options)
-        folder = base / f"{index:02d}-{kind}-{options.publish}"
+        folder = base / f"{index:02d}-{kind}-{options.publish}-{options.aarch64}-{options.vcs_release}"
         target = folder / (".github/workflows/release.yml" if provider == "github" else ".gitlab-ci.yml")
         target.parent.mkdir(parents=True)
         target.write_text(pipeline.text)
