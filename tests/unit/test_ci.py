@@ -277,18 +277,20 @@ def test_the_release_job_alone_may_write_contents_and_runs_on_tags() -> None:
     assert "startsWith(github.ref, 'refs/tags/')" in release
     assert "contents: write" in release
     assert text.count("contents: write") == 1
-    assert 'run: hwb vcs-release "$TAG" dist/*.tar.gz dist/*.whl dist/*.publish.attestation' in release
+    assert 'run: hwb vcs-release "$TAG" dist/' in release
+    assert "name: attestations\n          path: dist" in release  # into dist/, which it attaches
     assert "GITHUB_TOKEN: ${{ github.token }}" in release
     assert "name: attestations" in _job(text, "publish")  # the publish job keeps them for it
     none = generate_pipeline(PURE, CiOptions(hwb_requirement=REQ, publish="none")).text
     assert "needs: [build]" in _job(none, "release")
-    assert "attestation" not in none
+    assert "name: attestations" not in none
+    assert "publish.attestation" not in none
     without = generate_pipeline(PURE, CiOptions(hwb_requirement=REQ, vcs_release=False)).text
     assert "vcs-release" not in without.split("\n", 1)[1]
     assert "contents: write" not in without
     gitlab = generate_pipeline(EXT, CiOptions(provider="gitlab", hwb_requirement=REQ)).text
     assert "  - release\n" in gitlab
-    assert '- hwb vcs-release "$CI_COMMIT_TAG" dist/*.tar.gz dist/*.whl' in gitlab
+    assert '- hwb vcs-release "$CI_COMMIT_TAG" dist/' in gitlab
     assert "needs: [sdist, wheels-x86_64, wheels-aarch64, publish]" in gitlab
 
 
