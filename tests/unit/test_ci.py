@@ -312,9 +312,9 @@ def test_the_default_requirement_is_what_this_hwb_was_installed_from(
         "Project-URL: Source, https://github.com/hwb-dev/headless-wheel-builder\n"
     )
     monkeypatch.syspath_prepend(str(site))
-    metadata_cache = getattr(metadata, "FastPath", None)
-    if metadata_cache is not None:
-        metadata_cache.__new__.cache_clear()  # type: ignore[attr-defined]
+    clear = getattr(getattr(metadata, "FastPath", None), "__new__", None)
+    if hasattr(clear, "cache_clear"):  # importlib.metadata caches the folders it has seen
+        clear.cache_clear()  # type: ignore[union-attr]
     assert default_hwb_requirement() == "headless-wheel-builder==7.1.0"
     url = "https://github.com/hwb-dev/headless-wheel-builder"
     commit = "0123456789abcdef0123456789abcdef01234567"
