@@ -222,6 +222,7 @@ def test_cli_writes_diffs_and_needs_force(hwb: Any, repo: Path) -> None:
     assert first.code == 0, first.stderr
     target = repo / ".github" / "workflows" / "release.yml"
     assert "created" in first.stdout
+    assert f"the jobs install hwb with: uv tool install {REQ}" in first.stdout
     assert target.read_text() == generate_pipeline(repo, CiOptions(hwb_requirement=REQ)).text
     again = run("ci", "generate", "github", "--hwb-requirement", REQ, "--json", cwd=repo)
     assert again.code == 0

@@ -131,6 +131,8 @@ class GeneratedPipeline:
     pure: bool
     environment: str | None
     """The publish job's environment (None without a publish job)."""
+    hwb_requirement: str = ""
+    """What the jobs install to run hwb (given, or derived by :func:`default_hwb_requirement`)."""
 
     @property
     def workflow_file(self) -> str:
@@ -144,6 +146,7 @@ class GeneratedPipeline:
             "project": self.project,
             "pure": self.pure,
             "environment": self.environment,
+            "hwb_requirement": self.hwb_requirement,
         }
 
 
@@ -316,6 +319,7 @@ def generate_pipeline(
         project=info.name,
         pure=pure,
         environment=environment,
+        hwb_requirement=requirement,
     )
 
 

@@ -124,6 +124,7 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
 
 
 def _generate(args: argparse.Namespace, style: Style) -> int:
+    import shlex
     import sys
 
     from headless_wheel_builder import api
@@ -157,6 +158,7 @@ def _generate(args: argparse.Namespace, style: Style) -> int:
         return 0
     shape = "one build job (pure Python)" if report.pipeline.pure else "sdist + a wheel job per identifier"
     out(f"{report.path}: {report.status} ({shape}; publish: {report.pipeline.publish})")
+    out(f"the jobs install hwb with: uv tool install {shlex.quote(report.pipeline.hwb_requirement)}")
     if report.pipeline.publish == "trusted" and report.status != "unchanged":
         site = "TestPyPI" if options.repository == "testpypi" else "PyPI"
         out(f"next: `hwb ci trusted-publisher` prints what to enter on {site}")
