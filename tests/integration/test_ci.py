@@ -47,6 +47,15 @@ def _variants() -> list[tuple[str, str, CiOptions]]:
                     ),
                 )
             )
+            # aarch64 under QEMU, no release job, the token mode with a release job.
+            out.append((kind, provider, CiOptions(provider=provider, aarch64="qemu", hwb_requirement=REQ)))  # type: ignore[arg-type]
+            out.append(
+                (
+                    kind,
+                    provider,
+                    CiOptions(provider=provider, vcs_release=False, attest=True, hwb_requirement=REQ),
+                )  # type: ignore[arg-type]
+            )
     return out
 
 
@@ -57,7 +66,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]
     files: dict[str, list[Path]] = {"github": [], "gitlab": []}
     for index, (kind, provider, options) in enumerate(_variants()):
         pipeline = generate_pipeline(PROJECTS[kind], options)
-        folder = base / f"{index:02d}-{kind}-{options.publish}"
+        folder = base / f"{index:02d}-{kind}-{options.publish}-{options.aarch64}-{options.vcs_release}"
         target = folder / (".github/workflows/release.yml" if provider == "github" else ".gitlab-ci.yml")
         target.parent.mkdir(parents=True)
         target.write_text(pipeline.text)
@@ -188,6 +197,7 @@ def test_own_release_workflow_is_what_hwb_generates(hwb: Any) -> None:
         "project": "headless-wheel-builder",
         "workflow": "release.yml",
         "environment": "pypi",
+        "repository": "pypi",
     }
 
 
@@ -212,6 +222,7 @@ def test_cli_writes_diffs_and_needs_force(hwb: Any, repo: Path) -> None:
     assert first.code == 0, first.stderr
     target = repo / ".github" / "workflows" / "release.yml"
     assert "created" in first.stdout
+    assert f"the jobs install hwb with: uv tool install {REQ}" in first.stdout
     assert target.read_text() == generate_pipeline(repo, CiOptions(hwb_requirement=REQ)).text
     again = run("ci", "generate", "github", "--hwb-requirement", REQ, "--json", cwd=repo)
     assert again.code == 0
@@ -230,7 +241,10 @@ def test_cli_writes_diffs_and_needs_force(hwb: Any, repo: Path) -> None:
 
 def test_cli_trusted_publisher_from_remote_and_workflow(hwb: Any, repo: Path) -> None:
     run = hwb
-    assert run("ci", "generate", "github", "--environment", "release", cwd=repo).code == 0
+    assert (
+        run("ci", "generate", "github", "--environment", "release", "--hwb-requirement", REQ, cwd=repo).code
+        == 0
+    )
     result = run("ci", "trusted-publisher", "--json", cwd=repo)
     assert result.code == 0, result.stderr
     assert result.json["fields"] == {
@@ -243,6 +257,50 @@ def test_cli_trusted_publisher_from_remote_and_workflow(hwb: Any, repo: Path) ->
     assert result.json["workflow_written"] is True
     text = run("ci", "trusted-publisher", cwd=repo)
     assert "Owner              acme" in text.stdout
+    assert "PyPI (pypi.org) > your project" in text.stdout
+    assert "https://pypi.org/manage/project/an-c-extension/settings/publishing/" in text.stdout
+
+
+def test_cli_trusted_publisher_reads_the_repository_from_the_header(hwb: Any, repo: Path) -> None:
+    """After `--repository testpypi` the form to fill is TestPyPI's (issue 23, family 4)."""
+    made = hwb("ci", "generate", "github", "--repository", "testpypi", "--environment", "testpypi",
+               "--hwb-requirement", REQ, cwd=repo)  # fmt: skip
+    assert made.code == 0, made.stderr
+    result = hwb("ci", "trusted-publisher", cwd=repo)
+    assert result.code == 0, result.stderr
+    assert "TestPyPI (test.pypi.org) > your project" in result.stdout
+    assert "https://test.pypi.org/manage/project/an-c-extension/settings/publishing/" in result.stdout
+    assert "https://test.pypi.org/manage/account/publishing/" in result.stdout
+    assert "pypi.org/manage" not in result.stdout.replace("test.pypi.org/manage", "")
+    as_json = hwb("ci", "trusted-publisher", "--json", cwd=repo).json
+    assert (as_json["index"], as_json["fields"]["Environment name"]) == ("testpypi", "testpypi")
+    forced = hwb("ci", "trusted-publisher", "--index", "pypi", "--json", cwd=repo).json
+    assert forced["form_url"].startswith("https://pypi.org/")
+
+
+def test_cli_hwb_requirement_from_config_env_and_flag(hwb: Any, repo: Path) -> None:
+    """The option cascade: [tool.hwb] ci-hwb-requirement < HWB_CI_HWB_REQUIREMENT < the flag; without
+    any, this (editable, local) hwb is nothing a runner can install: exit 80 saying what to pass."""
+    missing = hwb("ci", "generate", "github", "--stdout", cwd=repo, env={"HWB_CI_HWB_REQUIREMENT": None})
+    assert missing.code == 80
+    assert "cannot tell what the CI jobs should install" in missing.stderr
+    assert "--hwb-requirement" in missing.stderr
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.hwb]\nci-hwb-requirement = "headless-wheel-builder==1.0"\n'
+    )
+    from_file = hwb("ci", "generate", "github", "--stdout", cwd=repo, env={"HWB_CI_HWB_REQUIREMENT": None})
+    assert from_file.code == 0, from_file.stderr
+    assert 'HWB_REQUIREMENT: "headless-wheel-builder==1.0"' in from_file.stdout
+    from_env = hwb(
+        "ci", "generate", "github", "--stdout", cwd=repo, env={"HWB_CI_HWB_REQUIREMENT": "hwb-fork==2"}
+    )
+    assert 'HWB_REQUIREMENT: "hwb-fork==2"' in from_env.stdout
+    url = "headless-wheel-builder @ git+https://github.com/hwb-dev/headless-wheel-builder@v0.1.0"
+    flag = hwb("ci", "generate", "github", "--stdout", "--hwb-requirement", url, cwd=repo,
+               env={"HWB_CI_HWB_REQUIREMENT": "hwb-fork==2"})  # fmt: skip
+    assert f'HWB_REQUIREMENT: "{url}"' in flag.stdout
+    assert f"--hwb-requirement '{url}'" in flag.stdout.splitlines()[0]
 
 
 def test_cli_trusted_publisher_gitlab_before_the_file_exists(hwb: Any, repo: Path, tmp_path: Path) -> None:

@@ -181,7 +181,7 @@ def test_gitlab_uses_id_tokens_and_a_static_python_matrix() -> None:
     text = generate_pipeline(EXT, CiOptions(provider="gitlab", hwb_requirement=REQ)).text
     assert "PYPI_ID_TOKEN:\n      aud: pypi" in text
     assert "parallel:\n    matrix:" in text
-    assert '"3.10", "3.11", "3.12", "3.13"' in text
+    assert '"cp310", "cp311", "cp312", "cp313"' in text
     testpypi = generate_pipeline(
         EXT, CiOptions(provider="gitlab", repository="testpypi", hwb_requirement=REQ)
     )
@@ -195,9 +195,10 @@ def test_requires_python_and_config_shape_the_matrix(tmp_path: Path) -> None:
     text = pyproject.read_text().replace("[project]\n", '[project]\nrequires-python = ">=3.11"\n', 1)
     pyproject.write_text(text + '\n[tool.hwb]\nplatforms = ["linux"]\n')
     github = generate_pipeline(project, CiOptions(hwb_requirement=REQ)).text
-    assert "hwb matrix --format github --python all)" in github  # platforms come from [tool.hwb]
+    # platforms come from [tool.hwb]; the default archs are the native ones and Linux aarch64
+    assert 'hwb matrix --format github --python all --arch native,aarch64 --skip "*-win_arm64")' in github
     gitlab = generate_pipeline(project, CiOptions(provider="gitlab", hwb_requirement=REQ)).text
-    assert '- PYTHON: ["3.11", "3.12", "3.13", "3.14"]' in gitlab
+    assert '- PYTHON_TAG: ["cp311", "cp312", "cp313", "cp314"]' in gitlab
 
 
 def test_header_round_trips() -> None:
@@ -208,6 +209,7 @@ def test_header_round_trips() -> None:
         "project": "pure-hatch",
         "workflow": "release.yml",
         "environment": "release",
+        "repository": "pypi",
     }
     assert read_header("name: x\non: push\n") is None
 
@@ -233,3 +235,113 @@ def test_write_shows_a_diff_and_needs_force(tmp_path: Path) -> None:
     assert target.read_text() == old.text
     assert write_pipeline(new, target, force=True).status == "updated"
     assert target.read_text() == new.text
+
+
+# --- Linux in manylinux, aarch64, the release job (issue 18 family 5, issue 22) -------------
+
+
+def test_github_builds_linux_wheels_in_the_manylinux_image_and_aarch64_natively() -> None:
+    text = generate_pipeline(EXT, CiOptions(hwb_requirement=REQ)).text
+    assert 'run: hwb build --isolation docker --arch "$ARCH" --outdir wheelhouse' in text
+    assert "if: \"matrix.platform == 'linux'\"" in text
+    assert "runs-on: ${{ matrix.os }}" in text  # ubuntu-24.04-arm for aarch64 (the plan's runner)
+    assert "setup-qemu-action" not in text
+    qemu = generate_pipeline(EXT, CiOptions(hwb_requirement=REQ, aarch64="qemu")).text
+    assert "runs-on: ${{ matrix.platform == 'linux' && 'ubuntu-latest' || matrix.os }}" in qemu
+    assert f"uses: {ACTIONS['setup-qemu']}" in qemu
+    assert "--aarch64 qemu" in qemu.splitlines()[0]
+
+
+def test_gitlab_jobs_run_in_the_pinned_manylinux_images() -> None:
+    from headless_wheel_builder.platforms import pinned_images
+
+    text = generate_pipeline(EXT, CiOptions(provider="gitlab", hwb_requirement=REQ)).text
+    images = pinned_images()["manylinux_2_28"]
+    assert f'IMAGE: "{images["x86_64"]}"' in text
+    assert f'IMAGE: "{images["aarch64"]}"' in text
+    assert 'tags: ["saas-linux-small-arm64"]' in text
+    assert '--python "/opt/python/$PYTHON_TAG-$PYTHON_TAG/bin/python"' in text
+    assert "needs: [sdist, wheels-x86_64, wheels-aarch64]" in text
+
+
+def _job(text: str, name: str) -> str:
+    start = text.index(f"\n  {name}:\n")
+    end = text.find("\n\n  ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def test_the_release_job_alone_may_write_contents_and_runs_on_tags() -> None:
+    text = generate_pipeline(EXT, CiOptions(hwb_requirement=REQ, attest=True)).text
+    release = _job(text, "release")
+    assert "needs: [publish]" in release
+    assert "startsWith(github.ref, 'refs/tags/')" in release
+    assert "contents: write" in release
+    assert text.count("contents: write") == 1
+    assert 'run: hwb vcs-release "$TAG" dist/' in release
+    assert "name: attestations\n          path: dist" in release  # into dist/, which it attaches
+    assert "GITHUB_TOKEN: ${{ github.token }}" in release
+    assert "name: attestations" in _job(text, "publish")  # the publish job keeps them for it
+    none = generate_pipeline(PURE, CiOptions(hwb_requirement=REQ, publish="none")).text
+    assert "needs: [build]" in _job(none, "release")
+    assert "name: attestations" not in none
+    assert "publish.attestation" not in none
+    without = generate_pipeline(PURE, CiOptions(hwb_requirement=REQ, vcs_release=False)).text
+    assert "vcs-release" not in without.split("\n", 1)[1]
+    assert "contents: write" not in without
+    gitlab = generate_pipeline(EXT, CiOptions(provider="gitlab", hwb_requirement=REQ)).text
+    assert "  - release\n" in gitlab
+    assert '- hwb vcs-release "$CI_COMMIT_TAG" dist/' in gitlab
+    assert "needs: [sdist, wheels-x86_64, wheels-aarch64, publish]" in gitlab
+
+
+def test_the_default_requirement_is_what_this_hwb_was_installed_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEP 610: no direct_url.json (an index) -> name==version; a git URL -> at its commit;
+    a local folder (this checkout, editable) -> an error that says what to pass."""
+    import json
+    from importlib import metadata
+
+    from headless_wheel_builder.ci.generate import default_hwb_requirement
+
+    site = tmp_path / "site"
+    info = site / "headless_wheel_builder-7.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: headless-wheel-builder\nVersion: 7.1.0\n"
+        "Project-URL: Source, https://github.com/hwb-dev/headless-wheel-builder\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    clear = getattr(getattr(metadata, "FastPath", None), "__new__", None)
+    if hasattr(clear, "cache_clear"):  # importlib.metadata caches the folders it has seen
+        clear.cache_clear()  # type: ignore[union-attr]
+    assert default_hwb_requirement() == "headless-wheel-builder==7.1.0"
+    url = "https://github.com/hwb-dev/headless-wheel-builder"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    (info / "direct_url.json").write_text(
+        json.dumps(
+            {"url": url, "vcs_info": {"vcs": "git", "commit_id": commit, "requested_revision": "main"}}
+        )
+    )
+    assert default_hwb_requirement() == f"headless-wheel-builder @ git+{url}@{commit}"
+    (info / "direct_url.json").write_text(
+        json.dumps({"url": "file:///home/me/hwb", "dir_info": {"editable": True}})
+    )
+    with pytest.raises(CiError) as error:
+        default_hwb_requirement()
+    assert "file:///home/me/hwb" in str(error.value.why)
+    assert "not published on PyPI" in str(error.value.why)
+    assert f"git+{url}.git@<tag or commit>" in str(error.value.hint)
+    (info / "direct_url.json").write_text(
+        json.dumps({"url": "https://user:tok@example.com/hwb.whl", "archive_info": {}})
+    )
+    with pytest.raises(CiError) as error:
+        default_hwb_requirement()
+    assert "tok" not in str(error.value) + str(error.value.why)
+    with pytest.raises(CiError):
+        generate_pipeline(PURE, CiOptions())
+
+
+def test_the_header_records_the_repository_for_trusted_publisher() -> None:
+    text = generate_pipeline(PURE, CiOptions(repository="testpypi", hwb_requirement=REQ)).text
+    assert (read_header(text) or {})["repository"] == "testpypi"

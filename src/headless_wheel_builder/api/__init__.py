@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._build import build as build
     from headless_wheel_builder.api._build import check as check
     from headless_wheel_builder.api._build import init as init
+    from headless_wheel_builder.api._build import init_editor as init_editor
     from headless_wheel_builder.api._build import inspect as inspect
     from headless_wheel_builder.api._cache import cache_clear as cache_clear
     from headless_wheel_builder.api._cache import cache_info as cache_info
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.matrix.plan import MatrixOptions as MatrixOptions
     from headless_wheel_builder.matrix.plan import MatrixPlan as MatrixPlan
     from headless_wheel_builder.matrix.schedule import MatrixReport as MatrixReport
+    from headless_wheel_builder.migrate.editors import EditorReport as EditorReport
     from headless_wheel_builder.migrate.init import InitOptions as InitOptions
     from headless_wheel_builder.migrate.init import InitReport as InitReport
     from headless_wheel_builder.publish.base import PublishReport as PublishReport
@@ -96,6 +98,7 @@ _WHERE: dict[str, str] = {
     "ContainerOptions": "headless_wheel_builder.build.in_container",
     "DeleteReport": "headless_wheel_builder.publish.delete",
     "Distribution": "headless_wheel_builder.build.plan",
+    "EditorReport": "headless_wheel_builder.migrate.editors",
     "InitOptions": "headless_wheel_builder.migrate.init",
     "InitReport": "headless_wheel_builder.migrate.init",
     "InspectReport": "headless_wheel_builder.api._build",
@@ -136,6 +139,7 @@ _WHERE: dict[str, str] = {
     "detect_ci": "headless_wheel_builder.api._ci",
     "index": "headless_wheel_builder.api._publish",
     "init": "headless_wheel_builder.api._build",
+    "init_editor": "headless_wheel_builder.api._build",
     "inspect": "headless_wheel_builder.api._build",
     "lint_commits": "headless_wheel_builder.api._version",
     "matrix_options": "headless_wheel_builder.api._matrix",
@@ -163,6 +167,7 @@ __all__ = [
     "ContainerOptions",
     "DeleteReport",
     "Distribution",
+    "EditorReport",
     "InitOptions",
     "InitReport",
     "InspectReport",
@@ -203,6 +208,7 @@ __all__ = [
     "detect_ci",
     "index",
     "init",
+    "init_editor",
     "inspect",
     "lint_commits",
     "matrix_options",

@@ -16,6 +16,7 @@ from headless_wheel_builder.build.plan import BuildOptions, BuildReport
 from headless_wheel_builder.config.options import Options
 from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.isolation.strategy import IsolationChoice
+from headless_wheel_builder.migrate.editors import EditorReport
 from headless_wheel_builder.migrate.init import InitOptions, InitReport
 from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
@@ -126,3 +127,14 @@ def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None)
     from headless_wheel_builder.migrate.init import init_project
 
     return init_project(path, options or InitOptions())
+
+
+def init_editor(
+    path: str | os.PathLike[str] = ".", editors: Sequence[str] = ("vscode",), *, dry_run: bool = False
+) -> EditorReport:
+    """Write the editor integration of ``hwb init --editor``: ``.vscode/tasks.json`` (vscode)
+    and ``.run/hwb *.run.xml`` (pycharm).  Existing files are merged, never overwritten: a task
+    or configuration of the same name that differs is kept and listed in ``conflicts``."""
+    from headless_wheel_builder.migrate.editors import write_editor_files
+
+    return write_editor_files(Path(path), tuple(editors), dry_run=dry_run)

@@ -43,21 +43,22 @@ def ci_trusted_publisher(
     provider: str | None = None,
     workflow: str | os.PathLike[str] | None = None,
     remote: str = "origin",
-    index: str = "pypi",
+    index: str | None = None,
 ) -> TrustedPublisher:
     """The values for PyPI's Trusted Publisher form: owner and repository from the git
-    ``remote``, workflow file and environment from the generated pipeline."""
+    ``remote``, workflow file, environment and index (``index`` None: the one the pipeline
+    publishes to, else pypi) from the generated pipeline."""
     from headless_wheel_builder.ci.trusted_publisher import find_trusted_publisher
     from headless_wheel_builder.errors import UsageError
 
-    if provider not in (None, "github", "gitlab") or index not in ("pypi", "testpypi"):
+    if provider not in (None, "github", "gitlab") or index not in (None, "pypi", "testpypi"):
         raise UsageError("provider must be github or gitlab, index pypi or testpypi")
     return find_trusted_publisher(
         Path(project_dir),
         provider="gitlab" if provider == "gitlab" else ("github" if provider == "github" else None),
         workflow=Path(workflow) if workflow is not None else None,
         remote=remote,
-        index="testpypi" if index == "testpypi" else "pypi",
+        index=None if index is None else ("testpypi" if index == "testpypi" else "pypi"),
     )
 
 

@@ -4,9 +4,16 @@ The pipeline is rendered from Jinja2 templates beside this module (``templates/`
 only on the project's files and the options, so regenerating gives the same bytes.  What the
 project needs decides the shape: a pure-Python project gets one build job (sdist, then the wheel
 from it); a project with platform wheels gets an sdist job, a ``hwb matrix --format github``
-planning job and one wheel job per identifier (GitHub), or a ``parallel: matrix`` of Pythons on
-Linux (GitLab).  A publish job runs on ``v*`` tags, with Trusted Publishing (``id-token: write``
-/ ``id_tokens``), an API token from a secret, or not at all.
+planning job and one wheel job per identifier (GitHub; Linux wheels in the official manylinux
+image through ``hwb build --isolation docker``, aarch64 on an arm runner or under QEMU), or
+jobs that run in the manylinux images themselves with a ``parallel: matrix`` of Pythons
+(GitLab).  A publish job runs on ``v*`` tags, with Trusted Publishing (``id-token: write`` /
+``id_tokens``), an API token from a secret, or not at all; a release job then makes the
+GitHub/GitLab release of the tag with ``hwb vcs-release``.
+
+What the jobs install is a requirement (``--hwb-requirement``, config ``ci-hwb-requirement``);
+without one, :func:`default_hwb_requirement` derives it from how the running hwb was installed
+(PEP 610 ``direct_url.json``) and refuses when a CI runner could not install the same thing.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,10 +30,14 @@ from headless_wheel_builder.errors import CiError
 
 Provider = Literal["github", "gitlab"]
 PublishMode = Literal["trusted", "token", "none"]
+Aarch64Mode = Literal["native", "qemu"]
 WriteStatus = Literal["created", "updated", "unchanged"]
 
 PROVIDERS: tuple[Provider, ...] = ("github", "gitlab")
 PUBLISH_MODES: tuple[PublishMode, ...] = ("trusted", "token", "none")
+AARCH64_MODES: tuple[Aarch64Mode, ...] = ("native", "qemu")
+#: The distribution name of hwb (what ``--hwb-requirement`` installs).
+DISTRIBUTION = "headless-wheel-builder"
 #: Where each provider looks for its pipeline (relative to the repository root).
 DEFAULT_PATHS: dict[Provider, str] = {"github": ".github/workflows/release.yml", "gitlab": ".gitlab-ci.yml"}
 #: The first line of the machine-readable header every generated file carries.
@@ -63,7 +75,14 @@ ACTIONS: dict[str, PinnedAction] = {
     "download-artifact": PinnedAction(
         repo="actions/download-artifact", sha="d3f86a106a0bac45b974a628896c90dbdf5c8093", tag="v4.3.0"
     ),
+    "setup-qemu": PinnedAction(
+        repo="docker/setup-qemu-action", sha="29109295f81e9208d7d86ff1c6c12d2833863392", tag="v3.6.0"
+    ),
 }
+#: GitLab.com's hosted arm64 runners (the aarch64 wheel job asks for them by tag).
+GITLAB_ARM_TAG = "saas-linux-small-arm64"
+#: The manylinux target of the GitLab wheel jobs' images (resources/images.toml).
+GITLAB_POLICY = "manylinux_2_28"
 
 #: Index name -> (project page, OIDC audience).
 _INDEXES = {
@@ -86,7 +105,12 @@ class CiOptions:
     attest: bool = False
     """Sign PEP 740 attestations with Sigstore and upload them (``hwb publish --attest``)."""
     hwb_requirement: str | None = None
-    """What the jobs install (``uv tool install``); default ``headless-wheel-builder==<this version>``."""
+    """What the jobs install (``uv tool install``): any pip requirement or URL.  None: derived
+    from how this hwb was installed (:func:`default_hwb_requirement`)."""
+    aarch64: Aarch64Mode = "native"
+    """Linux aarch64 wheels on GitHub: on ``ubuntu-24.04-arm`` runners, or under QEMU on x86_64."""
+    vcs_release: bool = True
+    """Add the job that makes the GitHub/GitLab release of a tag (``hwb vcs-release``)."""
     python: str = "3.12"
     """The Python that runs hwb in the sdist, plan and publish jobs."""
     branch: str = "main"
@@ -107,6 +131,8 @@ class GeneratedPipeline:
     pure: bool
     environment: str | None
     """The publish job's environment (None without a publish job)."""
+    hwb_requirement: str = ""
+    """What the jobs install to run hwb (given, or derived by :func:`default_hwb_requirement`)."""
 
     @property
     def workflow_file(self) -> str:
@@ -120,6 +146,7 @@ class GeneratedPipeline:
             "project": self.project,
             "pure": self.pure,
             "environment": self.environment,
+            "hwb_requirement": self.hwb_requirement,
         }
 
 
@@ -129,12 +156,12 @@ class WriteResult:
     status: WriteStatus
 
 
-def _matrix_args(project_dir: Path) -> tuple[str, tuple[str, ...]]:
-    """Flags for ``hwb matrix`` in the plan job (only for what [tool.hwb] leaves unset) and the
-    Pythons of the GitLab matrix."""
+def _matrix_args(project_dir: Path) -> tuple[str, tuple[str, ...], bool]:
+    """Flags for ``hwb matrix`` in the plan job (only for what [tool.hwb] leaves unset), the
+    Pythons of the GitLab matrix, and whether Linux aarch64 wheels are built."""
     from headless_wheel_builder.analyze.analyzer import analyze
     from headless_wheel_builder.config.resolve import resolve
-    from headless_wheel_builder.platforms import parse_pythons, requires_python_excludes
+    from headless_wheel_builder.platforms import parse_pythons, requires_python_excludes, split_list
 
     settings = resolve(project_dir, environ={})
     args: list[str] = []
@@ -142,11 +169,69 @@ def _matrix_args(project_dir: Path) -> tuple[str, tuple[str, ...]]:
         args.append("--python all")
     if settings.values["platforms"].source == "default":
         args.append("--platform linux,macos,windows")
+    if settings.values["archs"].source == "default":
+        # The native arch everywhere, plus Linux aarch64 (an arm runner or QEMU); the aarch64
+        # family would also add Windows ARM64, whose runners lack most Pythons.
+        args.append("--arch native,aarch64")
+        if settings.values["skip"].source == "default":
+            args.append('--skip "*-win_arm64"')
+    archs = [a.lower() for a in split_list(list(settings.options.archs))] or ["native", "aarch64"]
     configured = [p.strip() for v in settings.options.pythons for p in str(v).split(",") if p.strip()]
     requires = analyze(project_dir).requires_python
     versions = sorted({r.version for r in parse_pythons(configured or ["all"]) if r.version is not None})
     pythons = tuple(f"{a}.{b}" for a, b in versions if not requires_python_excludes(requires, f"{a}.{b}"))
-    return "".join(f" {a}" for a in args), pythons
+    return "".join(f" {a}" for a in args), pythons, bool({"aarch64", "arm64"} & set(archs))
+
+
+def default_hwb_requirement() -> str:
+    """What CI installs when no requirement is given: what this hwb was installed from.
+
+    From an index (no PEP 610 ``direct_url.json``): ``headless-wheel-builder==<version>``; from
+    a git URL: that URL at the installed commit; from a wheel or sdist URL: that URL.  A local
+    folder or file (an editable install, a wheel on disk) is nothing a CI runner can install:
+    CiError says what to pass instead."""
+    from importlib import metadata
+
+    from headless_wheel_builder._log import redact
+
+    try:
+        dist = metadata.distribution(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        dist = None
+    text = dist.read_text("direct_url.json") if dist is not None else None
+    if dist is not None and text is None:
+        return f"{DISTRIBUTION}=={dist.version}"
+    data: dict[str, Any] = json.loads(text) if text else {}
+    url = str(data.get("url", ""))
+    scheme, _, rest = url.partition("://")
+    # A runner can reach it, and it carries no credentials (they must not go into a CI file).
+    remote = scheme in ("https", "http", "ssh") and "@" not in rest.split("/", maxsplit=1)[0]
+    vcs = data.get("vcs_info")
+    if remote and isinstance(vcs, dict) and vcs.get("commit_id"):
+        return f"{DISTRIBUTION} @ {vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}"
+    if remote and "archive_info" in data:
+        return f"{DISTRIBUTION} @ {url}"
+    source = _source_url(dist)
+    where = f"from {redact(url)}" if url else "without package metadata"
+    raise CiError(
+        "cannot tell what the CI jobs should install to get hwb",
+        why=f"this hwb was installed {where}, which a CI runner cannot reach, and "
+        f"{DISTRIBUTION} is not published on PyPI yet",
+        hint="pass --hwb-requirement (or set ci-hwb-requirement in [tool.hwb]): "
+        + (f"git+{source}@<tag or commit>, " if source else "a git URL with a tag or commit, ")
+        + f"a wheel's URL, {DISTRIBUTION}==X.Y.Z from an index your CI uses, or . in hwb's own checkout",
+    )
+
+
+def _source_url(dist: Any) -> str | None:
+    """The project's ``Source`` URL from hwb's metadata (``[project.urls]``)."""
+    if dist is None:
+        return None
+    for entry in dist.metadata.get_all("Project-URL") or []:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() in ("source", "repository") and url.strip().startswith("https://"):
+            return url.strip().rstrip("/") + ".git"
+    return None
 
 
 def _header(fields: dict[str, str]) -> str:
@@ -169,13 +254,7 @@ def generate_pipeline(
     from headless_wheel_builder.__about__ import __version__
     from headless_wheel_builder.analyze.analyzer import analyze
 
-    if options.provider not in PROVIDERS:
-        raise CiError(f"unknown CI provider {options.provider!r}", hint="use github or gitlab")
-    if options.publish not in PUBLISH_MODES:
-        raise CiError(f"unknown publish mode {options.publish!r}", hint="use trusted, token or none")
-    for label, value in (("environment", options.environment), ("token secret", options.token_secret)):
-        if not _NAME_RE.match(value):
-            raise CiError(f"invalid {label} {value!r}", hint="use letters, digits, '.', '_' and '-'")
+    _validate(options)
     info = analyze(project_dir)
     if not info.name:
         raise CiError(
@@ -184,17 +263,17 @@ def generate_pipeline(
             hint="set [project] name in pyproject.toml (hwb inspect shows what hwb found)",
         )
     pure = info.pure is True
-    matrix_args, pythons = _matrix_args(project_dir)
-    requirement = options.hwb_requirement or f"headless-wheel-builder=={__version__}"
+    matrix_args, pythons, aarch64 = _matrix_args(project_dir)
+    requirement = options.hwb_requirement or default_hwb_requirement()
     if not _REQUIREMENT_RE.match(requirement):
         raise CiError(
             f"invalid hwb requirement {requirement!r}",
             why="it goes into YAML and shell lines: quotes, $, `, \\ and line breaks are not allowed",
-            hint="give a requirement such as headless-wheel-builder==1.2.3, a wheel path, or .",
+            hint="give a requirement such as headless-wheel-builder==1.2.3, a git or wheel URL, or .",
         )
     target = path or Path(DEFAULT_PATHS[options.provider])
+    images = _gitlab_images(aarch64)
     page, audience = _INDEXES[options.repository]
-    command = _command(options)
     environment = options.environment if options.publish != "none" else None
     header = {
         "provider": options.provider,
@@ -202,10 +281,11 @@ def generate_pipeline(
         "project": info.name,
         "workflow": target.name,
         "environment": environment or "-",
+        "repository": options.repository,
     }
     context = {
         "hwb_version": __version__,
-        "command": command,
+        "command": _command(options),
         "header": _header(header),
         "pure": pure,
         "publish": options.publish,
@@ -218,10 +298,16 @@ def generate_pipeline(
         "hwb_requirement": requirement,
         "local_hwb": requirement.startswith((".", "/")),
         "python": options.python,
+        "python_tag": "cp" + options.python.replace(".", ""),
         "branch": options.branch,
         "token_secret": options.token_secret,
         "matrix_args": matrix_args,
+        "qemu": options.aarch64 == "qemu",
+        "vcs_release": options.vcs_release,
         "gitlab_pythons": pythons,
+        "gitlab_images": images,
+        "gitlab_build_jobs": ["build"] if pure else ["sdist", *(f"wheels-{arch}" for arch in images)],
+        "gitlab_arm_tag": GITLAB_ARM_TAG,
         "actions": {name: str(action) for name, action in ACTIONS.items()},
     }
     text = _render(f"{options.provider}.yml.j2", context)
@@ -233,7 +319,32 @@ def generate_pipeline(
         project=info.name,
         pure=pure,
         environment=environment,
+        hwb_requirement=requirement,
     )
+
+
+def _validate(options: CiOptions) -> None:
+    if options.provider not in PROVIDERS:
+        raise CiError(f"unknown CI provider {options.provider!r}", hint="use github or gitlab")
+    if options.publish not in PUBLISH_MODES:
+        raise CiError(f"unknown publish mode {options.publish!r}", hint="use trusted, token or none")
+    if options.aarch64 not in AARCH64_MODES:
+        raise CiError(f"unknown aarch64 mode {options.aarch64!r}", hint="use native or qemu")
+    if not re.fullmatch(r"3\.\d{1,2}", options.python):
+        raise CiError(f"invalid Python version {options.python!r}", hint="give X.Y, e.g. 3.12")
+    for label, value in (("environment", options.environment), ("token secret", options.token_secret)):
+        if not _NAME_RE.match(value):
+            raise CiError(f"invalid {label} {value!r}", hint="use letters, digits, '.', '_' and '-'")
+
+
+def _gitlab_images(aarch64: bool) -> dict[str, str]:
+    """arch -> the pinned manylinux image the GitLab wheel jobs run in."""
+    from headless_wheel_builder.platforms import pinned_images
+
+    table = pinned_images()[GITLAB_POLICY]
+    return {
+        arch: table[arch] for arch in ("x86_64", "aarch64") if arch in table and (aarch64 or arch == "x86_64")
+    }
 
 
 def _command(options: CiOptions) -> str:
@@ -244,8 +355,16 @@ def _command(options: CiOptions) -> str:
         parts += ["--environment", options.environment]
     if options.attest:
         parts.append("--attest")
+    if options.publish == "token" and options.token_secret != "PYPI_API_TOKEN":  # noqa: S105
+        parts += ["--token-secret", options.token_secret]
+    if options.python != "3.12":
+        parts += ["--python-version", options.python]
+    if options.aarch64 != "native":
+        parts += ["--aarch64", options.aarch64]
+    if not options.vcs_release:
+        parts.append("--no-vcs-release")
     if options.hwb_requirement:
-        parts += ["--hwb-requirement", options.hwb_requirement]
+        parts += ["--hwb-requirement", shlex.quote(options.hwb_requirement)]
     return " ".join(parts)
 
 

@@ -73,6 +73,11 @@ class TrustedPublisher:
     notes: tuple[str, ...] = ()
 
     @property
+    def host(self) -> str:
+        """``pypi.org`` or ``test.pypi.org``: whose form this is."""
+        return _HOSTS[self.index]
+
+    @property
     def form_url(self) -> str:
         """Where to add it: the project's publishing settings (new projects: a pending one)."""
         return f"https://{_HOSTS[self.index]}/manage/project/{self.project}/settings/publishing/"
@@ -131,9 +136,10 @@ def find_trusted_publisher(
     provider: Provider | None = None,
     workflow: Path | None = None,
     remote: str = "origin",
-    index: Index = "pypi",
+    index: Index | None = None,
 ) -> TrustedPublisher:
-    """Derive the Trusted Publisher values for the project in ``project_dir``."""
+    """Derive the Trusted Publisher values for the project in ``project_dir``.  ``index`` None:
+    the index the generated pipeline publishes to (its header's ``repository``), else PyPI."""
     root, url, parsed = _repository(project_dir, remote)
     notes: list[str] = []
     header: dict[str, str] | None = None
@@ -149,7 +155,8 @@ def find_trusted_publisher(
             )
     chosen: Provider = provider or _provider_of(header, found, parsed)
     if header is None:
-        generated = generate_pipeline(project_dir, CiOptions(provider=chosen))
+        # Only the header is read: the requirement the jobs would install does not matter here.
+        generated = generate_pipeline(project_dir, CiOptions(provider=chosen, hwb_requirement="."))
         header = read_header(generated.text) or {}
         if found is None:
             notes.append(
@@ -167,7 +174,7 @@ def find_trusted_publisher(
         repository=parsed.name,
         workflow=workflow_name,
         environment=None if environment in (None, "-") else environment,
-        index=index,
+        index=index or ("testpypi" if header.get("repository") == "testpypi" else "pypi"),
         remote_url=url,
         workflow_written=found is not None,
         notes=tuple(notes),

@@ -1,13 +1,20 @@
 """CI pipelines that build and publish with hwb.
 
-  hwb ci generate github|gitlab [--publish trusted|token|none] [--output PATH] [--force]
+  hwb ci generate github|gitlab [--publish trusted|token|none] [--hwb-requirement REQ]
+                               [--output PATH] [--force]
       write a GitHub Actions workflow (.github/workflows/release.yml) or a GitLab CI file
-      (.gitlab-ci.yml): the sdist, the wheels (one job for a pure project; a job per
-      identifier from `hwb matrix --format github` otherwise), and on v* tags a publish job.
-      The output is deterministic; over an existing, different file hwb shows the diff and
-      exits 80 unless --force is given.  --stdout prints it instead.
+      (.gitlab-ci.yml): the sdist, the wheels (one job for a pure project; otherwise a job per
+      identifier from `hwb matrix --format github`, Linux wheels in the official manylinux
+      image, aarch64 on arm runners or under QEMU with --aarch64 qemu), on v* tags a publish
+      job, then the GitHub/GitLab release of the tag (`hwb vcs-release`; --no-vcs-release
+      leaves it out).  The jobs install hwb with `uv tool install REQ`: hwb is not on PyPI
+      yet, so REQ defaults to what this hwb was installed from when a runner can install it
+      too (a git URL at its commit, a wheel URL, a version from an index), and is required
+      otherwise.  The output is deterministic; over an existing, different file hwb shows
+      the diff and exits 80 unless --force is given.  --stdout prints it instead.
   hwb ci trusted-publisher [--provider github|gitlab] [--workflow FILE] [--remote NAME]
-      print the values for PyPI's Trusted Publisher form, from the git remote and the workflow.
+      print the values for PyPI's (or TestPyPI's) Trusted Publisher form, from the git
+      remote and the generated workflow (its header names the index it publishes to).
   hwb ci detect
       which CI system this is (GitHub, GitLab, CircleCI, Buildkite, Azure Pipelines, Jenkins,
       or generic CI=true) and what hwb does there.
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from headless_wheel_builder.cli.main import add_common_flags
+    from headless_wheel_builder.config.cli_args import add_options
 
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     gen = sub.add_parser(
@@ -68,11 +76,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="--publish token: the secret / CI variable holding the token",
     )
     gen.add_argument(
-        "--hwb-requirement",
-        metavar="REQ",
-        help="what the jobs install (default: headless-wheel-builder==THIS VERSION)",
+        "--aarch64",
+        choices=["native", "qemu"],
+        default="native",
+        help="GitHub: build Linux aarch64 wheels on ubuntu-24.04-arm runners (native, default) "
+        "or under QEMU on x86_64 runners",
+    )
+    gen.add_argument(
+        "--no-vcs-release",
+        dest="vcs_release",
+        action="store_false",
+        help="no job that makes the GitHub/GitLab release of the tag (hwb vcs-release)",
     )
     gen.add_argument("--python-version", default="3.12", metavar="X.Y", help="the Python that runs hwb")
+    add_options(gen, "ci generate")
     add_common_flags(gen, suppress=True)
 
     tp = sub.add_parser(
@@ -87,7 +104,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tp.add_argument("--workflow", type=Path, metavar="FILE", help="the workflow (default: the generated one)")
     tp.add_argument("--remote", default="origin", metavar="NAME", help="the git remote (default: origin)")
-    tp.add_argument("--index", choices=["pypi", "testpypi"], default="pypi", help="the index (default: pypi)")
+    tp.add_argument(
+        "--index",
+        choices=["pypi", "testpypi"],
+        help="the index (default: the one the generated workflow publishes to, else pypi)",
+    )
     add_common_flags(tp, suppress=True)
 
     detect = sub.add_parser("detect", help="show which CI system hwb detects")
@@ -103,11 +124,17 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
 
 
 def _generate(args: argparse.Namespace, style: Style) -> int:
+    import shlex
     import sys
 
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
+    from headless_wheel_builder.config.cli_args import values_from_args
 
+    # --hwb-requirement < [tool.hwb] ci-hwb-requirement, HWB_CI_HWB_REQUIREMENT (the cascade).
+    settings = api.resolve_config(
+        args.project, cli=values_from_args(args, "ci generate"), config_file=args.config
+    )
     options = api.CiOptions(
         provider=args.provider,
         publish=args.publish,
@@ -115,8 +142,10 @@ def _generate(args: argparse.Namespace, style: Style) -> int:
         environment=args.environment,
         attest=args.attest,
         token_secret=args.token_secret,
-        hwb_requirement=args.hwb_requirement,
+        hwb_requirement=settings.options.ci_hwb_requirement,
         python=args.python_version,
+        aarch64=args.aarch64,
+        vcs_release=args.vcs_release,
     )
     report = api.ci_generate(
         args.project, options, output=args.output, write=not args.stdout, force=args.force
@@ -129,8 +158,10 @@ def _generate(args: argparse.Namespace, style: Style) -> int:
         return 0
     shape = "one build job (pure Python)" if report.pipeline.pure else "sdist + a wheel job per identifier"
     out(f"{report.path}: {report.status} ({shape}; publish: {report.pipeline.publish})")
+    out(f"the jobs install hwb with: uv tool install {shlex.quote(report.pipeline.hwb_requirement)}")
     if report.pipeline.publish == "trusted" and report.status != "unchanged":
-        out("next: `hwb ci trusted-publisher` prints what to enter on PyPI")
+        site = "TestPyPI" if options.repository == "testpypi" else "PyPI"
+        out(f"next: `hwb ci trusted-publisher` prints what to enter on {site}")
     return 0
 
 
@@ -145,7 +176,8 @@ def _trusted_publisher(args: argparse.Namespace, style: Style) -> int:
         emit_json(tp.to_dict())
         return 0
     label = "GitHub" if tp.provider == "github" else "GitLab"
-    out(f"PyPI > your project > Publishing > Add a new publisher > {label}:")
+    site = "TestPyPI" if tp.index == "testpypi" else "PyPI"
+    out(f"{site} ({tp.host}) > your project > Publishing > Add a new publisher > {label}:")
     width = max(len(name) for name, _ in tp.fields())
     for name, value in tp.fields():
         out(f"  {name.ljust(width)}  {value}")

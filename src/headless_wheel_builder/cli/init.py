@@ -9,7 +9,14 @@ setup.py: static fields move to [project] and [tool.setuptools]; what pyproject.
 express (ext_modules, cmdclass, computed values) stays in setup.py and is listed.  setup.py is
 deleted when nothing is left in it (--keep-setup keeps it), else only the translated keywords
 are cut from its setup() call; translated options are removed from setup.cfg.  --dry-run
-shows everything first.  docs/INIT.md has the details.
+shows everything first.
+
+--editor vscode writes .vscode/tasks.json (tasks hwb: build, hwb: check, hwb: publish, with
+problem matchers for the file locations hwb reports); --editor pycharm writes run
+configurations under .run/ (python -m headless_wheel_builder ...).  With --editor, init writes
+only the editor files.  Existing files are merged, never overwritten: tasks.json may have
+comments, which are kept; a task or configuration of the same name that differs is kept and
+reported as a conflict (exit 0; --json lists them).  docs/INIT.md has the details.
 """
 
 from __future__ import annotations
@@ -46,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the result, change no file")
     parser.add_argument(
+        "--editor",
+        action="append",
+        choices=["vscode", "pycharm"],
+        metavar="vscode|pycharm",
+        help="write the editor's tasks / run configurations instead (merged into existing files); repeatable",
+    )
+    parser.add_argument(
         "--keep-setup",
         action="store_true",
         help="--from-setup: keep setup.py even when nothing is left in it",
@@ -56,6 +70,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._output import emit_json, out
 
+    if args.editor:
+        return _editor(args, style)
     options = api.InitOptions(
         from_setup=args.from_setup,
         backend=args.backend,
@@ -90,4 +106,23 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
             out(f"{title}:")
             for item in items:
                 out(f"  - {item}")
+    return 0
+
+
+def _editor(args: argparse.Namespace, style: Style) -> int:
+    from headless_wheel_builder import api
+    from headless_wheel_builder.cli._output import emit_json, err, out
+
+    report = api.init_editor(args.path, args.editor, dry_run=args.dry_run)
+    if style.json:
+        emit_json(report.to_dict())
+        return 0
+    for item in report.files:
+        added = f": added {', '.join(item.added)}" if item.added else ""
+        status = f"would be {item.status}" if args.dry_run and item.status != "unchanged" else item.status
+        out(f"{item.path}: {status}{added}")
+        if args.dry_run and item.status != "unchanged":
+            out(item.text.rstrip("\n"))
+    for conflict in report.conflicts:
+        err(f"conflict: {conflict}")
     return 0

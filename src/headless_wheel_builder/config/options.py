@@ -74,6 +74,7 @@ class Options:
     s3_sse: ServerSideEncryption = "bucket-default"
     s3_sse_kms_key_id: str | None = None
     s3_index_html: bool = False
+    ci_hwb_requirement: str | None = None
     strict: bool = False
 
     @classmethod

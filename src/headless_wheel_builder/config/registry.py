@@ -588,6 +588,22 @@ OPTIONS: tuple[Option, ...] = (
         "(S3 website endpoints, a CDN that rewrites `…/` to `…/index.html`). false: at both keys "
         "(docs/PUBLISHING-S3.md says which host needs which).",
     ),
+    # -- hwb ci generate (ci/generate.py, docs/CI.md) --
+    Option(
+        name="ci-hwb-requirement",
+        type="str",
+        default=None,
+        commands=("ci generate",),
+        flags=("--hwb-requirement",),
+        metavar="REQ",
+        cli_help="what the CI jobs install to get hwb: any pip requirement or URL (default: what "
+        "this hwb was installed from, when a runner can install it too)",
+        overridable=False,
+        help="What the jobs of `hwb ci generate` install to run hwb (`uv tool install`): any pip "
+        "requirement or URL, e.g. `headless-wheel-builder @ git+https://…@v0.1.0`. Default: what "
+        "the running hwb was installed from (a version from an index, a git URL at its commit, a "
+        "wheel URL); an error when that is a local folder or file.",
+    ),
     # -- every command --
     Option(
         name="strict",
@@ -635,7 +651,7 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     "config show": frozenset({"--identifier"}),
     "init": frozenset(
         {
-            "--backend", "--dry-run", "--force", "--from-setup", "--keep-setup", "--name",
+            "--backend", "--dry-run", "--editor", "--force", "--from-setup", "--keep-setup", "--name",
             "--requires-python", "--version",
         }
     ),
@@ -671,8 +687,8 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     ),
     "ci generate": frozenset(
         {
-            "--attest", "--environment", "--force", "--hwb-requirement", "-o", "--output", "--project",
-            "--publish", "--python-version", "--repository", "--stdout", "--token-secret",
+            "--aarch64", "--attest", "--environment", "--force", "--no-vcs-release", "-o", "--output",
+            "--project", "--publish", "--python-version", "--repository", "--stdout", "--token-secret",
         }
     ),
     "ci trusted-publisher": frozenset({"--index", "--project", "--provider", "--remote", "--workflow"}),
@@ -699,6 +715,6 @@ def declared_flags(command: str) -> frozenset[str]:
     """Every flag that the parser of ``command`` (``build``, ``config show``, ``cache prune`` …;
     ``hwb`` for the top level) may have: its options' flags and its non-option flags."""
     options_of = SAME_OPTIONS_AS.get(command, command.split(maxsplit=1)[0])
-    options = (*for_command(options_of), *for_command(GLOBAL))
+    options = (*for_command(options_of), *for_command(command), *for_command(GLOBAL))
     extra = NON_OPTION_FLAGS["*"] | NON_OPTION_FLAGS.get(command, frozenset())
     return frozenset(flag for option in options for flag in option.flags) | extra
