@@ -16,11 +16,14 @@ from typing import Any
 from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.errors import InterpreterNotFoundError, MatrixError
-from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python
+from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python, install_hint
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
+    FREE_THREADED_MINORS,
+    PYPY_MINORS,
     Identifier,
     PythonRequest,
+    PythonTarget,
     Skipped,
     apply_select_skip,
     expand,
@@ -53,14 +56,16 @@ class MatrixOptions:
     job: BuildOptions = field(default_factory=lambda: BuildOptions(repair="auto"))
     """How every identifier is built (``repair`` defaults to ``auto`` in a matrix)."""
     pythons: tuple[str, ...] = ()
-    """``3.12``, ``cp312``, ``all``, or interpreter paths; empty: ``job.python`` or the
-    interpreter running hwb."""
+    """``3.12``, ``cp312``, ``3.13t``, ``pp39``, ``pypy3.10``, ``all``, or interpreter paths;
+    empty: ``job.python`` or the interpreter running hwb."""
     platforms: tuple[str, ...] = ()
     """linux, macos, windows; empty: this machine's."""
     archs: tuple[str, ...] = ()
     """``native`` or names such as x86_64, aarch64, arm64, universal2, AMD64; empty: native."""
     select: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    """Groups ``all`` includes beyond CPython (``pypy``, ``pypy-eol``, ``cpython-freethreading``)."""
     jobs: int | None = None
     """Parallel jobs; None: the number of CPU cores."""
     fail_fast: bool = False
@@ -81,6 +86,8 @@ class PlannedBuild:
         return {
             "identifier": str(self.identifier),
             "python": self.identifier.python,
+            "implementation": self.identifier.implementation,
+            "free_threaded": self.identifier.free_threaded,
             "platform": self.identifier.platform,
             "arch": self.identifier.arch,
             "available": self.interpreter is not None,
@@ -123,7 +130,7 @@ class MatrixPlan:
         A pure project gets a single entry (its wheel is built once).  Use it as
         ``strategy: matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}``.
         """
-        builds = list(self.builds[-1:]) if self.build_once else list(self.builds)  # the newest
+        builds = [newest(self.builds)] if self.build_once else list(self.builds)
         include = []
         for build in builds:
             ident = build.identifier
@@ -154,18 +161,20 @@ def make_plan(
     ``local``: keep only what this machine can build, each with its interpreter; a Python
     named explicitly but not installed raises InterpreterNotFoundError (from ``all``: skipped).
     """
-    requests = parse_pythons(options.pythons or [options.job.python or current().short_version])
+    requests = parse_pythons(
+        options.pythons or [options.job.python or current().short_version], options.enable
+    )
     pool = _Interpreters.find(requests, interpreters, local=local)
-    identifiers = expand(sorted(set(pool.versions)), parse_platforms(options.platforms), options.archs)
+    identifiers = expand(sorted(set(pool.targets)), parse_platforms(options.platforms), options.archs)
     kept, skipped = apply_select_skip(identifiers, options.select, options.skip)
     builds: list[PlannedBuild] = []
-    missing: list[str] = []
+    missing: list[PythonTarget] = []
     for ident in kept:
         interp, reason = _verdict(ident, project, pool, local=local)
         if reason is None:
             builds.append(PlannedBuild(identifier=ident, interpreter=interp))
         elif reason == _MISSING:
-            missing.append(ident.python)
+            missing.append(ident.target)
         else:
             skipped.append(Skipped(identifier=str(ident), reason=reason))
     if missing:
@@ -174,9 +183,15 @@ def make_plan(
     if project.pure is True and builds:
         build_once = (
             "a pure-Python project: one py3-none-any wheel serves every Python, so it is built once"
-            f" (with the newest, {builds[-1].identifier.python})"
+            f" (with the newest, {newest(builds).identifier.python})"
         )
     return MatrixPlan(project=project, builds=tuple(builds), skipped=tuple(skipped), build_once=build_once)
+
+
+def newest(builds: Sequence[PlannedBuild]) -> PlannedBuild:
+    """The build with the newest CPython with the GIL (else the last one): it builds the sdist
+    and a pure project's one wheel, as ``python -m build`` with the newest Python would."""
+    return max(builds, key=lambda b: (b.identifier.target.standard, b.identifier.major, b.identifier.minor))
 
 
 #: The verdict of an explicitly named Python that is not installed here (an error, not a skip).
@@ -187,10 +202,10 @@ _MISSING = "missing"
 class _Interpreters:
     """The interpreters a plan can use: asked for by path, installed, and the running one."""
 
-    found: dict[tuple[int, int], Interpreter]
-    installed: dict[tuple[int, int], Interpreter]
-    explicit: set[tuple[int, int]]
-    versions: list[tuple[int, int]]
+    found: dict[PythonTarget, Interpreter]
+    installed: dict[PythonTarget, Interpreter]
+    explicit: set[PythonTarget]
+    targets: list[PythonTarget]
 
     @classmethod
     def find(
@@ -200,24 +215,29 @@ class _Interpreters:
         *,
         local: bool,
     ) -> _Interpreters:
-        found: dict[tuple[int, int], Interpreter] = {}
+        found: dict[PythonTarget, Interpreter] = {}
         for request in requests:
             if request.path is not None:
                 probed = find_python(request.path)
-                found[(probed.version[0], probed.version[1])] = probed
+                found[probed.target] = probed
         by_path = set(found)
-        versions = [r.version for r in requests if r.version is not None] + list(found)
-        installed = {(i.version[0], i.version[1]): i for i in interpreters()}
+        asked = [r.target for r in requests if r.target is not None]
+        installed = {i.target: i for i in interpreters()}
         running = current()
-        installed.setdefault((running.version[0], running.version[1]), running)
-        explicit = {r.version for r in requests if r.explicit and r.version is not None}
-        for version in sorted(explicit - set(installed)) if local else ():
-            # Asked for by version but not listed (e.g. 3.7): the one discovery `--python X.Y` uses.
+        if running.implementation in ("cpython", "pypy"):
+            installed.setdefault(running.target, running)
+        explicit = {r.target for r in requests if r.explicit and r.target is not None}
+        # Looked for one by one (as `--python X.Y` is): every free-threaded or PyPy one asked for
+        # (`available` lists CPython only), and, for a local build, one named but not listed (3.7).
+        wanted = [t for t in dict.fromkeys(asked) if t not in installed]
+        for target in (t for t in wanted if not t.standard or (local and t in explicit)):
             with contextlib.suppress(InterpreterNotFoundError):
-                installed[version] = find_python(f"{version[0]}.{version[1]}")
+                installed[target] = find_python(target.spec)
         for key, value in installed.items():
             found.setdefault(key, value)
-        return cls(found=found, installed=installed, explicit=explicit | by_path, versions=versions)
+        return cls(
+            found=found, installed=installed, explicit=explicit | by_path, targets=asked + list(by_path)
+        )
 
 
 def _verdict(
@@ -225,11 +245,11 @@ def _verdict(
 ) -> tuple[Interpreter | None, str | None]:
     """(the interpreter, None) to build ``ident``; else (None, why it is skipped, or _MISSING)."""
     host = host_platform()
-    version = (ident.major, ident.minor)
-    interp = pool.found.get(version) if ident.platform == host else None
-    full = interp.full_version if interp is not None else ident.python
-    if not local and ident.minor > CPYTHON_MINORS[-1] and version not in pool.found:
-        # Newer than any CPython hwb knows (3.99) and not here: an error, as `hwb build` says (exit 33).
+    target = ident.target
+    interp = pool.found.get(target) if ident.platform == host else None
+    full = interp.full_version if interp is not None else ident.version
+    if not local and _unknown(target) and target not in pool.found:
+        # Newer than any Python hwb knows (3.99) and not here: an error, as `hwb build` says (exit 33).
         return None, _MISSING
     reason = requires_python_excludes(project.requires_python, full)
     if reason or not local:
@@ -239,18 +259,35 @@ def _verdict(
     if ident.arch != native_arch() and not (host == "macos" and ident.platform == "macos"):
         return None, f"needs a {ident.arch} machine"
     if interp is None:
-        return None, _MISSING if version in pool.explicit else f"Python {ident.python} is not installed here"
+        return None, _MISSING if target in pool.explicit else f"{target.label} is not installed here"
     return interp, None
 
 
-def _not_found(missing: list[str], installed: dict[tuple[int, int], Interpreter]) -> InterpreterNotFoundError:
-    have = ", ".join(f"{k[0]}.{k[1]}" for k in sorted(installed)) or "none"  # numeric order
+def _unknown(target: PythonTarget) -> bool:
+    """Newer than any version of its kind that hwb knows (3.99, pp399)."""
+    known = {"pypy": PYPY_MINORS, "cpython": FREE_THREADED_MINORS if target.free_threaded else CPYTHON_MINORS}
+    return target.minor > known[target.implementation][-1]
+
+
+def _not_found(
+    missing: list[PythonTarget], installed: dict[PythonTarget, Interpreter]
+) -> InterpreterNotFoundError:
+    have = (
+        ", ".join(installed[k].target.spec for k in sorted(installed, key=_order)) or "none"
+    )  # numeric order
     first = missing[0]
     known = f"3.{CPYTHON_MINORS[0]}-3.{CPYTHON_MINORS[-1]}"
+    names = ", ".join(sorted({t.spec for t in missing}))
     return InterpreterNotFoundError(
-        f"Python {', '.join(sorted(set(missing)))} not found",
-        why=f"looked in pyenv, PATH (python3.X), the py launcher and uv's interpreters; found: {have}"
-        f"; hwb knows CPython {known}",
-        hint=f"install it (`uv python install {first}` or `pyenv install {first}`), pass its path "
-        "with --python, or ask for `--python all` to build what is installed",
+        f"Python {names} not found",
+        why=f"looked in pyenv, PATH (python3.X, python3.Xt, pypy3.X), the py launcher and uv's interpreters; "
+        f"found: {have}; hwb knows CPython {known}, free-threaded "
+        f"3.{FREE_THREADED_MINORS[0]}t-3.{FREE_THREADED_MINORS[-1]}t and PyPy "
+        f"3.{PYPY_MINORS[0]}-3.{PYPY_MINORS[-1]}",
+        hint=f"install it ({install_hint(first)}), pass its path with --python, or ask for "
+        "`--python all` to build what is installed",
     )
+
+
+def _order(target: PythonTarget) -> tuple[bool, bool, int, int]:
+    return (target.implementation == "pypy", target.free_threaded, target.major, target.minor)

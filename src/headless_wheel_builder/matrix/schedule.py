@@ -53,7 +53,7 @@ from headless_wheel_builder.matrix.jobs import (
     run_build_job,
     run_test_job,
 )
-from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
+from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan, newest
 from headless_wheel_builder.platforms import Identifier
 from headless_wheel_builder.repair.stage import check_repairable
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive
@@ -147,9 +147,11 @@ class MatrixReport:
 
 def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
     """Can the wheel built for ``built`` be installed for ``other``?  Pure (``py3-none-any``),
-    ``abi3`` for an older or equal CPython on the same platform, or ``none`` ABI on it."""
+    ``abi3`` for an older or equal CPython on the same platform (never PyPy's nor a free-threaded
+    CPython's: neither loads abi3 extensions), or ``none`` ABI on it."""
     _, _, _, tags = parse_wheel_filename(wheel.name)
     same_platform = (built.platform, built.arch, built.libc) == (other.platform, other.arch, other.libc)
+    stable_abi = other.target.standard
     for tag in tags:
         interp, digits = tag.interpreter, tag.interpreter[3:]
         anywhere = tag.platform == "any" or same_platform
@@ -158,7 +160,7 @@ def covers(wheel: Path, built: Identifier, other: Identifier) -> bool:
         older = digits.isdigit() and int(digits) <= other.minor
         if tag.abi == "none" and interp.startswith("py3") and older and anywhere:
             return True
-        if tag.abi == "abi3" and interp.startswith("cp3") and older and same_platform:
+        if tag.abi == "abi3" and interp.startswith("cp3") and older and same_platform and stable_abi:
             return True
     return False
 
@@ -231,7 +233,7 @@ def _sdist(
 ) -> tuple[Path | None, Path]:
     """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
     built from."""
-    interpreter = plan.builds[-1].interpreter  # the newest: the newest metadata, as `python -m build`
+    interpreter = newest(plan.builds).interpreter  # the newest metadata, as `python -m build`
     assert interpreter is not None
     observer.update("sdist", "building", "")
     run = PipelineRun(
@@ -274,7 +276,9 @@ class _Scheduler:
         self.staged: dict[str, Path] = {}
         # A pure project's one wheel is built with the newest interpreter (a newer backend may
         # write newer metadata); others start with the oldest (an abi3 wheel serves newer ones).
-        order = list(reversed(plan.builds)) if plan.project.pure is True else list(plan.builds)
+        order = list(plan.builds)
+        if plan.project.pure is True:
+            order.insert(0, order.pop(order.index(newest(plan.builds))))
         self.pending: deque[tuple[PlannedBuild, tuple[Path, str] | None]] = deque((b, None) for b in order)
         # Build the first wheel alone when one wheel may serve all (pure, or unknown).
         self.probe = len(plan.builds) > 1 and plan.project.pure is not False
