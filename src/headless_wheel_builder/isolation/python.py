@@ -170,8 +170,12 @@ def _candidates(target: PythonTarget) -> Iterator[str]:
             pass
 
 
-def _find(target: PythonTarget) -> Interpreter | None:
-    """The first candidate that really is ``target``."""
+def find_target(target: PythonTarget) -> Interpreter | None:
+    """The interpreter running hwb if it is ``target``, else the first candidate that really is
+    ``target`` (None: none is installed)."""
+    running = current()
+    if running.implementation == target.implementation and running.target == target:
+        return running
     for candidate in _candidates(target):
         interp = probe(candidate)
         if interp is not None and interp.implementation in ("cpython", "pypy") and interp.target == target:
@@ -196,7 +200,7 @@ def uv_binary() -> str | None:
 def available() -> list[Interpreter]:
     """Every CPython 3.8+ interpreter (with the GIL) hwb can find, one per minor version.
     Free-threaded and PyPy interpreters are looked for when asked for (:func:`find_python`)."""
-    found = (_find(PythonTarget(minor=minor)) for minor in range(8, CPYTHON_MINORS[-1] + 2))
+    found = (find_target(PythonTarget(minor=minor)) for minor in range(8, CPYTHON_MINORS[-1] + 2))
     return [interp for interp in found if interp is not None]
 
 
@@ -228,10 +232,7 @@ def find_python(spec: str | None) -> Interpreter:
                 hint="point --python at a python executable, e.g. /usr/bin/python3.12",
             )
         return interp
-    running = current()
-    if running.implementation == target.implementation and running.target == target:
-        return running
-    interp = _find(target)
+    interp = find_target(target)
     if interp is not None:
         return interp
     have = ", ".join(i.short_version for i in available()) or "none"

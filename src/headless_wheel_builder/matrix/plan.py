@@ -8,7 +8,6 @@ object GitHub Actions' ``strategy.matrix`` takes through ``fromJSON``.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,14 @@ from typing import Any
 from headless_wheel_builder.analyze.analyzer import ProjectInfo
 from headless_wheel_builder.build.plan import BuildOptions
 from headless_wheel_builder.errors import InterpreterNotFoundError, MatrixError
-from headless_wheel_builder.isolation.python import Interpreter, available, current, find_python, install_hint
+from headless_wheel_builder.isolation.python import (
+    Interpreter,
+    available,
+    current,
+    find_python,
+    find_target,
+    install_hint,
+)
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
     FREE_THREADED_MINORS,
@@ -231,8 +237,8 @@ class _Interpreters:
         # (`available` lists CPython only), and, for a local build, one named but not listed (3.7).
         wanted = [t for t in dict.fromkeys(asked) if t not in installed]
         for target in (t for t in wanted if not t.standard or (local and t in explicit)):
-            with contextlib.suppress(InterpreterNotFoundError):
-                installed[target] = find_python(target.spec)
+            if (interp := find_target(target)) is not None:
+                installed[target] = interp
         for key, value in installed.items():
             found.setdefault(key, value)
         return cls(
