@@ -15,13 +15,14 @@ import fnmatch
 import platform as _platform
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
 
 from headless_wheel_builder.errors import UsageError
 
@@ -291,6 +292,27 @@ def parse_identifier(text: str) -> Identifier:
         )
     platform, arch, libc = parsed
     return Identifier.of(target, platform=platform, arch=arch, libc=libc)
+
+
+def python_mismatch(identifier: Identifier, tags: Iterable[Tag]) -> str | None:
+    """Why a wheel with ``tags`` does not run on ``identifier``'s Python (None: one tag does).
+
+    A tag with no ABI (``py3-none-…``) runs anywhere; ``abi3`` on a CPython with the GIL only;
+    otherwise the ABI must be the interpreter's own: ``cp313`` (``cp37m`` and debug builds'
+    ``cp312d`` too), ``cp313t`` for a free-threaded CPython, ``pypy39_pp73`` for PyPy 3.9."""
+    target = identifier.target
+    digits = f"{target.major}{target.minor}"
+    abis = sorted({tag.abi for tag in tags})
+    for abi in abis:
+        if abi == "none" or (abi == "abi3" and target.standard):
+            return None
+        if target.implementation == "pypy" and abi.startswith(f"pypy{digits}_"):
+            return None
+        own = re.fullmatch(rf"cp{digits}(?P<t>t?)d?m?", abi)
+        if target.implementation == "cpython" and own and bool(own["t"]) == target.free_threaded:
+            return None
+    expected = f"pypy{digits}_ppXY" if target.implementation == "pypy" else str(target)
+    return f"its ABI tag is {', '.join(abis)}, but {identifier} is for {target.label} and needs {expected}"
 
 
 #: The first word of an identifier's platform part -> (platform, libc).

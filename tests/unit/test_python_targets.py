@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from headless_wheel_builder.analyze.analyzer import analyze
-from headless_wheel_builder.errors import InterpreterNotFoundError, UsageError
+from headless_wheel_builder.errors import InterpreterNotFoundError, RepairError, UsageError
 from headless_wheel_builder.isolation import python as discovery
 from headless_wheel_builder.isolation.python import Interpreter, find_python, probe
 from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan, newest
@@ -34,7 +34,9 @@ from headless_wheel_builder.platforms import (
     parse_python_spec,
     parse_pythons,
     parse_version_spec,
+    python_mismatch,
 )
+from headless_wheel_builder.repair.stage import check_python
 from tests.conftest import PACKAGES
 
 FT313 = PythonTarget(minor=13, free_threaded=True)
@@ -218,3 +220,37 @@ def test_pyenv_folders_of_each_kind(tmp_path, monkeypatch) -> None:
     assert found(FT313) == ["3.13.1t", "3.13.0t"]  # the newest first
     assert found(PythonTarget(implementation="pypy", minor=10)) == ["pypy3.10-7.3.17"]
     assert found(PP39) == ["pypy3.9-7.3.16"]
+
+
+@pytest.mark.parametrize(
+    ("identifier", "tags", "fits"),
+    [
+        ("cp313t-manylinux_x86_64", "cp313-cp313t-manylinux_2_17_x86_64", True),
+        ("cp313t-manylinux_x86_64", "cp313-cp313-manylinux_2_17_x86_64", False),
+        ("cp313-manylinux_x86_64", "cp313-cp313t-manylinux_2_17_x86_64", False),
+        ("cp314t-win_amd64", "cp314-cp314t-win_amd64", True),
+        ("cp313t-manylinux_x86_64", "cp39-abi3-manylinux_2_17_x86_64", False),
+        ("cp313t-manylinux_x86_64", "py3-none-any", True),
+        ("cp312-manylinux_x86_64", "cp39-abi3-manylinux_2_17_x86_64", True),
+        ("cp312-manylinux_x86_64", "cp312-cp312d-linux_x86_64", True),
+        ("pp39-manylinux_x86_64", "pp39-pypy39_pp73-manylinux_2_17_x86_64", True),
+        ("pp39-manylinux_x86_64", "pp310-pypy310_pp73-manylinux_2_17_x86_64", False),
+        ("pp39-manylinux_x86_64", "cp39-cp39-manylinux_2_17_x86_64", False),
+        ("pp39-manylinux_x86_64", "cp39-abi3-manylinux_2_17_x86_64", False),
+        ("pp310-macosx_arm64", "py39-none-macosx_11_0_arm64", True),
+    ],
+)
+def test_a_wheels_abi_must_be_its_identifiers_python(identifier: str, tags: str, fits: bool) -> None:
+    ident = parse_identifier(identifier)
+    wheel = _wheel(tags)
+    from packaging.utils import parse_wheel_filename
+
+    why = python_mismatch(ident, parse_wheel_filename(wheel.name)[3])
+    assert (why is None) is fits, why
+    if fits:
+        check_python(wheel, ident)
+    else:
+        with pytest.raises(RepairError) as info:
+            check_python(wheel, ident)
+        assert info.value.what == f"{wheel.name} is not a wheel for {identifier}"
+        assert identifier in (info.value.why or "")

@@ -195,7 +195,7 @@ def make_plan(
 
 
 def newest(builds: Sequence[PlannedBuild]) -> PlannedBuild:
-    """The build with the newest CPython with the GIL (else the last one): it builds the sdist
+    """The build with the newest CPython with the GIL (else the newest other): it builds the sdist
     and a pure project's one wheel, as ``python -m build`` with the newest Python would."""
     return max(builds, key=lambda b: (b.identifier.target.standard, b.identifier.major, b.identifier.minor))
 
