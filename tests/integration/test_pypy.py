@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,6 +177,8 @@ def test_pp_identifiers_and_patterns_in_the_plan(hwb, pypy):
     # By path, the interpreter is named by what it is (pp39), never cp39.
     by_path = plan("--python", pypy)
     assert list(by_path) == ["pp39-manylinux_x86_64"]
+    text = hwb("matrix", project, "--python", pypy).stdout
+    assert re.search(r"^  pp39-manylinux_x86_64 +build +PyPy 3\.9\.\d+: /", text, re.MULTILINE), text
     # Named in cibuildwheel's form next to CPython; pp* patterns skip and select.
     assert set(plan("--python", "3.12,pp39", "--skip", "pp*")) == {"cp312-manylinux_x86_64"}
     assert set(plan("--python", "3.12,pp39", "--select", "pp39-*")) == {"pp39-manylinux_x86_64"}
