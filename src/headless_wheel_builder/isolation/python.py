@@ -221,7 +221,7 @@ def find_python(spec: str | None) -> Interpreter:
                 raise unsupported_python(other)
             raise InterpreterNotFoundError(
                 f"Python interpreter {spec!r} not found",
-                why="it is neither a version like 3.12 / cp312 nor an existing executable",
+                why="it is neither a Python like 3.12, cp312, 3.13t or pp310 nor an existing executable",
                 hint="pass a version (`--python 3.12`) or the path to a python executable",
             )
         interp = probe(str(path))
