@@ -171,11 +171,7 @@ def _candidates(target: PythonTarget) -> Iterator[str]:
 
 
 def find_target(target: PythonTarget) -> Interpreter | None:
-    """The interpreter running hwb if it is ``target``, else the first candidate that really is
-    ``target`` (None: none is installed)."""
-    running = current()
-    if running.implementation == target.implementation and running.target == target:
-        return running
+    """The first candidate that really is ``target`` (None: none is installed)."""
     for candidate in _candidates(target):
         interp = probe(candidate)
         if interp is not None and interp.implementation in ("cpython", "pypy") and interp.target == target:
@@ -232,6 +228,9 @@ def find_python(spec: str | None) -> Interpreter:
                 hint="point --python at a python executable, e.g. /usr/bin/python3.12",
             )
         return interp
+    running = current()
+    if running.implementation == target.implementation and running.target == target:
+        return running
     interp = find_target(target)
     if interp is not None:
         return interp
