@@ -254,3 +254,24 @@ def test_a_wheels_abi_must_be_its_identifiers_python(identifier: str, tags: str,
             check_python(wheel, ident)
         assert info.value.what == f"{wheel.name} is not a wheel for {identifier}"
         assert identifier in (info.value.why or "")
+
+
+def test_a_pattern_that_selects_only_what_is_not_enabled_says_how_to_enable_it() -> None:
+    project = analyze(PACKAGES / "an-c-extension")
+    options = MatrixOptions(pythons=("all",), select=("pp3*", "cp313t-*"), platforms=("linux",),
+                            archs=("x86_64",))  # fmt: skip
+    plan = make_plan(project, options, local=False, interpreters=list)
+    assert plan.builds == ()
+    reasons = {s.identifier: s.reason for s in plan.skipped}
+    assert reasons["pp39-manylinux_x86_64"] == (
+        "PyPy 3.9 is not enabled: add --enable pypy-eol (or name it: --python pypy3.9)"
+    )
+    assert "add --enable pypy " in reasons["pp311-manylinux_x86_64"]
+    assert "add --enable cpython-freethreading " in reasons["cp313t-manylinux_x86_64"]
+    assert "--enable" in (plan.nothing_to_build().hint or "")
+    # Enabled, they are planned; named, they need no group.
+    enabled = make_plan(project, MatrixOptions(pythons=("all",), select=("pp3*",), enable=("pypy-eol",),
+                                               platforms=("linux",), archs=("x86_64",)),
+                        local=False, interpreters=list)  # fmt: skip
+    assert [str(b.identifier) for b in enabled.builds] == [
+        "pp38-manylinux_x86_64", "pp39-manylinux_x86_64", "pp310-manylinux_x86_64"]  # fmt: skip

@@ -25,6 +25,7 @@ from headless_wheel_builder.isolation.python import (
 )
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
+    ENABLE_GROUPS,
     FREE_THREADED_MINORS,
     PYPY_MINORS,
     Identifier,
@@ -32,8 +33,10 @@ from headless_wheel_builder.platforms import (
     PythonTarget,
     Skipped,
     apply_select_skip,
+    every_python,
     expand,
     host_platform,
+    matches,
     native_arch,
     parse_platforms,
     parse_pythons,
@@ -127,7 +130,9 @@ class MatrixPlan:
         matrix`` alike), naming why each identifier was skipped."""
         reasons = "; ".join(f"{s.identifier}: {s.reason}" for s in self.skipped) or "no Python selected"
         return MatrixError(
-            what, why=reasons, hint="check --python, --platform, --select/--skip and requires-python"
+            what,
+            why=reasons,
+            hint="check --python, --platform, --select/--skip, --enable and requires-python",
         )
 
     def github_matrix(self) -> dict[str, list[dict[str, str]]]:
@@ -173,6 +178,7 @@ def make_plan(
     pool = _Interpreters.find(requests, interpreters, local=local)
     identifiers = expand(sorted(set(pool.targets)), parse_platforms(options.platforms), options.archs)
     kept, skipped = apply_select_skip(identifiers, options.select, options.skip)
+    skipped += _not_enabled(requests, options)
     builds: list[PlannedBuild] = []
     missing: list[PythonTarget] = []
     for ident in kept:
@@ -198,6 +204,22 @@ def newest(builds: Sequence[PlannedBuild]) -> PlannedBuild:
     """The build with the newest CPython with the GIL (else the newest other): it builds the sdist
     and a pure project's one wheel, as ``python -m build`` with the newest Python would."""
     return max(builds, key=lambda b: (b.identifier.target.standard, b.identifier.major, b.identifier.minor))
+
+
+def _not_enabled(requests: Sequence[PythonRequest], options: MatrixOptions) -> list[Skipped]:
+    """With ``all`` and ``--select``: the identifiers a pattern selects that ``all`` left out
+    because their group is not enabled (``--select 'pp*'`` without ``--enable pypy``)."""
+    if not options.select or all(r.explicit for r in requests):
+        return []
+    asked = {r.target for r in requests}
+    left_out = [t for t in every_python(frozenset(ENABLE_GROUPS)) if t not in asked]
+    idents = expand(left_out, parse_platforms(options.platforms), options.archs)
+    return [Skipped(identifier=str(i), reason=_enable_hint(i)) for i in idents if matches(i, options.select)]
+
+
+def _enable_hint(ident: Identifier) -> str:
+    label, group = ident.target.label, ident.target.enable_group
+    return f"{label} is not enabled: add --enable {group} (or name it: --python {ident.python})"
 
 
 #: The verdict of an explicitly named Python that is not installed here (an error, not a skip).
