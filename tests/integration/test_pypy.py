@@ -4,7 +4,8 @@ extension and a pure project, given by path or as ``pypy3.9`` / ``pp39``; the wh
 the interpreter's own tags (compared with ``packaging.tags.sys_tags()`` of that PyPy and with
 ``python -m build`` run by it), install into a fresh PyPy environment and import there.  One
 matrix run builds CPython and PyPy wheels together, each repaired by auditwheel (compared with
-auditwheel run by hand) and tested with its own interpreter; ``pp*`` patterns select them."""
+auditwheel run by hand) and tested with its own interpreter; ``pp*`` patterns select them; and
+``--python pp39`` in a container picks the image's ``/opt/python/pp39-*`` PyPy."""
 
 from __future__ import annotations
 
@@ -182,3 +183,37 @@ def test_pp_identifiers_and_patterns_in_the_plan(hwb, pypy):
     # Named in cibuildwheel's form next to CPython; pp* patterns skip and select.
     assert set(plan("--python", "3.12,pp39", "--skip", "pp*")) == {"cp312-manylinux_x86_64"}
     assert set(plan("--python", "3.12,pp39", "--select", "pp39-*")) == {"pp39-manylinux_x86_64"}
+
+
+#: The local test image with Debian's PyPy laid out as in the manylinux images.
+PYPY_DOCKERFILE = """\
+FROM hwb-test/py:bookworm
+RUN apt-get update -qq \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pypy3 pypy3-dev \\
+ && rm -rf /var/lib/apt/lists/* \\
+ && mkdir -p /opt/python/pp39-pypy39_pp73/bin \\
+ && ln -s /usr/bin/pypy3.9 /opt/python/pp39-pypy39_pp73/bin/python
+"""
+
+
+def test_pypy_of_an_image_builds_in_the_container(hwb, pypy, tmp_path):
+    """`--python pp39` in a container picks the image's /opt/python/pp39-* interpreter (as in a
+    manylinux image); the wheel is repaired there and imports under PyPy here."""
+    from .test_container import _engine_problem
+
+    problem = _engine_problem("docker")
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but docker cannot run container builds: {problem}")
+        pytest.skip(problem)
+    (tmp_path / "image").mkdir()
+    (tmp_path / "image" / "Dockerfile").write_text(PYPY_DOCKERFILE)
+    out = tmp_path / "out"
+    result = hwb("build", _spam(tmp_path), "--isolation", "docker", "--dockerfile",
+                 tmp_path / "image" / "Dockerfile", "--python", "pp39", "-o", out, "--json")  # fmt: skip
+    assert result.code == 0, result.stderr
+    (wheel,) = out.glob("*.whl")
+    assert wheel.name.startswith("spam_ext-1.0.0-pp39-pypy39_pp73-manylinux"), wheel.name
+    assert result.json["pythons"] == ["/opt/python/pp39-pypy39_pp73/bin/python"]
+    python = _pypy_env(pypy, tmp_path / "run", wheel)
+    assert _run(python, "-c", "import spam; print(spam.add(2, 3))").strip() == "5"
