@@ -294,6 +294,23 @@ def parse_identifier(text: str) -> Identifier:
     return Identifier.of(target, platform=platform, arch=arch, libc=libc)
 
 
+#: Where PyPy is built (as in cibuildwheel: no musllinux, universal2, win32 or other Linux archs).
+PYPY_ARCHS: dict[Platform, tuple[str, ...]] = {
+    "linux": ("x86_64", "aarch64", "i686"), "macos": ("x86_64", "arm64"), "windows": ("AMD64",),
+}  # fmt: skip
+
+
+def not_built_there(identifier: Identifier) -> str | None:
+    """Why ``identifier``'s Python does not exist on its platform (PyPy on musllinux), or None."""
+    if identifier.implementation != "pypy":
+        return None
+    if identifier.arch not in PYPY_ARCHS[identifier.platform]:
+        return f"PyPy is not built for {identifier.platform_part}"
+    if identifier.platform == "linux" and identifier.libc == "musllinux":
+        return "PyPy is not built for musllinux"
+    return None
+
+
 def python_mismatch(identifier: Identifier, tags: Iterable[Tag]) -> str | None:
     """Why a wheel with ``tags`` does not run on ``identifier``'s Python (None: one tag does).
 

@@ -275,3 +275,20 @@ def test_a_pattern_that_selects_only_what_is_not_enabled_says_how_to_enable_it()
                         local=False, interpreters=list)  # fmt: skip
     assert [str(b.identifier) for b in enabled.builds] == [
         "pp38-manylinux_x86_64", "pp39-manylinux_x86_64", "pp310-manylinux_x86_64"]  # fmt: skip
+
+
+def test_pypy_is_planned_only_where_it_is_built() -> None:
+    project = analyze(PACKAGES / "an-c-extension")
+    options = MatrixOptions(pythons=("pp310",), platforms=("linux", "macos", "windows"),
+                            archs=("x86_64", "universal2", "ppc64le"))  # fmt: skip
+    plan = make_plan(project, options, local=False, interpreters=list)
+    built = {str(b.identifier) for b in plan.builds}
+    assert {"pp310-macosx_x86_64", "pp310-win_amd64"} <= built
+    reasons = {s.identifier: s.reason for s in plan.skipped}
+    assert reasons["pp310-macosx_universal2"] == "PyPy is not built for macosx_universal2"
+    assert reasons["pp310-manylinux_ppc64le"] == "PyPy is not built for manylinux_ppc64le"
+    musl = parse_identifier("pp310-musllinux_x86_64")
+    from headless_wheel_builder.platforms import not_built_there
+
+    assert not_built_there(musl) == "PyPy is not built for musllinux"
+    assert not_built_there(parse_identifier("cp313t-musllinux_x86_64")) is None

@@ -38,6 +38,7 @@ from headless_wheel_builder.platforms import (
     host_platform,
     matches,
     native_arch,
+    not_built_there,
     parse_platforms,
     parse_pythons,
     requires_python_excludes,
@@ -276,6 +277,8 @@ def _verdict(
     target = ident.target
     interp = pool.found.get(target) if ident.platform == host else None
     full = interp.full_version if interp is not None else ident.version
+    if (absent := not_built_there(ident)) is not None:
+        return None, absent
     if not local and _unknown(target) and target not in pool.found:
         # Newer than any Python hwb knows (3.99) and not here: an error, as `hwb build` says (exit 33).
         return None, _MISSING
