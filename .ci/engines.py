@@ -2,7 +2,8 @@
 """Container engines for the test suite (used by ``tasks.py test``; see docs/ISOLATION.md).
 
 On a CI machine of the project's kind (root, apt-get, no systemd) this installs docker.io,
-debootstrap and (where it installs) podman, starts ``dockerd`` when it is not running, and makes
+debootstrap, (where it installs) podman, and Debian's PyPy (``pypy3 pypy3-dev``, for
+tests/integration/test_pypy.py), starts ``dockerd`` when it is not running, and makes
 the local test image ``hwb-test/py:bookworm`` without any registry: debootstrap a minimal
 Debian, install Python and a compiler in it, ``docker import`` it.  The image is cached as a
 ``docker save`` tarball under ``~/.cache/hwb-tests/images`` so later runs only load it.
@@ -29,6 +30,8 @@ IMAGE = "hwb-test/py:bookworm"
 CACHE = Path.home() / ".cache" / "hwb-tests"
 TARBALL = CACHE / "images" / "py-bookworm.tar"
 PACKAGES = "python3 python3-venv python3-pip python3-dev gcc g++ make patchelf"
+#: Debian's PyPy (7.3, Python 3.9) and its headers: the PyPy builds of the test suite.
+PYPY_PACKAGES = ["pypy3", "pypy3-dev"]
 
 
 @dataclass
@@ -109,6 +112,7 @@ def start(*, podman: bool = True) -> Engines:
             _apt_install(missing, updated)
         if podman and shutil.which("podman") is None and not _apt_install(["podman"], updated):
             say("podman could not be installed; its tests will skip")
+        _install_pypy(updated)
         if not _ok("docker", "info"):
             engines.dockerd = _start_dockerd()
         _ensure_image()
@@ -117,6 +121,14 @@ def start(*, podman: bool = True) -> Engines:
     except (OSError, RuntimeError) as exc:
         say(f"container engines are not ready: {exc}")
     return engines
+
+
+def _install_pypy(updated: list[bool]) -> None:
+    """``pypy3`` and its headers (``pypy3-dev``) unless both are there."""
+    if shutil.which("pypy3") and list(Path("/usr/include").glob("pypy3*/Python.h")):
+        return
+    if not _apt_install(PYPY_PACKAGES, updated):
+        say("pypy3 could not be installed; the PyPy tests will skip (and fail with CI=true)")
 
 
 def _start_dockerd() -> subprocess.Popen[bytes] | None:

@@ -15,13 +15,14 @@ import fnmatch
 import platform as _platform
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
 
 from headless_wheel_builder.errors import UsageError
 
@@ -86,10 +87,115 @@ def host_libc() -> Libc:
 
 # -- Python versions ---------------------------------------------------------------------
 
-_PYTHON_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>3)\.?(?P<minor>\d{1,2})$")
+Implementation = Literal["cpython", "pypy"]
+#: PyPy's Python versions hwb knows (``pp38`` … ``pp311``).
+PYPY_MINORS: tuple[int, ...] = (8, 9, 10, 11)
+#: CPython versions with a free-threaded build (PEP 703, ``python3.13t``): ``cp313t``, ``cp314t``.
+FREE_THREADED_MINORS: tuple[int, ...] = (13, 14)
+EnableGroup = Literal["pypy", "pypy-eol", "cpython-freethreading"]
+#: The Pythons that ``all`` leaves out unless ``enable`` names their group (cibuildwheel's
+#: groups): PyPy 3.11+ (``pypy``), PyPy 3.8-3.10, past their end of life (``pypy-eol``), and the
+#: experimental free-threaded 3.13 (``cpython-freethreading``; 3.14t needs no group, PEP 779).
+ENABLE_GROUPS: tuple[EnableGroup, ...] = ("pypy", "pypy-eol", "cpython-freethreading")
+_PYPY_EOL_MINORS = (8, 9, 10)
+
+_PYTHON_RE = re.compile(
+    r"^(?:(?P<pypy>pp|pypy[-@]?)|python|cp|py|cpython[-@]?)?(?P<major>3)\.?(?P<minor>\d{1,2})(?P<t>t)?$"
+)
 
 
 _OTHER_MAJOR_RE = re.compile(r"^(?:python|cp|py|cpython-?)?(?P<major>[0-24-9])\.?(?P<minor>\d{1,2})$")
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class PythonTarget:
+    """The Python a wheel is built for: the implementation, its Python version, and whether it
+    is a free-threaded CPython (``cp312``, ``cp313t``, ``pp39``)."""
+
+    implementation: Implementation = "cpython"
+    major: int = 3
+    minor: int
+    free_threaded: bool = False
+
+    def __str__(self) -> str:
+        """The python part of an identifier: ``cp312``, ``cp313t``, ``pp39``."""
+        prefix = "pp" if self.implementation == "pypy" else "cp"
+        return f"{prefix}{self.major}{self.minor}{'t' if self.free_threaded else ''}"
+
+    @property
+    def version(self) -> str:
+        """The Python language version: ``3.12``."""
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def spec(self) -> str:
+        """How ``--python`` (and actions/setup-python, and uv) name it: ``3.12``, ``3.13t``, ``pypy3.9``."""
+        if self.implementation == "pypy":
+            return f"pypy{self.version}"
+        return f"{self.version}{'t' if self.free_threaded else ''}"
+
+    @property
+    def executable(self) -> str:
+        """Its executable's name on ``PATH``: ``python3.12``, ``python3.13t``, ``pypy3.9``."""
+        return self.spec if self.implementation == "pypy" else f"python{self.spec}"
+
+    @property
+    def label(self) -> str:
+        """For people: ``CPython 3.12``, ``CPython 3.13 (free-threaded)``, ``PyPy 3.9``."""
+        name = "PyPy" if self.implementation == "pypy" else "CPython"
+        return f"{name} {self.version}{' (free-threaded)' if self.free_threaded else ''}"
+
+    @property
+    def standard(self) -> bool:
+        """A CPython with the GIL: what ``all`` always means."""
+        return self.implementation == "cpython" and not self.free_threaded
+
+    @property
+    def enable_group(self) -> EnableGroup | None:
+        """The group that must be enabled for ``all`` to include it (None: always included)."""
+        if self.implementation == "pypy":
+            return "pypy-eol" if self.minor in _PYPY_EOL_MINORS else "pypy"
+        return "cpython-freethreading" if self.free_threaded and self.minor == 13 else None
+
+
+def parse_python_spec(spec: str) -> PythonTarget | None:
+    """``3.12`` / ``cp312`` / ``python3.12`` / ``312``; ``3.13t`` / ``cp313t`` / ``python3.13t``;
+    ``pp39`` / ``pypy3.9`` / ``pypy@3.9`` -> PythonTarget; None for anything else."""
+    match = _PYTHON_RE.match(spec.strip().lower())
+    if match is None or (match["pypy"] and match["t"]):
+        return None
+    return PythonTarget(
+        implementation="pypy" if match["pypy"] else "cpython",
+        major=int(match["major"]),
+        minor=int(match["minor"]),
+        free_threaded=bool(match["t"]),
+    )
+
+
+def parse_version_spec(spec: str) -> tuple[int, int] | None:
+    """The version of a spec of a CPython with the GIL (``3.12``, ``cp312``) -> (3, 12); None for
+    others (``pp39``, ``3.13t``, ``three``)."""
+    target = parse_python_spec(spec)
+    return (target.major, target.minor) if target is not None and target.standard else None
+
+
+def parse_enable(values: Sequence[str]) -> frozenset[EnableGroup]:
+    """``enable`` (``pypy``, ``pypy-eol``, ``cpython-freethreading`` or ``all``; comma or space
+    lists) -> the groups; an unknown group is a UsageError naming the known ones."""
+    groups: set[EnableGroup] = set()
+    for value in _patterns(values):
+        name = value.lower()
+        if name == "all":
+            return frozenset(ENABLE_GROUPS)
+        known = next((g for g in ENABLE_GROUPS if g == name), None)
+        if known is None:
+            raise UsageError(
+                f"unknown enable group {value!r}",
+                why=f"hwb knows {', '.join(ENABLE_GROUPS)} and all",
+                hint="set enable (or --enable) to some of those, e.g. --enable pypy-eol",
+            )
+        groups.add(known)
+    return frozenset(groups)
 
 
 def unsupported_version(spec: str) -> str | None:
@@ -102,17 +208,10 @@ def unsupported_python(version: str) -> UsageError:
     """The error for ``--python 2.7`` (exit 2, from a single build and a matrix alike)."""
     return UsageError(
         f"Python {version} is not supported",
-        why="hwb builds wheels for CPython 3 (3.8 and newer are found by version; an older 3.x by its path)",
+        why="hwb builds wheels for CPython 3 and PyPy 3 (3.8 and newer are found by version; an older "
+        "3.x by its path)",
         hint="choose Python 3 versions, e.g. --python 3.9,3.13",
     )
-
-
-def parse_version_spec(spec: str) -> tuple[int, int] | None:
-    """``3.12`` / ``cp312`` / ``python3.12`` / ``312``-like specs -> (3, 12); else None."""
-    match = _PYTHON_RE.match(spec.strip().lower())
-    if match is None:
-        return None
-    return int(match["major"]), int(match["minor"])
 
 
 # -- identifiers -------------------------------------------------------------------------
@@ -120,7 +219,7 @@ def parse_version_spec(spec: str) -> tuple[int, int] | None:
 
 @dataclass(frozen=True, kw_only=True, order=True)
 class Identifier:
-    """One build: an interpreter version on a platform and architecture."""
+    """One build: a Python (CPython, free-threaded CPython or PyPy) on a platform and architecture."""
 
     platform: Platform
     arch: str
@@ -128,16 +227,35 @@ class Identifier:
     major: int = 3
     libc: Libc = "manylinux"
     """Linux only: glibc (manylinux) or musl (musllinux) wheels."""
+    implementation: Implementation = "cpython"
+    free_threaded: bool = False
+
+    @classmethod
+    def of(
+        cls, target: PythonTarget, *, platform: Platform, arch: str, libc: Libc = "manylinux"
+    ) -> Identifier:
+        return cls(platform=platform, arch=arch, major=target.major, minor=target.minor, libc=libc,
+                   implementation=target.implementation, free_threaded=target.free_threaded)  # fmt: skip
+
+    @property
+    def target(self) -> PythonTarget:
+        return PythonTarget(implementation=self.implementation, major=self.major, minor=self.minor,
+                            free_threaded=self.free_threaded)  # fmt: skip
 
     @property
     def python(self) -> str:
-        """``3.12``"""
-        return f"{self.major}.{self.minor}"
+        """``3.12``, ``3.13t``, ``pypy3.9``: the spec ``--python`` and actions/setup-python take."""
+        return self.target.spec
+
+    @property
+    def version(self) -> str:
+        """The Python language version: ``3.12`` (for ``requires-python``)."""
+        return self.target.version
 
     @property
     def python_tag(self) -> str:
-        """``cp312``"""
-        return f"cp{self.major}{self.minor}"
+        """``cp312``, ``cp313t``, ``pp39``"""
+        return str(self.target)
 
     @property
     def platform_part(self) -> str:
@@ -151,27 +269,67 @@ class Identifier:
         return f"{self.python_tag}-{self.platform_part}"
 
 
-_IDENTIFIER_RE = re.compile(r"^cp(?P<major>3)(?P<minor>\d{1,2})-(?P<platform>[a-z0-9_]+)$")
+_IDENTIFIER_RE = re.compile(r"^(?P<python>(?:cp|pp)3\d{1,2}t?)-(?P<platform>[a-z0-9_]+)$")
 _IDENTIFIER_HINT = (
-    "write it as cibuildwheel does: cp312-manylinux_x86_64, cp312-macosx_arm64, cp312-win_amd64"
+    "write it as cibuildwheel does: cp312-manylinux_x86_64, cp313t-macosx_arm64, "
+    "pp310-manylinux_x86_64, cp312-win_amd64"
 )
 
 
 def parse_identifier(text: str) -> Identifier:
     """``cp312-manylinux_x86_64``, ``cp39-musllinux_aarch64``, ``cp313-macosx_universal2``,
-    ``cp311-win_amd64``, ``cp311-win32`` -> Identifier (``str()`` gives the text back)."""
+    ``cp311-win_amd64``, ``cp311-win32``, ``cp313t-manylinux_x86_64`` (free-threaded),
+    ``pp310-manylinux_x86_64`` (PyPy) -> Identifier (``str()`` gives the text back)."""
     match = _IDENTIFIER_RE.match(text.strip())
+    target = parse_python_spec(match["python"]) if match else None
     parsed = _platform_part(match["platform"]) if match else None
-    if match is None or parsed is None:
+    if target is None or parsed is None:
         raise UsageError(
             f"not a build identifier: {text!r}",
-            why="expected cpXY-<platform>_<arch> with a platform of linux (manylinux, musllinux), "
-            "macOS (macosx) or Windows (win)",
+            why="expected cpXY, cpXYt or ppXY, then -<platform>_<arch> with a platform of linux "
+            "(manylinux, musllinux), macOS (macosx) or Windows (win)",
             hint=_IDENTIFIER_HINT,
         )
     platform, arch, libc = parsed
-    major, minor = int(match["major"]), int(match["minor"])
-    return Identifier(platform=platform, arch=arch, major=major, minor=minor, libc=libc)
+    return Identifier.of(target, platform=platform, arch=arch, libc=libc)
+
+
+#: Where PyPy is built (as in cibuildwheel: no musllinux, universal2, win32 or other Linux archs).
+PYPY_ARCHS: dict[Platform, tuple[str, ...]] = {
+    "linux": ("x86_64", "aarch64", "i686"), "macos": ("x86_64", "arm64"), "windows": ("AMD64",),
+}  # fmt: skip
+
+
+def not_built_there(identifier: Identifier) -> str | None:
+    """Why ``identifier``'s Python does not exist on its platform (PyPy on musllinux), or None."""
+    if identifier.implementation != "pypy":
+        return None
+    if identifier.arch not in PYPY_ARCHS[identifier.platform]:
+        return f"PyPy is not built for {identifier.platform_part}"
+    if identifier.platform == "linux" and identifier.libc == "musllinux":
+        return "PyPy is not built for musllinux"
+    return None
+
+
+def python_mismatch(identifier: Identifier, tags: Iterable[Tag]) -> str | None:
+    """Why a wheel with ``tags`` does not run on ``identifier``'s Python (None: one tag does).
+
+    A tag with no ABI (``py3-none-…``) runs anywhere; ``abi3`` on a CPython with the GIL only;
+    otherwise the ABI must be the interpreter's own: ``cp313`` (``cp37m`` and debug builds'
+    ``cp312d`` too), ``cp313t`` for a free-threaded CPython, ``pypy39_pp73`` for PyPy 3.9."""
+    target = identifier.target
+    digits = f"{target.major}{target.minor}"
+    abis = sorted({tag.abi for tag in tags})
+    for abi in abis:
+        if abi == "none" or (abi == "abi3" and target.standard):
+            return None
+        if target.implementation == "pypy" and abi.startswith(f"pypy{digits}_"):
+            return None
+        own = re.fullmatch(rf"cp{digits}(?P<t>t?)d?m?", abi)
+        if target.implementation == "cpython" and own and bool(own["t"]) == target.free_threaded:
+            return None
+    expected = f"pypy{digits}_ppXY" if target.implementation == "pypy" else str(target)
+    return f"its ABI tag is {', '.join(abis)}, but {identifier} is for {target.label} and needs {expected}"
 
 
 #: The first word of an identifier's platform part -> (platform, libc).
@@ -318,12 +476,17 @@ def default_image(policy: Policy, arch: str | None = None) -> tuple[str, str]:
 
 @dataclass(frozen=True, kw_only=True)
 class PythonRequest:
-    """One entry of ``pythons``: a version, or a path to an interpreter (resolved later)."""
+    """One entry of ``pythons``: a Python (``3.12``, ``3.13t``, ``pp39``), or a path to an
+    interpreter (resolved later)."""
 
-    version: tuple[int, int] | None
+    target: PythonTarget | None
     path: str | None = None
     explicit: bool = True
     """False when it came from ``all`` (a missing one is then skipped, not an error)."""
+
+    @property
+    def version(self) -> tuple[int, int] | None:
+        return (self.target.major, self.target.minor) if self.target is not None else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -340,34 +503,50 @@ def split_list(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def parse_pythons(specs: Sequence[str]) -> list[PythonRequest]:
-    """``3.12``, ``cp312``, ``python3.12``, ``all`` (every CPython hwb knows) or a path."""
+def parse_pythons(specs: Sequence[str], enable: Sequence[str] = ()) -> list[PythonRequest]:
+    """``3.12``, ``cp312``, ``python3.12``, ``3.13t``, ``pp39``, ``pypy3.10``, ``all`` or a path.
+
+    ``all`` is every CPython hwb knows, and the free-threaded and PyPy versions whose group
+    ``enable`` names (:data:`ENABLE_GROUPS`; 3.14t needs none); a Python named by itself is
+    built whatever ``enable`` says."""
+    groups = parse_enable(enable)
     requests: list[PythonRequest] = []
     for spec in split_list(specs):
         if spec.lower() == "all":
-            requests += [PythonRequest(version=(3, m), explicit=False) for m in CPYTHON_MINORS]
+            requests += [PythonRequest(target=t, explicit=False) for t in every_python(groups)]
             continue
-        version = parse_version_spec(spec)
-        if version is not None:
-            requests.append(PythonRequest(version=version))
+        target = parse_python_spec(spec)
+        if target is not None:
+            requests.append(PythonRequest(target=target))
         elif (other := unsupported_version(spec)) is not None:
             raise unsupported_python(other)
-        elif "/" in spec or "\\" in spec or spec.startswith(("python", ".")):
-            requests.append(PythonRequest(version=None, path=spec))
+        elif "/" in spec or "\\" in spec or spec.startswith(("python", "pypy", ".")):
+            requests.append(PythonRequest(target=None, path=spec))
         else:
             raise UsageError(
                 f"not a Python version: {spec!r}",
-                why="expected a version such as 3.12 or cp312, `all`, or the path to an interpreter",
-                hint="write --python 3.9,3.10,3.11 (or repeat --python), or --python all",
+                why="expected a version such as 3.12, cp312, 3.13t (free-threaded), pp39 or pypy3.10 "
+                "(PyPy), `all`, or the path to an interpreter",
+                hint="write --python 3.9,3.10,pp310 (or repeat --python), or --python all",
             )
-    # Keep the first request per version (an explicit one wins over `all`).
-    seen: dict[tuple[int, int] | str, PythonRequest] = {}
+    # Keep the first request per Python (an explicit one wins over `all`).
+    seen: dict[PythonTarget | str, PythonRequest] = {}
     for request in requests:
-        key = request.version if request.version is not None else str(request.path)
+        key = request.target if request.target is not None else str(request.path)
         previous = seen.get(key)
         if previous is None or (request.explicit and not previous.explicit):
             seen[key] = request
     return list(seen.values())
+
+
+def every_python(groups: frozenset[EnableGroup] = frozenset()) -> list[PythonTarget]:
+    """What ``all`` means with ``groups`` enabled: every CPython hwb knows, then the
+    free-threaded CPythons and the PyPys that need no group or whose group is enabled."""
+    others = [PythonTarget(minor=m, free_threaded=True) for m in FREE_THREADED_MINORS]
+    others += [PythonTarget(implementation="pypy", minor=m) for m in PYPY_MINORS]
+    return [PythonTarget(minor=m) for m in CPYTHON_MINORS] + [
+        t for t in others if t.enable_group is None or t.enable_group in groups
+    ]
 
 
 def parse_platforms(values: Sequence[str]) -> list[Platform]:
@@ -414,17 +593,21 @@ def validate_archs(values: Sequence[str]) -> None:
 
 
 def expand(
-    versions: Sequence[tuple[int, int]], platforms: Sequence[Platform], archs: Sequence[str]
+    pythons: Sequence[PythonTarget], platforms: Sequence[Platform], archs: Sequence[str]
 ) -> list[Identifier]:
-    """Every (version, platform, arch) combination as an identifier, sorted."""
+    """Every (Python, platform, arch) combination as an identifier, sorted (CPython, then
+    free-threaded CPython, then PyPy, each by version, as cibuildwheel lists them)."""
     validate_archs(archs)
     result: set[Identifier] = set()
     for plat in platforms:
         libc = host_libc() if plat == "linux" and host_platform() == "linux" else "manylinux"
         for arch in archs_for(plat, archs):
-            for major, minor in versions:
-                result.add(Identifier(platform=plat, arch=arch, major=major, minor=minor, libc=libc))
-    return sorted(result, key=lambda i: (PLATFORMS.index(i.platform), i.arch, i.major, i.minor))
+            result.update(Identifier.of(t, platform=plat, arch=arch, libc=libc) for t in pythons)
+    return sorted(result, key=lambda i: (PLATFORMS.index(i.platform), i.arch, *_python_order(i.target)))
+
+
+def _python_order(target: PythonTarget) -> tuple[int, int, int]:
+    return (target.implementation == "pypy", target.free_threaded, target.major * 100 + target.minor)
 
 
 def matches(identifier: Identifier | str, patterns: Sequence[str]) -> bool:

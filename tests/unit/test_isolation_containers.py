@@ -248,3 +248,54 @@ def test_the_build_inside_a_container_gets_the_options_as_registry_flags(tmp_pat
     back = cli_values(parser.parse_args(list(args)))
     host_side = {"container-engine-args", "isolation-mode", "outdir"}
     assert back == {k: v for k, v in given.items() if k not in host_side}
+
+
+IMAGE_PYTHONS = {
+    "/opt/python/cp310-cp310/bin/python": "3.10",
+    "/opt/python/cp312-cp312/bin/python": "3.12",
+    "/opt/python/cp313-cp313t/bin/python": "3.13t",
+    "/opt/python/pp310-pypy310_pp73/bin/python": "pypy3.10",
+}
+
+
+def test_pypy_and_free_threaded_pythons_of_an_image_are_chosen_by_name_never_by_all():
+    """(issue 18, families 1 and 4) A manylinux image's PyPy and free-threaded CPython are
+    built when named; `all` and the runner are its CPythons with the GIL."""
+    from headless_wheel_builder.isolation.container_setup import runner_python
+
+    assert select_pythons(IMAGE_PYTHONS, ("pp310", "3.13t")) == [
+        "/opt/python/pp310-pypy310_pp73/bin/python",
+        "/opt/python/cp313-cp313t/bin/python",
+    ]
+    assert select_pythons(IMAGE_PYTHONS, ("all",)) == [
+        "/opt/python/cp310-cp310/bin/python",
+        "/opt/python/cp312-cp312/bin/python",
+    ]
+    assert runner_python(IMAGE_PYTHONS) == "/opt/python/cp312-cp312/bin/python"
+    with pytest.raises(InterpreterNotFoundError, match=r"pp39 is not in the container") as info:
+        select_pythons(IMAGE_PYTHONS, ("pp39",))
+    assert "3.10, 3.12, 3.13t, pypy3.10" in (info.value.why or "")
+
+
+def test_the_image_listing_names_real_interpreters_by_what_they_are(tmp_path):
+    """The listing command, run against a /opt/python of links to this machine's interpreters
+    (a CPython, and Debian's pypy3 when installed), names each as --python does."""
+    import shutil
+    import subprocess
+    import sys
+
+    from headless_wheel_builder.isolation.container_setup import _LIST_PYTHONS, parse_listing
+
+    layout = {"cp3x-cp3x": sys.executable}
+    if shutil.which("pypy3"):
+        layout["pp39-pypy39_pp73"] = str(shutil.which("pypy3"))
+    for folder, exe in layout.items():
+        (tmp_path / folder / "bin").mkdir(parents=True)
+        (tmp_path / folder / "bin" / "python").symlink_to(exe)
+    command = _LIST_PYTHONS.replace("/opt/python", str(tmp_path))
+    output = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True).stdout
+    listed = parse_listing(output)
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert listed[str(tmp_path / "cp3x-cp3x" / "bin" / "python")] == here
+    if "pp39-pypy39_pp73" in layout:
+        assert listed[str(tmp_path / "pp39-pypy39_pp73" / "bin" / "python")].startswith("pypy3.")

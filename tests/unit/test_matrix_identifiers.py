@@ -15,6 +15,7 @@ from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
     Identifier,
+    PythonTarget,
     apply_select_skip,
     archs_for,
     expand,
@@ -47,7 +48,7 @@ def test_python_lists_commas_repeats_all_and_paths():
     assert [r.version for r in requests] == [(3, 9), (3, 10), (3, 11), (3, 12)]
     assert all(r.explicit for r in requests)
     every = parse_pythons(["all"])
-    assert [r.version for r in every] == [(3, m) for m in CPYTHON_MINORS]
+    assert [r.version for r in every if r.target and r.target.standard] == [(3, m) for m in CPYTHON_MINORS]
     assert not any(r.explicit for r in every)
     # An explicit request wins over the same version from `all`.
     mixed = parse_pythons(["all", "3.12"])
@@ -67,11 +68,11 @@ def test_platforms_and_archs():
     # Another platform's arch is left out, not an error; unknown names are errors.
     assert archs_for("linux", ["universal2", "x86_64"]) == ["x86_64"]
     with pytest.raises(UsageError, match="unknown architecture"):
-        expand([(3, 12)], ["linux"], ["sparc"])
+        expand([PythonTarget(minor=12)], ["linux"], ["sparc"])
 
 
 def test_select_and_skip_with_reasons():
-    idents = expand([(3, 8), (3, 12), (3, 13)], ["linux"], ["x86_64"])
+    idents = expand([PythonTarget(minor=m) for m in (8, 12, 13)], ["linux"], ["x86_64"])
     kept, skipped = apply_select_skip(idents, ["cp31*-*"], ["cp313-*"])
     assert [str(i) for i in kept] == ["cp312-manylinux_x86_64"]
     reasons = {s.identifier: s.reason for s in skipped}
@@ -198,5 +199,5 @@ def test_the_interpreters_found_are_listed_in_numeric_order():
     def interp(minor: int) -> Interpreter:
         return Interpreter(executable=Path(f"/py3{minor}"), version=(3, minor, 0))
 
-    error = _not_found(["3.14"], {(3, m): interp(m) for m in (10, 8, 13, 9)})
+    error = _not_found([PythonTarget(minor=14)], {PythonTarget(minor=m): interp(m) for m in (10, 8, 13, 9)})
     assert "found: 3.8, 3.9, 3.10, 3.13" in str(error.why)

@@ -31,6 +31,10 @@ def _every_identifier() -> list[Identifier]:
         for arch in ARCHS[platform]:
             for libc in LIBCS if platform == "linux" else ("manylinux",):
                 found += [Identifier(platform=platform, arch=arch, minor=m, libc=libc) for m in (8, 10, 13)]
+                found += [Identifier(platform=platform, arch=arch, minor=m, libc=libc, free_threaded=True)
+                          for m in (13, 14)]  # fmt: skip
+                found.append(Identifier(platform=platform, arch=arch, minor=10, libc=libc,
+                                        implementation="pypy"))  # fmt: skip
     return found
 
 
@@ -49,6 +53,10 @@ def test_every_identifier_round_trips(identifier: Identifier) -> None:
         ("cp311-win_amd64", "windows", "AMD64"),
         ("cp311-win32", "windows", "x86"),
         ("cp311-win_arm64", "windows", "ARM64"),
+        ("pp310-manylinux_x86_64", "linux", "x86_64"),
+        ("pp39-win_amd64", "windows", "AMD64"),
+        ("cp313t-macosx_arm64", "macos", "arm64"),
+        ("cp314t-musllinux_aarch64", "linux", "aarch64"),
     ],
 )
 def test_identifiers_in_cibuildwheel_spelling(text: str, platform: str, arch: str) -> None:
@@ -58,7 +66,8 @@ def test_identifiers_in_cibuildwheel_spelling(text: str, platform: str, arch: st
 
 @pytest.mark.parametrize(
     "text",
-    ["cp312", "pp310-manylinux_x86_64", "cp312-linux_x86_64", "cp312-manylinux_universal2",
+    ["cp312", "pp310t-manylinux_x86_64", "cp312tt-win_amd64", "gp310-manylinux_x86_64",
+     "cp312-linux_x86_64", "cp312-manylinux_universal2",
      "cp312-win_x86", "cp312-macosx_", "cp312-freebsd_amd64", "cp2-manylinux_x86_64"],
 )  # fmt: skip
 def test_malformed_identifiers_are_usage_errors_with_a_hint(text: str) -> None:

@@ -68,8 +68,8 @@ def build_options(settings: Settings, *, verbose: bool = False, matrix: bool = F
 
 
 #: Options that only a build matrix reads; any of them set (not default) selects the matrix.
-_MATRIX_ONLY = ("platforms", "archs", "select", "skip", "jobs", "fail-fast", "repair", "manylinux",
-                "test-command", "test-requires")  # fmt: skip
+_MATRIX_ONLY = ("platforms", "archs", "select", "skip", "enable", "jobs", "fail-fast", "repair",
+                "manylinux", "test-command", "test-requires")  # fmt: skip
 
 
 def wants_matrix(settings: Settings) -> bool:

@@ -35,6 +35,7 @@ def matrix_options(
         archs=options.archs,
         select=options.select,
         skip=options.skip,
+        enable=options.enable,
         jobs=options.jobs,
         fail_fast=options.fail_fast,
         overrides=(lambda ident: job(settings_for(ident))) if settings_for is not None else None,

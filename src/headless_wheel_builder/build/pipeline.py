@@ -389,10 +389,7 @@ def _artifact(info: ArtifactInfo, path: Path, run: PipelineRun, *, cached: bool)
 
 def _host_identifier(interpreter: Interpreter) -> Identifier:
     """The identifier of a build for ``interpreter`` on this machine."""
-    major, minor, _ = interpreter.version
-    return Identifier(
-        platform=host_platform(), arch=native_arch(), major=major, minor=minor, libc=host_libc()
-    )
+    return Identifier.of(interpreter.target, platform=host_platform(), arch=native_arch(), libc=host_libc())
 
 
 def _check_requires_python(project: ProjectInfo, interpreter: Interpreter) -> None:

@@ -196,7 +196,8 @@ def render_plan(plan: MatrixPlan) -> None:
         [len(str(b.identifier)) for b in plan.builds] + [len(s.identifier) for s in plan.skipped] + [10]
     )
     for build in plan.builds:
-        where = str(build.interpreter.executable) if build.interpreter else "not installed here"
+        interp, label = build.interpreter, build.identifier.target.label
+        where = f"{interp.label}: {interp.executable}" if interp else f"{label}, not installed here"
         out(f"  {build.identifier!s:<{width}}  build    {where}")
     for skipped in plan.skipped:
         out(f"  {skipped.identifier:<{width}}  skip     {skipped.reason}")

@@ -50,6 +50,7 @@ class Options:
     archs: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
     jobs: int | None = None
     fail_fast: bool = False
     repair: Repair = "auto"

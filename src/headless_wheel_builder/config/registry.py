@@ -229,10 +229,12 @@ OPTIONS: tuple[Option, ...] = (
         metavar="X.Y|PATH|all",
         group="selection",
         cli_help="interpreter(s) to build with (found via pyenv, PATH, uv): repeatable or comma "
-        "lists (3.9,3.10); `all` = every CPython found; default: the one running hwb",
+        "lists (3.9,3.10,pp310,3.13t); `all` = every CPython found (see --enable); default: the "
+        "one running hwb",
         overridable=False,
-        help="The build matrix: Pythons to build wheels for (3.12, cp312, a path, or all = every "
-        "CPython found). More than one, or all, builds them in parallel from one sdist.",
+        help="The build matrix: Pythons to build wheels for (3.12, cp312, free-threaded 3.13t, PyPy "
+        "pp310 or pypy3.10, a path, or all = every CPython found, plus what enable adds). More "
+        "than one, or all, builds them in parallel from one sdist.",
     ),
     Option(
         name="platforms",
@@ -287,6 +289,22 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="not the identifiers matching (cp38-*); repeatable",
         overridable=False,
         help="Do not build identifiers matching these fnmatch patterns (cp38-*).",
+    ),
+    Option(
+        name="enable",
+        type="list",
+        default=[],
+        commands=("build", "matrix"),
+        flags=("--enable",),
+        arg="split",
+        metavar="GROUP",
+        group="selection",
+        cli_help="also build these with `all`: pypy (3.11+), pypy-eol (3.8-3.10), "
+        "cpython-freethreading (3.13t), or all",
+        overridable=False,
+        help="Pythons that `pythons = all` includes beyond CPython, as cibuildwheel's enable: pypy "
+        "(PyPy 3.11+), pypy-eol (PyPy 3.8-3.10), cpython-freethreading (3.13t; 3.14t needs none), or "
+        "all. A Python named in pythons (pp39, 3.13t) is built without it.",
     ),
     Option(
         name="jobs",

@@ -18,7 +18,7 @@ from typing import Literal
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.errors import InterpreterNotFoundError
 from headless_wheel_builder.isolation.docker import ContainerEnv, Mount
-from headless_wheel_builder.platforms import parse_version_spec
+from headless_wheel_builder.platforms import parse_python_spec
 
 CompilerCache = Literal["none", "ccache", "sccache"]
 #: The ``headless_wheel_builder`` package folder: mounted read-only into build containers.
@@ -113,20 +113,23 @@ def hwb_requirements() -> list[str]:
     return reqs
 
 
+#: What each interpreter is, in ``--python``'s spelling: ``3.12``, ``3.13t``, ``pypy3.10``.
+_SPEC = (
+    "import sys, sysconfig; v = sys.version_info; "
+    'print(("pypy" if sys.implementation.name == "pypy" else "") + "%d.%d" % (v[0], v[1]) '
+    '+ ("t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""))'
+)
 _LIST_PYTHONS = (
-    'for p in /opt/python/cp3*-cp3*/bin/python $(command -v python3); do [ -x "$p" ] && '
-    'echo "$p $($p -c \'import sys; print("%d.%d" % sys.version_info[:2])\')"; done; true'
+    "for p in /opt/python/cp3*/bin/python /opt/python/pp3*/bin/python $(command -v python3); do "
+    f'[ -x "$p" ] && echo "$p $($p -c \'{_SPEC}\')"; done; true'
 )
 
 
 def list_pythons(box: ContainerEnv) -> dict[str, str]:
-    """Interpreters in the image: path -> ``3.12`` (``/opt/python/cp3XX-cp3XX`` and python3)."""
+    """Interpreters in the image: path -> ``3.12`` / ``3.13t`` / ``pypy3.10`` (``/opt/python/*``
+    of the manylinux and musllinux images, CPython and PyPy, and python3)."""
     output = box.exec(["sh", "-c", _LIST_PYTHONS], action="listed its Pythons", quiet=True).output
-    found: dict[str, str] = {}
-    for line in output.splitlines():
-        path, _, version = line.strip().partition(" ")
-        if path and version and not Path(path).parent.parent.name.endswith("t"):
-            found.setdefault(path, version)
+    found = parse_listing(output)
     if not found:
         raise InterpreterNotFoundError(
             "no Python in the container image",
@@ -136,31 +139,53 @@ def list_pythons(box: ContainerEnv) -> dict[str, str]:
     return found
 
 
-def _key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+def parse_listing(output: str) -> dict[str, str]:
+    """The output of :data:`_LIST_PYTHONS` (``<path> <spec>`` lines) -> path -> spec."""
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        path, _, spec = line.strip().partition(" ")
+        if path and parse_python_spec(spec) is not None:
+            found.setdefault(path, spec)
+    return found
+
+
+def _key(spec: str) -> tuple[int, int, int]:
+    """CPython with the GIL first, then free-threaded, then PyPy; each by version."""
+    target = parse_python_spec(spec)
+    if target is None:
+        return (9, 0, 0)
+    kind = 0 if target.standard else 1 if target.implementation == "cpython" else 2
+    return (kind, target.major, target.minor)
+
+
+def _standard(found: Mapping[str, str]) -> dict[str, str]:
+    """path -> version of the CPythons with the GIL (what ``all`` means in an image)."""
+    return {path: spec for path, spec in found.items() if _key(spec)[0] == 0}
 
 
 def select_pythons(found: Mapping[str, str], wanted: tuple[str, ...]) -> list[str]:
-    """Paths in the container for the ``wanted`` specs (see ContainerOptions.pythons)."""
-    by_version: dict[str, str] = {}
-    for path, version in found.items():
-        by_version.setdefault(version, path)
+    """Paths in the container for the ``wanted`` specs (see ContainerOptions.pythons): ``3.12``,
+    ``3.13t``, ``pp310``, a path, or ``all`` (the image's CPythons with the GIL)."""
+    by_spec: dict[str, str] = {}
+    for path, spec in found.items():
+        by_spec.setdefault(spec, path)
+    standard = {spec: path for path, spec in _standard(found).items()} or by_spec
     if not wanted:
         here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-        return [by_version.get(here) or by_version[max(by_version, key=_key)]]
+        return [standard.get(here) or standard[max(standard, key=_key)]]
     chosen: list[str] = []
     for spec in wanted:
         if spec.lower() == "all":
-            chosen += [by_version[v] for v in sorted(by_version, key=_key)]
+            chosen += [standard[v] for v in sorted(standard, key=_key)]
         elif spec.startswith("/"):
             chosen.append(spec)
         else:
-            parsed = parse_version_spec(spec)
-            match = by_version.get(f"{parsed[0]}.{parsed[1]}") if parsed else None
+            target = parse_python_spec(spec)
+            match = by_spec.get(target.spec) if target else None
             if match is None:
                 raise InterpreterNotFoundError(
                     f"Python {spec} is not in the container image",
-                    why=f"the image has {', '.join(sorted(by_version, key=_key))}",
+                    why=f"the image has {', '.join(sorted(by_spec, key=_key))}",
                     hint="choose one of those with --python, or another image with --image",
                 )
             chosen.append(match)
@@ -168,8 +193,8 @@ def select_pythons(found: Mapping[str, str], wanted: tuple[str, ...]) -> list[st
 
 
 def runner_python(found: Mapping[str, str]) -> str:
-    """The newest Python >= 3.10 in the image: it runs hwb itself."""
-    usable = {path: v for path, v in found.items() if _key(v) >= (3, 10)}
+    """The newest CPython >= 3.10 (with the GIL) in the image: it runs hwb itself."""
+    usable = {path: v for path, v in _standard(found).items() if _key(v) >= (0, 3, 10)}
     if not usable:
         raise InterpreterNotFoundError(
             "the container image has no Python >= 3.10 to run hwb",

@@ -1,9 +1,12 @@
-"""Find Python interpreters: by version (``3.12``, ``cp312``, ``python3.12``) or by path.
+"""Find Python interpreters: by version (``3.12``, ``cp312``, ``python3.12``), free-threaded
+(``3.13t``, ``cp313t``), PyPy (``pp39``, ``pypy3.9``) or by path.
 
-Where hwb looks, in order: pyenv's versions (``$PYENV_ROOT/versions``), ``pythonX.Y`` on
-``PATH``, the Windows ``py`` launcher, and finally ``uv python find`` (uv-managed and
-system interpreters; never downloads).  Each candidate is asked for its real version, so a
-shim or a stale link cannot fool the choice.
+Where hwb looks, in order: pyenv's versions (``$PYENV_ROOT/versions``: ``3.12.1``, ``3.13.0t``,
+``pypy3.9-7.3.16``), ``python3.12`` / ``python3.13t`` / ``pypy3.9`` on ``PATH``, the Windows
+``py`` launcher, and finally ``uv python find`` (uv-managed and system interpreters; never
+downloads).  Each candidate is asked what it is (implementation, version, and
+``sysconfig.get_config_var("Py_GIL_DISABLED")``), so a shim, a stale link or a ``python3.13``
+that is really free-threaded cannot fool the choice.
 """
 
 from __future__ import annotations
@@ -12,19 +15,27 @@ import json
 import os
 import re
 import sys
+import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from headless_wheel_builder import _proc
-from headless_wheel_builder.errors import InterpreterNotFoundError
-from headless_wheel_builder.platforms import parse_version_spec, unsupported_python, unsupported_version
+from headless_wheel_builder.errors import InterpreterNotFoundError, UsageError
+from headless_wheel_builder.platforms import (
+    CPYTHON_MINORS,
+    PythonTarget,
+    parse_python_spec,
+    unsupported_python,
+    unsupported_version,
+)
 
 _PROBE = (
     "import json, sys, sysconfig; print(json.dumps({'version': list(sys.version_info[:3]), "
     "'impl': sys.implementation.name, 'executable': sys.executable, "
-    "'soabi': sysconfig.get_config_var('SOABI') or ''}))"
+    "'soabi': sysconfig.get_config_var('SOABI') or '', "
+    "'gil_disabled': bool(sysconfig.get_config_var('Py_GIL_DISABLED'))}))"
 )
 
 
@@ -35,6 +46,8 @@ class Interpreter:
     executable: Path
     version: tuple[int, int, int]
     implementation: str = "cpython"
+    free_threaded: bool = False
+    """A free-threaded CPython (PEP 703: ``Py_GIL_DISABLED``, ``python3.13t``)."""
 
     @property
     def short_version(self) -> str:
@@ -47,15 +60,38 @@ class Interpreter:
 
     @property
     def tag(self) -> str:
-        """The interpreter tag, e.g. ``cp312`` (``pp310`` for PyPy)."""
-        prefix = {"cpython": "cp", "pypy": "pp"}.get(self.implementation, self.implementation[:2])
-        return f"{prefix}{self.version[0]}{self.version[1]}"
+        """The python part of its identifiers, e.g. ``cp312``, ``cp313t``, ``pp310``."""
+        if self.implementation in ("cpython", "pypy"):
+            return str(self.target)
+        return f"{self.implementation[:2]}{self.version[0]}{self.version[1]}"
 
-    def to_dict(self) -> dict[str, str]:
+    @property
+    def target(self) -> PythonTarget:
+        """What it builds for; a UsageError for an implementation hwb does not build with."""
+        major, minor, _ = self.version
+        if self.implementation == "pypy":
+            return PythonTarget(implementation="pypy", major=major, minor=minor)
+        if self.implementation != "cpython":
+            raise UsageError(
+                f"{self.executable} is {self.implementation} {self.short_version}",
+                why="hwb builds matrices of CPython and PyPy wheels",
+                hint="pass a CPython or PyPy interpreter with --python (e.g. 3.12, pp310, a path)",
+            )
+        return PythonTarget(major=major, minor=minor, free_threaded=self.free_threaded)
+
+    @property
+    def label(self) -> str:
+        """``CPython 3.12.1``, ``CPython 3.13.0 (free-threaded)``, ``PyPy 3.9.16``."""
+        if self.implementation not in ("cpython", "pypy"):
+            return f"{self.implementation} {self.full_version}"
+        return self.target.label.replace(self.short_version, self.full_version, 1)
+
+    def to_dict(self) -> dict[str, str | bool]:
         return {
             "executable": str(self.executable),
             "version": self.full_version,
             "implementation": self.implementation,
+            "free_threaded": self.free_threaded,
             "tag": self.tag,
         }
 
@@ -73,6 +109,7 @@ def probe(executable: str) -> Interpreter | None:
         executable=Path(executable),
         version=(major, minor, micro),
         implementation=str(data["impl"]),
+        free_threaded=bool(data.get("gil_disabled")),
     )
 
 
@@ -82,48 +119,64 @@ def current() -> Interpreter:
         executable=Path(sys.executable),
         version=(sys.version_info.major, sys.version_info.minor, sys.version_info.micro),
         implementation=sys.implementation.name,
+        free_threaded=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
     )
 
 
-def _pyenv_candidates(major: int, minor: int) -> Iterator[Path]:
+#: pyenv's folder names: ``3.12.1``, ``3.13.0t``, ``pypy3.9-7.3.16``.
+_PYENV_NAME = re.compile(r"^(?:(?P<pypy>pypy)(?P<pyver>\d+\.\d+)-)?(?P<version>\d+\.\d+\.\d+)(?P<t>t?)$")
+
+
+def _pyenv_candidates(target: PythonTarget) -> Iterator[Path]:
     root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     versions = root / "versions"
     if not versions.is_dir():
         return
-    pattern = re.compile(rf"^{major}\.{minor}\.\d+$")
-    found = sorted(
-        (d for d in versions.iterdir() if pattern.match(d.name)),
-        key=lambda d: tuple(int(x) for x in d.name.split(".")),
-        reverse=True,
-    )
-    for d in found:
-        exe = d / ("python.exe" if os.name == "nt" else f"bin/python{major}.{minor}")
+    found: list[tuple[tuple[int, ...], Path]] = []
+    for folder in versions.iterdir():
+        match = _PYENV_NAME.match(folder.name)
+        if match is None or bool(match["pypy"]) != (target.implementation == "pypy"):
+            continue
+        python = match["pyver"] or match["version"].rpartition(".")[0]
+        if python == target.version and bool(match["t"]) == target.free_threaded:
+            found.append((tuple(int(x) for x in match["version"].split(".")), folder))
+    for _, folder in sorted(found, reverse=True):
+        exe = folder / ("python.exe" if os.name == "nt" else f"bin/{target.executable}")
         if exe.exists():
             yield exe
 
 
-def _candidates(major: int, minor: int) -> Iterator[str]:
-    yield from (str(p) for p in _pyenv_candidates(major, minor))
-    on_path = _proc.which(f"python{major}.{minor}")
-    if on_path:
-        yield on_path
-    if os.name == "nt" and _proc.which("py"):
+def _candidates(target: PythonTarget) -> Iterator[str]:
+    yield from (str(p) for p in _pyenv_candidates(target))
+    for name in (target.executable, "pypy3") if target.implementation == "pypy" else (target.executable,):
+        on_path = _proc.which(name)
+        if on_path:
+            yield on_path
+    if os.name == "nt" and target.implementation == "cpython" and _proc.which("py"):
         try:
             out = _proc.capture(
-                ["py", f"-{major}.{minor}", "-c", "import sys; print(sys.executable)"], timeout=30
+                ["py", f"-{target.spec}", "-c", "import sys; print(sys.executable)"], timeout=30
             )
             yield out.output.strip().splitlines()[-1]
         except (_proc.ProcessFailed, IndexError):
             pass
     uv = uv_binary()
     if uv:
+        request = f"pypy@{target.version}" if target.implementation == "pypy" else target.spec
         try:
-            out = _proc.capture(
-                [uv, "python", "find", "--no-python-downloads", f"{major}.{minor}"], timeout=30
-            )
+            out = _proc.capture([uv, "python", "find", "--no-python-downloads", request], timeout=30)
             yield out.output.strip().splitlines()[-1]
         except (_proc.ProcessFailed, IndexError):
             pass
+
+
+def find_target(target: PythonTarget) -> Interpreter | None:
+    """The first candidate that really is ``target`` (None: none is installed)."""
+    for candidate in _candidates(target):
+        interp = probe(candidate)
+        if interp is not None and interp.implementation in ("cpython", "pypy") and interp.target == target:
+            return interp
+    return None
 
 
 @cache
@@ -141,24 +194,19 @@ def uv_binary() -> str | None:
 
 
 def available() -> list[Interpreter]:
-    """Every CPython 3.8+ interpreter hwb can find (one per minor version)."""
-    found: dict[tuple[int, int], Interpreter] = {}
-    for minor in range(8, 16):
-        for candidate in _candidates(3, minor):
-            interp = probe(candidate)
-            if interp and interp.version[:2] == (3, minor):
-                found[(3, minor)] = interp
-                break
-    return [found[k] for k in sorted(found)]
+    """Every CPython 3.8+ interpreter (with the GIL) hwb can find, one per minor version.
+    Free-threaded and PyPy interpreters are looked for when asked for (:func:`find_python`)."""
+    found = (find_target(PythonTarget(minor=minor)) for minor in range(8, CPYTHON_MINORS[-1] + 2))
+    return [interp for interp in found if interp is not None]
 
 
 def find_python(spec: str | None) -> Interpreter:
     """Resolve ``spec`` to an interpreter: None -> the one running hwb; a version like
-    ``3.12`` or ``cp312``; or a path to an executable."""
+    ``3.12``, ``cp312``, ``3.13t``, ``pp39`` or ``pypy3.10``; or a path to an executable."""
     if spec is None or spec == "":
         return current()
-    version = parse_version_spec(spec)
-    if version is None:
+    target = parse_python_spec(spec)
+    if target is None:
         path = Path(spec).expanduser()
         looks_like_path = os.sep in spec or (os.altsep is not None and os.altsep in spec)
         if not looks_like_path:
@@ -169,7 +217,7 @@ def find_python(spec: str | None) -> Interpreter:
                 raise unsupported_python(other)
             raise InterpreterNotFoundError(
                 f"Python interpreter {spec!r} not found",
-                why="it is neither a version like 3.12 / cp312 nor an existing executable",
+                why="it is neither a Python like 3.12, cp312, 3.13t or pp310 nor an existing executable",
                 hint="pass a version (`--python 3.12`) or the path to a python executable",
             )
         interp = probe(str(path))
@@ -180,17 +228,21 @@ def find_python(spec: str | None) -> Interpreter:
                 hint="point --python at a python executable, e.g. /usr/bin/python3.12",
             )
         return interp
-    major, minor = version
-    if (sys.version_info.major, sys.version_info.minor) == version:
-        return current()
-    for candidate in _candidates(major, minor):
-        interp = probe(candidate)
-        if interp is not None and interp.version[:2] == version:
-            return interp
+    running = current()
+    if running.implementation == target.implementation and running.target == target:
+        return running
+    interp = find_target(target)
+    if interp is not None:
+        return interp
     have = ", ".join(i.short_version for i in available()) or "none"
     raise InterpreterNotFoundError(
-        f"Python {major}.{minor} not found",
-        why=f"looked in pyenv, PATH (python{major}.{minor}) and uv's interpreters; found: {have}",
-        hint=f"install it (`uv python install {major}.{minor}` or `pyenv install {major}.{minor}`)"
-        " or pass its path with --python",
+        f"Python {target.spec} not found",
+        why=f"looked in pyenv, PATH ({target.executable}) and uv's interpreters; found: {have}",
+        hint=f"install it ({install_hint(target)}) or pass its path with --python",
     )
+
+
+def install_hint(target: PythonTarget) -> str:
+    """How to install ``target``: ```uv python install 3.12` or `pyenv install 3.12```."""
+    how = f"`uv python install {target.spec}` or `pyenv install {target.spec}`"
+    return how + (" or your system's pypy3 package" if target.implementation == "pypy" else "")

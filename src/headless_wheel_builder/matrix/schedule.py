@@ -54,7 +54,14 @@ from headless_wheel_builder.matrix.jobs import (
     run_build_job,
     run_test_job,
 )
-from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan, PlannedBuild, make_plan
+from headless_wheel_builder.matrix.plan import (
+    MatrixOptions,
+    MatrixPlan,
+    PlannedBuild,
+    make_plan,
+    newest,
+    newest_key,
+)
 from headless_wheel_builder.matrix.rule import reconcile
 from headless_wheel_builder.repair.stage import check_repairable
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive
@@ -221,7 +228,7 @@ def _sdist(
 ) -> tuple[Path | None, Path]:
     """Build the sdist once (a pipeline run); return it and the unpacked tree the wheels are
     built from."""
-    interpreter = plan.builds[-1].interpreter  # the newest: the newest metadata, as `python -m build`
+    interpreter = newest(plan.builds).interpreter  # the newest metadata, as `python -m build`
     assert interpreter is not None
     observer.update("sdist", "building", "")
     run = PipelineRun(
@@ -264,7 +271,9 @@ class _Scheduler:
         self.staged: dict[str, Path] = {}
         # A project known statically to give one wheel is built alone first, with the newest
         # interpreter (a newer backend may write newer metadata); every other leg builds.
-        order = list(reversed(plan.builds)) if plan.build_once else list(plan.builds)
+        order = list(plan.builds)
+        if plan.build_once:
+            order.insert(0, order.pop(order.index(newest(plan.builds))))
         self.pending: deque[tuple[PlannedBuild, tuple[Path, str, str] | None]] = deque(
             (b, None) for b in order
         )
@@ -299,8 +308,12 @@ class _Scheduler:
         for build, _ in self.pending:
             self._record(build, JobResult(identifier=str(build.identifier), python=build.identifier.python,
                                           status="cancelled"))  # fmt: skip
-        ordered = [self.results[str(b.identifier)] for b in self.plan.builds]
-        return reconcile(ordered, self.staged), self.staged
+        # Plan order, oldest interpreter first by newest()'s measure (CPython with the GIL above
+        # PyPy and free-threaded builds), so "the newest" of a file name is newest()'s choice.
+        by_age = sorted(self.plan.builds, key=newest_key)
+        ordered = [self.results[str(b.identifier)] for b in by_age]
+        placed = {r.identifier: r for r in reconcile(ordered, self.staged)}
+        return [placed[str(b.identifier)] for b in self.plan.builds], self.staged
 
     def _run(self, build: PlannedBuild, covered: tuple[Path, str, str] | None) -> JobResult:
         assert build.interpreter is not None

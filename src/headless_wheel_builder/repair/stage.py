@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from headless_wheel_builder.errors import RepairError, UsageError
-from headless_wheel_builder.platforms import Identifier, host_platform, parse_policy, policy_arch
+from headless_wheel_builder.platforms import (
+    Identifier,
+    host_platform,
+    parse_policy,
+    policy_arch,
+    python_mismatch,
+)
 from headless_wheel_builder.repair.platform import (
     AuditwheelRepairer,
     RepairContext,
@@ -80,6 +86,21 @@ def check_repairable(identifier: Identifier, mode: RepairMode, manylinux: str | 
             )
 
 
+def check_python(wheel: Path, identifier: Identifier) -> None:
+    """A wheel whose ABI tag is not ``identifier``'s Python's (a ``cp313`` wheel from the
+    ``cp313t`` leg) is an error: it would not install where it is published for."""
+    from packaging.utils import parse_wheel_filename
+
+    why = python_mismatch(identifier, parse_wheel_filename(wheel.name)[3])
+    if why is not None:
+        raise RepairError(
+            f"{wheel.name} is not a wheel for {identifier}",
+            why=why,
+            hint="check that --python names the interpreter the identifier stands for "
+            "(3.13t for cp313t-*, pp39 or a PyPy path for pp39-*)",
+        )
+
+
 def repairer_for(ident: Identifier, manylinux: str | None, tools: Tools) -> Repairer:
     if ident.platform == "linux":
         policy = parse_policy(manylinux, libc=ident.libc) if manylinux else None
@@ -116,5 +137,6 @@ def repair_wheel(
         wheel = repaired
     policy = parse_policy(manylinux, libc=identifier.libc) if manylinux else None
     warnings = check_final_tags(wheel, identifier.platform, policy=policy, allow_unrepaired=mode == "never")
+    check_python(wheel, identifier)
     abi3_audit(wheel, log_file=log_file, timeout=timeout)
     return RepairOutcome(wheel=wheel, repair=repair, warnings=tuple(warnings))
