@@ -157,11 +157,15 @@ def console_commands(text: str) -> list[tuple[str, str]]:
     if not any(line.startswith("$ ") for line in lines):
         return [(line, "") for line in lines if line.strip() and not line.lstrip().startswith("#")]
     pairs: list[tuple[str, str]] = []
+    continued = False
     for line in lines:
-        if line.startswith("$ "):
+        if continued:  # the command goes on after a trailing backslash
+            pairs[-1] = (pairs[-1][0][:-1] + " " + line.strip(), "")
+        elif line.startswith("$ "):
             pairs.append((line[2:], ""))
         elif pairs:
             pairs[-1] = (pairs[-1][0], pairs[-1][1] + line + "\n")
+        continued = bool(pairs) and not pairs[-1][1] and pairs[-1][0].endswith("\\")
     return pairs
 
 
