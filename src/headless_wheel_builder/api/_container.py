@@ -29,8 +29,10 @@ def container_options(
     """The :class:`ContainerOptions` that resolved ``settings`` describe; ``engine`` (docker,
     podman) overrides ``isolation-mode``.  The build options become the ``hwb build`` flags of
     the build inside the container, derived from the option registry (``--repair`` always: the
-    wheels leave the container repaired)."""
+    wheels leave the container repaired).  ``archs`` names the one architecture of the
+    container (another than the host's runs under QEMU)."""
     from headless_wheel_builder.config.cli_args import to_argv
+    from headless_wheel_builder.platforms import container_arch
 
     options = settings.options
     args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE)]
@@ -44,6 +46,7 @@ def container_options(
         images=dict(options.container_images),
         dockerfile=options.container_dockerfile,
         target=options.manylinux,
+        arch=container_arch(options.archs),
         pythons=tuple(p for v in options.pythons for p in str(v).split(",") if p.strip()),
         build_args=tuple(args),
         environment=environment,
