@@ -133,18 +133,31 @@ def image_arch(oci: str, variant: str = "") -> str | None:
     return None
 
 
+def selected_linux_targets(select: Sequence[str]) -> list[tuple[str, Libc]]:
+    """(arch, libc) of each ``--select`` pattern that is a whole Linux identifier
+    (``cp312-manylinux_aarch64`` -> (``aarch64``, ``manylinux``)); wildcards name none."""
+    found: list[tuple[str, Libc]] = []
+    for pattern in _patterns(select):
+        _, _, part = pattern.partition("-")
+        parsed = _platform_part(part) if part and not any(c in part for c in "*?[") else None
+        if parsed is not None and parsed[0] == "linux" and (parsed[1], parsed[2]) not in found:
+            found.append((parsed[1], parsed[2]))
+    return found
+
+
 def needs_emulation(arch: str, host: str | None = None) -> bool:
     """Whether a Linux container of ``arch`` needs QEMU on a ``host`` (default: this machine)."""
     host = normalize_arch("linux", host or native_arch("linux")) or host
     return arch != host and arch not in _RUNS_NATIVELY.get(host or "", ())
 
 
-def container_arch(values: Sequence[str]) -> str | None:
-    """The one Linux architecture of a container build from ``--arch`` (None: native).
-    Several architectures need one container each: a UsageError says so."""
+def container_arch(values: Sequence[str], select: Sequence[str] = ()) -> str | None:
+    """The one Linux architecture of a container build from ``--arch`` (None: native), else
+    from ``--select`` identifiers that name one (``cp312-manylinux_aarch64``).  Several
+    architectures need one container each: a UsageError says so."""
     validate_archs(values)
     names: list[str] = []
-    for value in split_list(values):
+    for value in split_list(values) or [a for a, _ in selected_linux_targets(select)]:
         name = native_arch("linux") if value.lower() in ("native", "auto") else linux_arch(value).name
         if name not in names:
             names.append(name)
@@ -287,9 +300,16 @@ DEFAULT_POLICY = "manylinux_2_28"
 _DEFAULT_POLICY_OF_ARCH = {"armv7l": "manylinux_2_31"}
 
 
-def default_policy(arch: str | None = None) -> str:
+#: The policy of musllinux container builds when none is given.
+DEFAULT_MUSL_POLICY = "musllinux_1_2"
+
+
+def default_policy(arch: str | None = None, libc: Libc = "manylinux") -> str:
     """The policy of a container build on ``arch`` when none is given: DEFAULT_POLICY, or the
-    oldest one that has an official image there (``manylinux_2_31`` on armv7l)."""
+    oldest one that has an official image there (``manylinux_2_31`` on armv7l); for musl
+    DEFAULT_MUSL_POLICY."""
+    if libc == "musllinux":
+        return DEFAULT_MUSL_POLICY
     return _DEFAULT_POLICY_OF_ARCH.get(normalize_arch("linux", arch or "") or "", DEFAULT_POLICY)
 
 

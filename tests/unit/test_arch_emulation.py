@@ -29,6 +29,7 @@ from headless_wheel_builder.platforms import (
     linux_arch,
     needs_emulation,
     parse_policy,
+    selected_linux_targets,
 )
 from headless_wheel_builder.repair.elf import elf_machine, wheel_elf_machines
 
@@ -102,18 +103,32 @@ def test_a_container_build_has_one_architecture():
         container_arch(["universal2"])
     with pytest.raises(UsageError, match="unknown architecture"):
         container_arch(["sparc"])
+    # cibuildwheel's identifiers in --select name the architecture (and libc) when --arch does not
+    assert container_arch([], ["cp312-manylinux_aarch64"]) == "aarch64"
+    assert container_arch(["s390x"], ["cp312-manylinux_aarch64"]) == "s390x"
+    assert container_arch([], ["cp312-*"]) is None
+    assert selected_linux_targets(["cp312-musllinux_aarch64 cp313-musllinux_aarch64", "cp39-*_x86_64"]) == [
+        ("aarch64", "musllinux")
+    ]
+    mixed = ["cp312-macosx_arm64", "cp312-manylinux_ppc64le"]
+    assert selected_linux_targets(mixed) == [("ppc64le", "manylinux")]
+    with pytest.raises(UsageError, match="one architecture per container build"):
+        container_arch([], ["cp312-manylinux_aarch64", "cp312-manylinux_x86_64"])
 
 
 def test_binfmt_entries_are_matched_by_their_magic():
     aarch64 = parse_handler("qemu-aarch64", DEBIAN_AARCH64)
     s390x = parse_handler("qemu-s390x", DEBIAN_S390X)
-    assert aarch64 is not None and s390x is not None
-    assert aarch64.enabled and aarch64.flags == "PF"
+    assert aarch64 is not None
+    assert s390x is not None
+    assert aarch64.enabled
+    assert aarch64.flags == "PF"
     assert aarch64.matches(LINUX_ARCHS["aarch64"])
     assert not aarch64.matches(LINUX_ARCHS["ppc64le"])
     assert s390x.matches(LINUX_ARCHS["s390x"])  # big-endian e_machine
     assert not s390x.matches(LINUX_ARCHS["aarch64"])
-    assert parse_handler("python3.11", "enabled\ninterpreter /usr/bin/python3.11\nflags: \nextension .py\n") is None
+    by_extension = "enabled\ninterpreter /usr/bin/python3.11\nflags: \nextension .py\n"
+    assert parse_handler("python3.11", by_extension) is None
 
 
 def _binfmt(tmp_path: Path, **entries: str) -> Path:
