@@ -20,6 +20,8 @@ reason, or fail when ``CI=true``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -28,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,7 +270,8 @@ def _write_image_tarball(image: TestImage, rootfs: Path, tarball: Path) -> None:
 def build_image(image: TestImage = NATIVE) -> None:
     """debootstrap + chroot apt-get, then a ``docker save`` tarball in the cache that is loaded."""
     emulated = image.debian_arch != HOST_DEBIAN_ARCH
-    say(f"building {image.name} with debootstrap ({'under QEMU, slow' if emulated else 'about 2 minutes'}, once)")
+    duration = "under QEMU, about 7 minutes" if emulated else "about 2 minutes"
+    say(f"building {image.name} with debootstrap ({duration}, once)")
     work = Path(tempfile.mkdtemp(prefix="hwb-rootfs-"))
     rootfs = work / "rootfs"
     proc_mounted = False
