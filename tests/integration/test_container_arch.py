@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, HwbResult
 
 NATIVE_IMAGE = "hwb-test/py:bookworm"
 ARM64_IMAGE = "hwb-test/py:bookworm-arm64"
@@ -70,45 +70,37 @@ def _binfmt_problem() -> str | None:
     return None
 
 
-def hwb(*args: str | os.PathLike[str], tmp: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HWB_LOG_DIR": str(tmp / "logs")}
-    return subprocess.run(
-        [sys.executable, "-m", "headless_wheel_builder", *map(os.fspath, args)],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
-    )  # fmt: skip
-
-
-def _refused(proc: subprocess.CompletedProcess[str], out: Path) -> dict[str, object]:
-    assert proc.returncode == 37, proc.stderr
+def _refused(proc: HwbResult, out: Path) -> dict[str, object]:
+    assert proc.code == 37, proc.stderr
     error = json.loads(proc.stdout)
     assert error["error"] == "container-image"
     assert not out.exists() or not any(out.iterdir())  # nothing built, nothing placed
     return dict(error)
 
 
-def test_an_x86_64_image_is_refused_for_aarch64(tmp_path):
+def test_an_x86_64_image_is_refused_for_aarch64(hwb, tmp_path):
     _need(_docker_problem(NATIVE_IMAGE))
     out = tmp_path / "out"
     proc = hwb("build", PROJECT, "--isolation", "docker", "--image", NATIVE_IMAGE, "--arch", "aarch64",
-               "--wheel", "-o", out, "--json", tmp=tmp_path, timeout=120)  # fmt: skip
+               "--wheel", "-o", out, "--json", timeout=120)  # fmt: skip
     error = _refused(proc, out)
     assert "is for x86_64, not aarch64" in str(error["message"])
     assert "amd64" in str(error["why"])
     assert "--platform linux/arm64" in str(error["hint"])
 
 
-def test_an_arm64_image_is_refused_for_x86_64(tmp_path):
+def test_an_arm64_image_is_refused_for_x86_64(hwb, tmp_path):
     _need(_docker_problem(ARM64_IMAGE))
     for arch in (["--arch", "x86_64"], []):  # asked for, and this machine's by default
         out = tmp_path / f"out{len(arch)}"
         proc = hwb("build", PROJECT, "--isolation", "docker", "--image", ARM64_IMAGE, *arch,
-                   "--wheel", "-o", out, "--json", tmp=tmp_path, timeout=120)  # fmt: skip
+                   "--wheel", "-o", out, "--json", timeout=120)  # fmt: skip
         error = _refused(proc, out)
         assert "is for aarch64, not x86_64" in str(error["message"])
         assert "--arch aarch64" in str(error["hint"])
 
 
-def test_without_an_image_the_official_aarch64_one_is_asked_for(tmp_path):
+def test_without_an_image_the_official_aarch64_one_is_asked_for(hwb, tmp_path):
     """No registry here: the pull of the official aarch64 image fails, naming it."""
     try:
         socket.getaddrinfo("quay.io", 443)
@@ -119,12 +111,12 @@ def test_without_an_image_the_official_aarch64_one_is_asked_for(tmp_path):
     _need(_docker_problem())
     out = tmp_path / "out"
     proc = hwb("build", PROJECT, "--isolation", "docker", "--arch", "aarch64", "--wheel", "-o", out,
-               "--json", tmp=tmp_path, timeout=300)  # fmt: skip
-    assert proc.returncode == 37, proc.stderr
+               "--json", timeout=300)  # fmt: skip
+    assert proc.code == 37, proc.stderr
     assert "quay.io/pypa/manylinux_2_28_aarch64:" in json.loads(proc.stdout)["message"]
     proc = hwb("build", PROJECT, "--isolation", "docker", "--arch", "aarch64", "--manylinux", "musllinux_1_2",
-               "--wheel", "-o", out, "--json", tmp=tmp_path, timeout=300)  # fmt: skip
-    assert proc.returncode == 37, proc.stderr
+               "--wheel", "-o", out, "--json", timeout=300)  # fmt: skip
+    assert proc.code == 37, proc.stderr
     assert "quay.io/pypa/musllinux_1_2_aarch64:" in json.loads(proc.stdout)["message"]
 
 
@@ -139,13 +131,13 @@ def _so_machines(wheel: Path) -> dict[str, int]:
 
 @pytest.mark.emulated
 @pytest.mark.network
-def test_a_c_extension_is_built_for_aarch64_under_qemu_and_imports_there(tmp_path):
+def test_a_c_extension_is_built_for_aarch64_under_qemu_and_imports_there(hwb, tmp_path):
     _need(_binfmt_problem() or _docker_problem(ARM64_IMAGE))
     out = tmp_path / "out"
     # --no-cache: a wheel cached by an earlier run would prove nothing about this one.
     proc = hwb("build", PROJECT, "--isolation", "docker", "--image", ARM64_IMAGE, "--arch", "aarch64",
-               "--wheel", "--no-cache", "-o", out, "--json", tmp=tmp_path, timeout=3000)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+               "--wheel", "--no-cache", "-o", out, "--json", timeout=3000)  # fmt: skip
+    assert proc.code == 0, proc.stderr
     report = json.loads(proc.stdout)
     (artifact,) = report["artifacts"]
     wheel = Path(artifact["path"])
