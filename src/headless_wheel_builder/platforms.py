@@ -74,6 +74,103 @@ def native_arch(platform: Platform | None = None) -> str:
     return normalize_arch(platform, machine) or machine.lower()
 
 
+@dataclass(frozen=True, kw_only=True)
+class LinuxArch:
+    """A Linux architecture as containers, QEMU and ELF files name it."""
+
+    name: str
+    """The identifier spelling: ``aarch64``."""
+    oci: str
+    """The image config's ``Architecture`` (``arm64``) and ``Variant`` (``v7``), the OCI names."""
+    variant: str = ""
+    elf_machine: int
+    """``e_machine`` of its ELF files (AArch64: 183)."""
+    elf_64: bool = True
+    little_endian: bool = True
+    qemu: str
+    """QEMU's name for it (``qemu-aarch64``, the binfmt_misc handler Debian registers)."""
+
+    @property
+    def platform(self) -> str:
+        """The engine's ``--platform``: ``linux/arm64``, ``linux/arm/v7``."""
+        return "/".join(p for p in ("linux", self.oci, self.variant) if p)
+
+
+#: The Linux architectures hwb builds for in containers (natively or under QEMU).
+LINUX_ARCHS: dict[str, LinuxArch] = {
+    a.name: a
+    for a in (
+        LinuxArch(name="x86_64", oci="amd64", elf_machine=62, qemu="x86_64"),
+        LinuxArch(name="aarch64", oci="arm64", elf_machine=183, qemu="aarch64"),
+        LinuxArch(name="ppc64le", oci="ppc64le", elf_machine=21, qemu="ppc64le"),
+        LinuxArch(name="s390x", oci="s390x", elf_machine=22, little_endian=False, qemu="s390x"),
+        LinuxArch(name="armv7l", oci="arm", variant="v7", elf_machine=40, elf_64=False, qemu="arm"),
+        LinuxArch(name="i686", oci="386", elf_machine=3, elf_64=False, qemu="i386"),
+    )
+}
+#: A host that runs another architecture's binaries itself (x86_64 runs i686; aarch64 kernels
+#: built with compat run armv7l).
+_RUNS_NATIVELY = {"x86_64": ("i686",), "aarch64": ("armv7l",)}
+
+
+def linux_arch(value: str) -> LinuxArch:
+    """``aarch64``/``arm64``/``amd64``/``x86_64``/``i386``… as a :class:`LinuxArch`."""
+    name = normalize_arch("linux", value)
+    if name is None or name not in LINUX_ARCHS:
+        raise UsageError(
+            f"not a Linux architecture: {value!r}",
+            why=f"Linux wheels are built for {', '.join(LINUX_ARCHS)}",
+            hint="set --arch to one of those (or native)",
+        )
+    return LINUX_ARCHS[name]
+
+
+def image_arch(oci: str, variant: str = "") -> str | None:
+    """The identifier spelling of an image's ``Architecture``/``Variant`` (``arm64`` ->
+    ``aarch64``; ``arm`` only with variant v7 or none -> ``armv7l``), None for any other."""
+    for arch in LINUX_ARCHS.values():
+        if arch.oci == oci.lower() and (not variant or not arch.variant or variant.lower() == arch.variant):
+            return arch.name
+    return None
+
+
+def selected_linux_targets(select: Sequence[str]) -> list[tuple[str, Libc]]:
+    """(arch, libc) of each ``--select`` pattern that is a whole Linux identifier
+    (``cp312-manylinux_aarch64`` -> (``aarch64``, ``manylinux``)); wildcards name none."""
+    found: list[tuple[str, Libc]] = []
+    for pattern in _patterns(select):
+        _, _, part = pattern.partition("-")
+        parsed = _platform_part(part) if part and not any(c in part for c in "*?[") else None
+        if parsed is not None and parsed[0] == "linux" and (parsed[1], parsed[2]) not in found:
+            found.append((parsed[1], parsed[2]))
+    return found
+
+
+def needs_emulation(arch: str, host: str | None = None) -> bool:
+    """Whether a Linux container of ``arch`` needs QEMU on a ``host`` (default: this machine)."""
+    host = normalize_arch("linux", host or native_arch("linux")) or host
+    return arch != host and arch not in _RUNS_NATIVELY.get(host or "", ())
+
+
+def container_arch(values: Sequence[str], select: Sequence[str] = ()) -> str | None:
+    """The one Linux architecture of a container build from ``--arch`` (None: native), else
+    from ``--select`` identifiers that name one (``cp312-manylinux_aarch64``).  Several
+    architectures need one container each: a UsageError says so."""
+    validate_archs(values)
+    names: list[str] = []
+    for value in split_list(values) or [a for a, _ in selected_linux_targets(select)]:
+        name = native_arch("linux") if value.lower() in ("native", "auto") else linux_arch(value).name
+        if name not in names:
+            names.append(name)
+    if len(names) > 1:
+        raise UsageError(
+            f"one architecture per container build, not {', '.join(names)}",
+            why="a container runs one architecture (its image's)",
+            hint="run hwb build once per --arch (as CI does, one job per architecture)",
+        )
+    return names[0] if names else None
+
+
 def host_platform() -> Platform:
     if sys.platform == "darwin":
         return "macos"
@@ -357,6 +454,23 @@ def _platform_part(part: str) -> tuple[Platform, str, Libc] | None:
 
 #: The policy of container builds when none is given (what cibuildwheel defaults to as well).
 DEFAULT_POLICY = "manylinux_2_28"
+#: Architectures whose oldest official manylinux image is newer than DEFAULT_POLICY.
+_DEFAULT_POLICY_OF_ARCH = {"armv7l": "manylinux_2_31"}
+
+
+#: The policy of musllinux container builds when none is given.
+DEFAULT_MUSL_POLICY = "musllinux_1_2"
+
+
+def default_policy(arch: str | None = None, libc: Libc = "manylinux") -> str:
+    """The policy of a container build on ``arch`` when none is given: DEFAULT_POLICY, or the
+    oldest one that has an official image there (``manylinux_2_31`` on armv7l); for musl
+    DEFAULT_MUSL_POLICY."""
+    if libc == "musllinux":
+        return DEFAULT_MUSL_POLICY
+    return _DEFAULT_POLICY_OF_ARCH.get(normalize_arch("linux", arch or "") or "", DEFAULT_POLICY)
+
+
 #: The legacy manylinux names (PEP 513, 571, 599) -> the glibc version they stand for (PEP 600).
 POLICY_ALIASES: dict[str, tuple[int, int]] = {
     "manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17),

@@ -22,7 +22,6 @@ from headless_wheel_builder.errors import InterpreterNotFoundError, RepairError,
 from headless_wheel_builder.isolation import python as discovery
 from headless_wheel_builder.isolation.python import Interpreter, find_python, probe
 from headless_wheel_builder.matrix.plan import MatrixOptions, make_plan, newest
-from headless_wheel_builder.matrix.schedule import covers
 from headless_wheel_builder.platforms import (
     CPYTHON_MINORS,
     Identifier,
@@ -148,17 +147,35 @@ def _wheel(tags: str) -> Path:
     return Path(f"spam-1.0-{tags}.whl")
 
 
-def test_an_abi3_wheel_never_serves_pypy_or_free_threaded_legs() -> None:
-    cp39, cp313, cp313t, pp39 = (
-        parse_identifier(f"{p}-manylinux_x86_64") for p in ("cp39", "cp313", "cp313t", "pp39")
-    )
-    abi3 = _wheel("cp39-abi3-manylinux_2_17_x86_64")
-    assert covers(abi3, cp39, cp313)
-    assert not covers(abi3, cp39, cp313t)
-    assert not covers(abi3, cp39, pp39)
-    pure = _wheel("py3-none-any")
-    assert covers(pure, cp313, pp39)
-    assert covers(pure, cp313, cp313t)
+def test_same_named_wheels_of_pypy_and_cpython_legs_keep_the_newest_cpythons(tmp_path: Path) -> None:
+    """Every leg builds (docs/MATRIX.md, the matrix rule); among legs that made the same pure
+    wheel the one placed is newest()'s: a CPython with the GIL above PyPy and free-threaded legs,
+    whatever order the plan lists them in (the scheduler hands reconcile the legs by newest_key)."""
+    import shutil
+
+    from headless_wheel_builder.artifacts.output import describe
+    from headless_wheel_builder.matrix.jobs import JobResult
+    from headless_wheel_builder.matrix.plan import PlannedBuild, newest_key
+    from headless_wheel_builder.matrix.rule import reconcile
+    from tests.unit._distfactory import FakeWheel
+
+    wheel = FakeWheel().build(tmp_path)
+    names = ("pp310", "cp313", "cp313t", "cp39")
+    ids = [parse_identifier(f"{n}-manylinux_x86_64") for n in names]
+    builds = [PlannedBuild(identifier=i, interpreter=None) for i in ids]
+    staged: dict[str, Path] = {}
+    results = []
+    for build in builds:
+        copy = tmp_path / str(build.identifier) / wheel.name
+        copy.parent.mkdir()
+        shutil.copy2(wheel, copy)
+        staged[str(build.identifier)] = copy
+        results.append(JobResult(identifier=str(build.identifier), python="x", status="ok",
+                                 wheel=describe(copy)))
+    by_age = sorted(builds, key=newest_key)
+    placed = reconcile([results[builds.index(b)] for b in by_age], staged)
+    assert [r.identifier for r in placed if not r.covered_by] == ["cp313-manylinux_x86_64"]
+    assert list(staged) == ["cp313-manylinux_x86_64"]
 
 
 def test_interpreter_tags() -> None:

@@ -29,10 +29,16 @@ def container_options(
     """The :class:`ContainerOptions` that resolved ``settings`` describe; ``engine`` (docker,
     podman) overrides ``isolation-mode``.  The build options become the ``hwb build`` flags of
     the build inside the container, derived from the option registry (``--repair`` always: the
-    wheels leave the container repaired)."""
+    wheels leave the container repaired).  ``archs`` (or ``select`` identifiers such as
+    ``cp312-musllinux_aarch64``) name the one architecture of the container (another than the
+    host's runs under QEMU) and its libc."""
     from headless_wheel_builder.config.cli_args import to_argv
+    from headless_wheel_builder.platforms import container_arch, default_policy, selected_linux_targets
 
     options = settings.options
+    arch = container_arch(options.archs, options.select)
+    # `--select cp312-musllinux_aarch64` alone: the musllinux image of that architecture.
+    musl = {libc for _, libc in selected_linux_targets(options.select)} == {"musllinux"}
     args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE)]
     mode = engine or options.isolation_mode
     chosen: EngineName | None = "docker" if mode == "docker" else "podman" if mode == "podman" else None
@@ -43,7 +49,8 @@ def container_options(
         image=options.container_image,
         images=dict(options.container_images),
         dockerfile=options.container_dockerfile,
-        target=options.manylinux,
+        target=options.manylinux or (default_policy(arch, "musllinux") if musl else None),
+        arch=arch,
         pythons=tuple(p for v in options.pythons for p in str(v).split(",") if p.strip()),
         build_args=tuple(args),
         environment=environment,

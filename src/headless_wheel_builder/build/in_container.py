@@ -14,6 +14,13 @@ hands its result back as a versioned JSON result file (``.hwb-result.json``, sch
 copied out with the engine's ``cp`` (so they belong to the calling user), validated again,
 stored in the wheel cache and placed atomically in the output folder.  The container is
 removed on every path out.
+
+Another architecture (``--arch aarch64``) runs in that architecture's image under QEMU: the
+official image of the architecture is chosen, the container runs with ``--platform``, and
+before anything starts the image's own architecture is checked (``image inspect``) and so is
+the kernel's ability to run it (binfmt_misc, :mod:`~headless_wheel_builder.isolation.emulation`).
+The wheels that come out are checked once more: their platform tag and every ELF file in them
+must be of that architecture, or nothing is placed.
 """
 
 from __future__ import annotations
@@ -60,9 +67,19 @@ from headless_wheel_builder.isolation.docker import (
     ContainerEnv,
     terminate_as_interrupt,
 )
+from headless_wheel_builder.isolation.emulation import check_emulation
 from headless_wheel_builder.isolation.engine import Engine, EngineName, find_engine
-from headless_wheel_builder.isolation.images import build_dockerfile, ensure_image
-from headless_wheel_builder.platforms import default_image, parse_policy
+from headless_wheel_builder.isolation.images import build_dockerfile, check_image_arch, ensure_image
+from headless_wheel_builder.platforms import (
+    LinuxArch,
+    default_image,
+    default_policy,
+    linux_arch,
+    native_arch,
+    needs_emulation,
+    parse_linux_tag,
+    parse_policy,
+)
 from headless_wheel_builder.source.source import ResolvedSource
 
 #: The build inside writes its JSON result here (``hwb --result-file``); copied out with
@@ -85,6 +102,9 @@ class ContainerOptions:
     dockerfile: Path | None = None
     target: str | None = None
     """``manylinux2014``, ``manylinux_2_28`` (default), ``manylinux_2_34``, ``musllinux_1_2``."""
+    arch: str | None = None
+    """The architecture to build for (``aarch64``, ``ppc64le``, ``s390x``, ``armv7l``,
+    ``i686``); None: this machine's.  Another one runs under QEMU."""
     pythons: tuple[str, ...] = ()
     """Versions (``3.12``, ``cp312``), paths inside the image, or ``all``; empty: the image's
     Python of the host's version, else its newest."""
@@ -160,9 +180,12 @@ def build_in_container(
             engine = find_engine(options.engine)
         project = facts.project
         log_file = new_log_file(f"{project.name or facts.source.project_dir.name}-container")
+        arch = linux_arch(options.arch or native_arch("linux"))
         with phase(timings, "image"):
-            image = _image(engine, options, progress, log_file)
-        build = _Build(engine=engine, image=image, facts=facts, options=options, progress=progress,
+            image = _image(engine, options, arch, progress, log_file)
+            check_image_arch(engine, image, arch)
+            check_emulation(arch)
+        build = _Build(engine=engine, image=image, arch=arch, facts=facts, options=options, progress=progress,
                        log_file=log_file, timings=timings, out=workdir / "out")  # fmt: skip
         cache, key = _cache(build)
         served = cache.fetch(key, build.out) if cache and key else None
@@ -175,7 +198,7 @@ def build_in_container(
             progress.done("Found in the cache")
             container, inner = "", _read_result(build.out / RESULT_NAME, log_file)
         with phase(timings, "place"):
-            artifacts = _place(build.out, options.outdir)
+            artifacts = _place(build.out, options.outdir, arch)
         return ContainerBuildReport(
             engine=engine.name, image=image, container=container, pythons=tuple(inner.get("pythons", ())),
             artifacts=tuple(artifacts), inner=inner, timings=timings, log_path=log_file,
@@ -189,6 +212,7 @@ class _Build:
 
     engine: Engine
     image: str
+    arch: LinuxArch
     facts: SourceFacts
     options: ContainerOptions
     progress: Progress
@@ -221,6 +245,7 @@ def _cache(build: _Build) -> tuple[BuildCache | None, str | None]:
         return None, None
     identity = {
         "image": image_id(build.engine, build.image),
+        "arch": build.arch.name,
         "pythons": list(options.pythons),
         "build_args": list(options.build_args),
         "environment": _environment(build),
@@ -239,19 +264,29 @@ def image_id(engine: Engine, image: str) -> str:
     return result.output.strip() or image
 
 
-def _image(engine: Engine, options: ContainerOptions, progress: Progress, log_file: Path) -> str:
+def _image(
+    engine: Engine, options: ContainerOptions, arch: LinuxArch, progress: Progress, log_file: Path
+) -> str:
+    """The image to build in: ``--image``, the Dockerfile's, the configured one of the target,
+    else the pinned official one of the target on ``arch``."""
     if options.image:
         image = options.image
     elif options.dockerfile is not None:
         progress.step(f"Building the image from {options.dockerfile}")
         return build_dockerfile(engine, options.dockerfile, log_file=log_file)
     else:
-        target = parse_policy(options.target)
-        pinned, name = default_image(target)
+        target = parse_policy(options.target or default_policy(arch.name))
+        pinned, name = default_image(target, arch.name)
         image = options.images.get(str(target)) or options.images.get(name) or pinned
     progress.step(f"Looking for the image {image}")
-    ensure_image(engine, image, log_file=log_file)
+    ensure_image(engine, image, log_file=log_file, platform=_platform(arch))
     return image
+
+
+def _platform(arch: LinuxArch) -> str | None:
+    """The engine's ``--platform`` for ``arch``: only for another architecture than the
+    host's (the host's images are run as they always were)."""
+    return arch.platform if needs_emulation(arch.name) else None
 
 
 def _run(build: _Build) -> tuple[str, dict[str, Any]]:
@@ -264,10 +299,12 @@ def _run(build: _Build) -> tuple[str, dict[str, Any]]:
         environment=_environment(build),
     )
     config = ContainerConfig(
-        image=build.image, mounts=tuple(mounts), environment=environment, gpus=options.gpus,
+        image=build.image, mounts=tuple(mounts), environment=environment, platform=_platform(build.arch),
+        gpus=options.gpus,
         engine_args=options.engine_args, log_file=build.log_file, verbose=options.verbose,
     )  # fmt: skip
-    progress.step(f"Starting a {build.engine.name} container from {build.image}")
+    emulated = f" ({build.arch.platform}, under QEMU)" if needs_emulation(build.arch.name) else ""
+    progress.step(f"Starting a {build.engine.name} container from {build.image}{emulated}")
     with phase(build.timings, "container"), ContainerEnv.start(build.engine, config) as box:
         box.shell("mkdir -p /hwb/src /hwb/out /hwb/logs /hwb/home && cp -R /hwb/src-ro/. /hwb/src/",
                   action="copied the sources")  # fmt: skip
@@ -365,14 +402,16 @@ def inner_error(data: Mapping[str, Any], *, log_file: Path | None, details: str 
     )
 
 
-def _place(staging: Path, outdir: Path) -> list[ArtifactInfo]:
+def _place(staging: Path, outdir: Path, arch: LinuxArch) -> list[ArtifactInfo]:
     files = sorted(p for p in staging.glob("*") if p.name.endswith((".whl", ".tar.gz")))
     for path in files:
-        problems = [p for p in validate(path) if p.severity == "error"]
+        problems = [str(p) for p in validate(path) if p.severity == "error"]
+        if path.name.endswith(".whl"):
+            problems += wrong_arch(path, arch)
         if problems:
             raise ValidationError(
                 f"the container build produced an invalid artifact {path.name}",
-                why="; ".join(str(p) for p in problems[:10]),
+                why="; ".join(problems[:10]),
             )
     final = place_artifacts(files, outdir)
     for extra in sorted(staging.glob("*")):
@@ -382,3 +421,31 @@ def _place(staging: Path, outdir: Path) -> list[ArtifactInfo]:
                 text.replace("/hwb/out/", f"{outdir.resolve()}/"), encoding="utf-8"
             )
     return [describe(path) for path in final]
+
+
+def wrong_arch(wheel: Path, arch: LinuxArch) -> list[str]:
+    """Why ``wheel`` is not a wheel of ``arch``: a Linux platform tag of another architecture,
+    or an ELF file inside for another machine (the last line of defence against an image
+    that said one architecture and built another)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    from headless_wheel_builder.repair.elf import wheel_elf_machines
+
+    problems: list[str] = []
+    try:
+        tags = parse_wheel_filename(wheel.name)[3]
+    except InvalidWheelFilename:
+        return problems
+    for platform_tag in sorted({t.platform for t in tags}):
+        tagged = parse_linux_tag(platform_tag)
+        plain = platform_tag.startswith("linux_")
+        tag_arch = tagged[1] if tagged else platform_tag.removeprefix("linux_") if plain else None
+        if tag_arch is not None and tag_arch != arch.name:
+            problems.append(f"its platform tag {platform_tag} is for {tag_arch}, not {arch.name}")
+    for member, machine in wheel_elf_machines(wheel).items():
+        if machine != arch.elf_machine:
+            problems.append(
+                f"{member} is an ELF file for machine {machine}, not {arch.name} "
+                f"(e_machine {arch.elf_machine})"
+            )
+    return problems

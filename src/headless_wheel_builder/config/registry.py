@@ -262,7 +262,9 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="native (default), x86_64, aarch64, arm64, ...",
         overridable=False,
         help="Architectures of the matrix: native (default), or x86_64, aarch64, arm64, "
-        "universal2, AMD64, ...",
+        "universal2, AMD64, ... A container build takes one Linux architecture (aarch64, ppc64le, "
+        "s390x, armv7l, i686) and builds in its official image, under QEMU when it is not this "
+        "machine's.",
     ),
     Option(
         name="select",

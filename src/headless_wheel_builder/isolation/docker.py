@@ -55,6 +55,9 @@ class ContainerConfig:
     mounts: tuple[Mount, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
     """Set in the container; values travel through the client's environment, not argv."""
+    platform: str | None = None
+    """``--platform`` (``linux/arm64``): the architecture the container runs (under QEMU when
+    it is not the host's)."""
     gpus: str | None = None
     """``--gpus`` value (``all``, ``device=0``) for CUDA builds; Docker only."""
     engine_args: tuple[str, ...] = ()
@@ -93,6 +96,8 @@ class ContainerEnv:
             args += ["--mount", mount.flag()]
         for key in sorted(config.environment):
             args += ["-e", key]
+        if config.platform:
+            args += ["--platform", config.platform]
         if config.gpus:
             args += ["--gpus", config.gpus]
         args += [*config.engine_args, "--entrypoint", "tail", config.image, "-f", "/dev/null"]

@@ -155,6 +155,16 @@ def run_error(
         )
     if "cannot connect to the docker daemon" in lower or "permission denied" in lower:
         return unavailable_error(engine.name, exc.tail)
+    if "exec format error" in lower:
+        from headless_wheel_builder.isolation.emulation import BINFMT_MISC, ENABLE_EMULATION
+
+        return ContainerEngineUnavailableError(
+            f"the image's binaries cannot run on this machine ({engine.name} {action})",
+            why=f"{last} (an image of another architecture, and no QEMU emulation for it)",
+            hint=ENABLE_EMULATION.format(root=BINFMT_MISC),
+            details=_tail(exc.tail),
+            log_path=exc.log_path,
+        )
     if image is not None and _is_pull_failure(lower):
         return ContainerImageError(
             f"the image {image} is not here and could not be pulled",

@@ -298,7 +298,8 @@ def _verdict(
     if ident.platform != host:
         return None, f"needs a {ident.platform} runner"
     if ident.arch != native_arch() and not (host == "macos" and ident.platform == "macos"):
-        return None, f"needs a {ident.arch} machine"
+        emulated = " (or a container build under QEMU: --isolation docker)" if host == "linux" else ""
+        return None, f"needs an {ident.arch} machine{emulated}"
     if interp is None:
         return None, _MISSING if target in pool.explicit else f"{target.label} is not installed here"
     return interp, None

@@ -1,4 +1,5 @@
-"""Read the versioned symbols an ELF shared object needs (``memcpy@GLIBC_2.14``).
+"""Read the versioned symbols an ELF shared object needs (``memcpy@GLIBC_2.14``), and the
+machine an ELF file is for (``e_machine``: 62 x86-64, 183 AArch64).
 
 Only what the glibc check needs: the dynamic symbol table, its version indexes
 (``.gnu.version``) and the version requirements (``.gnu.version_r``).  No third-party
@@ -171,6 +172,27 @@ def wheel_versioned_symbols(wheel: Path) -> dict[str, list[VersionedSymbol]]:
                 result[member] = versioned_symbols(data)
             except ElfError:
                 continue
+    return result
+
+
+def elf_machine(header: bytes) -> int | None:
+    """``e_machine`` of an ELF file from its first 20 bytes (None: not ELF)."""
+    if len(header) < 20 or header[:4] != b"\x7fELF" or header[5] not in (1, 2):
+        return None
+    return int(struct.unpack_from("<H" if header[5] == 1 else ">H", header, 18)[0])
+
+
+def wheel_elf_machines(wheel: Path) -> dict[str, int]:
+    """For each ELF file in ``wheel`` (by archive path), its ``e_machine``."""
+    result: dict[str, int] = {}
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            with archive.open(info) as handle:
+                machine = elf_machine(handle.read(20))
+            if machine is not None:
+                result[info.filename] = machine
     return result
 
 
