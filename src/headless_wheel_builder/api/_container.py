@@ -17,8 +17,8 @@ HOST_SIDE = frozenset(
     {
         "outdir", "subdirectory", "pythons", "platforms", "archs", "build-constraints", "cache-dir",
         "repair", "isolation-mode", "container-image", "container-images", "container-dockerfile",
-        "container-engine-args", "container-environment", "before-all", "container-host-settings",
-        "container-gpus", "container-caches", "compiler-cache", "strict",
+        "container-engine-args", "container-environment", "environment-pass", "before-all",
+        "container-host-settings", "container-gpus", "container-caches", "compiler-cache", "strict",
     }
 )  # fmt: skip
 
@@ -38,6 +38,9 @@ def container_options(
     chosen: EngineName | None = "docker" if mode == "docker" else "podman" if mode == "podman" else None
     raw_env = options.container_environment.items()
     environment = {k: " ".join(v) if isinstance(v, (list, tuple)) else v for k, v in raw_env}
+    # environment-pass: the user's own variables, by name, under what they set explicitly.
+    passed = {name: os.environ[name] for name in options.environment_pass if name in os.environ}
+    environment = {**passed, **environment}
     return ContainerOptions(
         engine=chosen,
         image=options.container_image,
