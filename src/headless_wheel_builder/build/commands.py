@@ -27,7 +27,7 @@ from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 
-__all__ = ["evaluate_environment", "run_before_build", "run_repair_command"]
+__all__ = ["evaluate_environment", "run_before_build", "run_repair_command", "with_path"]
 
 
 def _assignments(environment: Mapping[str, str]) -> str:
@@ -51,9 +51,10 @@ def evaluate_environment(
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "environment.out"
     names = " ".join(f'"${key}"' for key in environment)
-    script = f"set -e\n{_assignments(environment)}\nprintf '%s\\0' {names} > \"$HWB_ENV_OUT\"\n"
+    # The output file is the script's argument: no variable of hwb's own in the build's view.
+    script = f"set -e\n__env_out=$1\n{_assignments(environment)}\nprintf '%s\\0' {names} > \"$__env_out\"\n"
     try:
-        _proc.run(shell_argv(script, windows=False), env={**os.environ, **base, "HWB_ENV_OUT": str(out)},
+        _proc.run([*shell_argv(script, windows=False), "sh", str(out)], env={**os.environ, **base},
                   timeout=timeout)  # fmt: skip
     except _proc.ProcessFailed as exc:
         raise ConfigError(
@@ -83,7 +84,7 @@ def run_before_build(
         return
     settings = InstallSettings(log_file=log_file, timeout=timeout)
     env = VenvEnv.create(workdir / "before-build-venv", interpreter, installer=installer, settings=settings)
-    extra = {**environ, **env.make_extra_environ()}
+    extra = with_path({**environ, **env.make_extra_environ()}, environ)
     for command in commands:
         rendered = render_command(command, project=tree, wheel=tree, package=tree)
         try:
@@ -135,6 +136,20 @@ def run_repair_command(
             hint="write the repaired wheel with -w {dest_dir} (auditwheel, delocate, delvewheel)",
         )
     return wheels[0]
+
+
+def with_path(merged: Mapping[str, str], configured: Mapping[str, str]) -> dict[str, str]:
+    """``merged`` (an environment's own variables laid over ``configured``) with ``PATH`` made
+    of the environment's own folders (those not on hwb's ``PATH``) and then ``configured``'s
+    ``PATH``: ``environment = { PATH = "$HOME/.cargo/bin:$PATH" }`` reaches the backend."""
+    result = dict(merged)
+    wanted = configured.get("PATH")
+    if not wanted or result.get("PATH") == wanted:
+        return result
+    ours = set(os.environ.get("PATH", "").split(os.pathsep))
+    own = [p for p in result.get("PATH", "").split(os.pathsep) if p and p not in ours]
+    result["PATH"] = os.pathsep.join([*own, wanted])
+    return result
 
 
 def _last_line(text: str) -> str:

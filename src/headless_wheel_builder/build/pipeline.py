@@ -399,8 +399,12 @@ def test_wheel(
     run: PipelineRun, wheel: Path, log_file: Path | None, *, environ: Mapping[str, str] | None = None  # noqa: PT028
 ) -> WheelTestResult:
     """Run ``run``'s test command against ``wheel`` (also one another run built);
-    ``environ``: the build's variables (``environment``)."""
+    ``environ``: the build's variables (``environment``; None: evaluated here)."""
     options = run.options
+    if environ is None:
+        base = {**epoch_environ(run.facts.epoch), **run.environ}
+        environ = evaluate_environment(options.environment, base, workdir=run.workdir / "test-env",
+                                       timeout=options.timeout)  # fmt: skip
     steps = TestSteps(extras=options.test_extras, sources=options.test_sources, before=options.before_test,
                       environ=dict(environ or {}))  # fmt: skip
     return run_wheel_test(

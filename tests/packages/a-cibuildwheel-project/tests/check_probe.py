@@ -1,16 +1,16 @@
-"""The test command of a-cibuildwheel-project: the installed wheel holds what the build saw."""
+"""The test command of a-cibuildwheel-project: the installed wheel holds what the build saw.
+
+A pure project's wheel is built once and tested on every Python, so the facts are written to
+``$PROBE_REPORT`` for the test to compare per identifier."""
 
 import os
 import platform
-import sys
 
 import cibw_probe
 
 assert "site-packages" in cibw_probe.__file__, cibw_probe.__file__  # the wheel, not the sources
-expected = "before-build on " + platform.python_version()
-assert cibw_probe.GENERATED == expected, (cibw_probe.GENERATED, expected)
+assert cibw_probe.GENERATED.startswith("before-build on 3."), cibw_probe.GENERATED
 assert cibw_probe.COMPUTED == "computed", cibw_probe.COMPUTED
-assert os.environ.get("PROBE_ENV") == cibw_probe.ENV, "environment reaches the test too"
-print("probe ok:", cibw_probe.ENV, file=sys.stderr)
 with open(os.environ["PROBE_REPORT"], "a") as report:
-    report.write(f"{platform.python_version()} {cibw_probe.ENV}\n")
+    fields = (platform.python_version(), cibw_probe.GENERATED, cibw_probe.ENV, os.environ.get("PROBE_ENV"))
+    report.write("|".join(str(f) for f in fields) + "\n")
