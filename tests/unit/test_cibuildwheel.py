@@ -42,7 +42,8 @@ def test_every_mapped_option_is_an_hwb_option() -> None:
         for name in option.hwb:
             assert name in BY_NAME, f"{option.name} maps to {name!r}, not in config/registry.py"
         if not option.hwb:
-            assert option.convert is None and option.notes, f"{option.name}: say why it is not supported"
+            assert option.convert is None, option.name
+            assert option.notes, f"{option.name}: say why it is not supported"
 
 
 def test_the_docs_table_is_the_mapping_table() -> None:
@@ -54,7 +55,8 @@ def test_the_docs_table_is_the_mapping_table() -> None:
 
 def test_the_docs_name_every_new_option_and_the_warning() -> None:
     docs = (ROOT / "docs" / "CIBUILDWHEEL.md").read_text()
-    for name in ("environment", "before-build", "before-test", "test-extras", "test-sources", "repair-command"):
+    for name in ("environment", "before-build", "before-test", "test-extras", "test-sources",
+                 "repair-command"):  # fmt: skip
         assert f"`{name}`" in docs
     assert "win over" in docs  # hwb's own settings win over cibuildwheel's
 
@@ -63,7 +65,8 @@ def test_the_docs_name_every_new_option_and_the_warning() -> None:
 
 
 def test_selectors_expand_braces_and_star_selects_all(tmp_path: Path) -> None:
-    values = _values(tmp_path, 'build = "cp3{11,12}-* cp313-manylinux*"\nskip = ["*-musllinux_{i686,x86_64}"]')
+    text = 'build = "cp3{11,12}-* cp313-manylinux*"\nskip = ["*-musllinux_{i686,x86_64}"]'
+    values = _values(tmp_path, text)
     assert values["select"] == ["cp311-*", "cp312-*", "cp313-manylinux*"]
     assert values["skip"] == ["*-musllinux_i686", "*-musllinux_x86_64"]
     assert "select" not in _values(tmp_path, 'build = "*"')
@@ -113,8 +116,8 @@ def test_a_path_in_environment_stays_behind_the_environment_s_own_folders() -> N
 
 
 def test_placeholders_and_extras() -> None:
-    rendered = render_command("pytest {package}/t {project} {wheel}", project=Path("/p q"), wheel=Path("/w.whl"),
-                              windows=False)  # fmt: skip
+    rendered = render_command("pytest {package}/t {project} {wheel}", project=Path("/p q"),
+                              wheel=Path("/w.whl"), windows=False)  # fmt: skip
     assert rendered == "pytest '/p q'/t '/p q' /w.whl"
     requirement = _wheel_requirement(Path("/d/pkg_x-1.0-py3-none-any.whl"), ["test", "cov"])
     assert requirement == "pkg-x[test,cov] @ file:///d/pkg_x-1.0-py3-none-any.whl"
@@ -182,8 +185,8 @@ test-command = "override"
     ("cp312-manylinux_x86_64", "linux", {}, "linux"),
     ("cp311-manylinux_x86_64", "linux", {}, "override"),
     ("cp311-manylinux_x86_64", "linux", {"CIBW_TEST_COMMAND": "env"}, "env"),
-    ("cp311-manylinux_x86_64", "linux", {"CIBW_TEST_COMMAND": "env", "CIBW_TEST_COMMAND_LINUX": "env-linux"},
-     "env-linux"),
+    ("cp311-manylinux_x86_64", "linux",
+     {"CIBW_TEST_COMMAND": "env", "CIBW_TEST_COMMAND_LINUX": "env-linux"}, "env-linux"),
     (None, "macos", {"CIBW_TEST_COMMAND_LINUX": "env-linux"}, "macos"),
 ])  # fmt: skip
 def test_cibuildwheel_s_own_order(
@@ -196,7 +199,8 @@ def test_cibuildwheel_s_own_order(
 def test_hwb_s_own_settings_win_over_cibuildwheel_s(tmp_path: Path) -> None:
     env = {"CIBW_TEST_COMMAND": "cibw-env", "CIBW_TEST_REQUIRES": "pytest"}
     project = _project(tmp_path, CONFIG, hwb='[tool.hwb]\ntest-command = "hwb"\n')
-    settings = resolve(project, environ={**NO_USER, **env}, identifier="cp311-manylinux_x86_64", platform="linux")
+    settings = resolve(project, environ={**NO_USER, **env}, identifier="cp311-manylinux_x86_64",
+                       platform="linux")  # fmt: skip
     assert settings.values["test-command"].value == "hwb"
     assert settings.values["test-command"].source == "pyproject"
     assert settings.values["test-requires"].value == ["pytest"]  # what hwb's files do not set stays
@@ -220,10 +224,13 @@ def test_a_project_s_environment_pass_is_ignored_with_a_warning(
         resolve(_project(tmp_path, 'environment-pass = ["X"]'), environ=NO_USER, cli={"strict": True})
 
 
-def test_unsupported_options_are_named_in_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_unsupported_options_are_named_in_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
-    text = ('enable = ["pypy"]\ncontainer-engine = "podman"\ntest-groups = ["test"]\nno-such-option = 1\n'
-            '[[tool.cibuildwheel.overrides]]\nselect = "cp39-*"\ninherit.environment = "append"\n')  # fmt: skip
+    text = ('enable = ["pypy"]\ncontainer-engine = "podman"\ntest-groups = ["test"]\n'
+            'no-such-option = 1\n[[tool.cibuildwheel.overrides]]\nselect = "cp39-*"\n'
+            'inherit.environment = "append"\n')  # fmt: skip
     _values(tmp_path, text, env={"CIBW_BUILD_VERBOSITY": "1", "CIBW_NOT_AN_OPTION": "1"})
     warnings = [r.getMessage() for r in caplog.records if "cibuildwheel options" in r.getMessage()]
     assert len(warnings) == 1
@@ -238,7 +245,8 @@ def test_unsupported_options_are_named_in_one_warning(tmp_path: Path, caplog: py
 def test_invalid_values_are_configuration_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         _values(tmp_path, 'environment = "NOT AN ASSIGNMENT"\ntest-requires = 3')
-    assert "environment" in str(caught.value.details) and "test-requires" in str(caught.value.details)
+    assert "environment" in str(caught.value.details)
+    assert "test-requires" in str(caught.value.details)
 
 
 def test_no_cibuildwheel_table_reads_nothing(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ SDIST_FILES = ("pyproject.toml", "_backend/probebackend.py", "cibw_probe/__init_
 
 
 def _module():
-    generated = open("generated.txt").read() if os.path.exists("generated.txt") else None
+    generated = None
+    if os.path.exists("generated.txt"):
+        with open("generated.txt") as fh:
+            generated = fh.read()
     return (
         f"GENERATED = {generated!r}\nENV = {os.environ.get('PROBE_ENV')!r}\n"
         f"COMPUTED = {os.environ.get('PROBE_COMPUTED')!r}\n"
@@ -34,7 +37,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     files = {
         f"{NAME}/__init__.py": _module().encode(),
         f"{dist_info}/METADATA": METADATA.encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: probebackend\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: probebackend\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n",
     }
     record = [_record_line(name, data) for name, data in files.items()] + [f"{dist_info}/RECORD,,"]
     files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
