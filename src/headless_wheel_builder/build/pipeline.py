@@ -35,7 +35,12 @@ from headless_wheel_builder.artifacts.output import (
     validate,
 )
 from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
-from headless_wheel_builder.build.commands import evaluate_environment, run_before_build, run_repair_command
+from headless_wheel_builder.build.commands import (
+    evaluate_environment,
+    run_before_build,
+    run_repair_command,
+    tool_on_path,
+)
 from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.build.plan import (
     BuildOptions,
@@ -345,7 +350,7 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
         return _Built(files=built)
     _check_cancel(run)
     identifier = run.identifier or _host_identifier(run.interpreter)
-    if run.options.repair_command and mode != "never":
+    if run.options.repair_command and mode != "never" and not wheels[0].name.endswith("-any.whl"):
         return _repair_with_command(walk, built, wheels[0], identifier)
     walk.progress.step(f"Checking {wheels[0].name} for repair")
     with phase(walk.timings, "repair"):
@@ -369,7 +374,7 @@ def _repair_with_command(walk: _Walk, built: list[Path], wheel: Path, identifier
     tool = {"linux": "auditwheel", "macos": "delocate", "windows": "delvewheel"}[identifier.platform]
     walk.progress.step(f"Repairing {wheel.name}: {run.options.repair_command}")
     with phase(walk.timings, "repair"):
-        tool_environ = ensure_tool(tool, log_file=walk.log_file).environ()
+        tool_environ = tool_on_path(ensure_tool(tool, log_file=walk.log_file), tool, run.workdir / "tool-bin")
         repaired = run_repair_command(str(run.options.repair_command), wheel, dest=run.workdir / "repaired",
                                       project=run.tree or run.facts.source.project_dir, environ=walk.environ,
                                       tool_environ=tool_environ, log_file=walk.log_file,

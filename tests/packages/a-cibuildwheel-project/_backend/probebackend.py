@@ -1,6 +1,7 @@
 """A PEP 517 backend for hwb's cibuildwheel tests: offline, and its wheel records what the build
 saw — ``generated.txt`` (before-build writes it into the folder the wheel is built from) and the
-variables PROBE_ENV and PROBE_COMPUTED (cibuildwheel's ``environment``)."""
+variables PROBE_ENV and PROBE_COMPUTED (cibuildwheel's ``environment``).  PROBE_EXTRA_DEP, when
+set, is the requirement of the extra ``probe`` (for ``test-extras``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def _module():
     )
 
 
+def _metadata():
+    dep = os.environ.get("PROBE_EXTRA_DEP")
+    return METADATA + (f'Provides-Extra: probe\nRequires-Dist: {dep} ; extra == "probe"\n' if dep else "")
+
+
 def _record_line(name, data):
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{name},sha256={digest},{len(data)}"
@@ -36,7 +42,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     dist_info = f"{NAME}-{VERSION}.dist-info"
     files = {
         f"{NAME}/__init__.py": _module().encode(),
-        f"{dist_info}/METADATA": METADATA.encode(),
+        f"{dist_info}/METADATA": _metadata().encode(),
         f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: probebackend\nRoot-Is-Purelib: true\n"
         b"Tag: py3-none-any\n",
     }
