@@ -242,6 +242,23 @@ def test_unsupported_options_are_named_in_one_warning(
     assert "cibuildwheel options" not in caplog.text
 
 
+def test_an_override_of_a_once_per_build_option_is_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = ('[[tool.cibuildwheel.overrides]]\nselect = "cp311-*"\nbefore-all = "yum install -y x"\n'
+            'test-command = "t"\n')
+    values = _values(tmp_path, text, identifier="cp311-manylinux_x86_64")
+    assert values["test-command"] == "t"
+    assert "before-all" not in values
+    _values(tmp_path, text)
+    assert "hwb sets before-all once per build" in caplog.text
+
+
+def test_an_empty_repair_variable_means_no_repair(tmp_path: Path) -> None:
+    assert _values(tmp_path, "", env={"CIBW_REPAIR_WHEEL_COMMAND": ""})["repair"] == "never"
+    assert "test-command" not in _values(tmp_path, "", env={"CIBW_TEST_COMMAND": ""})
+
+
 def test_invalid_values_are_configuration_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         _values(tmp_path, 'environment = "NOT AN ASSIGNMENT"\ntest-requires = 3')
@@ -251,5 +268,5 @@ def test_invalid_values_are_configuration_errors(tmp_path: Path) -> None:
 
 def test_no_cibuildwheel_table_reads_nothing(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    assert read_layer(None, {}, platform="linux", identifier=None, project_dir=tmp_path).empty
+    assert read_layer(None, {}, platform="linux", identifier=None).empty
     assert BY_CIBW["build"].hwb == ("select",)

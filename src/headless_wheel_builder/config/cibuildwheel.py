@@ -20,7 +20,6 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from headless_wheel_builder.config._cibw_formats import (
     Raw,
@@ -31,6 +30,7 @@ from headless_wheel_builder.config._cibw_formats import (
     settings,
     words,
 )
+from headless_wheel_builder.config.registry import BY_NAME
 from headless_wheel_builder.errors import HwbError
 from headless_wheel_builder.platforms import ARCHS, Platform, native_arch, normalize_arch, parse_policy
 
@@ -51,10 +51,9 @@ class Unsupported(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """What a converter may need: the platform read for, the project folder."""
+    """What a converter may need: the platform the options are read for."""
 
     platform: Platform
-    project_dir: Path | None
 
 
 def _select(raw: Raw, _: Context) -> Converted:
@@ -200,6 +199,9 @@ class CibwOption:
     env_platform: bool = True
     """``CIBW_X_LINUX`` … are read too (cibuildwheel reads none for the selectors)."""
     env_only: bool = False
+    empty_is_a_value: bool = False
+    """An empty ``CIBW_X`` means something (``CIBW_REPAIR_WHEEL_COMMAND=""``: no repair); for
+    the others it is unset, as in cibuildwheel."""
 
 
 def _cmd_join(raw: Raw) -> str:
@@ -234,7 +236,8 @@ MAPPING: tuple[CibwOption, ...] = (
     CibwOption("before-build", ("before-build",), "before each wheel, in the folder it is built from",
                _simple("before-build", commands)),
     CibwOption("repair-wheel-command", ("repair", "repair-command"), "`\"\"`: `repair = \"never\"`; "
-               "cibuildwheel's default: hwb's repair (same tool); another: `repair-command`", _repair),
+               "cibuildwheel's default: hwb's repair (same tool); another: `repair-command`", _repair,
+               empty_is_a_value=True),
     CibwOption("manylinux-*-image", ("manylinux", "container-images"), "a pinned name (`manylinux_2_28`): "
                "`manylinux`; an image reference: `container-images`; this machine's arch only", None),
     CibwOption("musllinux-*-image", ("manylinux", "container-images"), "as `manylinux-*-image`", None),
@@ -312,17 +315,17 @@ def _add(layer: CibwLayer, option: CibwOption, key: str, raw: Raw, origin: str, 
 
 
 def _table(layer: CibwLayer, table: Mapping[str, Raw], where: str, ctx: Context, *, top: bool) -> None:
+    """The options of one table (``[tool.cibuildwheel]``, a platform's, an override's)."""
     for key, raw in table.items():
-        if top and (key in PLATFORM_TABLES or key == "overrides"):
-            continue
+        if key in ((*PLATFORM_TABLES, "overrides") if top else ("select",)):
+            continue  # tables of their own, read by the caller; an override's select
         option = BY_CIBW.get(key)
-        if option is None or option.env_only or key.endswith("-*-image") or (key == "inherit" and not top):
-            if key != "select" and not (key == "inherit" and not top):
-                layer.unsupported.append(f"{where}.{key} (not a cibuildwheel option hwb knows)")
-            elif key == "inherit":
-                layer.unsupported.append(f"{where}.inherit (an override replaces the value)")
-            continue
-        _add(layer, option, key, raw, f"{where}.{key}", ctx, project=True)
+        if key == "inherit" and not top:
+            layer.unsupported.append(f"{where}.inherit (an override replaces a value, never adds to it)")
+        elif option is None or option.env_only or "*" in key:
+            layer.unsupported.append(f"{where}.{key} (not a cibuildwheel option hwb knows)")
+        else:
+            _add(layer, option, key, raw, f"{where}.{key}", ctx, project=True)
 
 
 def _matches(identifier: str, select: Raw) -> bool:
@@ -344,8 +347,12 @@ def _overrides(layer: CibwLayer, entries: Raw, where: str, identifier: str | Non
         _table(scratch, entry, f"{where}[{index}]", ctx, top=False)
         layer.unsupported += scratch.unsupported
         layer.problems += scratch.problems
+        # An option hwb sets once per build (before-all, archs …) cannot differ per identifier.
+        once = [v for v in scratch.values if not BY_NAME[v[0]].overridable]
+        layer.unsupported += [f"{origin} (hwb sets {name} once per build, not per identifier)"
+                              for name, _, origin, _ in once]  # fmt: skip
         if identifier is not None and _matches(identifier, entry["select"]):
-            layer.values += scratch.values
+            layer.values += [v for v in scratch.values if v not in once]
 
 
 def read_layer(
@@ -354,13 +361,14 @@ def read_layer(
     *,
     platform: Platform,
     identifier: str | None,
-    project_dir: Path | None,
     file: str = "pyproject.toml",
 ) -> CibwLayer:
     """cibuildwheel's configuration for ``identifier`` (None: the build as a whole) on
-    ``platform``: ``pyproject``'s ``[tool.cibuildwheel]`` table, then ``CIBW_*``."""
+    ``platform``: ``pyproject``'s ``[tool.cibuildwheel]`` table, then ``CIBW_*``.  The values are in
+    their TOML form: the caller validates them (``config/validate.py``; paths relative to the
+    project)."""
     layer = CibwLayer()
-    ctx = Context(platform=platform, project_dir=project_dir)
+    ctx = Context(platform=platform)
     if pyproject:
         where = f"{file}: tool.cibuildwheel"
         _table(layer, pyproject, where, ctx, top=True)
@@ -380,7 +388,7 @@ def _environment(layer: CibwLayer, environ: Mapping[str, str], ctx: Context) -> 
                       if "*" not in key and o.env_platform}  # fmt: skip
     for table in (names, platform_names):
         for var, key in table.items():
-            if var in environ and environ[var] != "":
+            if var in environ and (environ[var] != "" or BY_CIBW[key].empty_is_a_value):
                 _add(layer, BY_CIBW[key], var, environ[var], var, ctx, project=False)
     known = set(names) | {env_name(k, p) for k, o in BY_CIBW.items() if o.env_platform
                           for p in PLATFORM_TABLES}  # fmt: skip

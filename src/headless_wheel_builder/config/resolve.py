@@ -237,7 +237,7 @@ def _apply_cibuildwheel(
 
     table, path = _cibuildwheel_table(project_dir)
     layer = cibuildwheel.read_layer(table, environ, platform=platform, identifier=identifier,  # type: ignore[arg-type]
-                                    project_dir=project_dir, file=str(path))  # fmt: skip
+                                    file=str(path))  # fmt: skip
     for where, message in layer.problems:
         errors.add(where, message)
     for name, raw, origin, from_project in layer.values:
