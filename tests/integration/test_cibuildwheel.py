@@ -65,8 +65,8 @@ def test_a_cibuildwheel_only_project_builds_with_its_options(
     assert sorted(seen) == ["3.11", "3.12"]  # each tested on its own Python
     generated, built_env, _ = seen["3.11"]
     assert generated.startswith("before-build on 3.1")  # the file before-build wrote, read by the backend
-    assert built_env in ("override-311", "linux:base")  # the wheel is built once (pure), by one of them
-    assert seen["3.11"][2] == "override-311"  # [[tool.cibuildwheel.overrides]] select = "cp311-*"
+    assert built_env in ("override-311:base", "linux:base")  # the wheel is built once (pure), by one of them
+    assert seen["3.11"][2] == "override-311:base"  # [[tool.cibuildwheel.overrides]] select = "cp311-*"
     assert seen["3.12"][2] == "linux:base"  # [tool.cibuildwheel.linux], $PROBE_BASE expanded
     assert not (src / "generated.txt").exists()  # before-build ran where the wheel was built
 
@@ -101,23 +101,22 @@ def test_cibw_variables_beat_the_file_and_hwb_s_flags_beat_both(
 
 @pytest.mark.slow
 def test_options_reach_the_build_inside_a_container(hwb: Any, project_copy: Any, tmp_path: Path) -> None:
-    """The same project with --isolation docker: the pipeline inside evaluates environment in the
-    container (PROBE_BASE passed in by CIBW_ENVIRONMENT_PASS_LINUX), runs before-build there and
-    the test command."""
+    """The same project with --isolation docker: the pipeline inside applies the override of its
+    identifier (cp311, the image's Python), evaluates environment in the container (PROBE_BASE
+    passed in by CIBW_ENVIRONMENT_PASS_LINUX), runs before-build there and the test command."""
     from .test_container import IMAGE, _engine_problem
 
     problem = _engine_problem("docker")
     if problem is not None:
         pytest.skip(problem)
     src = project_copy(PROJECT)
-    env = {"PROBE_BASE": "passed", "CIBW_ENVIRONMENT_PASS_LINUX": "PROBE_BASE",
-           "CIBW_ENVIRONMENT": "PROBE_ENV=\"in-container:$PROBE_BASE\" PROBE_COMPUTED=$(echo computed)"}
+    env = {"PROBE_BASE": "passed", "CIBW_ENVIRONMENT_PASS_LINUX": "PROBE_BASE", "CIBW_TEST_REQUIRES": ""}
     result = hwb("build", src, "--isolation", "docker", "--image", IMAGE, "--python", "3.11",
                  "-o", tmp_path / "out", "--json", env=env)  # fmt: skip
     assert result.code == 0, result.stderr
     wheel = next((tmp_path / "out").glob("*.whl"))
     module = _module_of(wheel)
-    assert module["ENV"] == "in-container:passed"
+    assert module["ENV"] == "override-311:passed"
     assert module["COMPUTED"] == "computed"
     assert module["GENERATED"].startswith("before-build on 3.11")  # the image's Python 3.11
     build = json.loads(result.stdout)["build"]

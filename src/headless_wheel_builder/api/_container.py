@@ -33,7 +33,12 @@ def container_options(
     from headless_wheel_builder.config.cli_args import to_argv
 
     options = settings.options
-    args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE)]
+    # The project's [tool.cibuildwheel] is read again by the build inside (from its copy of the
+    # project), per identifier with its overrides: a flag would hide those.  CIBW_* variables
+    # stay flags (they are not passed in, and they win over overrides anyway).
+    reread = {name for name, value in settings.values.items()
+              if value.source == "cibuildwheel" and not (value.origin or "").startswith("CIBW_")}  # fmt: skip
+    args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE | reread)]
     mode = engine or options.isolation_mode
     chosen: EngineName | None = "docker" if mode == "docker" else "podman" if mode == "podman" else None
     raw_env = options.container_environment.items()
