@@ -150,7 +150,7 @@ def test_images_for_this_machine(tmp_path: Path) -> None:
     image = f"quay.io/pypa/manylinux_2_34_{arch}:2025.01.01-1"
     values = _values(tmp_path, f'manylinux-{arch}-image = "{image}"\nmusllinux-{arch}-image = "my/musl:1"')
     assert values["manylinux"] == "manylinux_2_34"
-    assert values["container-images"] == {"musllinux_1_2": "my/musl:1"}  # the later key replaces the table
+    assert values["container-images"] == {"manylinux_2_34": image, "musllinux_1_2": "my/musl:1"}
 
 
 def test_archs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

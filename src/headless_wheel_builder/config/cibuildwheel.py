@@ -311,7 +311,17 @@ def _add(layer: CibwLayer, option: CibwOption, key: str, raw: Raw, origin: str, 
         return
     partly = converted.pop(UNSUPPORTED, [])
     layer.unsupported += [str(item) for item in partly] if isinstance(partly, list) else []
-    layer.values += [(name, value, origin, project) for name, value in converted.items()]
+    for name, value in converted.items():
+        layer.values.append((name, _added_up(layer, name, value), origin, project))
+
+
+def _added_up(layer: CibwLayer, name: str, value: object) -> object:
+    """``container-images`` gets one key per image option: they add up; the rest replace."""
+    earlier = [v for n, v, _, _ in layer.values if n == name]
+    if name != "container-images" or not earlier or not isinstance(value, dict):
+        return value
+    last = earlier[-1]
+    return {**last, **value} if isinstance(last, dict) else value
 
 
 def _table(layer: CibwLayer, table: Mapping[str, Raw], where: str, ctx: Context, *, top: bool) -> None:
