@@ -137,6 +137,7 @@ SAMPLES: dict[str, object] = {
     "list": ["a b", "--c=d"],
     "paths": ["one.txt", "two dir/two.txt"],
     "settings": {"key": "v", "multi": ["1", "2"], "empty": ""},
+    "table": {"key": "v w", "empty": ""},
 }
 
 
@@ -238,6 +239,7 @@ def test_the_user_only_options_are_the_ones_that_reach_the_host() -> None:
         "container-dockerfile",
         "container-engine-args",
         "container-environment",
+        "environment-pass",
         "container-host-settings",
         "container-gpus",
         "strict",

@@ -64,12 +64,19 @@ def build_options(settings: Settings, *, verbose: bool = False, matrix: bool = F
         manylinux=options.manylinux,
         test_command=options.test_command,
         test_requires=options.test_requires,
+        test_extras=options.test_extras,
+        test_sources=options.test_sources,
+        before_test=options.before_test,
+        repair_command=options.repair_command,
+        environment=dict(options.environment),
+        before_build=options.before_build,
     )
 
 
 #: Options that only a build matrix reads; any of them set (not default) selects the matrix.
 _MATRIX_ONLY = ("platforms", "archs", "select", "skip", "enable", "jobs", "fail-fast", "repair",
-                "manylinux", "test-command", "test-requires")  # fmt: skip
+                "manylinux", "test-command", "test-requires", "test-extras", "test-sources",
+                "before-test", "test-skip", "repair-command")  # fmt: skip
 
 
 def wants_matrix(settings: Settings) -> bool:

@@ -104,6 +104,12 @@ def _dispatch(
     from headless_wheel_builder.api._matrix import build_matrix, matrix_options
 
     engine, repair = _isolation(resolved, settings)
+    if engine is None and settings.options.before_all:
+        logger.warning(
+            "before-all is not run: it runs once in each build container (--isolation docker or podman), "
+            "and this build runs in a virtual environment on this machine (%s)",
+            "; ".join(settings.options.before_all),
+        )
     if engine is not None:
         options = container_options(settings, engine=engine, verbose=verbose)
         return build_in_container(resolved, options, progress=progress)

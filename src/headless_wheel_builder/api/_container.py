@@ -17,8 +17,8 @@ HOST_SIDE = frozenset(
     {
         "outdir", "subdirectory", "pythons", "platforms", "archs", "build-constraints", "cache-dir",
         "repair", "isolation-mode", "container-image", "container-images", "container-dockerfile",
-        "container-engine-args", "container-environment", "before-all", "container-host-settings",
-        "container-gpus", "container-caches", "compiler-cache", "strict",
+        "container-engine-args", "container-environment", "environment-pass", "before-all",
+        "container-host-settings", "container-gpus", "container-caches", "compiler-cache", "strict",
     }
 )  # fmt: skip
 
@@ -39,11 +39,19 @@ def container_options(
     arch = container_arch(options.archs, options.select)
     # `--select cp312-musllinux_aarch64` alone: the musllinux image of that architecture.
     musl = {libc for _, libc in selected_linux_targets(options.select)} == {"musllinux"}
-    args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE)]
+    # The project's [tool.cibuildwheel] is read again by the build inside (from its copy of the
+    # project), per identifier with its overrides: a flag would hide those.  CIBW_* variables
+    # stay flags (they are not passed in, and they win over overrides anyway).
+    reread = {name for name, value in settings.values.items()
+              if value.source == "cibuildwheel" and not (value.origin or "").startswith("CIBW_")}  # fmt: skip
+    args = ["--repair", options.repair, *to_argv(options, "build", exclude=HOST_SIDE | reread)]
     mode = engine or options.isolation_mode
     chosen: EngineName | None = "docker" if mode == "docker" else "podman" if mode == "podman" else None
     raw_env = options.container_environment.items()
     environment = {k: " ".join(v) if isinstance(v, (list, tuple)) else v for k, v in raw_env}
+    # environment-pass: the user's own variables, by name, under what they set explicitly.
+    passed = {name: os.environ[name] for name in options.environment_pass if name in os.environ}
+    environment = {**passed, **environment}
     return ContainerOptions(
         engine=chosen,
         image=options.container_image,

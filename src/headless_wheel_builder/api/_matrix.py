@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from headless_wheel_builder.api._config import build_options
 from headless_wheel_builder.build.plan import BuildOptions
@@ -11,6 +12,7 @@ from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.matrix.jobs import MatrixObserver
 from headless_wheel_builder.matrix.plan import MatrixOptions, MatrixPlan
 from headless_wheel_builder.matrix.schedule import MatrixReport
+from headless_wheel_builder.platforms import matches
 from headless_wheel_builder.source.source import ResolvedSource
 
 
@@ -27,6 +29,12 @@ def matrix_options(
     def job(resolved: Settings) -> BuildOptions:
         return build_options(resolved, verbose=verbose, matrix=True)
 
+    def for_identifier(ident: str) -> BuildOptions:
+        chosen = job(settings_for(ident)) if settings_for is not None else job(settings)
+        if matches(ident, settings.options.test_skip):  # test-skip: built and checked, not tested
+            return replace(chosen, test_command=None)
+        return chosen
+
     options = settings.options
     return MatrixOptions(
         job=job(settings),
@@ -38,7 +46,7 @@ def matrix_options(
         enable=options.enable,
         jobs=options.jobs,
         fail_fast=options.fail_fast,
-        overrides=(lambda ident: job(settings_for(ident))) if settings_for is not None else None,
+        overrides=for_identifier if settings_for is not None or options.test_skip else None,
     )
 
 

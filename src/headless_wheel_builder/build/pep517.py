@@ -331,14 +331,16 @@ def cannot_build_sdist(exc: BaseException) -> bool:
 
 
 def _with_environ(runner: _proc.HookRunner, environ: Mapping[str, str]) -> _proc.HookRunner:
-    """``runner``, adding ``environ`` to every backend process (the hook's own values win)."""
+    """``runner``, adding ``environ`` to every backend process (the hook's own values win, but
+    a ``PATH`` of ``environ`` keeps its place behind the environment's own folders)."""
     if not environ:
         return runner
+    from headless_wheel_builder.build.commands import with_path
 
     def _runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        runner(cmd, cwd, {**environ, **(extra_environ or {})})
+        runner(cmd, cwd, with_path({**environ, **(extra_environ or {})}, environ))
 
     return _runner
 

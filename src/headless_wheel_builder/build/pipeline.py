@@ -20,7 +20,7 @@ in a private temporary folder; only validated artifacts are moved, atomically, i
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,15 +36,22 @@ from headless_wheel_builder.artifacts.output import (
     validate,
 )
 from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
+from headless_wheel_builder.build.commands import (
+    evaluate_environment,
+    run_before_build,
+    run_repair_command,
+    tool_on_path,
+)
 from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.build.plan import (
     BuildOptions,
     BuildReport,
     BuiltArtifact,
+    Distribution,
     PipelineRun,
     SourceFacts,
 )
-from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
+from headless_wheel_builder.build.tester import TestSteps, WheelTestResult, run_wheel_test
 from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.cache.keys import is_root_output
@@ -119,10 +126,13 @@ def run_pipeline(
     added to, and reported."""
     facts = run.facts
     _check_requires_python(facts.project, run.interpreter)
+    environ = {**epoch_environ(facts.epoch), **run.environ}
+    environ.update(evaluate_environment(run.options.environment, environ, workdir=run.workdir,
+                                        timeout=run.options.timeout))  # fmt: skip
     walk = _Walk(
         run=run,
         log_file=new_log_file(run.log_name or facts.project.name or facts.source.project_dir.name),
-        environ={**epoch_environ(facts.epoch), **run.environ},
+        environ=environ,
         progress=progress or NullProgress(),
         timings={} if timings is None else timings,
     )
@@ -200,7 +210,7 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)
     with _tree_lock(run, walk.progress):
-        files = _build(run, session, staging, walk.progress, timings)
+        files = _build(walk, session, staging)
     _validate(files, timings, walk.progress, source=run.tree or run.facts.source.project_dir)
     built = _repair(walk, files)
     if cache is not None:
@@ -254,24 +264,33 @@ def _check_cancel(run: PipelineRun) -> None:
         raise Cancelled
 
 
-def _build(
-    run: PipelineRun, session: HookSession, staging: Path, progress: Progress, timings: dict[str, float]
-) -> list[Path]:
-    """The PEP 517 stage: what ``options.distributions`` ask for, from the run's tree."""
+def _build(walk: _Walk, session: HookSession, staging: Path) -> list[Path]:
+    """The PEP 517 stage: what ``options.distributions`` ask for, from the run's tree
+    (``before-build`` runs before each wheel, in the folder it is built from)."""
+    run = walk.run
     _check_cancel(run)
     options = run.options
-    tree, is_sdist = _tree(run, timings, progress)
+    tree, is_sdist = _tree(run, walk.timings, walk.progress)
+
+    def build(dist: Distribution, folder: Path) -> Path:
+        if dist != "sdist" and options.before_build:
+            walk.progress.step(f"before-build: {'; '.join(options.before_build)}")
+            run_before_build(options.before_build, tree=folder, interpreter=run.interpreter,
+                             environ=walk.environ, workdir=run.workdir, installer=options.installer,
+                             log_file=walk.log_file, timeout=options.timeout)  # fmt: skip
+        return session.build(dist, folder, staging)
+
     if options.distributions:
-        return [session.build(dist, tree, staging) for dist in options.distributions]
+        return [build(dist, tree) for dist in options.distributions]
     if is_sdist:
         # Already an sdist: the wheel is built from it, as it would be from PyPI.
-        return [session.build("wheel", tree, staging)]
+        return [build("wheel", tree)]
     sdist = session.build_sdist_or_none(tree, staging)
     if sdist is None:
         logger.warning("the backend cannot build an sdist; building the wheel from the source tree")
-        return [session.build("wheel", tree, staging)]
+        return [build("wheel", tree)]
     unpacked = extract_archive(sdist, run.workdir / "sdist")
-    return [sdist, session.build("wheel", unpacked, staging)]
+    return [sdist, build("wheel", unpacked)]
 
 
 def _tree(run: PipelineRun, timings: dict[str, float], progress: Progress) -> tuple[Path, bool]:
@@ -332,6 +351,8 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
         return _Built(files=built)
     _check_cancel(run)
     identifier = run.identifier or _host_identifier(run.interpreter)
+    if run.options.repair_command and mode != "never" and not wheels[0].name.endswith("-any.whl"):
+        return _repair_with_command(walk, built, wheels[0], identifier)
     walk.progress.step(f"Checking {wheels[0].name} for repair")
     with phase(walk.timings, "repair"):
         outcome = repair_wheel(wheels[0], identifier=identifier, mode=mode, manylinux=run.options.manylinux,
@@ -345,6 +366,24 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
     return _Built(files=files, repair=outcome.repair, warnings=outcome.warnings)
 
 
+def _repair_with_command(walk: _Walk, built: list[Path], wheel: Path, identifier: Identifier) -> _Built:
+    """``repair-command`` instead of hwb's repair: the user's (or cibuildwheel's) command, with
+    the platform's repair tool on PATH; the wheel it writes replaces the backend's."""
+    from headless_wheel_builder.repair.tools import ensure_tool
+
+    run = walk.run
+    tool = {"linux": "auditwheel", "macos": "delocate", "windows": "delvewheel"}[identifier.platform]
+    walk.progress.step(f"Repairing {wheel.name}: {run.options.repair_command}")
+    with phase(walk.timings, "repair"):
+        tool_environ = tool_on_path(ensure_tool(tool, log_file=walk.log_file), tool, run.workdir / "tool-bin")
+        repaired = run_repair_command(str(run.options.repair_command), wheel, dest=run.workdir / "repaired",
+                                      project=run.tree or run.facts.source.project_dir, environ=walk.environ,
+                                      tool_environ=tool_environ, log_file=walk.log_file,
+                                      timeout=run.options.timeout)  # fmt: skip
+    repair = RepairInfo(tool="repair-command", original=wheel.name, repaired=repaired.name)
+    return _Built(files=[repaired if p == wheel else p for p in built], repair=repair)
+
+
 def _test(walk: _Walk, built: list[Path]) -> tuple[WheelTestResult | None, WheelTestError | None]:
     """The test stage (only with a test command): the wheel in a fresh venv."""
     run = walk.run
@@ -356,15 +395,24 @@ def _test(walk: _Walk, built: list[Path]) -> tuple[WheelTestResult | None, Wheel
     walk.progress.step(f"Testing {wheels[0].name}: {command}")
     try:
         with phase(walk.timings, "test"):
-            result = test_wheel(run, wheels[0], walk.log_file)
+            result = test_wheel(run, wheels[0], walk.log_file, environ=walk.environ)
     except WheelTestError as exc:
         return None, exc
     return result, None
 
 
-def test_wheel(run: PipelineRun, wheel: Path, log_file: Path | None) -> WheelTestResult:
-    """Run ``run``'s test command against ``wheel`` (also one another run built)."""
+def test_wheel(
+    run: PipelineRun, wheel: Path, log_file: Path | None, *, environ: Mapping[str, str] | None = None  # noqa: PT028
+) -> WheelTestResult:
+    """Run ``run``'s test command against ``wheel`` (also one another run built);
+    ``environ``: the build's variables (``environment``; None: evaluated here)."""
     options = run.options
+    if environ is None:
+        base = {**epoch_environ(run.facts.epoch), **run.environ}
+        environ = evaluate_environment(options.environment, base, workdir=run.workdir / "test-env",
+                                       timeout=options.timeout)  # fmt: skip
+    steps = TestSteps(extras=options.test_extras, sources=options.test_sources, before=options.before_test,
+                      environ=dict(environ or {}))  # fmt: skip
     return run_wheel_test(
         wheel,
         interpreter=run.interpreter,
@@ -375,6 +423,7 @@ def test_wheel(run: PipelineRun, wheel: Path, log_file: Path | None) -> WheelTes
         installer=options.installer,
         log_file=log_file,
         timeout=options.timeout,
+        steps=steps,
     )
 
 

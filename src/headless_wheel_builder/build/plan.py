@@ -91,6 +91,17 @@ class BuildOptions:
     test_command: str | None = None
     """Run in a fresh venv with the built wheel installed ({project}, {wheel})."""
     test_requires: tuple[str, ...] = ()
+    test_extras: tuple[str, ...] = ()
+    test_sources: tuple[str, ...] = ()
+    """Paths of the project copied into the test's folder."""
+    before_test: tuple[str, ...] = ()
+    repair_command: str | None = None
+    """A shell command that repairs the wheel instead of hwb's repair ({wheel}, {dest_dir})."""
+    # -- the project's shell steps (build/commands.py) --
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Variables for before-build, the backend, the repair and the test, expanded by the shell."""
+    before_build: tuple[str, ...] = ()
+    """Shell commands run before each wheel build, in the folder it is built from."""
 
 
 @dataclass(frozen=True, kw_only=True)

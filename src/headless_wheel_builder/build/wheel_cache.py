@@ -88,6 +88,9 @@ class BuildCache:
                 "resolved": env_meta.get("installed") if env_meta else None,
                 "constraints": keys.files_digest(options.build_constraints),
                 "repair": [options.repair, options.manylinux],
+                # The project's shell steps change the wheel (environment: in the variables).
+                **({"before_build": list(options.before_build)} if options.before_build else {}),
+                **({"repair_command": options.repair_command} if options.repair_command else {}),
             },
             keys.env_fingerprint(
                 {**os.environ, **environ}, keep=options.cache_env, ignore=options.cache_env_ignore

@@ -37,6 +37,8 @@ class Options:
     isolation: bool = True
     build_constraints: tuple[Path, ...] = ()
     config_settings: Table = field(default_factory=dict)
+    environment: Mapping[str, str] = field(default_factory=dict)
+    before_build: tuple[str, ...] = ()
     timeout: float | None = None
     cache: bool = True
     refresh: bool = False
@@ -57,12 +59,18 @@ class Options:
     manylinux: str | None = None
     test_command: str | None = None
     test_requires: tuple[str, ...] = ()
+    test_extras: tuple[str, ...] = ()
+    test_sources: tuple[str, ...] = ()
+    before_test: tuple[str, ...] = ()
+    test_skip: tuple[str, ...] = ()
+    repair_command: str | None = None
     isolation_mode: IsolationMode = "venv"
     container_image: str | None = None
     container_images: Mapping[str, str] = field(default_factory=dict)
     container_dockerfile: Path | None = None
     container_engine_args: tuple[str, ...] = ()
     container_environment: Table = field(default_factory=dict)
+    environment_pass: tuple[str, ...] = ()
     before_all: tuple[str, ...] = ()
     container_host_settings: bool = True
     container_gpus: str | None = None

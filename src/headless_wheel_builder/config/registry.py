@@ -128,6 +128,32 @@ OPTIONS: tuple[Option, ...] = (
         help="PEP 517 config settings passed to the backend (a table of strings or lists).",
     ),
     Option(
+        name="environment",
+        type="table",
+        default={},
+        flags=("--environment",),
+        arg="pairs",
+        metavar="KEY=VALUE",
+        group="environment",
+        cli_help="a variable for before-build, the backend, the repair and the test, expanded by "
+        "the shell ($VAR, $(cmd)); repeatable",
+        help="Variables for before-build, the backend, repair-command and the test. Each value "
+        "is expanded as a double-quoted shell string ($VAR, ${VAR}, $(command); later ones see "
+        "earlier ones) where the build runs: on this machine, or inside the container.",
+    ),
+    Option(
+        name="before-build",
+        type="list",
+        default=[],
+        flags=("--before-build",),
+        arg="append",
+        metavar="CMD",
+        group="environment",
+        cli_help="run before each wheel build, in the folder it is built from; repeatable",
+        help="Shell commands run before each wheel build, in the folder the wheel is built from "
+        "({project}, {package}), with a fresh venv of the build's Python first on PATH.",
+    ),
+    Option(
         name="timeout",
         type="float",
         default=None,
@@ -376,6 +402,65 @@ OPTIONS: tuple[Option, ...] = (
         cli_help="install these with the wheel before the test command; repeatable, comma lists",
         help="Requirements installed with the wheel before the test command (pytest, ...).",
     ),
+    Option(
+        name="test-extras",
+        type="list",
+        default=[],
+        flags=("--test-extras",),
+        arg="split",
+        metavar="EXTRA",
+        group="matrix",
+        cli_help="install the wheel with these extras for the test; repeatable, comma lists",
+        help="Extras of the project installed with the wheel before the test command (test, ...).",
+    ),
+    Option(
+        name="test-sources",
+        type="list",
+        default=[],
+        flags=("--test-sources",),
+        arg="append",
+        metavar="PATH",
+        group="matrix",
+        cli_help="copy this file or folder of the project into the test's folder; repeatable",
+        help="Files and folders of the project (relative paths) copied into the test's working "
+        "folder before the test command (tests, conftest.py, ...).",
+    ),
+    Option(
+        name="before-test",
+        type="list",
+        default=[],
+        flags=("--before-test",),
+        arg="append",
+        metavar="CMD",
+        group="matrix",
+        cli_help="run in the test's venv before the test command; repeatable",
+        help="Shell commands run in the test's venv and folder before the test command "
+        "({project}, {package}, {wheel}).",
+    ),
+    Option(
+        name="test-skip",
+        type="list",
+        default=[],
+        flags=("--test-skip",),
+        arg="append",
+        metavar="PATTERN",
+        group="matrix",
+        cli_help="build but do not test the identifiers matching (cp38-*); repeatable",
+        overridable=False,
+        help="Identifiers (fnmatch patterns) whose wheels are built and checked but not tested.",
+    ),
+    Option(
+        name="repair-command",
+        type="str",
+        default=None,
+        flags=("--repair-command",),
+        metavar="CMD",
+        group="matrix",
+        cli_help="repair with this shell command ({wheel}, {dest_dir}) instead of hwb's repair",
+        help="A shell command that repairs each platform wheel instead of hwb's repair stage: "
+        "{wheel} is the wheel, {dest_dir} the folder it must write one wheel into; the platform's "
+        "repair tool (auditwheel, delocate, delvewheel) is on PATH. repair = \"never\" skips it.",
+    ),
     # -- container isolation (isolation/docker.py, docs/ISOLATION.md) --
     Option(
         name="isolation-mode",
@@ -446,6 +531,20 @@ OPTIONS: tuple[Option, ...] = (
         overridable=False,
         project=False,
         help="Variables set in the build container.",
+    ),
+    Option(
+        name="environment-pass",
+        type="list",
+        default=[],
+        flags=("--environment-pass",),
+        arg="split",
+        metavar="NAME",
+        group="container",
+        cli_help="pass these variables of your environment into the container; repeatable, comma lists",
+        overridable=False,
+        project=False,
+        help="Variables of your environment passed by name into build containers (a venv build "
+        "sees your environment anyway).",
     ),
     Option(
         name="before-all",

@@ -1,7 +1,8 @@
 """Resolve hwb's options through one cascade, lowest precedence first:
 
-built-in defaults < the user's configuration (``hwb/config.toml``) < ``pyproject.toml
-[tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) < platform tables (``[tool.hwb.linux]``…)
+built-in defaults < the user's configuration (``hwb/config.toml``) < cibuildwheel's
+(``[tool.cibuildwheel]`` and ``CIBW_*``, translated by ``config/cibuildwheel.py``) <
+``pyproject.toml [tool.hwb]`` < ``hwb.toml`` (or ``--config FILE``) < platform tables (``[tool.hwb.linux]``…)
 and ``[[tool.hwb.overrides]]`` matching the build identifier < ``HWB_*`` environment variables
 < command-line flags.
 
@@ -39,7 +40,9 @@ from headless_wheel_builder.errors import ConfigError
 
 __all__ = ["Settings", "Source", "Value", "current_platform", "parse_env", "parse_settings", "resolve"]
 
-Source = Literal["default", "user", "pyproject", "hwb.toml", "config", "override", "env", "cli"]
+Source = Literal[
+    "default", "user", "cibuildwheel", "pyproject", "hwb.toml", "config", "override", "env", "cli"
+]
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,58 @@ def _files(
     return files
 
 
+def _apply_cibuildwheel(
+    project_dir: Path | None,
+    environ: Mapping[str, str],
+    identifier: str | None,
+    platform: str,
+    values: dict[str, Value],
+    errors: _Errors,
+) -> bool:
+    """cibuildwheel's layer: ``[tool.cibuildwheel]`` of the project's pyproject.toml and the
+    ``CIBW_*`` variables, as hwb options (source ``cibuildwheel``).  What hwb cannot do is named
+    in one warning, for the build as a whole (``identifier`` None).  Returns True."""
+    from headless_wheel_builder.config import cibuildwheel
+
+    table, path = _cibuildwheel_table(project_dir)
+    layer = cibuildwheel.read_layer(table, environ, platform=platform, identifier=identifier,  # type: ignore[arg-type]
+                                    file=str(path))  # fmt: skip
+    for where, message in layer.problems:
+        errors.add(where, message)
+    for name, raw, origin, from_project in layer.values:
+        option = BY_NAME[name]
+        if from_project and not option.project:
+            errors.violations.append(trust.Violation(origin.partition(": ")[2], str(path)))
+            continue
+        value, problem = _coerce(option, raw, project_dir)
+        if problem:
+            errors.add(origin, f"{name} (from cibuildwheel's option): {problem}")
+        else:
+            values[name] = Value(value, "cibuildwheel", origin)
+    if identifier is None and layer.unsupported:
+        logger.warning(
+            "cibuildwheel options hwb does not support, ignored: %s (docs/CIBUILDWHEEL.md)",
+            "; ".join(dict.fromkeys(layer.unsupported)),
+        )
+    return True
+
+
+def _cibuildwheel_table(project_dir: Path | None) -> tuple[dict[str, Any] | None, Path]:
+    """``[tool.cibuildwheel]`` of ``project_dir/pyproject.toml`` (None: none), and the path."""
+    from headless_wheel_builder.config.files import parse_toml
+
+    path = (project_dir or Path.cwd()) / "pyproject.toml"
+    if project_dir is None or not path.is_file():
+        return None, path
+    try:
+        if "cibuildwheel" not in path.read_text(encoding="utf-8", errors="replace"):
+            return None, path
+    except OSError:
+        return None, path
+    table = parse_toml(path)[0].get("tool", {}).get("cibuildwheel")
+    return (table if isinstance(table, dict) else None), path
+
+
 def _strict(cli: Mapping[str, Any], environ: Mapping[str, str], files: list[ConfigFile]) -> bool:
     """``--strict``, else ``HWB_STRICT``, else ``strict`` in a trusted file."""
     if "strict" in cli:
@@ -285,12 +340,19 @@ def resolve(
     cli = cli or {}
     errors = _Errors()
     values: dict[str, Value] = {o.name: Value(o.default, "default") for o in OPTIONS}
+    cibuildwheel_read = False
     files = _files(project_dir, config_file, environ, user=user_config)
-    for file in files:
+    host = platform or current_platform()
+    for file in sorted(files, key=lambda f: f.kind != "user"):  # the user's file, then the project's
+        if file.kind != "user" and not cibuildwheel_read:
+            cibuildwheel_read = _apply_cibuildwheel(project_dir, environ, identifier, host, values,
+                                                    errors)  # fmt: skip
         prefix = "tool.hwb." if file.kind == "pyproject" else ""
         _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
+    if not cibuildwheel_read:
+        _apply_cibuildwheel(project_dir, environ, identifier, host, values, errors)
     for file in files:
-        _overrides(file, identifier, platform or current_platform(), values, errors)
+        _overrides(file, identifier, host, values, errors)
     _apply_env(environ, values, errors)
     _apply_cli(cli, values, errors)
     _warn_unknown_env(environ)

@@ -120,6 +120,10 @@ def main(argv: list[str]) -> int:
     if "--write" in argv:
         SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
         docs.write_text(render_docs(docs.read_text(encoding="utf-8")), encoding="utf-8")
+        from headless_wheel_builder.config import cibuildwheel
+
+        cibw = docs.with_name("CIBUILDWHEEL.md")
+        cibw.write_text(cibuildwheel.render_docs(cibw.read_text(encoding="utf-8")), encoding="utf-8")
         return 0
     sys.stdout.write(schema_text())
     return 0

@@ -1,0 +1,1 @@
+"""Replaced in the wheel by what the build saw (see _backend/probebackend.py)."""
