@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -126,7 +126,8 @@ def run_pipeline(
         timings={} if timings is None else timings,
     )
     try:
-        return _stages(walk)
+        with walk.exits:
+            return _stages(walk)
     except HwbError as exc:
         if exc.log_path is None and walk.log_file.is_file():  # the backend's output is there
             exc.log_path = walk.log_file
@@ -142,6 +143,8 @@ class _Walk:
     environ: dict[str, str]
     progress: Progress
     timings: dict[str, float] = field(default_factory=dict)
+    #: Clean-ups when the run ends (the cache-side folder a hit is served through).
+    exits: ExitStack = field(default_factory=ExitStack)
 
 
 @dataclass(kw_only=True)
@@ -194,7 +197,10 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
     if cache is not None:
         session.renew_stale_environment()  # env-max-age: the key sees what is resolved now
         with phase(timings, "cache"):
-            served = cache.fetch(cache.key(run.facts, run, walk.environ), staging)
+            key = cache.key(run.facts, run, walk.environ)
+            # Placed at once: served through a folder on the cache's filesystem, so a served
+            # file can be a hard link of the entry's and is renamed into ``outdir``.
+            served = cache.fetch(key, walk.exits.enter_context(cache.scratch()) if run.place else staging)
         if served is not None:
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)

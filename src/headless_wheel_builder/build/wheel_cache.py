@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
 from headless_wheel_builder.cache.envs import EnvCache
+from headless_wheel_builder.cache.fingerprint import FingerprintIndex
 from headless_wheel_builder.cache.wheels import WheelCache
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ class BuildCache:
         #: key -> (project, the digest of each part of the key); see :meth:`explain`.
         self._recorded: dict[str, tuple[str, dict[str, object]]] = {}
         self._explained: dict[str, tuple[str, list[str]] | None] = {}
+        #: The source folder's fingerprint index, once the key was computed (None for archives).
+        self.index: FingerprintIndex | None = None
 
     @classmethod
     def for_options(cls, options: BuildOptions) -> BuildCache | None:
@@ -120,12 +124,22 @@ class BuildCache:
             parts["subdirectory"] = self.options.subdirectory
         else:
             outdir = Path(self.options.outdir)
-            parts["tree"] = keys.tree_digest(resolved.project_dir, exclude=[outdir])
+            # A folder of the user's keeps a fingerprint index (a fresh clone would only fill
+            # the cache with indexes of temporary folders).
+            index = None
+            if resolved.kind == "directory":
+                index = FingerprintIndex.for_root(self.root, resolved.project_dir)
+            parts["tree"] = keys.tree_digest(resolved.project_dir, exclude=[outdir], index=index)
+            self.index = index
         if resolved.archive is None and keys.uses_scm_version(
             project.version_source, project.build_requires, project.dynamic
         ):
             parts["scm"] = keys.scm_state(resolved.project_dir)
         return parts
+
+    def scratch(self) -> AbstractContextManager[Path]:
+        """A folder to serve a hit through, on the cache's filesystem (``store.scratch``)."""
+        return store.scratch(self.root)
 
     def fetch(self, key: str, dest: Path) -> list[Path] | None:
         """The cached artifacts of ``key`` copied into ``dest``; None on a miss (always with

@@ -20,6 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from headless_wheel_builder import _git, _proc
+from headless_wheel_builder.cache.fingerprint import FingerprintIndex, file_sha256
+
+__all__ = [
+    "IGNORED_ENV", "KEYED_ANYWAY", "MEMO_BACKENDS", "REQUIRES_FILES", "ROOT_OUTPUT_DIRS", "SCM_TOOLS",
+    "SKIP_DIRS", "differences", "digest", "env_fingerprint", "file_sha256", "files_digest",
+    "interpreter_identity", "is_root_output", "requires_key", "scm_state", "tree_digest",
+    "uses_scm_version", "value_hash",
+]  # fmt: skip
 
 #: Variables that cannot change what a backend builds, left out of the wheel key (``fnmatch``
 #: patterns; docs/CACHING.md has the list and the reasons).  Every other variable the backend
@@ -87,14 +95,6 @@ def digest(parts: Mapping[str, object]) -> str:
     """A stable sha256 hex digest of a JSON-able mapping."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
 
 
 def interpreter_identity(executable: Path, version: str, implementation: str) -> dict[str, object]:
@@ -174,14 +174,19 @@ def differences(mine: Mapping[str, object], theirs: Mapping[str, object], env: s
 # --- source trees ----------------------------------------------------------------------
 
 
-def tree_digest(project_dir: Path, *, exclude: Sequence[Path] = ()) -> str:
+def tree_digest(
+    project_dir: Path, *, exclude: Sequence[Path] = (), index: FingerprintIndex | None = None
+) -> str:
     """The sha256 of a source folder: every file's relative path, executable bit and bytes
-    (a symlink by its target).  ``exclude``: folders left out (the output folder)."""
+    (a symlink by its target).  ``exclude``: folders left out (the output folder).  ``index``:
+    the folder's fingerprint index (``cache/fingerprint.py``), so files whose stat is unchanged
+    are not read again; it is saved when it changed."""
     root = project_dir.resolve()
     excluded = [p.resolve() for p in exclude]
     files = _git_files(root)
     if files is None:
         files = sorted(_walk(root, project_root=True))
+    index = index or FingerprintIndex(None)
     sha = hashlib.sha256()
     for rel in files:
         path = root / rel
@@ -193,19 +198,22 @@ def tree_digest(project_dir: Path, *, exclude: Sequence[Path] = ()) -> str:
             continue  # deleted in the working tree but still in git's index
         if stat.S_ISDIR(st.st_mode):  # a submodule: its files, walked
             for sub in sorted(_walk(path)):
-                _add_file(sha, f"{rel}/{sub}", path / sub)
+                _add_file(sha, f"{rel}/{sub}", path / sub, index)
             continue
-        _add_file(sha, rel, path)
+        _add_file(sha, rel, path, index, st)
+    index.save()
     return sha.hexdigest()
 
 
-def _add_file(sha: hashlib._Hash, rel: str, path: Path) -> None:
+def _add_file(
+    sha: hashlib._Hash, rel: str, path: Path, index: FingerprintIndex, st: os.stat_result | None = None
+) -> None:
     try:
-        st = path.lstat()
+        st = st or path.lstat()
         if stat.S_ISLNK(st.st_mode):
             content = b"link:" + str(path.readlink()).encode()
         else:
-            content = file_sha256(path).encode()
+            content = index.sha256(rel, path, st).encode()
     except OSError:
         return
     executable = b"x" if st.st_mode & 0o111 else b"-"

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -118,6 +119,68 @@ def tmp_name(what: str) -> str:
     return f"{TMP_PREFIX}{owner_token()}-{what}-{os.urandom(4).hex()}"
 
 
+#: ``ioctl`` request of Linux's ``FICLONE``: a copy-on-write clone (btrfs, XFS, bcachefs).
+FICLONE = 0x40049409
+
+
+def make_read_only(path: Path) -> None:
+    """Mark a stored artifact read-only: by convention a cache file is never written again,
+    which is what lets :func:`serve_file` hand it out as a hard link (POSIX only)."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            path.chmod(0o444)
+
+
+def may_link(st: os.stat_result) -> bool:
+    """Whether a file with this stat may be served as a hard link: it is read-only (a cache
+    file by convention) and this process is not privileged (root writes read-only files, so
+    an edit of the served file would reach the cache entry)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is not None and geteuid() != 0 and not st.st_mode & 0o222
+
+
+def serve_file(src: Path, dest: Path) -> str:
+    """Put a copy of the cache file ``src`` at ``dest`` (which must not exist), the cheapest
+    way the filesystem allows: a hard link (:func:`may_link`), a copy-on-write clone, else a
+    copy.  Returns how: ``"link"``, ``"reflink"`` or ``"copy"``."""
+    if may_link(src.stat()):
+        try:
+            os.link(src, dest)
+            return "link"
+        except OSError:
+            pass  # another filesystem, or one without hard links
+    if _reflink(src, dest):
+        return "reflink"
+    shutil.copyfile(src, dest)
+    return "copy"
+
+
+def _reflink(src: Path, dest: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import fcntl
+
+    try:
+        with src.open("rb") as fsrc, dest.open("xb") as fdst:
+            fcntl.ioctl(fdst.fileno(), FICLONE, fsrc.fileno())
+    except OSError:
+        dest.unlink(missing_ok=True)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def scratch(root: Path) -> Iterator[Path]:
+    """A private folder in the cache at ``root``, removed afterwards (a killed run's is swept):
+    on the cache's filesystem, so a served file can be a link and renamed into place."""
+    path = root / tmp_name("serve")
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def children(folder: Path) -> list[Path]:
     try:
         return sorted(folder.iterdir())
@@ -132,7 +195,7 @@ def sweep_abandoned(root: Path, *, stale_age: float = STALE_TMP) -> list[Path]:
     removed: list[Path] = []
     now = time.time()
     prefix = re.escape(TMP_PREFIX)
-    for section in (root, root / "envs", root / "wheels", *children(root / "wheels")):
+    for section in (root, root / "envs", root / "index", root / "wheels", *children(root / "wheels")):
         for path in children(section):
             if not path.name.startswith(TMP_PREFIX):
                 continue
