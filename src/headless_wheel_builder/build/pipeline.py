@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
 from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
@@ -35,7 +36,6 @@ from headless_wheel_builder.artifacts.output import (
     validate,
 )
 from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
-from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.build.plan import (
     BuildOptions,
     BuildReport,
@@ -43,7 +43,6 @@ from headless_wheel_builder.build.plan import (
     PipelineRun,
     SourceFacts,
 )
-from headless_wheel_builder.build.tester import WheelTestResult, run_wheel_test
 from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.cache.keys import is_root_output
@@ -56,8 +55,12 @@ from headless_wheel_builder.errors import (
 )
 from headless_wheel_builder.isolation.python import Interpreter, find_python
 from headless_wheel_builder.platforms import Identifier, host_libc, host_platform, native_arch
-from headless_wheel_builder.repair.stage import RepairInfo, repair_wheel
 from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
+
+if TYPE_CHECKING:  # the stages after the wheel cache load on a miss only (issue 19)
+    from headless_wheel_builder.build.pep517 import HookSession
+    from headless_wheel_builder.build.tester import WheelTestResult
+    from headless_wheel_builder.repair.stage import RepairInfo
 
 __all__ = ["Cancelled", "build_project", "prepare_source", "run_pipeline"]
 
@@ -145,6 +148,20 @@ class _Walk:
     timings: dict[str, float] = field(default_factory=dict)
     #: Clean-ups when the run ends (the cache-side folder a hit is served through).
     exits: ExitStack = field(default_factory=ExitStack)
+    _session: HookSession | None = None
+
+    def session(self) -> HookSession:
+        """The run's hook session (its environments and backend processes), made on first
+        use: a wheel-cache hit needs none."""
+        if self._session is None:
+            from headless_wheel_builder.build.pep517 import HookSession
+
+            run = self.run
+            self._session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter,
+                                        options=run.options, log_file=self.log_file, progress=self.progress,
+                                        timings=self.timings, project=run.facts.project,
+                                        environ=self.environ, warned=run.warned)  # fmt: skip
+        return self._session
 
 
 @dataclass(kw_only=True)
@@ -158,10 +175,7 @@ class _Built:
 def _stages(walk: _Walk) -> BuildReport:
     run, timings = walk.run, walk.timings
     facts, options = run.facts, run.options
-    session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter, options=options,
-                          log_file=walk.log_file, progress=walk.progress, timings=timings,
-                          project=facts.project, environ=walk.environ, warned=run.warned)  # fmt: skip
-    built = _cached_or_built(walk, session)
+    built = _cached_or_built(walk)
     test, test_error = _test(walk, built.files)
     if test_error is not None and run.place:
         raise test_error
@@ -176,7 +190,7 @@ def _stages(walk: _Walk) -> BuildReport:
         source=facts.source,
         project=facts.project,
         interpreter=run.interpreter,
-        installer=session.installer_used,
+        installer=walk._session.installer_used if walk._session is not None else None,
         artifacts=tuple(artifacts),
         timings=timings,
         log_path=walk.log_file,
@@ -188,14 +202,16 @@ def _stages(walk: _Walk) -> BuildReport:
     )
 
 
-def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
+def _cached_or_built(walk: _Walk) -> _Built:
     """The wheel cache stage around build, validation and repair: serve a hit, or build and
-    store the result (the repaired artifacts, so a hit needs no repair either)."""
+    store the result (the repaired artifacts, so a hit needs no repair either).  Asked first:
+    a hit starts no hook session and loads none of the later stages."""
     run, timings = walk.run, walk.timings
     staging = run.workdir / "out"
     cache = BuildCache.for_options(run.options)
     if cache is not None:
-        session.renew_stale_environment()  # env-max-age: the key sees what is resolved now
+        if cache.environment_is_stale(run.interpreter, run.facts.project.build_requires):
+            walk.session().renew_stale_environment()  # env-max-age: the key sees what is resolved now
         with phase(timings, "cache"):
             key = cache.key(run.facts, run, walk.environ)
             # Placed at once: served through a folder on the cache's filesystem, so a served
@@ -205,7 +221,7 @@ def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)
     with _tree_lock(run, walk.progress):
-        files = _build(run, session, staging, walk.progress, timings)
+        files = _build(run, walk.session(), staging, walk.progress, timings)
     _validate(files, timings, walk.progress, source=run.tree or run.facts.source.project_dir)
     built = _repair(walk, files)
     if cache is not None:
@@ -336,6 +352,8 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
     if mode is None or len(wheels) != 1 or "editable" in run.options.distributions:
         return _Built(files=built)
     _check_cancel(run)
+    from headless_wheel_builder.repair.stage import repair_wheel
+
     identifier = run.identifier or _host_identifier(run.interpreter)
     walk.progress.step(f"Checking {wheels[0].name} for repair")
     with phase(walk.timings, "repair"):
@@ -369,6 +387,8 @@ def _test(walk: _Walk, built: list[Path]) -> tuple[WheelTestResult | None, Wheel
 
 def test_wheel(run: PipelineRun, wheel: Path, log_file: Path | None) -> WheelTestResult:
     """Run ``run``'s test command against ``wheel`` (also one another run built)."""
+    from headless_wheel_builder.build.tester import run_wheel_test
+
     options = run.options
     return run_wheel_test(
         wheel,

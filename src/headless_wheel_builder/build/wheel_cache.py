@@ -32,7 +32,17 @@ if TYPE_CHECKING:
 
     from headless_wheel_builder.analyze.analyzer import ProjectInfo
     from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
+    from headless_wheel_builder.isolation.python import Interpreter
     from headless_wheel_builder.source.source import ResolvedSource
+
+
+def env_cache_for(options: BuildOptions) -> EnvCache | None:
+    """The build-environment cache ``options`` ask for (None: off, or without isolation)."""
+    if not options.cache or not options.isolation:
+        return None
+    max_age = None if options.env_max_age is None else options.env_max_age * 86400
+    return EnvCache(store.cache_root(options.cache_dir), refresh=options.refresh, max_age=max_age,
+                    offline=options.offline)  # fmt: skip
 
 
 class BuildCache:
@@ -136,6 +146,16 @@ class BuildCache:
         ):
             parts["scm"] = keys.scm_state(resolved.project_dir)
         return parts
+
+    def environment_is_stale(self, interpreter: Interpreter, requires: Sequence[str]) -> bool:
+        """Whether the cached environment of ``requires`` exists and is older than
+        ``env-max-age`` (then it is resolved again before the key is computed)."""
+        envs = env_cache_for(self.options)
+        if envs is None or envs.max_age is None:
+            return False
+        path = envs.path_for(interpreter, requires, self.options.installer, self.options.build_constraints)
+        meta = envs.lookup(path)
+        return meta is not None and not envs.fresh(meta)
 
     def scratch(self) -> AbstractContextManager[Path]:
         """A folder to serve a hit through, on the cache's filesystem (``store.scratch``)."""

@@ -80,7 +80,9 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
             verbose=bool(style.verbose),
             check=False,
         )
-    failure = report.failure() if isinstance(report, api.MatrixReport) else None
+    # BuildReport first: a single build (a wheel-cache hit) loads no matrix or container code.
+    single = isinstance(report, api.BuildReport)
+    failure = report.failure() if not single and isinstance(report, api.MatrixReport) else None
     if failure is not None and style.json:
         # One JSON document whatever the outcome: the manifest with the error's fields.
         from headless_wheel_builder.cli._output import emit_json, err
@@ -99,8 +101,11 @@ def _render(report: api.AnyBuildReport, style: Style) -> None:
     from headless_wheel_builder.cli._matrix_view import render_report
     from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
-    if isinstance(report, api.BuildReport):
+    if isinstance(report, api.BuildReport):  # first: a single build loads no matrix or container code
         step_summary(report)
+        if not style.json:
+            _render_build(report, style)
+            return
     if style.json:
         emit_json(report.to_dict())
     elif isinstance(report, api.MatrixReport):
@@ -111,8 +116,6 @@ def _render(report: api.AnyBuildReport, style: Style) -> None:
         out(f"Successfully built {' and '.join(names)} in {report.engine} ({report.image}){cached}")
         for artifact in report.artifacts:
             out(f"  {artifact.path}")
-    else:
-        _render_build(report, style)
 
 
 def _render_build(report: api.BuildReport, style: Style) -> None:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -83,6 +83,16 @@ def current() -> Interpreter:
         version=(sys.version_info.major, sys.version_info.minor, sys.version_info.micro),
         implementation=sys.implementation.name,
     )
+
+
+def _running(path: Path) -> Interpreter | None:
+    """``path`` as :func:`probe` would describe it, without a process, when it is the very
+    executable running hwb (a venv's ``python`` links to it): the same binary, the same answer."""
+    try:
+        same = path.resolve() == Path(sys.executable).resolve()
+    except OSError:
+        return None
+    return replace(current(), executable=path) if same else None
 
 
 def _pyenv_candidates(major: int, minor: int) -> Iterator[Path]:
@@ -172,7 +182,7 @@ def find_python(spec: str | None) -> Interpreter:
                 why="it is neither a version like 3.12 / cp312 nor an existing executable",
                 hint="pass a version (`--python 3.12`) or the path to a python executable",
             )
-        interp = probe(str(path))
+        interp = _running(path) or probe(str(path))
         if interp is None:
             raise InterpreterNotFoundError(
                 f"{path} is not a working Python interpreter",
