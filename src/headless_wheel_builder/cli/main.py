@@ -7,6 +7,11 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 from __future__ import annotations
 
 import sys
+import time
+
+#: When hwb's own code started (after the interpreter's start-up): ``--timings`` counts hwb's
+#: start-up (imports, arguments, configuration) from here.
+STARTED = time.perf_counter()
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
