@@ -21,8 +21,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from headless_wheel_builder.errors import UsageError
 
 Platform = Literal["linux", "macos", "windows"]
@@ -458,6 +456,8 @@ def requires_python_excludes(requires_python: str | None, version: str) -> str |
 
     A bare ``X.Y`` is checked as ``X.Y.99``, so ``>=3.9.1`` keeps 3.9 (as cibuildwheel does).
     """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     if not requires_python:
         return None
     try:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import NullProgress, Progress, logger, new_log_file, phase
-from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.analyze._info import ProjectInfo
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
     check_outdir,
@@ -89,11 +89,21 @@ def prepare_source(source: str | Path | ResolvedSource, options: BuildOptions, w
         resolved = source
     else:
         resolved = resolve_source(str(source), subdirectory=options.subdirectory, workdir=workdir / "source")
+    project, tree = _analyse(resolved, options)
     return SourceFacts(
-        source=resolved,
-        project=analyze(resolved.project_dir),
-        epoch=source_epoch(resolved.kind, resolved.project_dir),
+        source=resolved, project=project, epoch=source_epoch(resolved.kind, resolved.project_dir), tree=tree
     )
+
+
+def _analyse(resolved: ResolvedSource, options: BuildOptions) -> tuple[ProjectInfo, tuple[Path, str] | None]:
+    """The analysis stage: a user's folder, with the wheel cache on, through the cache (an
+    unchanged folder is not analysed again: ``BuildCache.analysis``); anything else afresh."""
+    cache = BuildCache.for_options(options)
+    if cache is not None and resolved.kind == "directory" and resolved.archive is None:
+        return cache.analysis(resolved.project_dir)
+    from headless_wheel_builder.analyze.analyzer import analyze
+
+    return analyze(resolved.project_dir), None
 
 
 def build_project(
@@ -120,7 +130,6 @@ def run_pipeline(
     ``run.place``) placement; see the module docstring.  ``timings`` (seconds per stage) is
     added to, and reported."""
     facts = run.facts
-    _check_requires_python(facts.project, run.interpreter)
     walk = _Walk(
         run=run,
         log_file=new_log_file(run.log_name or facts.project.name or facts.source.project_dir.name),
@@ -217,9 +226,10 @@ def _cached_or_built(walk: _Walk) -> _Built:
             # Placed at once: served through a folder on the cache's filesystem, so a served
             # file can be a hard link of the entry's and is renamed into ``outdir``.
             served = cache.fetch(key, walk.exits.enter_context(cache.scratch()) if run.place else staging)
-        if served is not None:
+        if served is not None:  # built before from the same project by the same interpreter
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)
+    _check_requires_python(run.facts.project, run.interpreter)
     with _tree_lock(run, walk.progress):
         files = _build(run, walk.session(), staging, walk.progress, timings)
     _validate(files, timings, walk.progress, source=run.tree or run.facts.source.project_dir)

@@ -113,6 +113,10 @@ class SourceFacts:
     epoch: str | None = None
     """``SOURCE_DATE_EPOCH`` for every build of this source: the last commit that changed the
     project folder (None: not a git checkout, or the user set the variable themselves)."""
+    tree: tuple[Path, str] | None = None
+    """``(the output folder left out, the project folder's digest)`` when the source stage
+    computed it (``keys.tree_digest``, for the remembered analysis): the wheel cache's key
+    uses it instead of reading the folder again."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from headless_wheel_builder.analyze.analyzer import ProjectInfo
     from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
     from headless_wheel_builder.isolation.python import Interpreter
-    from headless_wheel_builder.source.source import ResolvedSource
 
 
 def env_cache_for(options: BuildOptions) -> EnvCache | None:
@@ -73,7 +72,7 @@ class BuildCache:
         variables the run adds for its processes (``SOURCE_DATE_EPOCH``, platform ones)."""
         options, interpreter, project = self.options, run.interpreter, facts.project
         if self._source is None:
-            self._source = self._source_parts(facts.source, project)
+            self._source = self._source_parts(facts)
         env_path = EnvCache(self.root).path_for(
             interpreter, project.build_requires, options.installer, options.build_constraints
         )
@@ -112,7 +111,7 @@ class BuildCache:
         """The key of a whole container build: the source, and ``build`` (the image's id,
         the Pythons, the arguments of the build inside, the container's variables)."""
         if self._source is None:
-            self._source = self._source_parts(facts.source, facts.project)
+            self._source = self._source_parts(facts)
         from headless_wheel_builder.__about__ import __version__
 
         # The container's backend sees the container's variables (part of ``build``), not the
@@ -127,11 +126,39 @@ class BuildCache:
         self._recorded[key] = (project.name or "", {**recorded, "env": env})
         return key
 
-    def _source_parts(self, resolved: ResolvedSource, project: ProjectInfo) -> dict[str, object]:
+    def analysis(self, project_dir: Path) -> tuple[ProjectInfo, tuple[Path, str]]:
+        """The analysis of the project folder ``project_dir`` (a user's folder) and its tree
+        digest: remembered in the folder's fingerprint index while the digest (every file the
+        backend sees, so every file the analysis reads) and hwb's version are the same, so an
+        unchanged folder is neither read nor analysed again."""
+        from headless_wheel_builder.__about__ import __version__
+        from headless_wheel_builder.analyze._info import ProjectInfo
+
+        outdir = Path(self.options.outdir)
+        self.index = FingerprintIndex.for_root(self.root, project_dir)
+        digest = keys.tree_digest(project_dir, exclude=[outdir], index=self.index)
+        inputs: dict[str, object] = {"tree": digest, "hwb": __version__, "path": str(project_dir)}
+        remembered = self.index.recall("analysis", inputs)
+        if remembered is not None:
+            try:
+                return ProjectInfo.from_dict(remembered), (outdir.resolve(), digest)
+            except (KeyError, TypeError, ValueError):
+                logger.debug("ignoring a damaged remembered analysis of %s", project_dir)
+        from headless_wheel_builder.analyze.analyzer import analyze
+
+        project = analyze(project_dir)
+        self.index.remember("analysis", inputs, project.to_dict())
+        self.index.save()
+        return project, (outdir.resolve(), digest)
+
+    def _source_parts(self, facts: SourceFacts) -> dict[str, object]:
+        resolved, project = facts.source, facts.project
         parts: dict[str, object] = {}
         if resolved.archive is not None:
             parts["archive"] = keys.file_sha256(resolved.archive)
             parts["subdirectory"] = self.options.subdirectory
+        elif facts.tree is not None and facts.tree[0] == Path(self.options.outdir).resolve():
+            parts["tree"] = facts.tree[1]  # computed by the source stage, in this run
         else:
             outdir = Path(self.options.outdir)
             # A folder of the user's keeps a fingerprint index (a fresh clone would only fill

@@ -12,7 +12,9 @@ entry is trusted only when the file's ``mtime_ns`` is older, by :data:`RACY_NS`,
 it was hashed (``hashed_at``); a younger one is hashed again each time until it is old enough.
 
 One index per source root, ``<cache>/index/<sha256(root)[:24]>.json``, written atomically
-(``store.write_json_atomic``), and only when an entry was added, changed or dropped.
+(``store.write_json_atomic``), and only when an entry was added, changed or dropped.  It also
+keeps results computed from the tree alone (:meth:`FingerprintIndex.remember`: the project's
+analysis), valid while the tree's digest is the same.
 """
 
 from __future__ import annotations
@@ -42,9 +44,15 @@ class FingerprintIndex:
     ``reads`` counts the files read, and ``on_read`` (if set) is called with each one's
     relative path: what a test or ``--timings`` uses to see the index at work."""
 
-    def __init__(self, path: Path | None, entries: dict[str, list[object]] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        entries: dict[str, list[object]] | None = None,
+        memos: dict[str, dict[str, object]] | None = None,
+    ) -> None:
         self.path = path
         self._entries: dict[str, list[object]] = entries or {}
+        self._memos: dict[str, dict[str, object]] = memos or {}
         self._seen: set[str] = set()
         self._dirty = False
         self.reads = 0
@@ -60,8 +68,27 @@ class FingerprintIndex:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
-        ok = isinstance(data, dict) and data.get("version") == VERSION and isinstance(data.get("files"), dict)
-        return cls(path, data["files"] if ok and isinstance(data, dict) else None)
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != VERSION
+            or not isinstance(data.get("files"), dict)
+        ):
+            return cls(path)
+        memos = data.get("memos")
+        return cls(path, data["files"], memos if isinstance(memos, dict) else None)
+
+    def recall(self, name: str, inputs: dict[str, object]) -> dict[str, object] | None:
+        """What :meth:`remember` kept under ``name`` for exactly these ``inputs`` (JSON data:
+        the tree's digest among them), else None."""
+        memo = self._memos.get(name)
+        data = memo.get("data") if isinstance(memo, dict) and memo.get("inputs") == inputs else None
+        return data if isinstance(data, dict) else None
+
+    def remember(self, name: str, inputs: dict[str, object], data: dict[str, object]) -> None:
+        """Keep ``data``, a result computed from ``inputs`` alone, until the next :meth:`save`
+        writes it (one memo per name: the latest)."""
+        self._memos[name] = {"inputs": inputs, "data": data}
+        self._dirty = True
 
     def sha256(self, rel: str, path: Path, st: os.stat_result) -> str:
         """The sha256 of the file ``path`` (``rel`` under the root, ``st`` its ``lstat``)."""
@@ -93,7 +120,7 @@ class FingerprintIndex:
         from headless_wheel_builder.cache.store import write_json_atomic
 
         try:
-            write_json_atomic(self.path, {"version": VERSION, "files": self._entries})
+            write_json_atomic(self.path, {"version": VERSION, "files": self._entries, "memos": self._memos})
         except OSError:
             return
         self._dirty = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -293,6 +294,10 @@ def uses_scm_version(
         return True
     if version_source and any(w in version_source for w in ("scm", "vcs", "git", "versioning", "versioneer")):
         return True
+    # A requirement names a tool only if the tool's canonical name is in its normalised text:
+    # most projects are answered here, without loading packaging's requirement parser.
+    if not any(tool in re.sub(r"[-_.]+", "-", text.lower()) for text in requires for tool in SCM_TOOLS):
+        return False
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
