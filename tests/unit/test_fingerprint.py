@@ -222,3 +222,38 @@ def test_serve_file_links_only_read_only_files_as_an_unprivileged_user(tmp_path:
     assert (tmp_path / "r2.whl").read_bytes() == b"y"
     unprivileged = hasattr(os, "geteuid") and os.geteuid() != 0
     assert (how == "link") == unprivileged
+
+
+def test_cache_clear_removes_the_indexes(tmp_path: Path) -> None:
+    from headless_wheel_builder.cache import manage
+
+    src = _tree(tmp_path / "src", {"a.py": "a\n"})
+    cache = tmp_path / "cache"
+    _digest(cache, src)
+    assert list((cache / "index").iterdir())
+    manage.clear(cache)
+    assert not list((cache / "index").iterdir())
+    assert _digest(cache, src)[1] == ["a.py"]  # read again, indexed again
+
+
+def test_the_variables_keyed_are_those_fnmatch_would_keep() -> None:
+    """env_fingerprint answers literal names and ``PREFIX*`` without fnmatch: the same answer."""
+    from fnmatch import fnmatchcase
+
+    from headless_wheel_builder._log import is_secret_name
+
+    ignore = ("MYCI_*", "X?Z", "[AB]_FLAG", "*_STAMP", "PLAIN")
+    names = ["TERM", "TERM_PROGRAM", "TERMINAL", "HWB_CACHE", "HWB", "PIP_INDEX_URL", "PIPX_HOME", "UV_X",
+             "GITHUB_ACTIONS", "GITHUB_RUN_ID", "MYCI_RUN", "MYCI", "XYZ", "XYYZ", "A_FLAG", "C_FLAG",
+             "BUILD_STAMP", "PLAIN", "PLAINER", "PATH", "HOME", "CC", "CFLAGS", "SSH_AUTH_SOCK", "_",
+             "PYPI_TOKEN", "LC_ALL", "VSCODE_PID", "VSCODE", "CI", "CI_JOB_ID"]  # fmt: skip
+    environ = {name: f"value of {name}" for name in names}
+    patterns = (*keys.IGNORED_ENV, *ignore)
+    expected = {
+        n for n in names
+        if n in (*keys.KEYED_ANYWAY, "CI_JOB_ID")
+        or not (is_secret_name(n) or any(fnmatchcase(n, p) for p in patterns))
+    }  # fmt: skip
+    got = keys.env_fingerprint(environ, keep=("CI_JOB_ID",), ignore=ignore)
+    assert set(got) == expected
+    assert {"PATH", "HOME", "CC", "TERMINAL", "PIPX_HOME", "HWB", "PLAINER", "C_FLAG"} <= expected

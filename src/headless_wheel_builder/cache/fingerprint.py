@@ -120,7 +120,8 @@ class FingerprintIndex:
         from headless_wheel_builder.cache.store import write_json_atomic
 
         try:
-            write_json_atomic(self.path, {"version": VERSION, "files": self._entries, "memos": self._memos})
+            data = {"version": VERSION, "files": self._entries, "memos": self._memos}
+            write_json_atomic(self.path, data, durable=False)  # unreadable after a crash: rebuilt
         except OSError:
             return
         self._dirty = False

@@ -144,17 +144,46 @@ def env_fingerprint(
     """``name -> value_hash(value)`` of every variable in ``environ`` (what a backend sees)
     except :data:`IGNORED_ENV`, ``ignore`` (patterns) and credentials; ``keep`` (names) are
     kept even when ignored."""
-    from fnmatch import fnmatchcase
-
     from headless_wheel_builder._log import is_secret_name
 
-    patterns = (*IGNORED_ENV, *ignore)
+    ignored = _EnvPatterns((*IGNORED_ENV, *ignore))
     wanted = {*KEYED_ANYWAY, *keep}
     return {
         name: value_hash(environ[name])
         for name in sorted(environ)
-        if name in wanted or not (is_secret_name(name) or any(fnmatchcase(name, p) for p in patterns))
+        if name in wanted or not (is_secret_name(name) or ignored.match(name))
     }
+
+
+class _EnvPatterns:
+    """``fnmatchcase`` against many patterns, answered the cheap way where it is the same: a
+    pattern without wildcards is a name (a set look-up), ``PREFIX*`` a prefix; only the rest
+    go through ``fnmatch`` (each would compile a regular expression on first use)."""
+
+    _SPECIAL = frozenset("*?[")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        prefixes: list[str] = []
+        self.others: list[str] = []
+        for pattern in patterns:
+            head, star = pattern[:-1], pattern[-1:] == "*"
+            if not self._SPECIAL & set(pattern):
+                self.names.add(pattern)
+            elif star and not self._SPECIAL & set(head):
+                prefixes.append(head)
+            else:
+                self.others.append(pattern)
+        self.prefixes = tuple(prefixes)
+
+    def match(self, name: str) -> bool:
+        if name in self.names or name.startswith(self.prefixes):
+            return True
+        if not self.others:
+            return False
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(name, p) for p in self.others)
 
 
 def differences(mine: Mapping[str, object], theirs: Mapping[str, object], env: str = "env") -> list[str]:
@@ -223,7 +252,7 @@ def _add_file(
 
 def _git_files(root: Path) -> list[str] | None:
     """Files under ``root`` that git would hand to a backend, or None outside a checkout."""
-    if not _git.available():
+    if not _git.may_be_in_repository(root) or not _git.available():
         return None
     try:
         result = _git.run(["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], cwd=root)
@@ -273,7 +302,7 @@ def _walk(root: Path, *, project_root: bool = False) -> Iterable[str]:
 def scm_state(project_dir: Path) -> str | None:
     """``git describe --tags --long --dirty --always`` (plus today's date when dirty, as
     setuptools-scm puts it in the version); None outside a git checkout."""
-    if not _git.available():
+    if not _git.may_be_in_repository(project_dir) or not _git.available():
         return None
     try:
         result = _git.run(["describe", "--tags", "--long", "--dirty", "--always"], cwd=project_dir)

@@ -56,15 +56,18 @@ def cache_root(configured: Path | None = None, environ: Mapping[str, str] | None
     return user_cache_path("hwb", appauthor=False)
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def write_json_atomic(path: Path, data: Mapping[str, Any], *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.  ``durable=False``
+    skips the flush to disk, for what a crash may lose without harm (counters, an index that
+    is rebuilt when unreadable): still atomic, a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(tmp_name(path.name))
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         tmp.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -104,7 +107,7 @@ def count(root: Path, **increments: int) -> None:
             stats = read_stats(root)
             for name, step in increments.items():
                 stats[name] = stats.get(name, 0) + step
-            write_json_atomic(root / "stats.json", stats)
+            write_json_atomic(root / "stats.json", stats, durable=False)
     except Exception as exc:  # noqa: BLE001 - statistics must never break a build
         logger.debug("could not update cache statistics: %s", exc)
 
