@@ -235,7 +235,10 @@ def repository_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
     config: the user's global/system value when there is one, else a neutral value.
 
     Read with ``git config --list --show-scope`` (reading config runs nothing).  Cached per
-    folder for the life of the process."""
+    folder for the life of the process.  Outside any repository there is no repository scope:
+    nothing to read, no process."""
+    if not may_be_in_repository(Path(cwd)):
+        return ()
     try:
         result = _proc.capture(
             ["git", "--no-pager", *_config_args(PINNED_CONFIG), "config", "--list", "--show-scope", "-z"],

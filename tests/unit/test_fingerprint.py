@@ -257,3 +257,30 @@ def test_the_variables_keyed_are_those_fnmatch_would_keep() -> None:
     got = keys.env_fingerprint(environ, keep=("CI_JOB_ID",), ignore=ignore)
     assert set(got) == expected
     assert {"PATH", "HOME", "CC", "TERMINAL", "PIPX_HOME", "HWB", "PLAINER", "C_FLAG"} <= expected
+
+
+def test_git_is_asked_only_where_it_could_find_a_repository(tmp_path: Path) -> None:
+    """A folder with no ``.git`` above it (nor a bare repository) runs no git: a non-git rebuild
+    starts no process.  A ``.git`` file (a worktree or submodule) or a bare layout counts."""
+    import subprocess
+
+    from headless_wheel_builder import _git
+
+    if any((p / ".git").exists() for p in (tmp_path, *tmp_path.parents)):
+        pytest.skip("the temporary folder is inside a git checkout")
+    plain = tmp_path / "plain" / "pkg"
+    plain.mkdir(parents=True)
+    assert not _git.may_be_in_repository(plain)
+    assert _git.repository_overrides(str(plain)) == ()
+
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "sub").mkdir()
+    assert _git.may_be_in_repository(repo / "sub")
+    worktree = tmp_path / "wt"
+    worktree.mkdir()
+    (worktree / ".git").write_text("gitdir: ../repo/.git\n")
+    assert _git.may_be_in_repository(worktree)
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    assert _git.may_be_in_repository(bare / "hooks")

@@ -55,7 +55,7 @@ from headless_wheel_builder.errors import (
 )
 from headless_wheel_builder.isolation.python import Interpreter, find_python
 from headless_wheel_builder.platforms import Identifier, host_libc, host_platform, native_arch
-from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
+from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
 if TYPE_CHECKING:  # the stages after the wheel cache load on a miss only (issue 19)
     from headless_wheel_builder.build.pep517 import HookSession
@@ -301,6 +301,8 @@ def _build(
     if sdist is None:
         logger.warning("the backend cannot build an sdist; building the wheel from the source tree")
         return [session.build("wheel", tree, staging)]
+    from headless_wheel_builder.source.archive import extract_archive
+
     unpacked = extract_archive(sdist, run.workdir / "sdist")
     return [sdist, session.build("wheel", unpacked, staging)]
 
