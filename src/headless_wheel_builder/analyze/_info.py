@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from headless_wheel_builder.analyze._family import BackendFamily
+from headless_wheel_builder.errors import NotAProjectError, SourceNotFoundError
 
-__all__ = ["ProjectInfo"]
+__all__ = ["ProjectInfo", "check_is_project"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,3 +69,35 @@ class ProjectInfo:
             kwargs[item.name] = tuple(value) if isinstance(value, list) else value
         kwargs["path"] = Path(data["path"])
         return cls(**kwargs)
+
+
+def check_is_project(root: Path) -> None:
+    """Raise unless ``root`` is a folder holding ``pyproject.toml`` or ``setup.py`` (the
+    analysis's first check, cheap: done before a folder is read or its analysis recalled)."""
+    if not root.exists():
+        raise SourceNotFoundError(
+            f"{root} does not exist", hint="check the path, or pass a folder, sdist or git URL"
+        )
+    if not root.is_dir():
+        raise NotAProjectError(
+            f"{root} is not a project folder",
+            why="it is a file",
+            hint="pass the folder that holds pyproject.toml or setup.py",
+        )
+    if (root / "pyproject.toml").is_file() or (root / "setup.py").is_file():
+        return
+    why = "found neither pyproject.toml nor setup.py"
+    if (root / "setup.cfg").is_file():
+        why += " (a setup.cfg alone cannot be built: setuptools needs setup.py or pyproject.toml)"
+    try:
+        nested = sorted(
+            child.name
+            for child in root.iterdir()
+            if (child / "pyproject.toml").is_file() or (child / "setup.py").is_file()
+        )
+    except OSError:
+        nested = []
+    hint = "pass the folder that holds the project's pyproject.toml or setup.py"
+    if nested:
+        hint += f"; projects were found in: {', '.join(nested[:5])} (use --subdirectory)"
+    raise NotAProjectError(f"{root} is not a Python project", why=why, hint=hint)

@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from headless_wheel_builder.analyze import _detect, _metadata_sources
 from headless_wheel_builder.analyze._family import BackendFamily
-from headless_wheel_builder.analyze._info import ProjectInfo
+from headless_wheel_builder.analyze._info import ProjectInfo, check_is_project
 from headless_wheel_builder.analyze._metadata_sources import ProjectFiles, table
 from headless_wheel_builder.config.files import read_toml
-from headless_wheel_builder.errors import NotAProjectError, PyprojectError, SourceNotFoundError
+from headless_wheel_builder.errors import PyprojectError
 
 __all__ = [
     "LEGACY_BACKEND",
@@ -123,7 +123,7 @@ def _backend_module(backend: str) -> str:
 def analyze(project_dir: Path) -> ProjectInfo:
     """Analyse the project in ``project_dir`` (raises NotAProjectError / PyprojectError)."""
     root = Path(project_dir)
-    _check_is_project(root)
+    check_is_project(root)
     pyproject_path = root / "pyproject.toml"
     has_pyproject = pyproject_path.is_file()
     pyproject = load_pyproject(pyproject_path) if has_pyproject else {}
@@ -189,36 +189,6 @@ def analyze(project_dir: Path) -> ProjectInfo:
         tips=tuple(tips),
         has_pkg_info=files.pkg_info is not None,
     )
-
-
-def _check_is_project(root: Path) -> None:
-    if not root.exists():
-        raise SourceNotFoundError(
-            f"{root} does not exist", hint="check the path, or pass a folder, sdist or git URL"
-        )
-    if not root.is_dir():
-        raise NotAProjectError(
-            f"{root} is not a project folder",
-            why="it is a file",
-            hint="pass the folder that holds pyproject.toml or setup.py",
-        )
-    if (root / "pyproject.toml").is_file() or (root / "setup.py").is_file():
-        return
-    why = "found neither pyproject.toml nor setup.py"
-    if (root / "setup.cfg").is_file():
-        why += " (a setup.cfg alone cannot be built: setuptools needs setup.py or pyproject.toml)"
-    try:
-        nested = sorted(
-            child.name
-            for child in root.iterdir()
-            if (child / "pyproject.toml").is_file() or (child / "setup.py").is_file()
-        )
-    except OSError:
-        nested = []
-    hint = "pass the folder that holds the project's pyproject.toml or setup.py"
-    if nested:
-        hint += f"; projects were found in: {', '.join(nested[:5])} (use --subdirectory)"
-    raise NotAProjectError(f"{root} is not a Python project", why=why, hint=hint)
 
 
 def _missing_build_system_tip(pyproject: Mapping[str, Any]) -> str:

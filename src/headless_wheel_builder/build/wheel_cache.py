@@ -132,8 +132,9 @@ class BuildCache:
         backend sees, so every file the analysis reads) and hwb's version are the same, so an
         unchanged folder is neither read nor analysed again."""
         from headless_wheel_builder.__about__ import __version__
-        from headless_wheel_builder.analyze._info import ProjectInfo
+        from headless_wheel_builder.analyze._info import ProjectInfo, check_is_project
 
+        check_is_project(project_dir)  # before reading a folder that may be anything (`hwb build ~`)
         outdir = Path(self.options.outdir)
         self.index = FingerprintIndex.for_root(self.root, project_dir)
         digest = keys.tree_digest(project_dir, exclude=[outdir], index=self.index)
