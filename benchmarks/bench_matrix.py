@@ -76,7 +76,9 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float | None:
     return time.perf_counter() - start
 
 
-def run(project: str, pythons: list[str], jobs: int, repeat: int) -> dict[str, float | None]:
+def run(
+    project: str, pythons: list[str], jobs: int, repeat: int, container: str | None = None
+) -> dict[str, float | None]:
     env = {**os.environ, "HWB_LOG_DIR": tempfile.mkdtemp(prefix="bench-logs-")}
     hwb = [sys.executable, "-m", "headless_wheel_builder", "build", "-q"]
     uv = _uv()
@@ -86,6 +88,13 @@ def run(project: str, pythons: list[str], jobs: int, repeat: int) -> dict[str, f
         "hwb -j 1": [[*matrix, "-j", "1", "--repair", "never", "-o", "OUT", "SRC"]],
         f"hwb -j {jobs} + auditwheel": [[*matrix, "-j", str(jobs), "-o", "OUT", "SRC"]],
     }
+    if container:
+        # One Python, the wheel only, no caches: the same build in a venv and in a container
+        # whose image is present (pulled by an untimed first run).
+        one = [*hwb, "--python", pythons[-1], "--wheel", "--no-cache", "--repair", "never"]
+        one += ["-o", "OUT", "SRC"]
+        cases["venv, one Python"] = [one]
+        cases[f"{container}, one Python"] = [[*one, "--isolation", container]]
     if uv:
         cases["uv build loop"] = [
             [uv, "build", "-q", "--no-python-downloads", "--python", exe, "--out-dir", "OUT", "SRC"]
@@ -94,7 +103,8 @@ def run(project: str, pythons: list[str], jobs: int, repeat: int) -> dict[str, f
     medians: dict[str, float | None] = {}
     for label, commands in cases.items():
         times: list[float] = []
-        for _ in range(repeat):
+        warm_up = container is not None and label.startswith(container)  # pulls the image
+        for round_ in range(repeat + warm_up):
             with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp:
                 src = _project(project, Path(tmp))
                 total = 0.0
@@ -106,7 +116,8 @@ def run(project: str, pythons: list[str], jobs: int, repeat: int) -> dict[str, f
                         total = float("nan")
                         break
                     total += seconds
-                times.append(total)
+                if round_ or not warm_up:
+                    times.append(total)
         ok = [t for t in times if not math.isnan(t)]
         medians[label] = statistics.median(ok) if ok else None
         sys.stderr.write(f"{project}: {label}: {medians[label]}\n")
@@ -119,6 +130,8 @@ def main() -> int:
     parser.add_argument("--pythons", default=",".join(_pythons()))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--container", choices=["docker", "podman"],
+                        help="also build one Python in a venv and in this engine's container")  # fmt: skip
     args = parser.parse_args()
     pythons = [p for p in args.pythons.split(",") if p]
     lines = [
@@ -128,9 +141,11 @@ def main() -> int:
         f"| project | case | seconds | ratio to hwb -j {args.jobs} |",
         "|---|---|---:|---:|",
     ]
+    goals: list[str] = []
     for project in args.projects:
-        medians = run(project, pythons, args.jobs, args.repeat)
+        medians = run(project, pythons, args.jobs, args.repeat, args.container)
         base = medians.get(f"hwb -j {args.jobs}")
+        goals += _goals(project, medians, args.jobs, args.container)
         for label, value in medians.items():
             ratio = f"x{value / base:.2f}" if value and base else "—"
             lines.append(
@@ -138,8 +153,23 @@ def main() -> int:
                 if value
                 else f"| {project} | {label} | failed | — |"
             )
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join([*lines, "", *goals]) + "\n")
     return 0
+
+
+def _goals(project: str, medians: dict[str, float | None], jobs: int, container: str | None) -> list[str]:
+    """Issue 19's ratios: the parallel matrix against the sequential one (≤ 0.5 on two cores)
+    and a container build against the same build in a venv (≤ 1.5)."""
+    pairs = [(f"hwb -j {jobs}", "hwb -j 1", 0.5)]
+    if container:
+        pairs.append((f"{container}, one Python", "venv, one Python", 1.5))
+    out = []
+    for case, base, limit in pairs:
+        a, b = medians.get(case), medians.get(base)
+        if a and b:
+            verdict = "met" if a / b <= limit else "NOT met"
+            out.append(f"- {project}, `{case}` / `{base}` ≤ {limit:g}: x{a / b:.2f}, {verdict}")
+    return out
 
 
 if __name__ == "__main__":

@@ -127,6 +127,23 @@ def available() -> bool:
     return _proc.which("git") is not None
 
 
+def may_be_in_repository(path: Path) -> bool:
+    """Whether git could find a repository for ``path``: it or a parent holds ``.git``, or looks
+    like a git directory itself (``HEAD``, ``objects/``, ``refs/``: a bare repository).  False
+    means no git command there can find one (hwb unsets ``GIT_DIR``-like variables), so none
+    need run: a folder outside git costs no process."""
+    try:
+        here = path.resolve()
+    except OSError:
+        return True
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return True
+        if (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir():
+            return True
+    return False
+
+
 def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a git call: the inherited one without ``GIT_DIR``-like variables,
     then ``env`` (the caller's, e.g. credentials as config variables), then the hardening."""
@@ -218,7 +235,10 @@ def repository_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
     config: the user's global/system value when there is one, else a neutral value.
 
     Read with ``git config --list --show-scope`` (reading config runs nothing).  Cached per
-    folder for the life of the process."""
+    folder for the life of the process.  Outside any repository there is no repository scope:
+    nothing to read, no process."""
+    if not may_be_in_repository(Path(cwd)):
+        return ()
     try:
         result = _proc.capture(
             ["git", "--no-pager", *_config_args(PINNED_CONFIG), "config", "--list", "--show-scope", "-z"],

@@ -19,12 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag
+from typing import TYPE_CHECKING, Any, Literal
 
 from headless_wheel_builder.errors import UsageError
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 Platform = Literal["linux", "macos", "windows"]
 PLATFORMS: tuple[Platform, ...] = ("linux", "macos", "windows")
@@ -755,6 +755,8 @@ def requires_python_excludes(requires_python: str | None, version: str) -> str |
 
     A bare ``X.Y`` is checked as ``X.Y.99``, so ``>=3.9.1`` keeps 3.9 (as cibuildwheel does).
     """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     if not requires_python:
         return None
     try:

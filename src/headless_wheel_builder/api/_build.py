@@ -6,19 +6,19 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from headless_wheel_builder._log import Progress, redact
-from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
-from headless_wheel_builder.artifacts.check import CheckReport, check_files
-from headless_wheel_builder.build.pipeline import build_project
 from headless_wheel_builder.build.plan import BuildOptions, BuildReport
-from headless_wheel_builder.config.options import Options
-from headless_wheel_builder.config.resolve import Settings
-from headless_wheel_builder.isolation.strategy import IsolationChoice
-from headless_wheel_builder.migrate.editors import EditorReport
-from headless_wheel_builder.migrate.init import InitOptions, InitReport
-from headless_wheel_builder.source.source import ResolvedSource, resolve_source
+from headless_wheel_builder.source.source import ResolvedSource
+
+if TYPE_CHECKING:
+    from headless_wheel_builder.analyze.analyzer import ProjectInfo
+    from headless_wheel_builder.artifacts.check import CheckReport
+    from headless_wheel_builder.config.resolve import Settings
+    from headless_wheel_builder.isolation.strategy import IsolationChoice
+    from headless_wheel_builder.migrate.editors import EditorReport
+    from headless_wheel_builder.migrate.init import InitOptions, InitReport
 
 
 def build(
@@ -34,6 +34,8 @@ def build(
     Raises a subclass of :class:`~headless_wheel_builder.errors.HwbError` on failure; the
     output folder then holds nothing from this call.
     """
+    from headless_wheel_builder.build.pipeline import build_project
+
     spec = source if isinstance(source, ResolvedSource) else os.fspath(source)
     return build_project(spec, options or BuildOptions(), progress)
 
@@ -78,8 +80,11 @@ def inspect(
     ``report.isolation`` says where ``hwb build`` will run with the ``isolation-mode`` that
     ``settings`` (resolved configuration) set, its default (venv) when none is set;
     ``report.recommended`` what ``--isolation auto`` would choose."""
+    from headless_wheel_builder.analyze.analyzer import analyze
     from headless_wheel_builder.build.workspace import workspace
+    from headless_wheel_builder.config.options import Options
     from headless_wheel_builder.isolation.strategy import choose_isolation
+    from headless_wheel_builder.source.source import resolve_source
 
     with workspace("hwb-inspect-") as workdir:
         resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
@@ -110,7 +115,7 @@ def check(
 
     ``ignore``: codes left out (docs/CHECKS.md); ``toplevel``, ``package``, ``src_dir``: what
     the wheel's library must hold (W101/W102, W201/W202, as check-wheel-contents' options)."""
-    from headless_wheel_builder.artifacts.check import ContentsOptions
+    from headless_wheel_builder.artifacts.check import ContentsOptions, check_files
 
     contents = ContentsOptions(
         toplevel=tuple(toplevel) if toplevel else None,
@@ -124,7 +129,7 @@ def init(path: str | os.PathLike[str] = ".", options: InitOptions | None = None)
     """Write ``path/pyproject.toml``: scaffold one for plain code, or (``from_setup``) migrate
     ``setup.py``/``setup.cfg`` to PEP 621 without running them.  Nothing is written with
     ``dry_run``; the report holds the text and what was translated, kept and dropped."""
-    from headless_wheel_builder.migrate.init import init_project
+    from headless_wheel_builder.migrate.init import InitOptions, init_project
 
     return init_project(path, options or InitOptions())
 

@@ -12,21 +12,35 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from headless_wheel_builder._log import Progress, logger, with_stream
 from headless_wheel_builder._proc import deadline
-from headless_wheel_builder.build.in_container import ContainerBuildReport
-from headless_wheel_builder.build.plan import BuildReport
 from headless_wheel_builder.build.workspace import workspace
-from headless_wheel_builder.config.resolve import Settings
 from headless_wheel_builder.errors import CommandTimeout, HwbError, timed_out_after
-from headless_wheel_builder.matrix.jobs import MatrixObserver
-from headless_wheel_builder.matrix.schedule import MatrixReport
-from headless_wheel_builder.source.source import ResolvedSource, resolve_source
 
-#: What a build returns: one build, a matrix, or a container build.
-AnyBuildReport = Union[BuildReport, MatrixReport, ContainerBuildReport]  # noqa: UP007 - a runtime alias
+if TYPE_CHECKING:
+    from headless_wheel_builder.build.in_container import ContainerBuildReport
+    from headless_wheel_builder.build.plan import BuildReport
+    from headless_wheel_builder.config.resolve import Settings
+    from headless_wheel_builder.matrix.jobs import MatrixObserver
+    from headless_wheel_builder.matrix.schedule import MatrixReport
+    from headless_wheel_builder.source.source import ResolvedSource
+
+    #: What a build returns: one build, a matrix, or a container build.
+    AnyBuildReport = Union[BuildReport, MatrixReport, ContainerBuildReport]  # noqa: UP007 - a runtime alias
+
+
+def __getattr__(name: str) -> object:
+    """``AnyBuildReport``, made on first use: a single build imports neither the matrix nor the
+    container stage (issue 19)."""
+    if name != "AnyBuildReport":
+        raise AttributeError(name)
+    from headless_wheel_builder.build.in_container import ContainerBuildReport
+    from headless_wheel_builder.build.plan import BuildReport
+    from headless_wheel_builder.matrix.schedule import MatrixReport
+
+    return Union[BuildReport, MatrixReport, ContainerBuildReport]  # noqa: UP007 - a runtime alias
 
 
 def config_folder(source: str | os.PathLike[str], subdirectory: str | None = None) -> Path:
@@ -71,6 +85,8 @@ def build_from_config(
         # --timeout covers the whole build: fetching, extraction, git, analysis, environments,
         # the backend, repair, tests; when it fires everything hwb started is stopped.
         with deadline(timeout), workspace("hwb-source-") as workdir:
+            from headless_wheel_builder.source.source import resolve_source
+
             subdirectory = settings.options.subdirectory
             resolved = resolve_source(os.fspath(source), subdirectory=subdirectory, workdir=workdir)
             return _dispatch(
@@ -100,8 +116,6 @@ def _dispatch(
 ) -> AnyBuildReport:
     from headless_wheel_builder.api._build import build
     from headless_wheel_builder.api._config import build_options, wants_matrix
-    from headless_wheel_builder.api._container import build_in_container, container_options
-    from headless_wheel_builder.api._matrix import build_matrix, matrix_options
 
     engine, repair = _isolation(resolved, settings)
     if engine is None and settings.options.before_all:
@@ -111,9 +125,13 @@ def _dispatch(
             "; ".join(settings.options.before_all),
         )
     if engine is not None:
+        from headless_wheel_builder.api._container import build_in_container, container_options
+
         options = container_options(settings, engine=engine, verbose=verbose)
         return build_in_container(resolved, options, progress=progress)
     if wants_matrix(settings):
+        from headless_wheel_builder.api._matrix import build_matrix, matrix_options
+
         matrix = matrix_options(settings, verbose=verbose, settings_for=settings_for)
         return build_matrix(resolved, matrix, observer=observer, check=check)
     base = build_options(settings, verbose=verbose)

@@ -19,9 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.metadata import Metadata
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -31,16 +30,13 @@ from packaging.utils import (
 
 from headless_wheel_builder import _proc
 from headless_wheel_builder._log import logger
-from headless_wheel_builder.artifacts.validate import (
-    ArtifactKind,
-    Problem,
-    artifact_kind,
-    metadata_member,
-    parse_metadata,
-    validate_sdist,
-    validate_wheel,
-)
+from headless_wheel_builder.artifacts._kind import ArtifactKind, artifact_kind
 from headless_wheel_builder.errors import OutputError, ValidationError
+
+if TYPE_CHECKING:  # the validators (and packaging.metadata) load when something is validated
+    from packaging.metadata import Metadata
+
+    from headless_wheel_builder.artifacts.validate import Problem
 
 __all__ = [
     "TEMP_PREFIX",
@@ -52,6 +48,16 @@ __all__ = [
     "read_metadata",
     "validate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``Problem``, re-exported from ``artifacts.validate`` on first use."""
+    if name != "Problem":
+        raise AttributeError(name)
+    from headless_wheel_builder.artifacts.validate import Problem
+
+    return Problem
+
 
 #: Name prefix of the temporary files :func:`place_artifacts` writes in the output folder.
 TEMP_PREFIX = ".hwb-tmp-"
@@ -138,6 +144,10 @@ def read_metadata(path: Path, *, validate: bool = True) -> Metadata:
     With ``validate`` every field is checked (as ``twine check`` does) and an invalid one
     raises :class:`ValidationError`; without, fields are validated lazily on access.
     """
+    from packaging.metadata import Metadata
+
+    from headless_wheel_builder.artifacts.validate import metadata_member, parse_metadata
+
     member, data = metadata_member(path)
     if not validate:
         return Metadata.from_email(data, validate=False)
@@ -153,6 +163,8 @@ def read_metadata(path: Path, *, validate: bool = True) -> Metadata:
 
 def validate(path: Path) -> list[Problem]:
     """Structural validity of a wheel or sdist: an empty list means valid."""
+    from headless_wheel_builder.artifacts.validate import Problem, validate_sdist, validate_wheel
+
     if not path.exists():
         return [Problem(path=path, code="MISSING", message=f"{path} does not exist")]
     match artifact_kind(path):

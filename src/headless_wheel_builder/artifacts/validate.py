@@ -15,8 +15,8 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Literal
 
+from headless_wheel_builder.artifacts._kind import ArtifactKind, artifact_kind
 from headless_wheel_builder.artifacts._sdist_rules import sdist_members, validate_sdist
 from headless_wheel_builder.artifacts._validate_common import (
     MAX_PER_CODE,
@@ -37,19 +37,6 @@ __all__ = [
     "validate_sdist",
     "validate_wheel",
 ]
-
-ArtifactKind = Literal["wheel", "sdist"]
-
-
-def artifact_kind(path: Path) -> ArtifactKind | None:
-    """``"wheel"`` for ``*.whl``, ``"sdist"`` for ``*.tar.gz`` / ``*.zip``, else ``None``."""
-    name = path.name
-    if name.endswith(".whl"):
-        return "wheel"
-    if name.endswith((".tar.gz", ".zip")):
-        return "sdist"
-    return None
-
 
 # --- metadata access -------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ def commit_epoch(folder: Path) -> str | None:
 
     Commits that leave the folder alone (another package of a monorepo, an empty commit) do
     not change it, so they neither change the artifacts nor miss the wheel cache."""
-    if not _git.available():
+    if not _git.may_be_in_repository(folder) or not _git.available():
         return None
     try:
         result = _git.run(["log", "-1", "--format=%ct", "HEAD", "--", "."], cwd=folder, check=False)

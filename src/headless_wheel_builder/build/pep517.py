@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from headless_wheel_builder import _git, _proc
 from headless_wheel_builder._log import Progress, logger, phase, with_stream
 from headless_wheel_builder.build.diagnose import diagnose
+from headless_wheel_builder.build.wheel_cache import env_cache_for
 from headless_wheel_builder.cache.envs import EnvCache, recall_requires, remember_requires
 from headless_wheel_builder.cache.keys import requires_key
-from headless_wheel_builder.cache.store import cache_root
 from headless_wheel_builder.errors import (
     BackendError,
     BackendUnavailableError,
@@ -106,11 +106,7 @@ class HookSession:
             ),
             dict(environ or {}),
         )
-        self._env_cache: EnvCache | None = None
-        if options.cache and options.isolation:
-            max_age = None if options.env_max_age is None else options.env_max_age * 86400
-            self._env_cache = EnvCache(cache_root(options.cache_dir), refresh=options.refresh,
-                                       max_age=max_age, offline=options.offline)  # fmt: skip
+        self._env_cache: EnvCache | None = env_cache_for(options)
 
     @property
     def installer_used(self) -> str | None:

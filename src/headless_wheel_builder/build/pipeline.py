@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from headless_wheel_builder._dirs import new_log_file
 from headless_wheel_builder._log import NullProgress, Progress, logger, phase
-from headless_wheel_builder.analyze.analyzer import ProjectInfo, analyze
+from headless_wheel_builder.analyze._info import ProjectInfo
 from headless_wheel_builder.artifacts.output import (
     ArtifactInfo,
     check_outdir,
@@ -36,13 +37,6 @@ from headless_wheel_builder.artifacts.output import (
     validate,
 )
 from headless_wheel_builder.build._reproducible import effective_epoch, epoch_environ, source_epoch
-from headless_wheel_builder.build.commands import (
-    evaluate_environment,
-    run_before_build,
-    run_repair_command,
-    tool_on_path,
-)
-from headless_wheel_builder.build.pep517 import HookSession
 from headless_wheel_builder.build.plan import (
     BuildOptions,
     BuildReport,
@@ -51,7 +45,6 @@ from headless_wheel_builder.build.plan import (
     PipelineRun,
     SourceFacts,
 )
-from headless_wheel_builder.build.tester import TestSteps, WheelTestResult, run_wheel_test
 from headless_wheel_builder.build.wheel_cache import BuildCache
 from headless_wheel_builder.build.workspace import workspace
 from headless_wheel_builder.cache.keys import is_root_output
@@ -64,8 +57,12 @@ from headless_wheel_builder.errors import (
 )
 from headless_wheel_builder.isolation.python import Interpreter, find_python
 from headless_wheel_builder.platforms import Identifier, host_libc, host_platform, native_arch
-from headless_wheel_builder.repair.stage import RepairInfo, repair_wheel
-from headless_wheel_builder.source.source import ResolvedSource, extract_archive, resolve_source
+from headless_wheel_builder.source.source import ResolvedSource, resolve_source
+
+if TYPE_CHECKING:  # the stages after the wheel cache load on a miss only (issue 19)
+    from headless_wheel_builder.build.pep517 import HookSession
+    from headless_wheel_builder.build.tester import WheelTestResult
+    from headless_wheel_builder.repair.stage import RepairInfo
 
 __all__ = ["Cancelled", "build_project", "prepare_source", "run_pipeline"]
 
@@ -94,11 +91,21 @@ def prepare_source(source: str | Path | ResolvedSource, options: BuildOptions, w
         resolved = source
     else:
         resolved = resolve_source(str(source), subdirectory=options.subdirectory, workdir=workdir / "source")
+    project, tree = _analyse(resolved, options)
     return SourceFacts(
-        source=resolved,
-        project=analyze(resolved.project_dir),
-        epoch=source_epoch(resolved.kind, resolved.project_dir),
+        source=resolved, project=project, epoch=source_epoch(resolved.kind, resolved.project_dir), tree=tree
     )
+
+
+def _analyse(resolved: ResolvedSource, options: BuildOptions) -> tuple[ProjectInfo, tuple[Path, str] | None]:
+    """The analysis stage: a user's folder, with the wheel cache on, through the cache (an
+    unchanged folder is not analysed again: ``BuildCache.analysis``); anything else afresh."""
+    cache = BuildCache.for_options(options)
+    if cache is not None and resolved.kind == "directory" and resolved.archive is None:
+        return cache.analysis(resolved.project_dir)
+    from headless_wheel_builder.analyze.analyzer import analyze
+
+    return analyze(resolved.project_dir), None
 
 
 def build_project(
@@ -125,10 +132,12 @@ def run_pipeline(
     ``run.place``) placement; see the module docstring.  ``timings`` (seconds per stage) is
     added to, and reported."""
     facts = run.facts
-    _check_requires_python(facts.project, run.interpreter)
     environ = {**epoch_environ(facts.epoch), **run.environ}
-    environ.update(evaluate_environment(run.options.environment, environ, workdir=run.workdir,
-                                        timeout=run.options.timeout))  # fmt: skip
+    if run.options.environment:  # cibuildwheel's `environment`: expanded where the build runs
+        from headless_wheel_builder.build.commands import evaluate_environment
+
+        environ.update(evaluate_environment(run.options.environment, environ, workdir=run.workdir,
+                                            timeout=run.options.timeout))  # fmt: skip
     walk = _Walk(
         run=run,
         log_file=new_log_file(run.log_name or facts.project.name or facts.source.project_dir.name),
@@ -137,7 +146,8 @@ def run_pipeline(
         timings={} if timings is None else timings,
     )
     try:
-        return _stages(walk)
+        with walk.exits:
+            return _stages(walk)
     except HwbError as exc:
         if exc.log_path is None and walk.log_file.is_file():  # the backend's output is there
             exc.log_path = walk.log_file
@@ -153,6 +163,22 @@ class _Walk:
     environ: dict[str, str]
     progress: Progress
     timings: dict[str, float] = field(default_factory=dict)
+    #: Clean-ups when the run ends (the cache-side folder a hit is served through).
+    exits: ExitStack = field(default_factory=ExitStack)
+    _session: HookSession | None = None
+
+    def session(self) -> HookSession:
+        """The run's hook session (its environments and backend processes), made on first
+        use: a wheel-cache hit needs none."""
+        if self._session is None:
+            from headless_wheel_builder.build.pep517 import HookSession
+
+            run = self.run
+            self._session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter,
+                                        options=run.options, log_file=self.log_file, progress=self.progress,
+                                        timings=self.timings, project=run.facts.project,
+                                        environ=self.environ, warned=run.warned)  # fmt: skip
+        return self._session
 
 
 @dataclass(kw_only=True)
@@ -166,10 +192,7 @@ class _Built:
 def _stages(walk: _Walk) -> BuildReport:
     run, timings = walk.run, walk.timings
     facts, options = run.facts, run.options
-    session = HookSession(workdir=run.workdir / "envs", interpreter=run.interpreter, options=options,
-                          log_file=walk.log_file, progress=walk.progress, timings=timings,
-                          project=facts.project, environ=walk.environ, warned=run.warned)  # fmt: skip
-    built = _cached_or_built(walk, session)
+    built = _cached_or_built(walk)
     test, test_error = _test(walk, built.files)
     if test_error is not None and run.place:
         raise test_error
@@ -184,7 +207,7 @@ def _stages(walk: _Walk) -> BuildReport:
         source=facts.source,
         project=facts.project,
         interpreter=run.interpreter,
-        installer=session.installer_used,
+        installer=walk._session.installer_used if walk._session is not None else None,
         artifacts=tuple(artifacts),
         timings=timings,
         log_path=walk.log_file,
@@ -196,21 +219,27 @@ def _stages(walk: _Walk) -> BuildReport:
     )
 
 
-def _cached_or_built(walk: _Walk, session: HookSession) -> _Built:
+def _cached_or_built(walk: _Walk) -> _Built:
     """The wheel cache stage around build, validation and repair: serve a hit, or build and
-    store the result (the repaired artifacts, so a hit needs no repair either)."""
+    store the result (the repaired artifacts, so a hit needs no repair either).  Asked first:
+    a hit starts no hook session and loads none of the later stages."""
     run, timings = walk.run, walk.timings
     staging = run.workdir / "out"
     cache = BuildCache.for_options(run.options)
     if cache is not None:
-        session.renew_stale_environment()  # env-max-age: the key sees what is resolved now
+        if cache.environment_is_stale(run.interpreter, run.facts.project.build_requires):
+            walk.session().renew_stale_environment()  # env-max-age: the key sees what is resolved now
         with phase(timings, "cache"):
-            served = cache.fetch(cache.key(run.facts, run, walk.environ), staging)
-        if served is not None:
+            key = cache.key(run.facts, run, walk.environ)
+            # Placed at once: served through a folder on the cache's filesystem, so a served
+            # file can be a hard link of the entry's and is renamed into ``outdir``.
+            served = cache.fetch(key, walk.exits.enter_context(cache.scratch()) if run.place else staging)
+        if served is not None:  # built before from the same project by the same interpreter
             walk.progress.done("Found in the cache")
             return _Built(files=served, cached=True)
+    _check_requires_python(run.facts.project, run.interpreter)
     with _tree_lock(run, walk.progress):
-        files = _build(walk, session, staging)
+        files = _build(walk, walk.session(), staging)
     _validate(files, timings, walk.progress, source=run.tree or run.facts.source.project_dir)
     built = _repair(walk, files)
     if cache is not None:
@@ -275,6 +304,8 @@ def _build(walk: _Walk, session: HookSession, staging: Path) -> list[Path]:
     def build(dist: Distribution, folder: Path) -> Path:
         if dist != "sdist" and options.before_build:
             walk.progress.step(f"before-build: {'; '.join(options.before_build)}")
+            from headless_wheel_builder.build.commands import run_before_build
+
             run_before_build(options.before_build, tree=folder, interpreter=run.interpreter,
                              environ=walk.environ, workdir=run.workdir, installer=options.installer,
                              log_file=walk.log_file, timeout=options.timeout)  # fmt: skip
@@ -289,6 +320,8 @@ def _build(walk: _Walk, session: HookSession, staging: Path) -> list[Path]:
     if sdist is None:
         logger.warning("the backend cannot build an sdist; building the wheel from the source tree")
         return [build("wheel", tree)]
+    from headless_wheel_builder.source.archive import extract_archive
+
     unpacked = extract_archive(sdist, run.workdir / "sdist")
     return [sdist, build("wheel", unpacked)]
 
@@ -350,6 +383,8 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
     if mode is None or len(wheels) != 1 or "editable" in run.options.distributions:
         return _Built(files=built)
     _check_cancel(run)
+    from headless_wheel_builder.repair.stage import repair_wheel
+
     identifier = run.identifier or _host_identifier(run.interpreter)
     if run.options.repair_command and mode != "never" and not wheels[0].name.endswith("-any.whl"):
         return _repair_with_command(walk, built, wheels[0], identifier)
@@ -369,6 +404,8 @@ def _repair(walk: _Walk, built: list[Path]) -> _Built:
 def _repair_with_command(walk: _Walk, built: list[Path], wheel: Path, identifier: Identifier) -> _Built:
     """``repair-command`` instead of hwb's repair: the user's (or cibuildwheel's) command, with
     the platform's repair tool on PATH; the wheel it writes replaces the backend's."""
+    from headless_wheel_builder.build.commands import run_repair_command, tool_on_path
+    from headless_wheel_builder.repair.stage import RepairInfo
     from headless_wheel_builder.repair.tools import ensure_tool
 
     run = walk.run
@@ -406,6 +443,9 @@ def test_wheel(
 ) -> WheelTestResult:
     """Run ``run``'s test command against ``wheel`` (also one another run built);
     ``environ``: the build's variables (``environment``; None: evaluated here)."""
+    from headless_wheel_builder.build.commands import evaluate_environment
+    from headless_wheel_builder.build.tester import TestSteps, run_wheel_test
+
     options = run.options
     if environ is None:
         base = {**epoch_environ(run.facts.epoch), **run.environ}

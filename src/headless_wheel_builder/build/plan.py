@@ -18,18 +18,29 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from headless_wheel_builder.analyze.analyzer import ProjectInfo
-from headless_wheel_builder.artifacts.output import ArtifactInfo
-from headless_wheel_builder.build.tester import WheelTestResult
-from headless_wheel_builder.errors import WheelTestError
-from headless_wheel_builder.isolation.base import Installer
-from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.platforms import Identifier
-from headless_wheel_builder.repair.platform import RepairMode
-from headless_wheel_builder.repair.stage import RepairInfo
-from headless_wheel_builder.source.source import ResolvedSource
+if TYPE_CHECKING:  # types only: a wheel-cache hit imports none of these stages (issue 19)
+    from headless_wheel_builder.analyze.analyzer import ProjectInfo
+    from headless_wheel_builder.artifacts.output import ArtifactInfo
+    from headless_wheel_builder.build.tester import WheelTestResult
+    from headless_wheel_builder.errors import WheelTestError
+    from headless_wheel_builder.isolation.base import Installer
+    from headless_wheel_builder.isolation.python import Interpreter
+    from headless_wheel_builder.platforms import Identifier
+    from headless_wheel_builder.repair.platform import RepairMode
+    from headless_wheel_builder.repair.stage import RepairInfo
+    from headless_wheel_builder.source.source import ResolvedSource
+
+
+def __getattr__(name: str) -> object:
+    """``RepairInfo``, re-exported on first use."""
+    if name != "RepairInfo":
+        raise AttributeError(name)
+    from headless_wheel_builder.repair.stage import RepairInfo
+
+    return RepairInfo
+
 
 Distribution = Literal["sdist", "wheel", "editable"]
 ConfigSettings = Mapping[str, "str | list[str]"]
@@ -113,6 +124,10 @@ class SourceFacts:
     epoch: str | None = None
     """``SOURCE_DATE_EPOCH`` for every build of this source: the last commit that changed the
     project folder (None: not a git checkout, or the user set the variable themselves)."""
+    tree: tuple[Path, str] | None = None
+    """``(the output folder left out, the project folder's digest)`` when the source stage
+    computed it (``keys.tree_digest``, for the remembered analysis): the wheel cache's key
+    uses it instead of reading the folder again."""
 
 
 @dataclass(frozen=True, kw_only=True)

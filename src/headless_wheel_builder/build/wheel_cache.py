@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headless_wheel_builder._log import logger
 from headless_wheel_builder.cache import keys, store
 from headless_wheel_builder.cache.envs import EnvCache
+from headless_wheel_builder.cache.fingerprint import FingerprintIndex
 from headless_wheel_builder.cache.wheels import WheelCache
 
 if TYPE_CHECKING:
@@ -30,7 +32,16 @@ if TYPE_CHECKING:
 
     from headless_wheel_builder.analyze.analyzer import ProjectInfo
     from headless_wheel_builder.build.plan import BuildOptions, PipelineRun, SourceFacts
-    from headless_wheel_builder.source.source import ResolvedSource
+    from headless_wheel_builder.isolation.python import Interpreter
+
+
+def env_cache_for(options: BuildOptions) -> EnvCache | None:
+    """The build-environment cache ``options`` ask for (None: off, or without isolation)."""
+    if not options.cache or not options.isolation:
+        return None
+    max_age = None if options.env_max_age is None else options.env_max_age * 86400
+    return EnvCache(store.cache_root(options.cache_dir), refresh=options.refresh, max_age=max_age,
+                    offline=options.offline)  # fmt: skip
 
 
 class BuildCache:
@@ -44,6 +55,8 @@ class BuildCache:
         #: key -> (project, the digest of each part of the key); see :meth:`explain`.
         self._recorded: dict[str, tuple[str, dict[str, object]]] = {}
         self._explained: dict[str, tuple[str, list[str]] | None] = {}
+        #: The source folder's fingerprint index, once the key was computed (None for archives).
+        self.index: FingerprintIndex | None = None
 
     @classmethod
     def for_options(cls, options: BuildOptions) -> BuildCache | None:
@@ -59,7 +72,7 @@ class BuildCache:
         variables the run adds for its processes (``SOURCE_DATE_EPOCH``, platform ones)."""
         options, interpreter, project = self.options, run.interpreter, facts.project
         if self._source is None:
-            self._source = self._source_parts(facts.source, project)
+            self._source = self._source_parts(facts)
         env_path = EnvCache(self.root).path_for(
             interpreter, project.build_requires, options.installer, options.build_constraints
         )
@@ -101,7 +114,7 @@ class BuildCache:
         """The key of a whole container build: the source, and ``build`` (the image's id,
         the Pythons, the arguments of the build inside, the container's variables)."""
         if self._source is None:
-            self._source = self._source_parts(facts.source, facts.project)
+            self._source = self._source_parts(facts)
         from headless_wheel_builder.__about__ import __version__
 
         # The container's backend sees the container's variables (part of ``build``), not the
@@ -116,19 +129,68 @@ class BuildCache:
         self._recorded[key] = (project.name or "", {**recorded, "env": env})
         return key
 
-    def _source_parts(self, resolved: ResolvedSource, project: ProjectInfo) -> dict[str, object]:
+    def analysis(self, project_dir: Path) -> tuple[ProjectInfo, tuple[Path, str]]:
+        """The analysis of the project folder ``project_dir`` (a user's folder) and its tree
+        digest: remembered in the folder's fingerprint index while the digest (every file the
+        backend sees, so every file the analysis reads) and hwb's version are the same, so an
+        unchanged folder is neither read nor analysed again."""
+        from headless_wheel_builder.__about__ import __version__
+        from headless_wheel_builder.analyze._info import ProjectInfo, check_is_project
+
+        check_is_project(project_dir)  # before reading a folder that may be anything (`hwb build ~`)
+        outdir = Path(self.options.outdir)
+        self.index = FingerprintIndex.for_root(self.root, project_dir)
+        digest = keys.tree_digest(project_dir, exclude=[outdir], index=self.index)
+        inputs: dict[str, object] = {"tree": digest, "hwb": __version__, "path": str(project_dir)}
+        remembered = self.index.recall("analysis", inputs)
+        if remembered is not None:
+            try:
+                return ProjectInfo.from_dict(remembered), (outdir.resolve(), digest)
+            except (KeyError, TypeError, ValueError):
+                logger.debug("ignoring a damaged remembered analysis of %s", project_dir)
+        from headless_wheel_builder.analyze.analyzer import analyze
+
+        project = analyze(project_dir)
+        self.index.remember("analysis", inputs, project.to_dict())
+        self.index.save()
+        return project, (outdir.resolve(), digest)
+
+    def _source_parts(self, facts: SourceFacts) -> dict[str, object]:
+        resolved, project = facts.source, facts.project
         parts: dict[str, object] = {}
         if resolved.archive is not None:
             parts["archive"] = keys.file_sha256(resolved.archive)
             parts["subdirectory"] = self.options.subdirectory
+        elif facts.tree is not None and facts.tree[0] == Path(self.options.outdir).resolve():
+            parts["tree"] = facts.tree[1]  # computed by the source stage, in this run
         else:
             outdir = Path(self.options.outdir)
-            parts["tree"] = keys.tree_digest(resolved.project_dir, exclude=[outdir])
+            # A folder of the user's keeps a fingerprint index (a fresh clone would only fill
+            # the cache with indexes of temporary folders).
+            index = None
+            if resolved.kind == "directory":
+                index = FingerprintIndex.for_root(self.root, resolved.project_dir)
+            parts["tree"] = keys.tree_digest(resolved.project_dir, exclude=[outdir], index=index)
+            self.index = index
         if resolved.archive is None and keys.uses_scm_version(
             project.version_source, project.build_requires, project.dynamic
         ):
             parts["scm"] = keys.scm_state(resolved.project_dir)
         return parts
+
+    def environment_is_stale(self, interpreter: Interpreter, requires: Sequence[str]) -> bool:
+        """Whether the cached environment of ``requires`` exists and is older than
+        ``env-max-age`` (then it is resolved again before the key is computed)."""
+        envs = env_cache_for(self.options)
+        if envs is None or envs.max_age is None:
+            return False
+        path = envs.path_for(interpreter, requires, self.options.installer, self.options.build_constraints)
+        meta = envs.lookup(path)
+        return meta is not None and not envs.fresh(meta)
+
+    def scratch(self) -> AbstractContextManager[Path]:
+        """A folder to serve a hit through, on the cache's filesystem (``store.scratch``)."""
+        return store.scratch(self.root)
 
     def fetch(self, key: str, dest: Path) -> list[Path] | None:
         """The cached artifacts of ``key`` copied into ``dest``; None on a miss (always with

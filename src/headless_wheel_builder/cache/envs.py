@@ -20,6 +20,7 @@ import shutil
 import time
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -28,7 +29,9 @@ from headless_wheel_builder.cache import keys, store
 from headless_wheel_builder.errors import EnvironmentCreationError, HwbError
 from headless_wheel_builder.isolation.base import Installer
 from headless_wheel_builder.isolation.python import Interpreter
-from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
+
+if TYPE_CHECKING:  # a wheel-cache hit only reads an environment's metadata (issue 19)
+    from headless_wheel_builder.isolation.venv import InstallSettings, VenvEnv
 
 META = store.ENV_MARKER
 #: Remembered ``get_requires_for_build_*`` answers (``keys.requires_key``), one file each.
@@ -144,6 +147,8 @@ class EnvCache:
                     path.name, describe_age(age(meta)))  # fmt: skip
         scratch = path.with_name(store.tmp_name(path.name))  # the next run sweeps it if we are killed
         try:
+            from headless_wheel_builder.isolation.venv import VenvEnv
+
             VenvEnv.create(scratch, interpreter, installer=installer, settings=settings).install(requirements)
             resolved = installed_distributions(scratch)
         except HwbError as exc:  # no index reachable: what we have beats no build at all
@@ -169,6 +174,8 @@ class EnvCache:
         store.count(self.root, env_hits=1)
         installer: Installer = "pip" if meta.get("installer") == "pip" else "uv"
         logger.debug("reusing the build environment %s", path)
+        from headless_wheel_builder.isolation.venv import VenvEnv
+
         return VenvEnv(path, interpreter, installer, settings)
 
     def _create(
@@ -182,6 +189,8 @@ class EnvCache:
         if path.exists():  # a half-made environment of a killed run, or a refresh
             store.discard(path)
         try:
+            from headless_wheel_builder.isolation.venv import VenvEnv
+
             env = VenvEnv.create(path, interpreter, installer=installer, settings=settings)
             env.install(requirements)
             store.write_json_atomic(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -20,6 +21,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from headless_wheel_builder import _git, _proc
+from headless_wheel_builder.cache.fingerprint import FingerprintIndex, file_sha256
+
+__all__ = [
+    "IGNORED_ENV", "KEYED_ANYWAY", "MEMO_BACKENDS", "REQUIRES_FILES", "ROOT_OUTPUT_DIRS", "SCM_TOOLS",
+    "SKIP_DIRS", "differences", "digest", "env_fingerprint", "file_sha256", "files_digest",
+    "interpreter_identity", "is_root_output", "requires_key", "scm_state", "tree_digest",
+    "uses_scm_version", "value_hash",
+]  # fmt: skip
 
 #: Variables that cannot change what a backend builds, left out of the wheel key (``fnmatch``
 #: patterns; docs/CACHING.md has the list and the reasons).  Every other variable the backend
@@ -89,14 +98,6 @@ def digest(parts: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 def interpreter_identity(executable: Path, version: str, implementation: str) -> dict[str, object]:
     """What identifies an interpreter: its path, version, implementation, platform, and the
     size and mtime of the real executable (a rebuilt Python at the same path is another one)."""
@@ -143,17 +144,46 @@ def env_fingerprint(
     """``name -> value_hash(value)`` of every variable in ``environ`` (what a backend sees)
     except :data:`IGNORED_ENV`, ``ignore`` (patterns) and credentials; ``keep`` (names) are
     kept even when ignored."""
-    from fnmatch import fnmatchcase
-
     from headless_wheel_builder._log import is_secret_name
 
-    patterns = (*IGNORED_ENV, *ignore)
+    ignored = _EnvPatterns((*IGNORED_ENV, *ignore))
     wanted = {*KEYED_ANYWAY, *keep}
     return {
         name: value_hash(environ[name])
         for name in sorted(environ)
-        if name in wanted or not (is_secret_name(name) or any(fnmatchcase(name, p) for p in patterns))
+        if name in wanted or not (is_secret_name(name) or ignored.match(name))
     }
+
+
+class _EnvPatterns:
+    """``fnmatchcase`` against many patterns, answered the cheap way where it is the same: a
+    pattern without wildcards is a name (a set look-up), ``PREFIX*`` a prefix; only the rest
+    go through ``fnmatch`` (each would compile a regular expression on first use)."""
+
+    _SPECIAL = frozenset("*?[")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        prefixes: list[str] = []
+        self.others: list[str] = []
+        for pattern in patterns:
+            head, star = pattern[:-1], pattern[-1:] == "*"
+            if not self._SPECIAL & set(pattern):
+                self.names.add(pattern)
+            elif star and not self._SPECIAL & set(head):
+                prefixes.append(head)
+            else:
+                self.others.append(pattern)
+        self.prefixes = tuple(prefixes)
+
+    def match(self, name: str) -> bool:
+        if name in self.names or name.startswith(self.prefixes):
+            return True
+        if not self.others:
+            return False
+        from fnmatch import fnmatchcase
+
+        return any(fnmatchcase(name, p) for p in self.others)
 
 
 def differences(mine: Mapping[str, object], theirs: Mapping[str, object], env: str = "env") -> list[str]:
@@ -174,14 +204,19 @@ def differences(mine: Mapping[str, object], theirs: Mapping[str, object], env: s
 # --- source trees ----------------------------------------------------------------------
 
 
-def tree_digest(project_dir: Path, *, exclude: Sequence[Path] = ()) -> str:
+def tree_digest(
+    project_dir: Path, *, exclude: Sequence[Path] = (), index: FingerprintIndex | None = None
+) -> str:
     """The sha256 of a source folder: every file's relative path, executable bit and bytes
-    (a symlink by its target).  ``exclude``: folders left out (the output folder)."""
+    (a symlink by its target).  ``exclude``: folders left out (the output folder).  ``index``:
+    the folder's fingerprint index (``cache/fingerprint.py``), so files whose stat is unchanged
+    are not read again; it is saved when it changed."""
     root = project_dir.resolve()
     excluded = [p.resolve() for p in exclude]
     files = _git_files(root)
     if files is None:
         files = sorted(_walk(root, project_root=True))
+    index = index or FingerprintIndex(None)
     sha = hashlib.sha256()
     for rel in files:
         path = root / rel
@@ -193,19 +228,22 @@ def tree_digest(project_dir: Path, *, exclude: Sequence[Path] = ()) -> str:
             continue  # deleted in the working tree but still in git's index
         if stat.S_ISDIR(st.st_mode):  # a submodule: its files, walked
             for sub in sorted(_walk(path)):
-                _add_file(sha, f"{rel}/{sub}", path / sub)
+                _add_file(sha, f"{rel}/{sub}", path / sub, index)
             continue
-        _add_file(sha, rel, path)
+        _add_file(sha, rel, path, index, st)
+    index.save()
     return sha.hexdigest()
 
 
-def _add_file(sha: hashlib._Hash, rel: str, path: Path) -> None:
+def _add_file(
+    sha: hashlib._Hash, rel: str, path: Path, index: FingerprintIndex, st: os.stat_result | None = None
+) -> None:
     try:
-        st = path.lstat()
+        st = st or path.lstat()
         if stat.S_ISLNK(st.st_mode):
             content = b"link:" + str(path.readlink()).encode()
         else:
-            content = file_sha256(path).encode()
+            content = index.sha256(rel, path, st).encode()
     except OSError:
         return
     executable = b"x" if st.st_mode & 0o111 else b"-"
@@ -214,7 +252,7 @@ def _add_file(sha: hashlib._Hash, rel: str, path: Path) -> None:
 
 def _git_files(root: Path) -> list[str] | None:
     """Files under ``root`` that git would hand to a backend, or None outside a checkout."""
-    if not _git.available():
+    if not _git.may_be_in_repository(root) or not _git.available():
         return None
     try:
         result = _git.run(["ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"], cwd=root)
@@ -264,7 +302,7 @@ def _walk(root: Path, *, project_root: bool = False) -> Iterable[str]:
 def scm_state(project_dir: Path) -> str | None:
     """``git describe --tags --long --dirty --always`` (plus today's date when dirty, as
     setuptools-scm puts it in the version); None outside a git checkout."""
-    if not _git.available():
+    if not _git.may_be_in_repository(project_dir) or not _git.available():
         return None
     try:
         result = _git.run(["describe", "--tags", "--long", "--dirty", "--always"], cwd=project_dir)
@@ -285,6 +323,10 @@ def uses_scm_version(
         return True
     if version_source and any(w in version_source for w in ("scm", "vcs", "git", "versioning", "versioneer")):
         return True
+    # A requirement names a tool only if the tool's canonical name is in its normalised text:
+    # most projects are answered here, without loading packaging's requirement parser.
+    if not any(tool in re.sub(r"[-_.]+", "-", text.lower()) for text in requires for tool in SCM_TOOLS):
+        return False
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 

@@ -145,11 +145,15 @@ def prune(root: Path, *, max_size: int | None = None, older_than_days: float | N
 
 
 def clear(root: Path) -> PruneReport:
-    """Remove every environment and wheel, and the counters."""
+    """Remove every environment and wheel, the counters and the source folders' fingerprint
+    indexes (each a JSON file replaced atomically: a reader sees one whole or none)."""
     entries = list(_entries(root))
     removed = tuple(e for e in entries if _remove(root, e))
     with contextlib.suppress(FileNotFoundError):
         (root / "stats.json").unlink()
+    for index in _children(root / "index"):
+        with contextlib.suppress(OSError):
+            index.unlink()
     _remove_stale_tmp(root, age=0.0)
     return PruneReport(root=root, removed=removed, remaining=sum(e.size for e in entries if e not in removed))
 

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -50,15 +51,18 @@ def cache_root(configured: Path | None = None, environ: Mapping[str, str] | None
     return cache_dir(configured, environ)
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def write_json_atomic(path: Path, data: Mapping[str, Any], *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.  ``durable=False``
+    skips the flush to disk, for what a crash may lose without harm (counters, an index that
+    is rebuilt when unreadable): still atomic, a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(tmp_name(path.name))
     try:
         with tmp.open("w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, sort_keys=True)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         tmp.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -76,13 +80,46 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the inter-process (and inter-thread) file lock ``path`` for the block."""
+    """Hold the inter-process (and inter-thread) file lock ``path`` for the block, waiting at
+    most ``timeout`` seconds (then ``TimeoutError``).  On POSIX an ``flock`` of the file, as
+    filelock takes it there (so the two exclude each other), without loading filelock on a
+    wheel-cache hit; elsewhere filelock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        with _flocked(path, timeout):
+            yield
+        return
     from filelock import FileLock
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path), timeout=timeout, thread_local=False, is_singleton=False)
-    with lock:
+    with FileLock(str(path), timeout=timeout, thread_local=False, is_singleton=False):
         yield
+
+
+@contextlib.contextmanager
+def _flocked(path: Path, timeout: float) -> Iterator[None]:
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"another process holds {path} (waited {timeout:g} s)") from None
+            time.sleep(0.05)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        if os.fstat(fd).st_nlink:  # not a lock file someone removed while we waited
+            break
+        os.close(fd)
+    try:
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def touch(path: Path) -> None:
@@ -98,7 +135,7 @@ def count(root: Path, **increments: int) -> None:
             stats = read_stats(root)
             for name, step in increments.items():
                 stats[name] = stats.get(name, 0) + step
-            write_json_atomic(root / "stats.json", stats)
+            write_json_atomic(root / "stats.json", stats, durable=False)
     except Exception as exc:  # noqa: BLE001 - statistics must never break a build
         logger.debug("could not update cache statistics: %s", exc)
 
@@ -111,6 +148,68 @@ def read_stats(root: Path) -> dict[str, int]:
 def tmp_name(what: str) -> str:
     """A temporary name for ``what``: ``.tmp-<pid>-<start>-<what>-<random>``."""
     return f"{TMP_PREFIX}{owner_token()}-{what}-{os.urandom(4).hex()}"
+
+
+#: ``ioctl`` request of Linux's ``FICLONE``: a copy-on-write clone (btrfs, XFS, bcachefs).
+FICLONE = 0x40049409
+
+
+def make_read_only(path: Path) -> None:
+    """Mark a stored artifact read-only: by convention a cache file is never written again,
+    which is what lets :func:`serve_file` hand it out as a hard link (POSIX only)."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            path.chmod(0o444)
+
+
+def may_link(st: os.stat_result) -> bool:
+    """Whether a file with this stat may be served as a hard link: it is read-only (a cache
+    file by convention) and this process is not privileged (root writes read-only files, so
+    an edit of the served file would reach the cache entry)."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is not None and geteuid() != 0 and not st.st_mode & 0o222
+
+
+def serve_file(src: Path, dest: Path) -> str:
+    """Put a copy of the cache file ``src`` at ``dest`` (which must not exist), the cheapest
+    way the filesystem allows: a hard link (:func:`may_link`), a copy-on-write clone, else a
+    copy.  Returns how: ``"link"``, ``"reflink"`` or ``"copy"``."""
+    if may_link(src.stat()):
+        try:
+            os.link(src, dest)
+            return "link"
+        except OSError:
+            pass  # another filesystem, or one without hard links
+    if _reflink(src, dest):
+        return "reflink"
+    shutil.copyfile(src, dest)
+    return "copy"
+
+
+def _reflink(src: Path, dest: Path) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import fcntl
+
+    try:
+        with src.open("rb") as fsrc, dest.open("xb") as fdst:
+            fcntl.ioctl(fdst.fileno(), FICLONE, fsrc.fileno())
+    except OSError:
+        dest.unlink(missing_ok=True)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def scratch(root: Path) -> Iterator[Path]:
+    """A private folder in the cache at ``root``, removed afterwards (a killed run's is swept):
+    on the cache's filesystem, so a served file can be a link and renamed into place."""
+    path = root / tmp_name("serve")
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def children(folder: Path) -> list[Path]:
@@ -127,7 +226,7 @@ def sweep_abandoned(root: Path, *, stale_age: float = STALE_TMP) -> list[Path]:
     removed: list[Path] = []
     now = time.time()
     prefix = re.escape(TMP_PREFIX)
-    for section in (root, root / "envs", root / "wheels", *children(root / "wheels")):
+    for section in (root, root / "envs", root / "index", root / "wheels", *children(root / "wheels")):
         for path in children(section):
             if not path.name.startswith(TMP_PREFIX):
                 continue

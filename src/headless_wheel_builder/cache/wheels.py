@@ -63,8 +63,9 @@ class WheelCache:
             try:
                 if not name or os.sep in name or "/" in name:
                     raise ValueError(f"bad file name {name!r}")
-                shutil.copyfile(entry / name, target)
+                how = store.serve_file(entry / name, target)
                 actual = keys.file_sha256(target)
+                logger.debug("served %s from the cache (%s)", name, how)
             except (OSError, ValueError) as exc:
                 actual = f"unreadable ({exc})"
             if actual != sha256:
@@ -86,6 +87,7 @@ class WheelCache:
             listed = []
             for path in files:
                 shutil.copyfile(path, tmp / path.name)
+                store.make_read_only(tmp / path.name)
                 listed.append(
                     {
                         "name": path.name,

@@ -23,6 +23,7 @@ Options also come from [tool.hwb] in pyproject.toml, hwb.toml and HWB_* variable
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,9 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
             verbose=bool(style.verbose),
             check=False,
         )
-    failure = report.failure() if isinstance(report, api.MatrixReport) else None
+    # BuildReport first: a single build (a wheel-cache hit) loads no matrix or container code.
+    single = isinstance(report, api.BuildReport)
+    failure = report.failure() if not single and isinstance(report, api.MatrixReport) else None
     if failure is not None and style.json:
         # One JSON document whatever the outcome: the manifest with the error's fields.
         from headless_wheel_builder.cli._output import emit_json, err
@@ -89,19 +92,24 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         err(failure.render())
         emit_json({**report.to_dict(), **failure.to_dict()})
         return failure.exit_code
-    _render(report, style)
+    _render(report, style, show_timings=wants_timings(args))
     if failure is not None:
         raise failure
     return 0
 
 
-def _render(report: api.AnyBuildReport, style: Style) -> None:
+def _render(report: api.AnyBuildReport, style: Style, *, show_timings: bool = False) -> None:
     from headless_wheel_builder import api
     from headless_wheel_builder.cli._matrix_view import render_report
     from headless_wheel_builder.cli._output import emit_json, out, step_summary
 
-    if isinstance(report, api.BuildReport):
+    if isinstance(report, api.BuildReport):  # first: a single build loads no matrix or container code
         step_summary(report)
+        if style.json:
+            emit_json({**report.to_dict(), "timings": timings(report)})
+        else:
+            _render_build(report, style, show_timings=show_timings)
+        return
     if style.json:
         emit_json(report.to_dict())
     elif isinstance(report, api.MatrixReport):
@@ -112,17 +120,52 @@ def _render(report: api.AnyBuildReport, style: Style) -> None:
         out(f"Successfully built {' and '.join(names)} in {report.engine} ({report.image}){cached}")
         for artifact in report.artifacts:
             out(f"  {artifact.path}")
-    else:
-        _render_build(report, style)
 
 
-def _render_build(report: api.BuildReport, style: Style) -> None:
+def _render_build(report: api.BuildReport, style: Style, *, show_timings: bool) -> None:
     from headless_wheel_builder.cli._output import out
 
     names = [a.info.filename for a in report.artifacts]
     out(f"Successfully built {' and '.join(names)}{' (cached)' if report.cached else ''}")
     for artifact in report.artifacts:
         out(f"  {artifact.info.path}")
-    if style.verbose:
-        timing = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
-        out(f"Timings: {timing}")
+    if show_timings or style.verbose:
+        spent = timings(report)
+        out("Timings:")
+        for name, seconds in spent.items():
+            out(f"  {name:<10} {seconds:7.3f} s{_PHASE_NOTES.get(name, '')}")
+
+
+#: What the phases outside the pipeline's own mean (``--timings``).
+_PHASE_NOTES = {
+    "startup": "  hwb outside the pipeline: imports, arguments, configuration, output",
+    "total": "  since hwb's code started (the interpreter's own start-up is before it)",
+}
+
+
+def timings(report: api.BuildReport) -> dict[str, float]:
+    """The report's phase timings between hwb's own ``startup`` (everything of this process
+    outside the pipeline's phases: imports, arguments, configuration, rendering) and the
+    ``total`` since hwb's code started."""
+    from headless_wheel_builder.cli.main import STARTED
+
+    total = time.perf_counter() - STARTED
+    phases = dict(report.timings)
+    startup = max(total - sum(phases.values()), 0.0)
+    return {"startup": round(startup, 4), **phases, "total": round(total, 4)}
+
+
+def wants_timings(args: argparse.Namespace) -> bool:
+    """``--timings``, else ``HWB_TIMINGS`` (a flag and environment option: not in files)."""
+    if args.timings:
+        return True
+    import os
+
+    text = os.environ.get("HWB_TIMINGS")
+    if not text:
+        return False
+    from headless_wheel_builder.config.registry import BY_NAME
+    from headless_wheel_builder.config.validate import parse_env
+
+    value, _ = parse_env(BY_NAME["timings"], text)
+    return bool(value)

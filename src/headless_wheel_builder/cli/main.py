@@ -7,11 +7,16 @@ Command modules are imported only when their command runs, so ``hwb --version`` 
 from __future__ import annotations
 
 import sys
+import time
+
+#: When hwb's own code started (after the interpreter's start-up): ``--timings`` counts hwb's
+#: start-up (imports, arguments, configuration) from here.
+STARTED = time.perf_counter()
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Collection, Sequence
     from typing import Any
 
     from headless_wheel_builder.cli._output import Style
@@ -108,7 +113,10 @@ def add_common_flags(parser: argparse.ArgumentParser, *, suppress: bool) -> None
     add_options(group, GLOBAL, suppress=suppress)  # --strict
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The ``hwb`` parser.  ``only``: the commands whose arguments are needed (those named on
+    the command line); the others are listed, with their help line, but their modules are not
+    imported nor their flags made: a command pays for itself alone (None: every command)."""
     import argparse
     import importlib
 
@@ -124,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name not in only:
+            sub.add_parser(name, help=help_text)
+            continue
         module = importlib.import_module(f"headless_wheel_builder.cli.{module_name}")
         cmd = sub.add_parser(
             name,
@@ -183,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(args_list: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(only={a for a in args_list if a in COMMANDS})
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -42,6 +42,7 @@ class Options:
     timeout: float | None = None
     cache: bool = True
     refresh: bool = False
+    timings: bool = False
     cache_dir: Path | None = None
     cache_env: tuple[str, ...] = ()
     cache_env_ignore: tuple[str, ...] = ()

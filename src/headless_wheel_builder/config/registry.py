@@ -191,6 +191,19 @@ OPTIONS: tuple[Option, ...] = (
         "requirements) and replace the cached artifacts.",
     ),
     Option(
+        name="timings",
+        type="bool",
+        default=False,
+        flags=("--timings",),
+        arg="const",
+        const=True,
+        config=False,
+        cli_help="print where the time went, phase by phase, hwb's start-up and imports included",
+        help="Print where the time of the build went, phase by phase (hwb's start-up, imports and "
+        "configuration; resolve, cache, env, build, validate, place...), after the result; "
+        "`--json` always has them under `timings`.",
+    ),
+    Option(
         name="cache-dir",
         type="path",
         default=None,

@@ -13,7 +13,6 @@ ignored with a warning (an error with ``--strict``): ``config/trust.py``.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 from collections.abc import Mapping
@@ -114,6 +113,8 @@ class _Errors:
 
 
 def _suggest(key: str, known: list[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(key, known, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

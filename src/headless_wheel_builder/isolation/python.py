@@ -17,7 +17,7 @@ import re
 import sys
 import sysconfig
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -123,6 +123,16 @@ def current() -> Interpreter:
     )
 
 
+def _running(path: Path) -> Interpreter | None:
+    """``path`` as :func:`probe` would describe it, without a process, when it is the very
+    executable running hwb (a venv's ``python`` links to it): the same binary, the same answer."""
+    try:
+        same = path.resolve() == Path(sys.executable).resolve()
+    except OSError:
+        return None
+    return replace(current(), executable=path) if same else None
+
+
 #: pyenv's folder names: ``3.12.1``, ``3.13.0t``, ``pypy3.9-7.3.16``.
 _PYENV_NAME = re.compile(r"^(?:(?P<pypy>pypy)(?P<pyver>\d+\.\d+)-)?(?P<version>\d+\.\d+\.\d+)(?P<t>t?)$")
 
@@ -220,7 +230,7 @@ def find_python(spec: str | None) -> Interpreter:
                 why="it is neither a Python like 3.12, cp312, 3.13t or pp310 nor an existing executable",
                 hint="pass a version (`--python 3.12`) or the path to a python executable",
             )
-        interp = probe(str(path))
+        interp = _running(path) or probe(str(path))
         if interp is None:
             raise InterpreterNotFoundError(
                 f"{path} is not a working Python interpreter",

@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from headless_wheel_builder.errors import (
     GitError,
@@ -22,7 +22,6 @@ from headless_wheel_builder.errors import (
     SourceNotFoundError,
     UsageError,
 )
-from headless_wheel_builder.source.archive import ARCHIVE_SUFFIXES, archive_kind, extract_archive
 from headless_wheel_builder.source.git import (
     GitSpec,
     clean_subdirectory,
@@ -31,6 +30,19 @@ from headless_wheel_builder.source.git import (
     parse_git_url,
     shown_spec,
 )
+
+if TYPE_CHECKING:
+    from headless_wheel_builder.source.archive import extract_archive
+
+
+def __getattr__(name: str) -> object:
+    """``extract_archive``, re-exported on first use: a folder source loads no archive code."""
+    if name != "extract_archive":
+        raise AttributeError(name)
+    from headless_wheel_builder.source.archive import extract_archive
+
+    return extract_archive
+
 
 __all__ = [
     "GitSpec",
@@ -121,6 +133,8 @@ def _resolve_path(text: str, sub: str | None, workdir: Path) -> ResolvedSource:
             project_dir=project,
             is_sdist=(project / "PKG-INFO").is_file(),
         )
+    from headless_wheel_builder.source.archive import ARCHIVE_SUFFIXES, archive_kind, extract_archive
+
     kind = archive_kind(path)
     if kind is None:
         raise SourceError(
