@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._publish import index as index
     from headless_wheel_builder.api._publish import publish as publish
     from headless_wheel_builder.api._publish import yank as yank
+    from headless_wheel_builder.api._vcs import vcs_release as vcs_release
     from headless_wheel_builder.api._version import changelog as changelog
     from headless_wheel_builder.api._version import lint_commits as lint_commits
     from headless_wheel_builder.api._version import release as release
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.publish.base import PublishReport as PublishReport
     from headless_wheel_builder.publish.local_index import LocalIndexReport as LocalIndexReport
     from headless_wheel_builder.publish.options import PublishOptions as PublishOptions
+    from headless_wheel_builder.publish.vcs_release import VcsReleaseReport as VcsReleaseReport
     from headless_wheel_builder.publish.yank import YankReport as YankReport
     from headless_wheel_builder.version.changelog_file import ChangelogReport as ChangelogReport
     from headless_wheel_builder.version.lint import LintReport as LintReport
@@ -111,6 +113,7 @@ _WHERE: dict[str, str] = {
     "ReleaseReport": "headless_wheel_builder.version.release",
     "Settings": "headless_wheel_builder.config.resolve",
     "TrustedPublisher": "headless_wheel_builder.ci.trusted_publisher",
+    "VcsReleaseReport": "headless_wheel_builder.publish.vcs_release",
     "VerifyReport": "headless_wheel_builder.cache.verify",
     "VersionPlan": "headless_wheel_builder.version.manager",
     "YankReport": "headless_wheel_builder.publish.yank",
@@ -139,6 +142,7 @@ _WHERE: dict[str, str] = {
     "publish": "headless_wheel_builder.api._publish",
     "release": "headless_wheel_builder.api._version",
     "resolve_config": "headless_wheel_builder.api._config",
+    "vcs_release": "headless_wheel_builder.api._vcs",
     "version_bump": "headless_wheel_builder.api._version",
     "version_plan": "headless_wheel_builder.api._version",
     "yank": "headless_wheel_builder.api._publish",
@@ -176,6 +180,7 @@ __all__ = [
     "ReleaseReport",
     "Settings",
     "TrustedPublisher",
+    "VcsReleaseReport",
     "VerifyReport",
     "VersionPlan",
     "YankReport",
@@ -204,6 +209,7 @@ __all__ = [
     "publish",
     "release",
     "resolve_config",
+    "vcs_release",
     "version_bump",
     "version_plan",
     "yank",

@@ -1,0 +1,224 @@
+"""GitHub and GitLab Releases from the real ``hwb release`` (and ``hwb vcs-release``) in a real
+git repository, against loopback servers speaking both hosts' APIs (vcs_servers.py): notes,
+byte-identical files, pre-release and latest flags, no token anywhere, a second run that changes
+nothing, rate limits and 5xx retried, and an interrupted release finished by the next run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration._gitrepo import Repo
+from tests.integration.test_release import make_project
+from tests.integration.vcs_servers import TOKEN, GitHubServer, GitLabServer, github_server, gitlab_server
+
+WHEEL, SDIST = "tiny_pkg-{v}-py3-none-any.whl", "tiny_pkg-{v}.tar.gz"
+
+
+def github_env(project: Repo, server: GitHubServer, **extra: str) -> dict[str, str]:
+    return {
+        **project.env,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_REPOSITORY": server.repository,
+        "GITHUB_TOKEN": TOKEN,
+        **extra,
+    }
+
+
+def gitlab_env(project: Repo, server: GitLabServer) -> dict[str, str]:
+    return {
+        **project.env,
+        "CI_API_V4_URL": server.api_url,
+        "CI_PROJECT_ID": server.project_id,
+        "CI_JOB_TOKEN": TOKEN,
+    }
+
+
+def assert_no_token(project: Repo, tmp_path: Path, *results: Any) -> None:
+    """The token is in no output, log, report or file hwb wrote."""
+    for result in results:
+        assert TOKEN not in result.stdout
+        assert TOKEN not in result.stderr
+    written = [*(tmp_path / "hwb-logs").rglob("*"), *project.path.joinpath(".git").glob("hwb-*.json")]
+    written += list((project.path / "dist").rglob("*")) if (project.path / "dist").exists() else []
+    for path in written:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def assert_files_match(project: Repo, files: dict[str, bytes], version: str) -> None:
+    dist = project.path / "dist"
+    names = [WHEEL.format(v=version), SDIST.format(v=version)]
+    assert sorted(files) == sorted([*names, "SHA256SUMS"])
+    for name in names:
+        assert files[name] == (dist / name).read_bytes(), name
+    sums = "".join(f"{hashlib.sha256((dist / n).read_bytes()).hexdigest()}  {n}\n" for n in sorted(names))
+    assert files["SHA256SUMS"].decode() == sums
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Repo:
+    return make_project(tmp_path)
+
+
+def test_release_makes_the_github_release(hwb: Any, project: Repo, tmp_path: Path) -> None:
+    with github_server() as server:
+        # a rate limit on creating the release, a 502 on one upload: both retried
+        server.fail(
+            "POST",
+            r"/releases$",
+            403,
+            headers={"Retry-After": "1", "x-ratelimit-remaining": "0"},
+            message="API rate limit exceeded",
+        )
+        server.fail("POST", r"/assets\?name=tiny_pkg-0\.4\.0\.tar\.gz", 502)
+        env = github_env(project, server, GITHUB_ACTIONS="true")  # auto: the CI system says GitHub
+        result = hwb("release", "--retries", "2", "--json", env=env, cwd=project.path)
+        assert result.code == 0, result.stderr
+        steps = {s["step"]: s for s in result.json["steps"]}
+        assert steps["vcs-release"]["status"] == "done", steps
+        assert "github release v0.4.0 (latest) created: 3 file(s) uploaded" in steps["vcs-release"]["detail"]
+        release = server.release("v0.4.0")
+        assert release is not None
+        assert release["draft"] is False
+        assert release["prerelease"] is False
+        assert release["make_latest"] == "true"
+        assert release["name"] == "v0.4.0"
+        assert release["target_commitish"] == project.git("rev-parse", "v0.4.0^{commit}")
+        assert "### Features" in release["body"]
+        assert "- a new knob (" in release["body"]
+        assert_files_match(project, server.files("v0.4.0"), "0.4.0")
+        assert "attempt 1 of 3 failed (HTTP 403 API rate limit exceeded)" in result.stderr
+
+        before = len(server.changes())
+        again = hwb("release", "--retries", "2", env=env, cwd=project.path)
+        assert again.code == 72, again.stderr  # nothing to release, nothing to finish
+        dist = project.path / "dist"
+        alone = hwb("vcs-release", "v0.4.0", dist, "--json", env=env, cwd=project.path)
+        assert alone.code == 0, alone.stderr
+        assert alone.json["created"] is False
+        assert alone.json["uploaded"] == []
+        assert sorted(alone.json["present"]) == sorted(server.files("v0.4.0"))
+        assert server.changes()[before:] == []  # the second runs changed nothing
+        for request in server.requests:
+            assert TOKEN not in request.path
+        assert_no_token(project, tmp_path, result, again, alone)
+
+
+def test_release_makes_the_gitlab_release_of_a_prerelease(hwb: Any, project: Repo, tmp_path: Path) -> None:
+    with gitlab_server() as server:
+        server.fail(
+            "PUT", r"/packages/generic/tiny-pkg/0\.4\.0rc1/tiny_pkg", 429, headers={"Retry-After": "1"}
+        )
+        server.fail("POST", r"/assets/links$", 503)
+        env = gitlab_env(project, server)
+        result = hwb(
+            "release", "--pre", "rc", "--vcs-release", "gitlab", "--retries", "2", env=env, cwd=project.path
+        )
+        assert result.code == 0, result.stderr
+        assert "gitlab release v0.4.0rc1 (pre-release) created: 3 file(s) uploaded" in result.stdout
+        release = server.releases["v0.4.0rc1"]
+        assert release["name"] == "v0.4.0rc1 (pre-release)"
+        assert release["ref"] == project.git("rev-parse", "v0.4.0rc1^{commit}")
+        assert release["description"].startswith("## 0.4.0rc1 (")
+        assert "### Features (1 change)" in release["description"]
+        assert_files_match(project, server.files("v0.4.0rc1"), "0.4.0rc1")
+        assert {r.headers.get("job-token") for r in server.requests} == {TOKEN}
+        assert not any("private-token" in r.headers for r in server.requests)
+
+        before = len(server.changes())
+        alone = hwb(
+            "vcs-release",
+            "v0.4.0rc1",
+            project.path / "dist",
+            env={**env, "GITLAB_CI": "true"},
+            cwd=project.path,
+        )
+        assert alone.code == 0, alone.stderr
+        assert "found: 0 file(s) uploaded, 3 already there" in alone.stdout
+        assert server.changes()[before:] == []
+        assert_no_token(project, tmp_path, result, alone)
+
+
+def test_an_interrupted_release_finishes_on_the_next_run(hwb: Any, project: Repo, tmp_path: Path) -> None:
+    with github_server(digests=False) as server:  # no digest field: hwb downloads to compare
+        server.fail("POST", r"/assets\?name=tiny_pkg-0\.4\.0rc1-py3", 500, times=None)
+        env = github_env(project, server)
+        first = hwb(
+            "release", "--pre", "rc", "--vcs-release", "github", "--retries", "1", env=env, cwd=project.path
+        )
+        assert first.code == 62, first.stderr
+        assert "not uploaded yet: tiny_pkg-0.4.0rc1-py3-none-any.whl, SHA256SUMS" in first.stderr
+        assert "hwb vcs-release v0.4.0rc1 " in first.stderr  # the command that finishes it
+        assert "run the same hwb release again" in first.stderr
+        draft = server.release("v0.4.0rc1")
+        assert draft is not None
+        assert draft["draft"] is True
+        assert sorted(server.files("v0.4.0rc1")) == ["tiny_pkg-0.4.0rc1.tar.gz"]
+        record = json.loads((project.path / ".git" / "hwb-release.json").read_text())
+        assert record["vcs_released"] == []
+
+        server.heal()
+        second = hwb(
+            "release", "--vcs-release", "github", "--retries", "1", "--json", env=env, cwd=project.path
+        )
+        assert second.code == 0, second.stderr
+        steps = {s["step"]: s for s in second.json["steps"]}
+        assert steps["resume"]["status"] == "done"
+        assert steps["build"]["status"] == "skipped"  # the files the first run built
+        assert "2 file(s) uploaded, 1 already there" in steps["vcs-release"]["detail"]
+        release = server.release("v0.4.0rc1")
+        assert release is not None
+        assert release["draft"] is False
+        assert release["prerelease"] is True
+        assert release["make_latest"] == "false"
+        assert_files_match(project, server.files("v0.4.0rc1"), "0.4.0rc1")
+        uploads = [
+            r.path
+            for r in server.requests
+            if r.method == "POST" and "name=tiny_pkg-0.4.0rc1.tar.gz" in r.path
+        ]
+        assert len(uploads) == 1  # the sdist went up once
+        assert any(r.path.startswith("/download/") for r in server.requests)  # compared by download
+        assert not any(
+            "authorization" in r.headers for r in server.requests if r.path.startswith("/download/")
+        )
+        assert json.loads((project.path / ".git" / "hwb-release.json").read_text())["vcs_released"] == [
+            "github"
+        ]
+        assert_no_token(project, tmp_path, first, second)
+
+
+def test_vcs_release_refuses_a_different_file_of_the_same_name(hwb: Any, project: Repo) -> None:
+    built = hwb("release", "--vcs-release", "none", env=project.env, cwd=project.path)
+    assert built.code == 0, built.stderr
+    assert "vcs-release" not in built.stdout
+    dist = project.path / "dist"
+    with gitlab_server() as server:
+        env = gitlab_env(project, server)
+        first = hwb("vcs-release", "v0.4.0", dist, "--host", "gitlab", env=env, cwd=project.path)
+        assert first.code == 0, first.stderr
+        wheel = dist / WHEEL.format(v="0.4.0")
+        there = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        wheel.write_bytes(wheel.read_bytes() + b"\0")
+        here = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        before = len(server.changes())
+        second = hwb("vcs-release", "v0.4.0", wheel, "--host", "gitlab", env=env, cwd=project.path)
+        assert second.code == 63, second.stderr
+        assert f"there: sha256:{there}; here: sha256:{here}" in second.stderr
+        assert server.changes()[before:] == []
+
+
+def test_auto_without_a_token_skips_and_a_named_host_without_one_fails(hwb: Any, project: Repo) -> None:
+    project.git("remote", "add", "origin", "git@github.com:octo/demo.git")
+    env = {**project.env, "GITHUB_TOKEN": None, "GH_TOKEN": None, "GITHUB_ACTIONS": None, "GITLAB_CI": None}
+    plan = hwb("release", "--dry-run", env=env, cwd=project.path)
+    assert plan.code == 0, plan.stderr
+    assert "skipped vcs-release: the project is on github, but no token" in plan.stdout
+    named = hwb("release", "--dry-run", "--vcs-release", "github", env=env, cwd=project.path)
+    assert named.code == 61, named.stderr
+    assert "GITHUB_TOKEN or GH_TOKEN" in named.stderr
