@@ -222,3 +222,40 @@ def test_auto_without_a_token_skips_and_a_named_host_without_one_fails(hwb: Any,
     named = hwb("release", "--dry-run", "--vcs-release", "github", env=env, cwd=project.path)
     assert named.code == 61, named.stderr
     assert "GITHUB_TOKEN or GH_TOKEN" in named.stderr
+
+
+def test_a_monorepo_release_makes_one_release_per_package_tag(hwb: Any, tmp_path: Path) -> None:
+    from tests.integration.test_release import MONOREPO, copy_tiny
+
+    repo = Repo(tmp_path / "mono", tmp_path / "home")
+    repo.home.mkdir()
+    for name, folder in (("pkg-a", "a"), ("pkg-b", "b")):
+        copy_tiny(repo.path / "packages" / folder, name)
+    repo.write("pyproject.toml", MONOREPO)
+    repo.write(".gitignore", "dist/\n")
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "chore: two packages")
+    repo.tag("pkg-a-v0.3.0")
+    repo.tag("pkg-b-v0.3.0")
+    repo.commit("feat(a): a thing", path="packages/a/tiny/a.txt")
+    repo.commit("fix(b): b thing", path="packages/b/tiny/b.txt")
+    with github_server() as server:
+        result = hwb("release", "--vcs-release", "github", env=github_env(repo, server), cwd=repo.path)
+        assert result.code == 0, result.stderr
+        a, b = server.release("pkg-a-v0.4.0"), server.release("pkg-b-v0.3.1")
+        assert a is not None
+        assert b is not None
+        assert "a thing" in a["body"]
+        assert "b thing" not in a["body"]
+        assert "b thing" in b["body"]
+        assert "a thing" not in b["body"]
+        for tag, dist, version in (("pkg-a-v0.4.0", "pkg_a", "0.4.0"), ("pkg-b-v0.3.1", "pkg_b", "0.3.1")):
+            files = server.files(tag)
+            assert sorted(files) == sorted(
+                [f"{dist}-{version}-py3-none-any.whl", f"{dist}-{version}.tar.gz", "SHA256SUMS"]
+            )
+            folder = repo.path / "dist" / dist.replace("_", "-")
+            for name, data in files.items():
+                if name != "SHA256SUMS":
+                    assert data == (folder / name).read_bytes()
