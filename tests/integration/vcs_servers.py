@@ -177,6 +177,8 @@ class GitHubServer(_Server):
     """Another origin (a second port) that serves the files, as GitHub's object storage does."""
     digests: bool = True
     """Assets carry ``digest`` (GitHub since 2025); False: hwb must download to compare."""
+    lost: set[str] = field(default_factory=set)
+    """Asset names whose first upload lands but is answered 502 (the answer lost on the way)."""
     releases: dict[int, dict[str, Any]] = field(default_factory=dict)
     assets: dict[int, dict[str, Any]] = field(default_factory=dict)
     data: dict[int, bytes] = field(default_factory=dict)
@@ -272,6 +274,10 @@ class GitHubServer(_Server):
             "url": f"{self.url}/repos/{self.repository}/releases/assets/{aid}",
             "browser_download_url": f"{self.downloads}/download/{aid}",
         }
+        if name in self.lost:
+            self.lost.discard(name)
+            h.send(502, {"message": "Bad Gateway"})
+            return
         h.send(201, self._public(self.assets[aid]))
 
 
@@ -291,6 +297,8 @@ class GitLabServer(_Server):
     project_id: str = "42"
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)
     packages: dict[tuple[str, str, str], bytes] = field(default_factory=dict)
+    lost: set[str] = field(default_factory=set)
+    """Link names whose first link request lands but is answered 502."""
 
     def authorized(self, headers: dict[str, str]) -> bool:
         return self.token in (headers.get("job-token"), headers.get("private-token"))
@@ -362,6 +370,10 @@ class GitLabServer(_Server):
             "link_type": doc.get("link_type"),
         }
         release["assets"]["links"].append(link)
+        if doc["name"] in self.lost:
+            self.lost.discard(doc["name"])
+            h.send(502, {"message": "502 Bad Gateway"})
+            return
         h.send(201, link)
 
 

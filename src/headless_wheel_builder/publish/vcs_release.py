@@ -22,7 +22,7 @@ from headless_wheel_builder._log import logger, printable
 from headless_wheel_builder.errors import FileConflictError, HwbError, UploadError
 from headless_wheel_builder.publish.http import make_client
 from headless_wheel_builder.publish.retry import RetryPolicy
-from headless_wheel_builder.publish.vcs_api import Api, HostTarget, encoded
+from headless_wheel_builder.publish.vcs_api import Api, HostTarget, encoded, message_of
 
 if TYPE_CHECKING:
     import httpx
@@ -408,12 +408,30 @@ class _GitLab(_Host):
             self.api.call(
                 "PUT", file_url, expect=(200, 201), what=f"uploading {asset.name}", content=asset.content()
             )
-        self.api.call(
+        linked = self.api.call(
             "POST",
             f"{self.base}/releases/{encoded(release.tag)}/assets/links",
-            expect=(200, 201),
+            expect=(200, 201, 400, 409, 422),
             what=f"linking {asset.name}",
             json={"name": asset.name, "url": file_url, "link_type": "package"},
         )
+        if linked.status_code >= 400:
+            self._linked_already(asset, linked)
         logger.debug("linked %s to the GitLab release %s", asset.name, release.tag)
         return True
+
+    def _linked_already(self, asset: ReleaseAsset, refused: httpx.Response) -> None:
+        """A refused link: fine when a link of that name is there (an earlier attempt landed)
+        and its file is the same."""
+        tag = self.release.tag
+        doc = self.api.call(
+            "GET", f"{self.base}/releases/{encoded(tag)}", expect=(200,), what=f"reading {tag}"
+        )
+        links = ((doc.json() or {}).get("assets") or {}).get("links") or []
+        self.links = {str(link["name"]): str(link["url"]) for link in links if isinstance(link, dict)}
+        if asset.name not in self.links:
+            raise UploadError(
+                f"GitLab refused to link {asset.name} to the release {tag} (HTTP {refused.status_code})",
+                why=message_of(refused) or None,
+            )
+        self.same(asset, None)
