@@ -95,7 +95,7 @@ def release_step(
             try:
                 done.append(publish_release(target, release, retries=retries, timeout=timeout).summary())
             except HwbError as exc:
-                files = " ".join(str(a.path) for a in release.assets if a.path is not None)
+                files = " ".join(_shown(a.path) for a in release.assets if a.path is not None)
                 exc.hint = (
                     f"{exc.hint + '; ' if exc.hint else ''}to finish only the {target.host} release: "
                     f"hwb vcs-release {tag} {files}".rstrip()
@@ -104,6 +104,14 @@ def release_step(
         return "; ".join(done)
 
     return step, target.host, None
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when it is inside it (for a command to copy)."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:

@@ -108,7 +108,9 @@ class VcsReleaseReport:
         }
 
     def summary(self) -> str:
-        made = "created" if self.created else "found"
+        made = (
+            "created" if self.created else ("found as a draft and published" if self.published else "found")
+        )
         files = f"{len(self.uploaded)} file(s) uploaded, {len(self.present)} already there"
         flags = " (pre-release)" if self.prerelease else (" (latest)" if self.latest else "")
         return f"{self.host} release {self.tag}{flags} {made}: {files}" + (

@@ -677,7 +677,7 @@ def _resumable(tags: Sequence[str]) -> Iterator[None]:
             f"{exc.hint + '; ' if exc.hint else ''}the release commit and {', '.join(tags)} are made and "
             "stay: fix the cause and run the same hwb release again — it resumes with the same version "
             'and uploads only the files that are missing (docs/VERSIONING.md, "When a release stops '
-            'halfway"; a GitHub/GitLab release alone: hwb vcs-release TAG dist/*)'
+            'halfway")'
         )
         raise
 
