@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +154,10 @@ def test_an_interrupted_release_finishes_on_the_next_run(hwb: Any, project: Repo
     with github_server(digests=False) as server:  # no digest field: hwb downloads to compare
         server.fail("POST", r"/assets\?name=tiny_pkg-0\.4\.0rc1-py3", 500, times=None)
         env = github_env(project, server)
-        first = hwb(
-            "release", "--pre", "rc", "--vcs-release", "github", "--retries", "1", env=env, cwd=project.path
-        )
+        first = hwb(  # --debug -vv: the debug log has no token either
+            "--debug", "-vv", "release", "--pre", "rc", "--vcs-release", "github", "--retries", "1",
+            env=env, cwd=project.path,
+        )  # fmt: skip
         assert first.code == 62, first.stderr
         assert "not uploaded yet: tiny_pkg-0.4.0rc1-py3-none-any.whl, SHA256SUMS" in first.stderr
         assert "hwb vcs-release v0.4.0rc1 " in first.stderr  # the command that finishes it
@@ -264,3 +266,29 @@ def test_a_monorepo_release_makes_one_release_per_package_tag(hwb: Any, tmp_path
             for name, data in files.items():
                 if name != "SHA256SUMS":
                     assert data == (folder / name).read_bytes()
+
+
+def test_github_rate_limits_are_waited_for_until_their_reset(hwb: Any, project: Repo) -> None:
+    built = hwb("release", "--vcs-release", "none", env=project.env, cwd=project.path)
+    assert built.code == 0, built.stderr
+    with github_server() as server:
+        env = github_env(project, server)
+        # far in the future: no waiting an hour, an error that says when; nothing changed
+        reset = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 3600)}
+        server.fail("GET", r"/releases/tags/v0\.4\.0$", 403, headers=reset, message="API rate limit exceeded")
+        later = hwb("vcs-release", "v0.4.0", "dist", "--host", "github", env=env, cwd=project.path)
+        assert later.code == 60, later.stderr
+        assert "github rate limit reached" in later.stderr
+        assert "resets in 3" in later.stderr
+        assert server.changes() == []
+        # two seconds ahead, no Retry-After: hwb waits for the reset, then goes on
+        soon = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 2)}
+        server.fail("GET", r"/releases/tags/v0\.4\.0$", 403, headers=soon, message="API rate limit exceeded")
+        started = time.monotonic()
+        done = hwb(
+            "vcs-release", "v0.4.0", "dist", "--host", "github", "--retries", "1", env=env, cwd=project.path
+        )
+        assert done.code == 0, done.stderr
+        assert time.monotonic() - started >= 1.0
+        assert "attempt 1 of 2 failed (HTTP 403 API rate limit exceeded)" in done.stderr
+        assert_files_match(project, server.files("v0.4.0"), "0.4.0")
