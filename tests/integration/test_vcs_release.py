@@ -292,3 +292,9 @@ def test_github_rate_limits_are_waited_for_until_their_reset(hwb: Any, project: 
         assert time.monotonic() - started >= 1.0
         assert "attempt 1 of 2 failed (HTTP 403 API rate limit exceeded)" in done.stderr
         assert_files_match(project, server.files("v0.4.0"), "0.4.0")
+        # a host that echoes the token back in its error does not get it printed
+        server.fail("GET", r"/releases/tags/v0\.4\.0$", 400, message=f"bad request from {TOKEN}")
+        echoed = hwb("vcs-release", "v0.4.0", "dist", "--host", "github", env=env, cwd=project.path)
+        assert echoed.code == 62, echoed.stderr
+        assert "answered HTTP 400" in echoed.stderr
+        assert TOKEN not in echoed.stderr + echoed.stdout
