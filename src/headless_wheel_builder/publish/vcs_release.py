@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,8 @@ class VcsReleaseReport:
     """GitHub: a draft (new, or left by an interrupted run) was published now."""
     prerelease: bool
     latest: bool
+    """Marked latest by this call (GitHub, when it publishes the release; an existing
+    release's flag is left as it is)."""
     uploaded: tuple[str, ...]
     present: tuple[str, ...]
     """Files already on the release, byte-identical (skipped)."""
@@ -174,7 +176,9 @@ class _Host:
             url = response.headers.get("location", "")
         raise UploadError(f"cannot download {printable(url)} to compare it", why="too many redirects")
 
-    def upload_all(self, present: dict[str, str | None], upload: Any) -> tuple[list[str], list[str]]:
+    def upload_all(
+        self, present: dict[str, str | None], upload: Callable[[ReleaseAsset], bool]
+    ) -> tuple[list[str], list[str]]:
         """Upload the assets missing from ``present`` (name → sha256 there, None: unknown yet)."""
         uploaded: list[str] = []
         skipped: list[str] = []
@@ -250,7 +254,7 @@ class _GitHub(_Host):
             created=created,
             published=published,
             prerelease=bool(doc.get("prerelease")),
-            latest=release.latest and not release.prerelease,
+            latest=published and release.latest and not release.prerelease,
             uploaded=tuple(uploaded),
             present=tuple(skipped),
         )
