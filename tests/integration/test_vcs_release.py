@@ -79,6 +79,8 @@ def test_release_makes_the_github_release(hwb: Any, project: Repo, tmp_path: Pat
         server.fail("POST", r"/assets\?name=tiny_pkg-0\.4\.0\.tar\.gz", 502)
         server.lost.add("tiny_pkg-0.4.0-py3-none-any.whl")  # lands, answered 502: the retry gets 422
         env = github_env(project, server, GITHUB_ACTIONS="true")  # auto: the CI system says GitHub
+        notes = hwb("changelog", "--format", "github", env=env, cwd=project.path)  # what hwb renders
+        assert notes.code == 0, notes.stderr
         result = hwb("release", "--retries", "2", "--json", env=env, cwd=project.path)
         assert result.code == 0, result.stderr
         steps = {s["step"]: s for s in result.json["steps"]}
@@ -96,6 +98,7 @@ def test_release_makes_the_github_release(hwb: Any, project: Repo, tmp_path: Pat
         assert release["target_commitish"] == project.git("rev-parse", "v0.4.0^{commit}")
         assert "### Features" in release["body"]
         assert "- a new knob (" in release["body"]
+        assert release["body"] == notes.stdout  # the changelog entry, as `hwb changelog` renders it
         assert_files_match(project, server.files("v0.4.0"), "0.4.0")
         assert "attempt 1 of 3 failed (HTTP 403 API rate limit exceeded)" in result.stderr
 
@@ -132,6 +135,10 @@ def test_release_makes_the_gitlab_release_of_a_prerelease(hwb: Any, project: Rep
         assert release["ref"] == project.git("rev-parse", "v0.4.0rc1^{commit}")
         assert release["description"].startswith("## 0.4.0rc1 (")
         assert "### Features (1 change)" in release["description"]
+        history = hwb("changelog", "--format", "gitlab", "--all", env=env, cwd=project.path)
+        assert history.code == 0, history.stderr
+        # its entry as `hwb changelog` renders it (after 0.4.0rc1 the upcoming 0.4.0 has the same commits)
+        assert release["description"].replace("0.4.0rc1", "0.4.0") in history.stdout
         assert_files_match(project, server.files("v0.4.0rc1"), "0.4.0rc1")
         assert {r.headers.get("job-token") for r in server.requests} == {TOKEN}
         assert not any("private-token" in r.headers for r in server.requests)
