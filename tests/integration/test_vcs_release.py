@@ -236,6 +236,10 @@ def test_auto_without_a_token_skips_and_a_named_host_without_one_fails(hwb: Any,
     named = hwb("release", "--dry-run", "--vcs-release", "github", env=env, cwd=project.path)
     assert named.code == 61, named.stderr
     assert "GITHUB_TOKEN or GH_TOKEN" in named.stderr
+    with_token = hwb("release", "--dry-run", env={**env, "GH_TOKEN": TOKEN}, cwd=project.path)
+    assert with_token.code == 0, with_token.stderr
+    assert "would   vcs-release: a github release of each tag" in with_token.stdout
+    assert TOKEN not in with_token.stdout + with_token.stderr
 
 
 def test_a_monorepo_release_makes_one_release_per_package_tag(hwb: Any, tmp_path: Path) -> None:
