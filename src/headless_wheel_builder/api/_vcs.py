@@ -75,6 +75,7 @@ def release_step(
     *,
     retries: int,
     timeout: float = 300.0,
+    ca_bundle: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> tuple[VcsReleaseStep | None, str | None, str | None]:
     """``hwb release``'s VCS release step: (the step, its host, why there is none)."""
@@ -93,7 +94,10 @@ def release_step(
         for tag in tags:
             release = _release_of(project_dir, tag, artifacts, target.host, pick=len(tags) > 1)
             try:
-                done.append(publish_release(target, release, retries=retries, timeout=timeout).summary())
+                report = publish_release(
+                    target, release, retries=retries, timeout=timeout, ca_bundle=ca_bundle
+                )
+                done.append(report.summary())
             except HwbError as exc:
                 files = " ".join(_shown(a.path) for a in release.assets if a.path is not None)
                 exc.hint = (

@@ -160,7 +160,13 @@ def release(
 
     remote = opts.remote or settings.remote
     vcs, vcs_host, vcs_off = release_step(
-        root, opts.vcs_release or settings.vcs_release, remote, retries=base.retries, timeout=base.timeout
+        root,
+        opts.vcs_release or settings.vcs_release,
+        remote,
+        retries=base.retries,
+        timeout=base.timeout,
+        ca_bundle=base.ca_bundle,
+        environ=base.environ,
     )
 
     stages = Stages(
