@@ -2,11 +2,12 @@
 
 :func:`bump` is ``hwb version bump``.  :func:`run_release` is the whole ``hwb release`` path —
 dirty-tree check → version → changelog → release commit → build + check from a checkout of
-that commit → tag, branch moved onto it → publish (+ push) — with the build, check and publish
-steps passed in by the API layer (this package never builds or uploads).  A release is built
-from what is committed, never from the working tree.  Until the branch moves, a failure puts
-the files back as they were; after it, the commit and tag stay and a rerun resumes (publishes
-what is missing, pushes).  Every step is recorded in the report, done or planned."""
+that commit → tag, branch moved onto it → publish (+ push) → GitHub/GitLab release — with the
+build, check, publish and VCS release steps passed in by the API layer (this package never
+builds or uploads).  A release is built from what is committed, never from the working tree.
+Until the branch moves, a failure puts the files back as they were; after it, the commit and
+tag stay and a rerun resumes (publishes what is missing, pushes, completes the VCS release).
+Every step is recorded in the report, done or planned."""
 
 from __future__ import annotations
 
