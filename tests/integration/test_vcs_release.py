@@ -309,3 +309,25 @@ def test_github_rate_limits_are_waited_for_until_their_reset(hwb: Any, project: 
         assert echoed.code == 62, echoed.stderr
         assert "answered HTTP 400" in echoed.stderr
         assert TOKEN not in echoed.stderr + echoed.stdout
+
+
+def test_the_api_function_makes_the_release(hwb: Any, project: Repo) -> None:
+    """``api.vcs_release`` as docs/API.md shows it, the token given in ``environ`` only."""
+    from headless_wheel_builder import api
+
+    built = hwb("release", "--vcs-release", "none", env=project.env, cwd=project.path)
+    assert built.code == 0, built.stderr
+    with github_server() as server:
+        env = {"GITHUB_API_URL": server.url, "GITHUB_REPOSITORY": server.repository, "GITHUB_TOKEN": TOKEN}
+        report = api.vcs_release("v0.4.0", [project.path / "dist"], project_dir=project.path, host="github",
+                                 environ=env)  # fmt: skip
+        assert isinstance(report, api.VcsReleaseReport)
+        assert report.created
+        assert report.published
+        assert report.latest
+        assert sorted(report.uploaded) == sorted(server.files("v0.4.0"))
+        assert report.url == f"{server.url}/octo/demo/releases/tag/v0.4.0"
+        assert TOKEN not in repr(report.to_dict())
+        again = api.vcs_release("v0.4.0", [project.path / "dist"], project_dir=project.path, host="github",
+                                environ=env)  # fmt: skip
+        assert not again.changed
