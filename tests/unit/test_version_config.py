@@ -26,7 +26,7 @@ def test_full_table() -> None:
                 {"path": "Cargo.toml", "key": "package.version"},
             ],
             "changelog": {"path": "docs/CHANGES.md", "format": "github", "sections": {"docs": "Changed"}},
-            "release": {"repository": "testpypi", "push": True},
+            "release": {"repository": "testpypi", "push": True, "vcs-release": "gitlab"},
             "packages": {
                 "pkg-a": {"path": "packages/a"},
                 "pkg-b": {"path": "packages/b", "tag-format": "b@{version}"},
@@ -44,6 +44,7 @@ def test_full_table() -> None:
     assert config.changelog.format == "github"
     assert config.release.repository == "testpypi"
     assert config.release.push
+    assert config.release.vcs_release == "gitlab"
     assert config.packages["pkg-a"].config.tag_format == "pkg-a-v{version}"
     assert config.packages["pkg-b"].config.tag_format == "b@{version}"
     assert config.packages["pkg-a"].config.scheme == "calver"  # inherited
@@ -74,6 +75,7 @@ def test_every_problem_reported_together(tmp_path: Path) -> None:
         ({"files": ["ok", 3]}, "files[1]"),
         ({"files": ["x.py:("]}, "regular expression"),
         ({"release": {"repositry": "pypi"}}, "did you mean 'repository'"),
+        ({"release": {"vcs-release": "bitbucket"}}, "expected one of auto, github, gitlab, none"),
         ({"packages": {"a": {}}}, "packages.a.path"),
         ({"packages": {"a": {"path": "a", "tagformat": "x"}}}, "did you mean 'tag-format'"),
     ],

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.api._publish import index as index
     from headless_wheel_builder.api._publish import publish as publish
     from headless_wheel_builder.api._publish import yank as yank
+    from headless_wheel_builder.api._vcs import vcs_release as vcs_release
     from headless_wheel_builder.api._version import changelog as changelog
     from headless_wheel_builder.api._version import lint_commits as lint_commits
     from headless_wheel_builder.api._version import release as release
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     from headless_wheel_builder.publish.delete import DeleteReport as DeleteReport
     from headless_wheel_builder.publish.local_index import LocalIndexReport as LocalIndexReport
     from headless_wheel_builder.publish.options import PublishOptions as PublishOptions
+    from headless_wheel_builder.publish.vcs_release import VcsReleaseReport as VcsReleaseReport
     from headless_wheel_builder.publish.yank import YankReport as YankReport
     from headless_wheel_builder.version.changelog_file import ChangelogReport as ChangelogReport
     from headless_wheel_builder.version.lint import LintReport as LintReport
@@ -117,6 +119,7 @@ _WHERE: dict[str, str] = {
     "ReleaseReport": "headless_wheel_builder.version.release",
     "Settings": "headless_wheel_builder.config.resolve",
     "TrustedPublisher": "headless_wheel_builder.ci.trusted_publisher",
+    "VcsReleaseReport": "headless_wheel_builder.publish.vcs_release",
     "VerifyReport": "headless_wheel_builder.cache.verify",
     "VersionPlan": "headless_wheel_builder.version.manager",
     "YankReport": "headless_wheel_builder.publish.yank",
@@ -147,6 +150,7 @@ _WHERE: dict[str, str] = {
     "publish": "headless_wheel_builder.api._publish",
     "release": "headless_wheel_builder.api._version",
     "resolve_config": "headless_wheel_builder.api._config",
+    "vcs_release": "headless_wheel_builder.api._vcs",
     "version_bump": "headless_wheel_builder.api._version",
     "version_plan": "headless_wheel_builder.api._version",
     "yank": "headless_wheel_builder.api._publish",
@@ -186,6 +190,7 @@ __all__ = [
     "ReleaseReport",
     "Settings",
     "TrustedPublisher",
+    "VcsReleaseReport",
     "VerifyReport",
     "VersionPlan",
     "YankReport",
@@ -216,6 +221,7 @@ __all__ = [
     "publish",
     "release",
     "resolve_config",
+    "vcs_release",
     "version_bump",
     "version_plan",
     "yank",

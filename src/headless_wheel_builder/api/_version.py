@@ -124,12 +124,14 @@ def release(
     options.
 
     Publishes only when a repository is given (``options.repository`` or
-    ``[tool.hwb.version.release] repository``), skipping files already there.  A failure before
+    ``[tool.hwb.version.release] repository``), skipping files already there.  Then makes the
+    GitHub/GitLab release of each tag (``options.vcs_release``; see :func:`vcs_release`).  A failure before
     the release commit lands restores the files; a failure after it (publish, push) keeps the
     commit and tag, and calling ``release`` again resumes: same version, only the missing files
     uploaded.  ``dry_run`` only plans.
     """
     from headless_wheel_builder.api._configured import build_from_config
+    from headless_wheel_builder.api._vcs import release_step
     from headless_wheel_builder.build.workspace import workspace
     from headless_wheel_builder.cache.keys import file_sha256
     from headless_wheel_builder.version.release import Stages, run_release
@@ -148,10 +150,24 @@ def release(
         cli = {**(build_cli or {}), "outdir": outdir}
         return list(build_from_config(folder, cli=cli, progress=progress).files)
 
+    base = publish_options or PublishOptions(project_dir=root)
+    if opts.retries is not None:
+        base = replace(base, retries=max(opts.retries, 0))
+
     def _publish(paths: Sequence[Path]) -> str:
         assert repository is not None
-        base = publish_options or PublishOptions(project_dir=root)
         return _publish_release(paths, replace(base, repository=repository), progress)
+
+    remote = opts.remote or settings.remote
+    vcs, vcs_host, vcs_off = release_step(
+        root,
+        opts.vcs_release or settings.vcs_release,
+        remote,
+        retries=base.retries,
+        timeout=base.timeout,
+        ca_bundle=base.ca_bundle,
+        environ=base.environ,
+    )
 
     stages = Stages(
         build=_build,
@@ -165,9 +181,12 @@ def release(
         workspace=workspace,
         digest=file_sha256,
         push=settings.push if opts.push is None else opts.push,
-        remote=opts.remote or settings.remote,
+        remote=remote,
         allow_dirty=opts.allow_dirty,
         progress=progress or NullProgress(),
+        vcs_release=vcs,
+        vcs_target=vcs_host,
+        vcs_off=vcs_off,
     )
     return run_release(plans, stages, dry_run=opts.dry_run, today=opts.today)
 

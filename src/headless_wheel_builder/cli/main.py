@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "version": ("version", "show, compute or bump the version from Conventional Commits; lint messages"),
     "changelog": ("changelog", "write the changelog from Conventional Commits (Keep a Changelog, GitHub, …)"),
     "release": ("release", "bump, changelog, commit, build and check it, tag, publish: one resumable step"),
+    "vcs-release": ("vcs_release", "make or complete the GitHub/GitLab release of a tag from built files"),
     "ci": ("ci", "write GitHub Actions / GitLab CI pipelines; Trusted Publisher values; CI detection"),
     "mcp": ("mcp", "serve hwb's tools to coding assistants (Model Context Protocol over stdio)"),
     "cache": ("cache", "show, verify, prune or clear the build-environment and wheel caches"),

@@ -8,7 +8,10 @@ version), then tags the commit, moves the branch onto it, and publishes when a r
 given (--repository, or [tool.hwb.version.release] repository).  If building or checking
 fails, the files are put back and nothing is committed, tagged or uploaded.  If publishing or
 pushing fails, the commit and tag stay: run the same command again and it resumes (same
-version, only the missing files uploaded).  --dry-run prints the plan and writes nothing.
+version, only the missing files uploaded).  Last, it makes the GitHub or GitLab release of each
+tag (--vcs-release; default: the host the CI system or the origin remote names, when its token
+GITHUB_TOKEN/GH_TOKEN or CI_JOB_TOKEN/GITLAB_TOKEN is set): the notes, the files and
+SHA256SUMS, completed on a rerun.  --dry-run prints the plan and writes nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push", action="store_true", default=None, help="push the commit and tag(s)")
     parser.add_argument("--remote", metavar="NAME", help="the remote to push to (default: origin)")
     parser.add_argument(
+        "--vcs-release",
+        choices=("auto", "github", "gitlab", "none"),
+        help="make a GitHub/GitLab release of each tag with its notes and files (default: "
+        "[tool.hwb.version.release] vcs-release, else auto: the CI system's or origin's host, when its "
+        "token is set; docs/RELEASES.md)",
+    )
+    parser.add_argument(
+        "--retries", type=int, metavar="N", help="retries of each publish/release request (default: 5)"
+    )
+    parser.add_argument(
         "--allow-dirty",
         action="store_true",
         help="release although files are uncommitted or untracked; only committed content is built",
@@ -73,6 +86,8 @@ def run(args: argparse.Namespace, style: Style, progress: CliProgress) -> int:
         push=args.push,
         remote=args.remote,
         allow_dirty=args.allow_dirty,
+        vcs_release=args.vcs_release,
+        retries=args.retries,
     )
     strict = getattr(args, "strict", None)
     given = (("python", args.python), ("installer", args.installer), ("strict", strict))

@@ -814,9 +814,10 @@ NON_OPTION_FLAGS: dict[str, frozenset[str]] = {
     "release": frozenset(
         {
             "--allow-dirty", "--dry-run", "--no-publish", "--package", "--pre", "--project", "--push", "-r",
-            "--remote", "--repository",
+            "--remote", "--repository", "--retries", "--vcs-release",
         }
     ),
+    "vcs-release": frozenset({"--host", "--project", "--remote", "--retries", "--timeout"}),
     "ci generate": frozenset(
         {
             "--aarch64", "--attest", "--environment", "--force", "--no-vcs-release", "-o", "--output",

@@ -13,7 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from packaging.version import Version
 
 from headless_wheel_builder.errors import VersionError
 from headless_wheel_builder.version import git
@@ -161,21 +163,62 @@ def collect(
     releases = [upcoming]
     if history:
         tags = target.release_tags(merged_into=previous) if previous else []
-        for index, (version, tag) in enumerate(tags):
-            older = tags[index + 1][1].name if index + 1 < len(tags) else None
-            rev = f"{older}..{tag.name}" if older else tag.name
-            found = analyze_commits(git.log(target.repo, rev, target.paths), target.config)
-            releases.append(
-                Release(
-                    version=target.scheme.render(version),
-                    tag=tag.name,
-                    previous_tag=older,
-                    date=git.commit_date(target.repo, tag.name),
-                    entries=entries_of(found, url),
-                    repository_url=url,
-                )
-            )
+        releases += [_tagged(target, tags, index, url) for index in range(len(tags))]
     return releases
+
+
+def _tagged(target: Target, tags: Sequence[tuple[Version, git.Tag]], index: int, url: str | None) -> Release:
+    """The release of ``tags[index]`` (``tags``: highest first): its commits since the next older tag."""
+    version, tag = tags[index]
+    older = tags[index + 1][1].name if index + 1 < len(tags) else None
+    rev = f"{older}..{tag.name}" if older else tag.name
+    found = analyze_commits(git.log(target.repo, rev, target.paths), target.config)
+    return Release(
+        version=target.scheme.render(version),
+        tag=tag.name,
+        previous_tag=older,
+        date=git.commit_date(target.repo, tag.name),
+        entries=entries_of(found, url),
+        repository_url=url,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TagRelease:
+    """What a host's release of one tag says: whose it is, its version and its notes."""
+
+    target: Target
+    tag: str
+    commit: str
+    version: Version
+    notes: str
+    """The changelog entry of that version in the host's release-notes format."""
+    latest: bool
+    """A final version, and the highest final version of its package among all tags."""
+
+
+def tag_release(targets: Sequence[Target], tag: str, fmt: Literal["github", "gitlab"]) -> TagRelease | None:
+    """The release ``tag`` is of one of ``targets`` (None: no package's tag format fits it)."""
+    for target in targets:
+        every = target.release_tags(merged_into=None)
+        mine = target.release_tags(merged_into=tag) if any(t.name == tag for _, t in every) else []
+        index = next((i for i, (_, t) in enumerate(mine) if t.name == tag), None)
+        if index is None:
+            continue
+        release = _tagged(target, mine, index, repository_url(target))
+        sections = target.config.changelog.sections
+        notes = render_github(release, sections) if fmt == "github" else render_gitlab(release, sections)
+        version, found = mine[index]
+        finals = [v for v, _ in every if not v.is_prerelease]
+        return TagRelease(
+            target=target,
+            tag=tag,
+            commit=found.commit,
+            version=version,
+            notes=notes.rstrip("\n") + "\n",
+            latest=not version.is_prerelease and version == max(finals, default=version),
+        )
+    return None
 
 
 def _grouped(

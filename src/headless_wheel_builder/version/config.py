@@ -55,6 +55,8 @@ class ReleaseConfig:
     outdir: str = "dist"
     push: bool = False
     remote: str = "origin"
+    vcs_release: str = "auto"
+    """``github``, ``gitlab``, ``none``, or ``auto`` (the CI system's or the remote's host)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,11 +108,12 @@ _TOP_KEYS = {
     "parse-squash-commits": "true or false",
     "commit-message": "a string (may contain {version} and {versions})",
     "tag-message": "a string (may contain {version}, {tag}, {package})",
-    "release": "a table with repository, outdir, push, remote",
+    "release": "a table with repository, outdir, push, remote, vcs-release",
 }
 _PACKAGE_KEYS = {"path": "the package folder, relative to the repository root", **_TOP_KEYS}
 _CHANGELOG_KEYS = ("path", "format", "repository-url", "sections")
-_RELEASE_KEYS = ("repository", "outdir", "push", "remote")
+_RELEASE_KEYS = ("repository", "outdir", "push", "remote", "vcs-release")
+VCS_RELEASE_CHOICES = ("auto", "github", "gitlab", "none")
 
 
 class _Errors:
@@ -383,8 +386,10 @@ def _parse_release(raw: Any, base: ReleaseConfig, errors: _Errors, full: str) ->
             errors.add(f"{full}.push", f"expected true or false, got {value!r}")
         elif key != "push" and not isinstance(value, str):
             errors.add(f"{full}.{key}", f"expected a string, got {value!r}")
+        elif key == "vcs-release" and value not in VCS_RELEASE_CHOICES:
+            errors.add(f"{full}.{key}", f"expected one of {', '.join(VCS_RELEASE_CHOICES)}, got {value!r}")
         else:
-            values[key] = value
+            values[key.replace("-", "_")] = value
     return replace(base, **values)
 
 

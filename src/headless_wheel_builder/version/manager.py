@@ -75,8 +75,8 @@ class Target:
     def tag_for(self, version: Version) -> str:
         return self.config.tag_format.format(version=self.scheme.render(version))
 
-    def release_tags(self, merged_into: str = "HEAD") -> list[tuple[Version, git.Tag]]:
-        """Tags of this package reachable from ``merged_into``, highest version first."""
+    def release_tags(self, merged_into: str | None = "HEAD") -> list[tuple[Version, git.Tag]]:
+        """Tags of this package reachable from ``merged_into`` (None: all), highest version first."""
         head, _, tail = self.config.tag_format.partition("{version}")
         pattern = re.compile(f"^{re.escape(head)}(?P<version>.+){re.escape(tail)}$")
         found: list[tuple[Version, git.Tag]] = []

@@ -2,11 +2,12 @@
 
 :func:`bump` is ``hwb version bump``.  :func:`run_release` is the whole ``hwb release`` path —
 dirty-tree check → version → changelog → release commit → build + check from a checkout of
-that commit → tag, branch moved onto it → publish (+ push) — with the build, check and publish
-steps passed in by the API layer (this package never builds or uploads).  A release is built
-from what is committed, never from the working tree.  Until the branch moves, a failure puts
-the files back as they were; after it, the commit and tag stay and a rerun resumes (publishes
-what is missing, pushes).  Every step is recorded in the report, done or planned."""
+that commit → tag, branch moved onto it → publish (+ push) → GitHub/GitLab release — with the
+build, check, publish and VCS release steps passed in by the API layer (this package never
+builds or uploads).  A release is built from what is committed, never from the working tree.
+Until the branch moves, a failure puts the files back as they were; after it, the commit and
+tag stay and a rerun resumes (publishes what is missing, pushes, completes the VCS release).
+Every step is recorded in the report, done or planned."""
 
 from __future__ import annotations
 
@@ -63,6 +64,11 @@ class ReleaseOptions:
     allow_dirty: bool = False
     """Release although the working tree has uncommitted changes or untracked files; the
     release still builds only what is committed."""
+    vcs_release: Literal["auto", "github", "gitlab", "none"] | None = None
+    """Make a GitHub or GitLab release of each tag with its notes and files (docs/RELEASES.md);
+    ``auto``: the host the CI system or the ``origin`` remote names, when its token is set."""
+    retries: int | None = None
+    """Retries of each request of the publish and VCS release steps (default: 5)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,6 +269,13 @@ class PublishStep(Protocol):
         ...
 
 
+class VcsReleaseStep(Protocol):
+    def __call__(self, tags: Sequence[str], artifacts: Sequence[Path], /) -> str:
+        """Make (or complete) the GitHub/GitLab release of each tag with ``artifacts`` attached;
+        return a summary.  Raise an HwbError naming what is left undone."""
+        ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class Stages:
     """What :func:`run_release` does after the version files: the steps the API layer passes
@@ -284,6 +297,11 @@ class Stages:
     remote: str = "origin"
     allow_dirty: bool = False
     progress: Progress = field(default_factory=NullProgress)
+    vcs_release: VcsReleaseStep | None = None
+    vcs_target: str | None = None
+    """The host of ``vcs_release`` (``github``, ``gitlab``)."""
+    vcs_off: str | None = None
+    """Why no VCS release is made (None: none was asked for or detected)."""
 
 
 @contextmanager
@@ -431,6 +449,7 @@ def _planned_release(plans: Sequence[VersionPlan], stages: Stages) -> list[Step]
     steps.append(_publish_step(stages, "planned"))
     if stages.push:
         steps.append(_planned_push(stages.remote))
+    steps += [_vcs_step(stages, "planned")] if stages.vcs_release or stages.vcs_off else []
     return steps
 
 
@@ -534,6 +553,8 @@ class _Record:
     """(absolute path, sha256) of each file built."""
     published: list[str] = field(default_factory=list)
     pushed: bool = False
+    vcs_released: list[str] = field(default_factory=list)
+    """The hosts whose releases of the tags are complete."""
 
     def save(self, repo: Path) -> None:
         from headless_wheel_builder.artifacts.manifest import write_atomic
@@ -544,6 +565,7 @@ class _Record:
             "artifacts": [{"path": p, "sha256": d} for p, d in self.artifacts],
             "published": self.published,
             "pushed": self.pushed,
+            "vcs_released": self.vcs_released,
         }
         write_atomic(_record_path(repo), json.dumps(doc, indent=2) + "\n")
 
@@ -573,6 +595,7 @@ def _load_record(repo: Path, sha: str, tags: Sequence[str]) -> _Record | None:
             artifacts=[(str(a["path"]), str(a["sha256"])) for a in doc["artifacts"]],
             published=[str(t) for t in doc.get("published", [])],
             pushed=bool(doc.get("pushed", False)),
+            vcs_released=[str(h) for h in doc.get("vcs_released", [])],
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -582,10 +605,11 @@ def _load_record(repo: Path, sha: str, tags: Sequence[str]) -> _Record | None:
 def _publish_and_push(
     repo: Path, record: _Record, artifacts: Sequence[Path], stages: Stages, steps: list[Step]
 ) -> None:
-    """Publish (skipping files already there) and push, recording each as it finishes; a
-    failure leaves the commit and tags for a rerun to resume (states c and d)."""
-    if stages.publish is None and not stages.push:
+    """Publish (skipping files already there), push and make the VCS releases, recording each
+    as it finishes; a failure leaves the commit and tags for a rerun to resume (states c and d)."""
+    if stages.publish is None and not stages.push and stages.vcs_release is None:
         steps.append(_publish_step(stages, "skipped"))
+        steps += [_vcs_step(stages, "skipped")] if stages.vcs_off else []
         return
     record.save(repo)
     if stages.publish is not None and stages.publish_target not in record.published:
@@ -610,6 +634,38 @@ def _publish_and_push(
         )
         record.pushed = True
         record.save(repo)
+    _make_vcs_release(repo, record, artifacts, stages, steps)
+
+
+def _vcs_left(record: _Record, stages: Stages) -> bool:
+    return stages.vcs_release is not None and (stages.vcs_target or "") not in record.vcs_released
+
+
+def _make_vcs_release(
+    repo: Path, record: _Record, artifacts: Sequence[Path], stages: Stages, steps: list[Step]
+) -> None:
+    """The GitHub/GitLab release of each tag (last: it points at the pushed tag)."""
+    if stages.vcs_release is None:
+        steps += [_vcs_step(stages, "skipped")] if stages.vcs_off else []
+        return
+    if not _vcs_left(record, stages):
+        return
+    stages.progress.step(f"making the {stages.vcs_target} release of {', '.join(record.tags)}")
+    with _resumable(record.tags):
+        summary = stages.vcs_release(record.tags, artifacts)
+    steps.append(Step(name="vcs-release", status="done", detail=summary))
+    record.vcs_released.append(stages.vcs_target or "")
+    record.save(repo)
+
+
+def _vcs_step(stages: Stages, status: StepStatus) -> Step:
+    if stages.vcs_release is None:
+        return Step(name="vcs-release", status="skipped", detail=stages.vcs_off or "--vcs-release none")
+    return Step(
+        name="vcs-release",
+        status=status,
+        detail=f"a {stages.vcs_target} release of each tag: notes, the files and SHA256SUMS",
+    )
 
 
 @contextmanager
@@ -631,13 +687,14 @@ def _needs_resume(repo: Path, pending: Sequence[tuple[VersionPlan, str]], stages
     """What a release at HEAD still lacks, as its record (a new one from git alone when there is
     none); None when there is nothing left to do for this command's options."""
     sha = git.head(repo)
-    if not pending or sha is None or (stages.publish is None and not stages.push):
+    nothing = stages.publish is None and not stages.push and stages.vcs_release is None
+    if not pending or sha is None or nothing:
         return None
     tags = [tag for _, tag in pending]
     record = _load_record(repo, sha, tags) or _Record(commit=sha, tags=tags, artifacts=[])
     publish = stages.publish is not None and stages.publish_target not in record.published
     push = stages.push and not record.pushed
-    return record if publish or push else None
+    return record if publish or push or _vcs_left(record, stages) else None
 
 
 def _resume(
@@ -653,6 +710,7 @@ def _resume(
     publishing = stages.publish is not None and stages.publish_target not in record.published
     left = ["publishing what is missing" if publishing else ""]
     left += ["pushing" if stages.push and not record.pushed else ""]
+    left += [f"the {stages.vcs_target} release" if _vcs_left(record, stages) else ""]
     steps = [
         Step(
             name="resume",
@@ -669,12 +727,13 @@ def _resume(
         steps.append(_publish_step(stages, "planned"))
         if stages.push:
             steps.append(_planned_push(stages.remote))
+        steps += [_vcs_step(stages, "planned")] if stages.vcs_release or stages.vcs_off else []
         tags = tuple(record.tags)
         return ReleaseReport(
             plans=tuple(plans), steps=tuple(steps), dry_run=True, commit=record.commit, tags=tags
         )
     artifacts: list[Path] = []
-    if publishing:
+    if publishing or _vcs_left(record, stages):
         artifacts = _resume_artifacts(repo, record, pending, stages, steps)
     _publish_and_push(repo, record, artifacts, stages, steps)
     return ReleaseReport(
