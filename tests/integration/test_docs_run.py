@@ -62,6 +62,10 @@ def _session(tmp_path: Path, pypiserver: Any) -> Session:
         "GITHUB_ACTIONS",
         "GITLAB_CI",
         "CI",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "CI_JOB_TOKEN",
+        "GITLAB_TOKEN",
     ):
         env.pop(name, None)
     values = {
