@@ -110,19 +110,15 @@ class Session:
         return re.sub(r"\{(\w+)\}", lambda m: self.values.get(m[1], m[0]), text)
 
     def shell(self, command: str, *, where: str, expect: int = 0) -> str:
-        done = subprocess.run(
-            ["bash", "-o", "pipefail", "-c", command],
-            cwd=self.folder,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-            timeout=900,
-        )
-        self.transcript.append(f"{where} $ {command}\n{done.stdout}")
+        return self.run(["bash", "-o", "pipefail", "-c", command], f"`{command}`", where=where, expect=expect)
+
+    def run(self, argv: list[str], what: str, *, where: str, expect: int = 0) -> str:
+        """Run ``argv`` in the session's folder and environment; its output (stderr merged)."""
+        done = subprocess.run(argv, cwd=self.folder, env=self.env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, check=False, timeout=900)  # fmt: skip
+        self.transcript.append(f"{where} {what}\n{done.stdout}")
         assert done.returncode == expect, (
-            f"{where}: `{command}` exited with {done.returncode} (expected {expect}):\n{done.stdout}"
+            f"{where}: {what} exited with {done.returncode} (expected {expect}):\n{done.stdout}"
         )
         return done.stdout
 
@@ -202,18 +198,7 @@ def run_block(block: Block, session: Session, root: Path) -> str:
                 session.compare(shown, real, block.where, any_order=bool(block.directive("any-order")))
         return "ran"
     if block.lang == "python":
-        done = subprocess.run(
-            [sys.executable, "-c", text],
-            cwd=session.folder,
-            env=session.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            check=False,
-            timeout=900,
-        )
-        session.transcript.append(f"{block.where} python\n{done.stdout}")
-        assert done.returncode == expect, f"{block.where}: the Python example failed:\n{done.stdout}"
+        session.run([sys.executable, "-c", text], "the Python example", where=block.where, expect=expect)
         return "ran"
     raise AssertionError(
         f"{block.where}: a {block.lang or 'plain'} block cannot run by itself: add a docs-test directive "
