@@ -42,7 +42,12 @@ def cache_dir(configured: Path | str | None = None, environ: Mapping[str, str] |
     """The cache folder (see the module's rule); created, and writable."""
     environ = os.environ if environ is None else environ
     if configured:
-        return _named(Path(configured).expanduser(), "the cache-dir option (or --cache-dir)")
+        path = Path(configured).expanduser()
+        from_env = environ.get("HWB_CACHE_DIR")
+        # The option's value comes from HWB_CACHE_DIR too (the registry's variable of cache-dir).
+        named = "HWB_CACHE_DIR" if from_env and Path(from_env).expanduser() == path else "cache-dir"
+        return _named(path, f"{named} (the cache-dir option)" if named == "HWB_CACHE_DIR" else
+                      "the cache-dir option (or HWB_CACHE_DIR)")
     if environ.get("HWB_CACHE_DIR"):
         return _named(Path(environ["HWB_CACHE_DIR"]).expanduser(), "HWB_CACHE_DIR")
     key = ("cache", environ.get("XDG_CACHE_HOME"), environ.get("HOME"))

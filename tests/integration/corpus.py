@@ -466,16 +466,18 @@ class HwbRun:
 def run_hwb_build(
     source: Path, *, outdir: Path, python: Path, mode: str | None = None, cache_dir: Path | None = None
 ) -> HwbRun:
-    """``hwb build SOURCE --python PY --outdir OUT --json [--wheel|--sdist]``; checks exit code,
-    the JSON shape, and that every reported artifact exists with the reported size/sha256 and
-    was built, not served from hwb's wheel cache.
+    """``hwb build SOURCE --python PY --outdir OUT --json --no-cibuildwheel [--wheel|--sdist]``;
+    checks exit code, the JSON shape, and that every reported artifact exists with the reported
+    size/sha256 and was built, not served from hwb's wheel cache.  ``--no-cibuildwheel``: the
+    reference is ``python -m build``, which reads no ``[tool.cibuildwheel]`` (its tests and repair
+    would make hwb's a tested, repaired matrix build: test_cibuildwheel.py covers that).
 
     hwb runs in a clean environment: no ``HWB_*`` variable of the caller's; its logs go beside
     ``outdir``; its caches (build environments, wheels) in ``cache_dir`` when given, so a run
     never reuses what an earlier session built.
     """
     cmd = [*hwb_command(), "build", str(source), "--python", str(python),
-           "--outdir", str(outdir), "--json"]  # fmt: skip
+           "--outdir", str(outdir), "--json", "--no-cibuildwheel"]  # fmt: skip
     if mode:
         cmd.append(f"--{mode}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HWB_") and k != "FORCE_COLOR"}

@@ -271,3 +271,22 @@ def test_no_cibuildwheel_table_reads_nothing(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
     assert read_layer(None, {}, platform="linux", identifier=None).empty
     assert BY_CIBW["build"].hwb == ("select",)
+
+
+@pytest.mark.parametrize("how", ["env", "hwb"])
+def test_the_layer_can_be_turned_off(tmp_path: Path, caplog: pytest.LogCaptureFixture, how: str) -> None:
+    """``cibuildwheel = false`` (or HWB_CIBUILDWHEEL, --no-cibuildwheel): nothing of cibuildwheel's
+    is read, nothing is warned about; hwb's own values stay."""
+    caplog.set_level(logging.WARNING)
+    text = 'test-command = "pytest"\ncontainer-engine = "podman"\n'
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = _values(tmp_path / "on", text)
+    assert on["test-command"] == "pytest"
+    caplog.clear()
+    hwb = "[tool.hwb]\n" + ("cibuildwheel = false\n" if how == "hwb" else "") + "test-requires = ['x']\n"
+    env = {"HWB_CIBUILDWHEEL": "false"} if how == "env" else None
+    off = _values(tmp_path / "off", text, env=env, hwb=hwb)
+    assert "test-command" not in off
+    assert off["test-requires"] == ["x"]
+    assert "cibuildwheel options" not in caplog.text

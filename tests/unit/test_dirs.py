@@ -111,3 +111,15 @@ def test_installer_caches_follow_hwb_only_when_their_own_cannot_be_written(tmp_p
     assert _dirs.installer_caches({**named, "HOME": str(blocker), "UV_CACHE_DIR": "/x"}) == {
         "PIP_CACHE_DIR": str(tmp_path / "hwb" / "pip")
     }
+
+
+def test_the_option_set_from_hwb_cache_dir_names_the_variable(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    target = str(blocker / "cache")
+    with pytest.raises(FolderError) as caught:
+        _dirs.cache_dir(target, environ={"HWB_CACHE_DIR": target})
+    assert (caught.value.hint or "").startswith("point HWB_CACHE_DIR")
+    with pytest.raises(FolderError) as caught:
+        _dirs.cache_dir(target, environ={})
+    assert "the cache-dir option" in (caught.value.hint or "")

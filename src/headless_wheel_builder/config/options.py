@@ -53,6 +53,7 @@ class Options:
     archs: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    cibuildwheel: bool = True
     enable: tuple[str, ...] = ()
     jobs: int | None = None
     fail_fast: bool = False

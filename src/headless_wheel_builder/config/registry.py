@@ -332,6 +332,21 @@ OPTIONS: tuple[Option, ...] = (
         help="Do not build identifiers matching these fnmatch patterns (cp38-*).",
     ),
     Option(
+        name="cibuildwheel",
+        type="bool",
+        default=True,
+        commands=("build", "matrix"),
+        flags=("--no-cibuildwheel",),
+        arg="const",
+        const=False,
+        group="matrix",
+        cli_help="ignore [tool.cibuildwheel] and CIBW_* (build as `python -m build` would)",
+        overridable=False,
+        help="Read cibuildwheel's configuration ([tool.cibuildwheel], CIBW_*) as a layer below "
+        "hwb's own (docs/CIBUILDWHEEL.md). false: ignore it, e.g. to build exactly what `python -m "
+        "build` builds in a project whose cibuildwheel settings add tests and repair.",
+    ),
+    Option(
         name="enable",
         type="list",
         default=[],

@@ -96,6 +96,8 @@ class _Errors:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.violations: list[trust.Violation] = []
+        #: What cibuildwheel's layer could not map (one warning, unless the layer is turned off).
+        self.cibuildwheel_unsupported: list[str] = []
 
     def add(self, where: str, message: str) -> None:
         self.lines.append(f"{where}: {message}")
@@ -233,7 +235,9 @@ def _apply_cibuildwheel(
 ) -> bool:
     """cibuildwheel's layer: ``[tool.cibuildwheel]`` of the project's pyproject.toml and the
     ``CIBW_*`` variables, as hwb options (source ``cibuildwheel``).  What hwb cannot do is named
-    in one warning, for the build as a whole (``identifier`` None).  Returns True."""
+    in one warning, for the build as a whole (``identifier`` None), unless a later layer turns
+    the ``cibuildwheel`` option off (then :func:`_drop_cibuildwheel` takes the layer out again).
+    Returns True."""
     from headless_wheel_builder.config import cibuildwheel
 
     table, path = _cibuildwheel_table(project_dir)
@@ -252,11 +256,16 @@ def _apply_cibuildwheel(
         else:
             values[name] = Value(value, "cibuildwheel", origin)
     if identifier is None and layer.unsupported:
-        logger.warning(
-            "cibuildwheel options hwb does not support, ignored: %s (docs/CIBUILDWHEEL.md)",
-            "; ".join(dict.fromkeys(layer.unsupported)),
-        )
+        errors.cibuildwheel_unsupported.extend(layer.unsupported)
     return True
+
+
+def _drop_cibuildwheel(values: dict[str, Value], below: dict[str, Value]) -> None:
+    """``cibuildwheel = false``: every value cibuildwheel's layer set, and no later layer
+    replaced, goes back to what was below it."""
+    for name, value in values.items():
+        if value.source == "cibuildwheel":
+            values[name] = below[name]
 
 
 def _cibuildwheel_table(project_dir: Path | None) -> tuple[dict[str, Any] | None, Path]:
@@ -344,18 +353,26 @@ def resolve(
     cibuildwheel_read = False
     files = _files(project_dir, config_file, environ, user=user_config)
     host = platform or current_platform()
+    below_cibuildwheel = values
     for file in sorted(files, key=lambda f: f.kind != "user"):  # the user's file, then the project's
         if file.kind != "user" and not cibuildwheel_read:
+            below_cibuildwheel = dict(values)
             cibuildwheel_read = _apply_cibuildwheel(project_dir, environ, identifier, host, values,
                                                     errors)  # fmt: skip
         prefix = "tool.hwb." if file.kind == "pyproject" else ""
         _apply_table(file.table, file, prefix, file.kind, values, errors, top=True)  # type: ignore[arg-type]
     if not cibuildwheel_read:
+        below_cibuildwheel = dict(values)
         _apply_cibuildwheel(project_dir, environ, identifier, host, values, errors)
     for file in files:
         _overrides(file, identifier, host, values, errors)
     _apply_env(environ, values, errors)
     _apply_cli(cli, values, errors)
+    if values["cibuildwheel"].value is False:
+        _drop_cibuildwheel(values, below_cibuildwheel)
+    elif errors.cibuildwheel_unsupported:
+        logger.warning("cibuildwheel options hwb does not support, ignored: %s (docs/CIBUILDWHEEL.md)",
+                       "; ".join(dict.fromkeys(errors.cibuildwheel_unsupported)))
     _warn_unknown_env(environ)
     errors.raise_if_any()
     strict = _strict(cli, environ, files)
