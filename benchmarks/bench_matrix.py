@@ -77,7 +77,13 @@ def _timed(cmd: list[str], env: dict[str, str]) -> float | None:
 
 
 def run(
-    project: str, pythons: list[str], jobs: int, repeat: int, container: str | None = None
+    project: str,
+    pythons: list[str],
+    jobs: int,
+    repeat: int,
+    container: str | None = None,
+    image: str | None = None,
+    one_python: str | None = None,
 ) -> dict[str, float | None]:
     env = {**os.environ, "HWB_LOG_DIR": tempfile.mkdtemp(prefix="bench-logs-")}
     hwb = [sys.executable, "-m", "headless_wheel_builder", "build", "-q"]
@@ -91,10 +97,12 @@ def run(
     if container:
         # One Python, the wheel only, no caches: the same build in a venv and in a container
         # whose image is present (pulled by an untimed first run).
-        one = [*hwb, "--python", pythons[-1], "--wheel", "--no-cache", "--repair", "never"]
+        one = [*hwb, "--python", one_python or pythons[-1], "--wheel", "--no-cache", "--repair", "never"]
         one += ["-o", "OUT", "SRC"]
         cases["venv, one Python"] = [one]
-        cases[f"{container}, one Python"] = [[*one, "--isolation", container]]
+        cases[f"{container}, one Python"] = [
+            [*one, "--isolation", container, *(["--image", image] if image else [])]
+        ]
     if uv:
         cases["uv build loop"] = [
             [uv, "build", "-q", "--no-python-downloads", "--python", exe, "--out-dir", "OUT", "SRC"]
@@ -106,6 +114,9 @@ def run(
         warm_up = container is not None and label.startswith(container)  # pulls the image
         for round_ in range(repeat + warm_up):
             with tempfile.TemporaryDirectory(prefix="bench-matrix-") as tmp:
+                # Every round builds: hwb's caches start empty (uv's download cache stays warm),
+                # else the second round of a matrix would be served from the wheel cache.
+                env["HWB_CACHE_DIR"] = str(Path(tmp) / "hwb-cache")
                 src = _project(project, Path(tmp))
                 total = 0.0
                 out = str(Path(tmp) / "out")
@@ -132,6 +143,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--container", choices=["docker", "podman"],
                         help="also build one Python in a venv and in this engine's container")  # fmt: skip
+    parser.add_argument("--image", help="the container's image (default: hwb's manylinux image)")
+    parser.add_argument("--one-python", help="the Python of the venv/container case (default: the newest)")
     args = parser.parse_args()
     pythons = [p for p in args.pythons.split(",") if p]
     lines = [
@@ -143,7 +156,7 @@ def main() -> int:
     ]
     goals: list[str] = []
     for project in args.projects:
-        medians = run(project, pythons, args.jobs, args.repeat, args.container)
+        medians = run(project, pythons, args.jobs, args.repeat, args.container, args.image, args.one_python)
         base = medians.get(f"hwb -j {args.jobs}")
         goals += _goals(project, medians, args.jobs, args.container)
         for label, value in medians.items():
