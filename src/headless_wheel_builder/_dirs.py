@@ -36,6 +36,7 @@ KEEP_LOGS = 50
 
 _warned: set[Path] = set()
 _resolved: dict[tuple[str, str | None, str | None], Path] = {}
+_installer_caches: dict[tuple[str | None, ...], dict[str, str]] = {}
 
 
 def cache_dir(configured: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Path:
@@ -85,6 +86,14 @@ def installer_caches(environ: Mapping[str, str]) -> dict[str, str]:
     default folder under the home is usable: their caches then go in hwb's (``uv``, ``pip``),
     so a user without a home (``HOME=/``) gets installs that work — uv stops when it cannot
     create its cache, pip only warns and downloads everything each time."""
+    names = ("UV_CACHE_DIR", "PIP_CACHE_DIR", "XDG_CACHE_HOME", "HOME", "USERPROFILE", "HWB_CACHE_DIR")
+    key = tuple(environ.get(name) for name in names)
+    if key not in _installer_caches:  # asked on every install: the folders are looked at once
+        _installer_caches[key] = _installer_caches_of(environ)
+    return dict(_installer_caches[key])
+
+
+def _installer_caches_of(environ: Mapping[str, str]) -> dict[str, str]:
     extra: dict[str, str] = {}
     xdg = environ.get("XDG_CACHE_HOME", "")
     base = Path(xdg) if xdg and Path(xdg).is_absolute() else None

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +32,7 @@ from headless_wheel_builder.publish.select import make_publisher
 
 from . import test_s3 as base
 from ._indexdemo import fresh_venv, installed_version, pip, uv_pip
+from ._pty import run_on_pty
 from ._s3proxy import PolicyFront, WebsiteFront
 
 boto3 = pytest.importorskip("boto3")
@@ -377,43 +375,17 @@ def test_delete_without_delete_permission_names_what_is_left(
     assert bucket.json("perm/simple/hwb-demo-alpha/index.json")["versions"] == ["1.0"]
 
 
-def _on_pty(args: list[str], answer: bytes, env: dict[str, str]) -> tuple[int, str]:
-    """Run the CLI on a pseudo-terminal, type ``answer`` once it asks; (exit code, screen)."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child becomes hwb
-        os.execve(sys.executable, [sys.executable, "-m", "headless_wheel_builder", *args], env)
-    screen = b""
-    answered = False
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            screen += data
-            if not answered and b"Type 'yes' to delete" in screen:
-                os.write(fd, answer)
-                answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), screen.decode("utf-8", "replace")
-
-
 def test_delete_asks_on_a_terminal(bucket: Bucket, demo_dists: dict[str, list[Path]]) -> None:
     bucket.publish("tty", demo_dists["alpha-1.0"] + demo_dists["alpha-1.1"])
     env = {**os.environ, "HWB_USER_CONFIG": "", "TERM": "dumb", "NO_COLOR": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
     args = ["delete", "hwb-demo-alpha", "1.0", "-r", bucket.url("tty"), "--endpoint-url", bucket.endpoint]
-    code, screen = _on_pty(args, b"n\n", env)
+    code, screen = run_on_pty(args, env, reply=(b"Type 'yes' to delete", b"n\n"))
     assert code == 2, screen
     assert "hwb_demo_alpha-1.0.tar.gz" in screen
     assert "not confirmed" in screen
     assert bucket.json("tty/simple/hwb-demo-alpha/index.json")["versions"] == ["1.0", "1.1"]
-    code, screen = _on_pty(args, b"yes\n", env)
+    code, screen = run_on_pty(args, env, reply=(b"Type 'yes' to delete", b"yes\n"))
     assert code == 0, screen
     assert "Deleted hwb-demo-alpha 1.0" in screen
     assert bucket.json("tty/simple/hwb-demo-alpha/index.json")["versions"] == ["1.1"]

@@ -3,39 +3,11 @@
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 
 from tests.conftest import HwbResult
-
-
-def _run_on_pty(args: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, str]:
-    """Run the CLI with stdout and stderr on a pseudo-terminal; return (exit code, screen bytes)."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: becomes hwb
-        os.execve(sys.executable, [sys.executable, "-m", "headless_wheel_builder", *args], env)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        else:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+from tests.integration._pty import run_on_pty
 
 
 def test_progress_on_a_terminal_and_none_when_piped(project_copy, tmp_path):
@@ -44,7 +16,7 @@ def test_progress_on_a_terminal_and_none_when_piped(project_copy, tmp_path):
                                                              "GITHUB_ACTIONS", "GITLAB_CI")}
     env.update({"TERM": "xterm-256color", "HWB_LOG_DIR": str(tmp_path / "logs"), "COLUMNS": "100",
                 "HWB_CACHE": "false"})
-    code, screen = _run_on_pty(["build", str(src), "-C", "mode=slow", "-o", str(tmp_path / "tty")], env)
+    code, screen = run_on_pty(["build", str(src), "-C", "mode=slow", "-o", str(tmp_path / "tty")], env)
     assert code == 0, screen
     assert "Building sdist with tinybackend" in screen  # the spinner's live step text
     assert "\x1b[" in screen  # drawn with terminal control sequences

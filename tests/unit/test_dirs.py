@@ -17,6 +17,7 @@ from headless_wheel_builder.errors import FolderError
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_dirs, "_resolved", {})
     monkeypatch.setattr(_dirs, "_warned", set())
+    monkeypatch.setattr(_dirs, "_installer_caches", {})
 
 
 def test_a_named_folder_wins_and_is_created(tmp_path: Path) -> None:

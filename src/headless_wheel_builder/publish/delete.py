@@ -21,6 +21,7 @@ from headless_wheel_builder._log import NullProgress, Progress
 from headless_wheel_builder.errors import HwbError, PublishError
 from headless_wheel_builder.publish.index import IndexFile, NormalizedName, ProjectPage, RootPage
 from headless_wheel_builder.publish.s3_state import CLAIM_SUFFIX, METADATA_SUFFIX, S3Index
+from headless_wheel_builder.publish.yank import release_files
 
 __all__ = ["YANK_INSTEAD", "DeleteReport", "delete_release"]
 
@@ -134,18 +135,7 @@ def _delete_objects(index: S3Index, keys: list[str], progress: Progress) -> None
 
 
 def _select(index: S3Index, page: ProjectPage, version: str, filename: str | None) -> list[IndexFile]:
-    if not page.files:
-        raise PublishError(
-            f"{page.name} is not in the index at {index.location}",
-            hint=f"check the name; the index lists the projects at {index.location}/simple/",
-        )
-    files = page.files_of(version)
-    if not files:
-        raise PublishError(
-            f"{page.name} has no release {version} in the index at {index.location}",
-            why=f"its versions are: {', '.join(page.versions)}",
-            hint="name one of those versions",
-        )
+    files = release_files(index, page, page.name, version)
     if filename is None:
         return files
     match = [f for f in files if f.filename == filename]

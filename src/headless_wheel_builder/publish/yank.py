@@ -14,10 +14,10 @@ from packaging.utils import canonicalize_name
 
 from headless_wheel_builder._log import NullProgress, Progress
 from headless_wheel_builder.errors import PublishError
-from headless_wheel_builder.publish.index import ProjectPage
+from headless_wheel_builder.publish.index import IndexFile, ProjectPage
 from headless_wheel_builder.publish.s3_state import S3Index
 
-__all__ = ["YankReport", "yank_release"]
+__all__ = ["YankReport", "release_files", "yank_release"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,18 +64,8 @@ def yank_release(
     before: list[ProjectPage] = []
 
     def mutate(page: ProjectPage) -> ProjectPage:
-        if not page.files:
-            raise PublishError(
-                f"{project} is not in the index at {index.location}",
-                hint=f"check the name; the index lists the projects at {index.location}/simple/",
-            )
+        release_files(index, page, project, version)  # raises when there is no such release
         updated, files = page.with_yanked(version, mark)
-        if not files:
-            raise PublishError(
-                f"{project} has no release {version} in the index at {index.location}",
-                why=f"its versions are: {', '.join(page.versions)}",
-                hint="name one of those versions",
-            )
         matched[:] = files
         before[:] = [page]
         return updated
@@ -94,3 +84,21 @@ def yank_release(
         files=tuple(matched),
         changed=changed,
     )
+
+
+def release_files(index: S3Index, page: ProjectPage, project: str, version: str) -> list[IndexFile]:
+    """The files of ``project`` ``version`` on ``page`` (yank and delete act on them); a
+    PublishError listing what is there when the project or the release is not in the index."""
+    if not page.files:
+        raise PublishError(
+            f"{project} is not in the index at {index.location}",
+            hint=f"check the name; the index lists the projects at {index.location}/simple/",
+        )
+    files = page.files_of(version)
+    if not files:
+        raise PublishError(
+            f"{project} has no release {version} in the index at {index.location}",
+            why=f"its versions are: {', '.join(page.versions)}",
+            hint="name one of those versions",
+        )
+    return files
