@@ -269,11 +269,11 @@ def test_hwb_matrix_github_format_is_ready_for_strategy_matrix(hwb, tmp_path):
 
 
 def test_live_table_on_a_terminal(project_copy, tmp_path):
-    from .test_terminal import _run_on_pty
+    from ._pty import run_on_pty
 
     src = project_copy("pure-hatch")
     env = {**os.environ, "HWB_LOG_DIR": str(tmp_path / "logs"), "TERM": "xterm", "COLUMNS": "150"}
-    code, screen = _run_on_pty(
+    code, screen = run_on_pty(
         ["build", str(src), "--python", ",".join(PRESENT[:2]), "-o", str(tmp_path / "o")], env
     )
     assert code == 0, screen
